@@ -1,0 +1,20 @@
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The scanproof checkout or installed package: two levels above dist/harness/. */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export const containersDir = join(projectRoot, "containers");
+export const assertionsDir = join(projectRoot, "assertions");
+export const scenariosDir = join(projectRoot, "scenarios");
+
+/** Downloads and build inputs kept between runs (Elasticsearch distribution, base rootfs). */
+export function cacheDir(): string {
+  return process.env.SCANPROOF_CACHE_DIR ?? join(homedir(), ".cache", "scanproof");
+}
+
+/** Where a run writes raw sensor logs, ground truth and reports. */
+export function resultsDir(): string {
+  return resolve(process.env.SCANPROOF_RESULTS_DIR ?? "scanproof-results");
+}

@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import * as tar from "tar-fs";
+import { docker, followStream, imageExists, LABEL_IMAGE_INPUTS, LABEL_MANAGED } from "../docker/client.js";
+import { ScanproofError } from "../errors.js";
+import { cacheDir, containersDir } from "../paths.js";
+import { say, task } from "../progress.js";
+import { BASE_IMAGE } from "./base-image.js";
+import { elasticsearchZipName, ensureElasticsearchDistribution } from "./elasticsearch-dist.js";
+
+export const LAB_IMAGES = ["netkit", "attacker", "firewall", "web", "ssh", "shipper", "elasticsearch"] as const;
+export type LabImage = (typeof LAB_IMAGES)[number];
+
+/** Files a build needs beyond containers/<name>/, keyed by the name they get in the build context. */
+async function extraInputs(name: LabImage): Promise<Record<string, string>> {
+  if (name !== "elasticsearch") return {};
+  const zip = await ensureElasticsearchDistribution();
+  return { [basename(zip)]: zip };
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile() && !f.endsWith(".ts"))
+    .sort();
+}
+
+/**
+ * The image tag is a hash of everything the build reads (its folder, extra inputs, the base image),
+ * so a changed Dockerfile or config rebuilds exactly that image and nothing else.
+ */
+async function inputsHash(name: LabImage, extras: Record<string, string>): Promise<string> {
+  const hash = createHash("sha256");
+  const dir = join(containersDir, name);
+  for (const file of listFiles(dir)) hash.update(relative(dir, file)).update(readFileSync(file));
+  for (const [inContext, path] of Object.entries(extras)) hash.update(inContext).update(String(statSync(path).size));
+  hash.update((await docker().getImage(BASE_IMAGE).inspect()).Id);
+  return hash.digest("hex").slice(0, 12);
+}
+
+export async function labImageRef(name: LabImage): Promise<string> {
+  return `scanproof/${name}:${await inputsHash(name, await extraInputs(name))}`;
+}
+
+async function buildImage(name: LabImage, ref: string, extras: Record<string, string>): Promise<void> {
+  let context = join(containersDir, name);
+  if (Object.keys(extras).length > 0) {
+    const staged = join(cacheDir(), "build", name);
+    rmSync(staged, { recursive: true, force: true });
+    mkdirSync(staged, { recursive: true });
+    cpSync(context, staged, { recursive: true });
+    for (const [inContext, path] of Object.entries(extras)) cpSync(path, join(staged, inContext));
+    context = staged;
+  }
+  const buildargs = name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName() } : {};
+  const tail: string[] = [];
+  const context$ = tar.pack(context, { ignore: (f) => f.endsWith(".ts") }) as unknown as NodeJS.ReadableStream;
+  const stream: NodeJS.ReadableStream = await docker().buildImage(context$, {
+    t: ref,
+    labels: { [LABEL_MANAGED]: "true", [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
+    buildargs,
+    rm: true,
+    forcerm: true,
+  });
+  try {
+    await followStream(stream, (line) => {
+      tail.push(line);
+      if (tail.length > 15) tail.shift();
+    });
+  } catch (error) {
+    throw new ScanproofError(
+      `Building ${ref} from containers/${name}/Dockerfile failed: ${(error as Error).message}\n${tail.join("\n")}`,
+      "Fix the Dockerfile, or run `scanproof doctor` to check the Debian mirror.",
+    );
+  }
+}
+
+/** Builds every lab image whose inputs changed; returns how many were built. */
+export async function ensureLabImages(names: readonly LabImage[] = LAB_IMAGES): Promise<number> {
+  let built = 0;
+  for (const name of names) {
+    const extras = await extraInputs(name);
+    const ref = `scanproof/${name}:${await inputsHash(name, extras)}`;
+    if (await imageExists(ref)) continue;
+    await task(`Build lab image ${ref}`, () => buildImage(name, ref, extras));
+    built += 1;
+  }
+  if (built === 0) say(`  all ${names.length} lab images are current`);
+  return built;
+}
