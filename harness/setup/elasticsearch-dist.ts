@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ScanproofError } from "../errors.js";
 import { cacheDir } from "../paths.js";
 import { say } from "../progress.js";
@@ -17,10 +17,14 @@ export function elasticsearchZipName(version = ELASTICSEARCH_VERSION): string {
   return `elasticsearch-${version}.zip`;
 }
 
+export function elasticsearchZipPath(version = ELASTICSEARCH_VERSION): string {
+  return join(cacheDir(), "elasticsearch", elasticsearchZipName(version));
+}
+
 /** Fetches the integ-test-zip distribution from Maven Central once; returns its cached path. */
 export async function ensureElasticsearchDistribution(version = ELASTICSEARCH_VERSION): Promise<string> {
-  const dir = join(cacheDir(), "elasticsearch");
-  const target = join(dir, elasticsearchZipName(version));
+  const target = elasticsearchZipPath(version);
+  const dir = dirname(target);
   if (existsSync(target)) return target;
   if (!(await commandExists("mvn"))) await aptInstall(["maven"], "Maven (to fetch Elasticsearch from Maven Central)");
   mkdirSync(dir, { recursive: true });

@@ -6,7 +6,6 @@ import { ensureLabImages, LAB_IMAGES } from "./lab-images.js";
 
 /** Idempotent, cached set-up: each step prints one line with its duration. */
 export async function runSetup(): Promise<void> {
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
   await task("Docker engine", ensureDockerEngine, (r) => r);
   await task("Debian base image", ensureBaseImage, (r) => r);
   await task("Elasticsearch distribution", ensureElasticsearchDistribution, (path) => path);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import * as tar from "tar-fs";
 import { docker, followStream, imageExists, LABEL_IMAGE_INPUTS, LABEL_MANAGED } from "../docker/client.js";
@@ -7,15 +7,18 @@ import { ScanproofError } from "../errors.js";
 import { cacheDir, containersDir } from "../paths.js";
 import { say, task } from "../progress.js";
 import { BASE_IMAGE } from "./base-image.js";
-import { elasticsearchZipName, ensureElasticsearchDistribution } from "./elasticsearch-dist.js";
+import { elasticsearchZipName, elasticsearchZipPath, ensureElasticsearchDistribution } from "./elasticsearch-dist.js";
 
 export const LAB_IMAGES = ["netkit", "attacker", "firewall", "web", "ssh", "shipper", "elasticsearch"] as const;
 export type LabImage = (typeof LAB_IMAGES)[number];
 
 /** Files a build needs beyond containers/<name>/, keyed by the name they get in the build context. */
-async function extraInputs(name: LabImage): Promise<Record<string, string>> {
+function extraInputs(name: LabImage): Record<string, string> {
   if (name !== "elasticsearch") return {};
-  const zip = await ensureElasticsearchDistribution();
+  const zip = elasticsearchZipPath();
+  if (!existsSync(zip)) {
+    throw new ScanproofError(`The Elasticsearch distribution ${zip} is missing.`, "Run `scanproof setup`.");
+  }
   return { [basename(zip)]: zip };
 }
 
@@ -40,7 +43,7 @@ async function inputsHash(name: LabImage, extras: Record<string, string>): Promi
 }
 
 export async function labImageRef(name: LabImage): Promise<string> {
-  return `scanproof/${name}:${await inputsHash(name, await extraInputs(name))}`;
+  return `scanproof/${name}:${await inputsHash(name, extraInputs(name))}`;
 }
 
 async function buildImage(name: LabImage, ref: string, extras: Record<string, string>): Promise<void> {
@@ -78,9 +81,10 @@ async function buildImage(name: LabImage, ref: string, extras: Record<string, st
 
 /** Builds every lab image whose inputs changed; returns how many were built. */
 export async function ensureLabImages(names: readonly LabImage[] = LAB_IMAGES): Promise<number> {
+  if (names.includes("elasticsearch")) await ensureElasticsearchDistribution();
   let built = 0;
   for (const name of names) {
-    const extras = await extraInputs(name);
+    const extras = extraInputs(name);
     const ref = `scanproof/${name}:${await inputsHash(name, extras)}`;
     if (await imageExists(ref)) continue;
     await task(`Build lab image ${ref}`, () => buildImage(name, ref, extras));

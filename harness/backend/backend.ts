@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { Client, type ClientOptions } from "@elastic/elasticsearch";
+import { ScanproofError } from "../errors.js";
+import { task } from "../progress.js";
+import { indexTemplates } from "./templates.js";
+
+/** Where a lab's shipper sends its bulk requests. */
+export interface ShipperRoute {
+  readonly host: string;
+  readonly port: number;
+  /** A Docker network the shipper must join to reach the cluster, when it is not the lab's own. */
+  readonly network?: string;
+}
+
+/** An Elasticsearch cluster scanproof writes events and alerts to and queries from. */
+export interface Backend {
+  readonly description: string;
+  readonly client: Client;
+  /** Makes the cluster reachable from a lab's management network; returns the shipper's route. */
+  attachLab(managementNetwork: string): Promise<ShipperRoute>;
+  detachLab(managementNetwork: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ExternalClusterOptions {
+  readonly url: string;
+  readonly apiKey?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly caFile?: string;
+}
+
+export function clientOptions(options: ExternalClusterOptions): ClientOptions {
+  const auth = options.apiKey
+    ? { apiKey: options.apiKey }
+    : options.username
+      ? { username: options.username, password: options.password ?? "" }
+      : undefined;
+  return {
+    node: options.url,
+    ...(auth ? { auth } : {}),
+    ...(options.caFile ? { tls: { ca: readFileSync(options.caFile), rejectUnauthorized: true } } : {}),
+    requestTimeout: 30_000,
+  };
+}
+
+/** Waits for a usable cluster (the integ-test distribution has no `GET /`, so health it is). */
+export async function waitForCluster(client: Client, description: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    try {
+      const health = await client.cluster.health({ wait_for_status: "yellow", timeout: "2s" });
+      if (!health.timed_out) return;
+      lastError = `status ${health.status}`;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new ScanproofError(
+    `Elasticsearch at ${description} was not ready within ${timeoutMs / 1000} s (${lastError}).`,
+    "Check the cluster's URL and credentials, or run `scanproof doctor`.",
+  );
+}
+
+export async function installIndexTemplates(client: Client): Promise<void> {
+  await task("Install index templates", async () => {
+    for (const template of indexTemplates()) await client.indices.putIndexTemplate(template.body);
+  });
+}

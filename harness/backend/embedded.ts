@@ -1,0 +1,51 @@
+import "../docker/testcontainers-env.js";
+import { Client } from "@elastic/elasticsearch";
+import { Wait } from "testcontainers";
+import { docker, LABEL_ROLE, runLabels } from "../docker/client.js";
+import { LabContainer } from "../docker/lab-container.js";
+import type { Teardown } from "../lifecycle.js";
+import { task } from "../progress.js";
+import { labImageRef } from "../setup/lab-images.js";
+import { ELASTICSEARCH_VERSION } from "../setup/elasticsearch-dist.js";
+import { installIndexTemplates, waitForCluster, type Backend } from "./backend.js";
+
+const HTTP_PORT = 9200;
+const ALIAS = "elasticsearch";
+
+/**
+ * The real Elasticsearch server in a container of its own: published on 127.0.0.1 for the
+ * harness, and joined to each lab's internal management network for that lab's shipper.
+ */
+export async function startEmbeddedElasticsearch(runId: string, teardown: Teardown): Promise<Backend> {
+  const image = await labImageRef("elasticsearch");
+  const container = await task(`Start Elasticsearch ${ELASTICSEARCH_VERSION}`, async () => {
+    const started = await new LabContainer(image)
+      .withName(`scanproof-es-${runId}`)
+      .withLabels(runLabels(runId, { [LABEL_ROLE]: "siem" }))
+      .withEnvironment({ ES_JAVA_OPTS: process.env.SCANPROOF_ES_HEAP ?? "-Xms768m -Xmx768m" })
+      .withLoopbackPort(HTTP_PORT)
+      .withWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(180_000)
+      .start();
+    teardown.defer("stop Elasticsearch", () => started.stop({ timeout: 5_000 }));
+    return started;
+  });
+  const url = `http://127.0.0.1:${container.getMappedPort(HTTP_PORT)}`;
+  const client = new Client({ node: url, requestTimeout: 30_000 });
+  teardown.defer("close the Elasticsearch client", () => client.close());
+  await waitForCluster(client, url);
+  await installIndexTemplates(client);
+  const network = (name: string) => docker().getNetwork(name);
+  return {
+    description: `embedded Elasticsearch ${ELASTICSEARCH_VERSION} at ${url}`,
+    client,
+    async attachLab(managementNetwork) {
+      await network(managementNetwork).connect({ Container: container.getId(), EndpointConfig: { Aliases: [ALIAS] } });
+      return { host: ALIAS, port: HTTP_PORT };
+    },
+    async detachLab(managementNetwork) {
+      await network(managementNetwork).disconnect({ Container: container.getId(), Force: true });
+    },
+    close: () => teardown.run(),
+  };
+}

@@ -1,0 +1,115 @@
+import type { estypes } from "@elastic/elasticsearch";
+
+export const EVENT_INDEX_PREFIX = "scanproof-";
+export const ALERTS_INDEX = "scanproof-alerts";
+export const SOURCE_INDEX = { firewall: "scanproof-firewall" } as const;
+
+const keyword = { type: "keyword" } as const;
+const long = { type: "long" } as const;
+const ip = { type: "ip" } as const;
+const date = { type: "date" } as const;
+
+/** ECS field types every event index shares; strings not named here are keywords. */
+const ecsEventMappings: estypes.MappingTypeMapping = {
+  dynamic_templates: [{ strings_as_keyword: { match_mapping_type: "string", mapping: { type: "keyword", ignore_above: 1024 } } }],
+  properties: {
+    "@timestamp": date,
+    event: {
+      properties: {
+        kind: keyword,
+        category: keyword,
+        type: keyword,
+        action: keyword,
+        outcome: keyword,
+        dataset: keyword,
+        module: keyword,
+        original: { type: "keyword", index: false, doc_values: false },
+        ingested: date,
+      },
+    },
+    source: { properties: { ip, port: long } },
+    destination: { properties: { ip, port: long } },
+    network: { properties: { transport: keyword, iana_number: keyword, direction: keyword } },
+    observer: { properties: { type: keyword, vendor: keyword, product: keyword } },
+    labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
+    error: { properties: { message: { type: "text" } } },
+    tags: keyword,
+    scanproof: { properties: { tcp: { properties: { window: long } }, icmp: { properties: { type: long, code: long } } } },
+  },
+};
+
+const alertMappings: estypes.MappingTypeMapping = {
+  dynamic_templates: ecsEventMappings.dynamic_templates ?? [],
+  properties: {
+    "@timestamp": date,
+    event: { properties: { kind: keyword, severity: long, risk_score: { type: "float" }, created: date } },
+    rule: { properties: { id: keyword, uuid: keyword, name: keyword, ruleset: keyword, type: keyword } },
+    source: { properties: { ip } },
+    destination: { properties: { ip } },
+    threat: {
+      properties: {
+        framework: keyword,
+        tactic: { properties: { id: keyword, name: keyword } },
+        technique: {
+          properties: { id: keyword, name: keyword, subtechnique: { properties: { id: keyword, name: keyword } } },
+        },
+      },
+    },
+    labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
+    scanproof: {
+      properties: {
+        group: { type: "flattened" },
+        evidence: {
+          properties: {
+            events: long,
+            distinct: { properties: { field: keyword, values: long } },
+            first_seen: date,
+            last_seen: date,
+          },
+        },
+        window: { properties: { gte: date, lte: date } },
+        escalation: {
+          properties: {
+            tier: keyword,
+            reasons: { properties: { code: keyword, message: { type: "text" } } },
+          },
+        },
+      },
+    },
+  },
+};
+
+export interface IndexTemplate {
+  readonly name: string;
+  readonly body: estypes.IndicesPutIndexTemplateRequest;
+}
+
+/**
+ * Priority 500 outranks the built-in `logs-*-*` templates of full distributions; one shard, no
+ * replica, and a 1 s refresh keep the single-node lab green and fast.
+ */
+export function indexTemplates(): IndexTemplate[] {
+  const settings = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: "1s" };
+  return [
+    {
+      name: "scanproof-events",
+      body: {
+        name: "scanproof-events",
+        index_patterns: Object.values(SOURCE_INDEX).map((i) => `${i}*`),
+        priority: 500,
+        template: { settings, mappings: ecsEventMappings },
+        _meta: { managed_by: "scanproof" },
+      },
+    },
+    {
+      name: "scanproof-alerts",
+      body: {
+        name: "scanproof-alerts",
+        index_patterns: [`${ALERTS_INDEX}*`],
+        priority: 500,
+        template: { settings, mappings: alertMappings },
+        _meta: { managed_by: "scanproof" },
+      },
+    },
+  ];
+}

@@ -1,0 +1,204 @@
+import "../docker/testcontainers-env.js";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Wait, type StartedTestContainer } from "testcontainers";
+import type { Backend } from "../backend/backend.js";
+import { docker, LABEL_ROLE, LABEL_SCENARIO, runLabels } from "../docker/client.js";
+import { LabContainer } from "../docker/lab-container.js";
+import { ScanproofError } from "../errors.js";
+import type { Teardown } from "../lifecycle.js";
+import { task } from "../progress.js";
+import { waitFor } from "../wait.js";
+import { labImageRef, type LabImage } from "../setup/lab-images.js";
+import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, type LabPlan } from "./topology.js";
+
+export type HostRole = "attacker" | "firewall" | "target" | "shipper";
+
+export interface LabHost {
+  readonly name: string;
+  readonly role: HostRole;
+  readonly container: StartedTestContainer;
+  /** The address scanners and detections see (overlay), not the Docker underlay address. */
+  readonly address: string;
+}
+
+export interface ExecResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface StartedLab {
+  readonly runId: string;
+  readonly scenarioId: string;
+  readonly plan: LabPlan;
+  readonly attacker: LabHost;
+  readonly firewall: LabHost;
+  readonly targets: ReadonlyMap<string, LabHost>;
+  /** Host folder holding each sensor's raw log (bind-mounted into the sensor and the shipper). */
+  readonly logDir: string;
+  /** The lab's own networks: underlay subnets Docker assigned and the overlay ranges. */
+  readonly subnets: readonly string[];
+  exec(host: LabHost, command: readonly string[]): Promise<ExecResult>;
+}
+
+export interface LabOptions {
+  readonly runId: string;
+  readonly scenarioId: string;
+  readonly plan: LabPlan;
+  readonly backend: Backend;
+  readonly workDir: string;
+  readonly teardown: Teardown;
+}
+
+type NetworkName = "outside" | "dmz" | "mgmt";
+
+/**
+ * Starts one isolated lab: three internal Docker networks (outside, DMZ, management), the hosts
+ * on them, the VXLAN overlay that gives every host its real lab address end to end, and the
+ * shipper. Everything carries the run's labels and is registered with the teardown as it appears.
+ */
+export async function startLab(options: LabOptions): Promise<StartedLab> {
+  const { runId, scenarioId, plan, teardown } = options;
+  const labels = (role: string) => runLabels(runId, { [LABEL_SCENARIO]: scenarioId, [LABEL_ROLE]: role });
+  const prefix = `scanproof-${runId}-${scenarioId}`.slice(0, 60);
+
+  const networks = await task("Create lab networks", () =>
+    createNetworks(prefix, labels("network"), teardown),
+  );
+  const logDir = join(options.workDir, "logs");
+  mkdirSync(join(logDir, "firewall"), { recursive: true });
+
+  const start = async (image: LabImage, name: string, role: HostRole, configure: (c: LabContainer) => LabContainer) => {
+    const container = await configure(
+      new LabContainer(await labImageRef(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
+    ).start();
+    teardown.defer(`stop ${name}`, () => container.stop({ timeout: role === "shipper" ? 10_000 : 1_000 }));
+    return container;
+  };
+
+  const hosts = await task(`Start lab hosts (attacker, firewall, ${plan.targets.map((t) => t.name).join(", ")})`, async () => {
+    const firewall = await start("firewall", "firewall", "firewall", (c) =>
+      c
+        .withNetworkMode(networks.outside)
+        .withAddedCapabilities("NET_ADMIN")
+        .withSysctls({ "net.ipv4.ip_forward": "1" })
+        .withBindMounts([{ source: join(logDir, "firewall"), target: "/var/log/scanproof", mode: "rw" }]),
+    );
+    await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
+    const attacker = await start("attacker", "attacker", "attacker", (c) =>
+      c.withNetworkMode(networks.outside).withAddedCapabilities("NET_RAW"),
+    );
+    const targets = await Promise.all(
+      plan.targets.map(async (t) => ({
+        plan: t,
+        container: await start(t.kind, t.name, "target", (c) => c.withNetworkMode(networks.dmz)),
+      })),
+    );
+    return { firewall, attacker, targets };
+  });
+
+  await task("Wire the VXLAN overlay", async () => {
+    const underlay = async (c: StartedTestContainer, network: string) => {
+      const info = await docker().getContainer(c.getId()).inspect();
+      const address = info.NetworkSettings.Networks[network]?.IPAddress;
+      if (!address) throw new ScanproofError(`${c.getName()} has no address on ${network}.`);
+      return address;
+    };
+    const fwOutside = await underlay(hosts.firewall, networks.outside);
+    const fwDmz = await underlay(hosts.firewall, networks.dmz);
+    const attackerUnderlay = await underlay(hosts.attacker, networks.outside);
+    const targetUnderlays = await Promise.all(hosts.targets.map((t) => underlay(t.container, networks.dmz)));
+    const link = (c: StartedTestContainer, args: string[]) => overlayLink(c, args, labels("netkit"));
+    await link(hosts.firewall, [OUTSIDE_INTERFACE, String(OUTSIDE.vni), fwOutside, `${plan.firewall.outside}/${OUTSIDE.prefix}`, attackerUnderlay]);
+    await link(hosts.firewall, [DMZ_INTERFACE, String(DMZ.vni), fwDmz, `${plan.firewall.dmz}/${DMZ.prefix}`, targetUnderlays.join(",")]);
+    await link(hosts.attacker, [OUTSIDE_INTERFACE, String(OUTSIDE.vni), attackerUnderlay, `${plan.attacker}/${OUTSIDE.prefix}`, fwOutside, DMZ.subnet, plan.firewall.outside]);
+    await Promise.all(
+      hosts.targets.map((t, i) =>
+        link(t.container, [DMZ_INTERFACE, String(DMZ.vni), targetUnderlays[i] ?? "", `${t.plan.address}/${DMZ.prefix}`, fwDmz, OUTSIDE.subnet, plan.firewall.dmz]),
+      ),
+    );
+  });
+
+  await task("Start the shipper", async () => {
+    const route = await options.backend.attachLab(networks.mgmt);
+    teardown.defer("detach Elasticsearch from the lab", () => options.backend.detachLab(networks.mgmt));
+    await start("shipper", "shipper", "shipper", (c) =>
+      c
+        .withNetworkMode(route.network ?? networks.mgmt)
+        .withEnvironment({
+          SCANPROOF_ES_HOST: route.host,
+          SCANPROOF_ES_PORT: String(route.port),
+          SCANPROOF_RUN_ID: runId,
+          SCANPROOF_SCENARIO_ID: scenarioId,
+        })
+        .withBindMounts([{ source: join(logDir, "firewall"), target: "/logs/firewall", mode: "ro" }])
+        .withWaitStrategy(Wait.forLogMessage(/rsyslogd .* running/)),
+    );
+  });
+  await waitFor("the firewall's log file", () => existsSync(join(logDir, "firewall", "firewall.json")), 15_000);
+
+  const subnets = [OUTSIDE.subnet, DMZ.subnet, ...(await underlaySubnets(Object.values(networks)))];
+  const host = (name: string, role: HostRole, container: StartedTestContainer, address: string): LabHost => ({
+    name,
+    role,
+    container,
+    address,
+  });
+  return {
+    runId,
+    scenarioId,
+    plan,
+    logDir,
+    subnets,
+    attacker: host("attacker", "attacker", hosts.attacker, plan.attacker),
+    firewall: host("firewall", "firewall", hosts.firewall, plan.firewall.outside),
+    targets: new Map(hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)])),
+    async exec(h, command) {
+      const result = await h.container.exec([...command]);
+      return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    },
+  };
+}
+
+async function createNetworks(
+  prefix: string,
+  labels: Record<string, string>,
+  teardown: Teardown,
+): Promise<Record<NetworkName, string>> {
+  const names: Record<NetworkName, string> = { outside: `${prefix}-outside`, dmz: `${prefix}-dmz`, mgmt: `${prefix}-mgmt` };
+  for (const name of Object.values(names)) {
+    const network = await docker().createNetwork({ Name: name, Internal: true, Labels: labels, CheckDuplicate: true });
+    teardown.defer(`remove network ${name}`, () => network.remove());
+  }
+  return names;
+}
+
+async function underlaySubnets(names: readonly string[]): Promise<string[]> {
+  const subnets: string[] = [];
+  for (const name of names) {
+    const info = (await docker().getNetwork(name).inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
+    for (const config of info.IPAM?.Config ?? []) if (config.Subnet) subnets.push(config.Subnet);
+  }
+  return subnets;
+}
+
+/** Runs the netkit helper in a host's network namespace with NET_ADMIN, then removes it. */
+async function overlayLink(host: StartedTestContainer, args: readonly string[], labels: Record<string, string>): Promise<void> {
+  const helper = await docker().createContainer({
+    Image: await labImageRef("netkit"),
+    Cmd: [...args],
+    Labels: labels,
+    HostConfig: { NetworkMode: `container:${host.getId()}`, CapAdd: ["NET_ADMIN"] },
+  });
+  try {
+    await helper.start();
+    const { StatusCode } = (await helper.wait()) as { StatusCode: number };
+    if (StatusCode !== 0) {
+      const logs = (await helper.logs({ stdout: true, stderr: true })).toString().trim();
+      throw new ScanproofError(`Wiring the overlay in ${host.getName()} failed (${args.join(" ")}): ${logs}`);
+    }
+  } finally {
+    await helper.remove({ force: true });
+  }
+}

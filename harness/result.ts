@@ -1,0 +1,65 @@
+import type { Reason } from "./escalation/escalate.js";
+import type { SkippedRule } from "./detection/rule.js";
+import type { LogSourceReport } from "./logs/accounting.js";
+import type { GroundTruth } from "./scanners/ground-truth.js";
+import type { Tier } from "./scenario/schema.js";
+
+/** pass: every expectation held; fail: a detection or log expectation did not; error: the lab or a tool broke. */
+export type Verdict = "pass" | "fail" | "error" | "skip";
+
+export interface ExpectationResult {
+  readonly id: string;
+  readonly description: string;
+  readonly passed: boolean;
+  readonly expected: string;
+  readonly observed: string;
+}
+
+export interface AlertSummary {
+  readonly id: string;
+  readonly ruleId: string;
+  readonly ruleName: string;
+  readonly severity: string;
+  readonly riskScore: number;
+  readonly techniques: readonly string[];
+  readonly source?: string;
+  readonly destination?: string;
+  readonly events: number;
+  readonly distinct: readonly { readonly field: string; readonly values: number }[];
+  readonly tier: Tier;
+  readonly reasons: readonly Reason[];
+}
+
+export interface ScenarioResult {
+  readonly id: string;
+  readonly title: string;
+  readonly file: string;
+  readonly technique: string;
+  readonly verdict: Verdict;
+  /** Why the verdict is error or skip. */
+  readonly reason?: string;
+  readonly durationMs: number;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly groundTruth: readonly GroundTruth[];
+  readonly logs: readonly LogSourceReport[];
+  readonly alerts: readonly AlertSummary[];
+  /** From the end of the last step until the scenario's alerts were searchable. */
+  readonly timeToAlertMs?: number;
+  readonly expectations: readonly ExpectationResult[];
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly backend: string;
+  readonly rules: { readonly loaded: readonly string[]; readonly skipped: readonly SkippedRule[] };
+  readonly scenarios: readonly ScenarioResult[];
+  readonly resultsDir: string;
+}
+
+export function overallVerdict(results: readonly ScenarioResult[]): Verdict {
+  if (results.some((r) => r.verdict === "error")) return "error";
+  if (results.some((r) => r.verdict === "fail")) return "fail";
+  return "pass";
+}

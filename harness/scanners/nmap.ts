@@ -1,0 +1,108 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { ScanproofError } from "../errors.js";
+import type { StartedLab } from "../lab/lab.js";
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import type { NmapStepSpec } from "../scenario/schema.js";
+import type { GroundTruth, Probe } from "./ground-truth.js";
+import { classifyNmapArgs } from "./nmap-args.js";
+
+export interface NmapReport {
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly scanned: readonly { protocol: "tcp" | "udp"; ports: readonly number[] }[];
+  readonly hosts: readonly { address: string; up: boolean; openPorts: readonly number[] }[];
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  isArray: (name) => ["scaninfo", "host", "port", "address"].includes(name),
+});
+
+interface XmlPort {
+  protocol: string;
+  portid: string;
+  state?: { state?: string };
+}
+interface XmlHost {
+  status?: { state?: string };
+  address?: { addr: string; addrtype: string }[];
+  ports?: { port?: XmlPort[] };
+}
+interface XmlRun {
+  nmaprun?: {
+    start?: string;
+    scaninfo?: { protocol: string; services: string }[];
+    host?: XmlHost[];
+    runstats?: { finished?: { time?: string } };
+  };
+}
+
+export function expandPortList(services: string): number[] {
+  const ports: number[] = [];
+  for (const part of services.split(",").filter(Boolean)) {
+    const [from, to] = part.split("-").map((n) => Number.parseInt(n, 10));
+    if (from === undefined || Number.isNaN(from)) throw new ScanproofError(`nmap XML: bad port list entry "${part}"`);
+    for (let p = from; p <= (to ?? from); p++) ports.push(p);
+  }
+  return ports;
+}
+
+/** Reads nmap's `-oX` output: which ports it probed (scaninfo), and what it found per host. */
+export function parseNmapXml(xml: string): NmapReport {
+  const run = (parser.parse(xml) as XmlRun).nmaprun;
+  if (!run?.start) throw new ScanproofError("nmap XML: no <nmaprun start=…> element; nmap did not finish its report.");
+  const iso = (unix: string | undefined) => new Date(Number(unix) * 1000).toISOString();
+  return {
+    startedAt: iso(run.start),
+    endedAt: iso(run.runstats?.finished?.time ?? run.start),
+    scanned: (run.scaninfo ?? []).map((s) => ({
+      protocol: s.protocol === "udp" ? "udp" : "tcp",
+      ports: expandPortList(s.services),
+    })),
+    hosts: (run.host ?? []).map((h) => ({
+      address: h.address?.find((a) => a.addrtype === "ipv4")?.addr ?? "",
+      up: h.status?.state === "up",
+      openPorts: (h.ports?.port ?? []).filter((p) => p.state?.state === "open").map((p) => Number(p.portid)),
+    })),
+  };
+}
+
+/** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
+export async function runNmap(
+  lab: StartedLab,
+  step: NmapStepSpec,
+  index: number,
+  guard: ScopeGuard,
+  workDir: string,
+): Promise<GroundTruth> {
+  const where = `steps[${index}]`;
+  const args = classifyNmapArgs(step.args, `${where}.args`);
+  const targets = [step.target, ...args.targets].map((t) => guard.resolve(t, `${where}.target`));
+  for (const a of args.addresses) guard.resolve(a.value, `${where}.args ${a.option}`);
+  const command = ["nmap", ...args.options, "-oX", "-", "--noninteractive", ...targets];
+  const result = await lab.exec(lab.attacker, command);
+  const artifact = join(workDir, `step-${index}-nmap.xml`);
+  writeFileSync(artifact, result.stdout);
+  if (result.exitCode !== 0) {
+    throw new ScanproofError(`${where}: nmap exited with ${result.exitCode}: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+  }
+  const report = parseNmapXml(result.stdout);
+  const probes: Probe[] = report.hosts
+    .filter((h) => h.up)
+    .flatMap((h) => report.scanned.flatMap((s) => s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port }))));
+  const up = report.hosts.filter((h) => h.up);
+  return {
+    step: index,
+    tool: "nmap",
+    command,
+    source: lab.attacker.address,
+    startedAt: report.startedAt,
+    endedAt: report.endedAt,
+    probes,
+    summary: `${report.scanned.reduce((n, s) => n + s.ports.length, 0)} ports on ${up.length}/${report.hosts.length} hosts up, ${up.reduce((n, h) => n + h.openPorts.length, 0)} open`,
+    artifact,
+  };
+}

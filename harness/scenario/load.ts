@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
+import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
+
+export interface Scenario extends ScenarioSpec {
+  readonly file: string;
+}
+
+const MAX_SCENARIO_BYTES = 1024 * 1024;
+
+/** Parses and validates one scenario file; every problem is reported at once, nothing is started. */
+export function loadScenario(path: string): Scenario {
+  const file = relative(process.cwd(), path) || path;
+  const text = readFileSync(path, "utf8");
+  if (text.length > MAX_SCENARIO_BYTES) {
+    throw new InputError([
+      { file, line: 1, column: 1, path: "", message: `the file is larger than ${MAX_SCENARIO_BYTES} bytes` },
+    ]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      doc.errors.map((e): Problem => {
+        const pos = lines.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, path: "", message: `YAML: ${e.message.split("\n")[0] ?? ""}` };
+      }),
+    );
+  }
+  const parsed = ScenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  if (!parsed.success) throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
+  const problems = crossCheck(parsed.data).map(
+    (c): Problem => ({ file, ...locate(doc, lines, c.path), path: dotPath(c.path), message: c.message }),
+  );
+  if (problems.length > 0) throw new InputError(problems);
+  return { ...parsed.data, file };
+}
+
+interface CrossProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** Rules that span fields: names are unique, steps start from the attacker, silence excludes alerts. */
+function crossCheck(spec: ScenarioSpec): CrossProblem[] {
+  const problems: CrossProblem[] = [];
+  const taken = new Set<string>(["attacker", "firewall"]);
+  spec.lab.targets.forEach((t, i) => {
+    if (taken.has(t.name)) problems.push({ path: ["lab", "targets", i, "name"], message: `"${t.name}" is already taken in this lab` });
+    taken.add(t.name);
+  });
+  spec.steps.forEach((step, i) => {
+    if (step.from !== "attacker") {
+      problems.push({ path: ["steps", i, "from"], message: `"${step.from}" cannot send traffic; use "attacker"` });
+    }
+  });
+  if (spec.expect.silent && spec.expect.alerts.length > 0) {
+    problems.push({ path: ["expect", "silent"], message: "a silent scenario cannot also expect alerts" });
+  }
+  return problems;
+}

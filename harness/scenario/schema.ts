@@ -1,0 +1,75 @@
+import { z } from "zod";
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, "a lower-case name of letters, digits and dashes, starting with a letter");
+
+export const TARGET_KINDS = ["web", "ssh"] as const;
+export const LOG_SOURCES = ["firewall"] as const;
+export const TIERS = ["suppressed", "l1", "tier2"] as const;
+
+const Target = z.strictObject({
+  name,
+  kind: z.enum(TARGET_KINDS),
+  address: z.ipv4().optional(),
+});
+
+const NmapStep = z.strictObject({
+  tool: z.literal("nmap"),
+  from: name.default("attacker"),
+  target: z.string().min(1),
+  args: z.array(z.string()).default([]),
+});
+
+const HttpStep = z.strictObject({
+  tool: z.literal("http"),
+  from: name.default("attacker"),
+  target: z.string().min(1),
+  paths: z.array(z.string().startsWith("/")).min(1),
+  repeat: z.number().int().min(1).max(100).default(1),
+});
+
+export const Step = z.discriminatedUnion("tool", [NmapStep, HttpStep]);
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m)$/, "a duration such as 500ms, 30s or 2m")
+  .transform((v) => {
+    const n = Number.parseInt(v, 10);
+    return v.endsWith("ms") ? n : v.endsWith("m") ? n * 60_000 : n * 1000;
+  });
+
+const AlertExpectation = z.strictObject({
+  rule: z.string().min(1),
+  from: name.default("attacker"),
+  count: z.number().int().min(1).default(1),
+  tier: z.enum(TIERS).optional(),
+  reasons: z.array(z.string()).default([]),
+  within: duration.optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  id: name,
+  title: z.string().min(1),
+  description: z.string().default(""),
+  technique: z.string().regex(/^T1595(\.00[123])?$/, "T1595, T1595.001, T1595.002 or T1595.003"),
+  tags: z.array(z.string()).default([]),
+  lab: z.strictObject({
+    targets: z.array(Target).min(1),
+  }),
+  steps: z.array(Step).min(1),
+  expect: z.strictObject({
+    logs: z.array(z.enum(LOG_SOURCES)).default([]),
+    alerts: z.array(AlertExpectation).default([]),
+    silent: z.boolean().default(false),
+  }),
+});
+
+export type ScenarioSpec = z.output<typeof ScenarioSchema>;
+export type StepSpec = z.output<typeof Step>;
+export type NmapStepSpec = Extract<StepSpec, { tool: "nmap" }>;
+export type HttpStepSpec = Extract<StepSpec, { tool: "http" }>;
+export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
+export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];
+export type LogSourceName = (typeof LOG_SOURCES)[number];
+export type Tier = (typeof TIERS)[number];
