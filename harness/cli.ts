@@ -28,7 +28,8 @@ function scenarioFiles(paths: readonly string[]): string[] {
         .map((f) => join(full, f));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return [full];
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new ScanproofError(`${p}: no such scenario file or folder.`);
+      if ((error as NodeJS.ErrnoException).code === "ENOENT")
+        throw new ScanproofError(`${p}: no such scenario file or folder.`);
       throw error;
     }
   });
@@ -42,14 +43,28 @@ interface InputOptions {
 
 function withInputOptions(command: Command): Command {
   return command
-    .addOption(new Option("--rules <path...>", "rule files or folders (Elastic detection-rules TOML)").default([DEFAULT_RULES]))
-    .addOption(new Option("--context <file>", "escalation context (networks, critical assets, allow-list)").default(DEFAULT_CONTEXT))
+    .addOption(
+      new Option("--rules <path...>", "rule files or folders (Elastic detection-rules TOML)").default([
+        DEFAULT_RULES,
+      ]),
+    )
+    .addOption(
+      new Option("--context <file>", "escalation context (networks, critical assets, allow-list)").default(
+        DEFAULT_CONTEXT,
+      ),
+    )
     .option("--tag <tag...>", "only scenarios with one of these tags");
 }
 
 function selected(paths: string[], options: InputOptions) {
-  const inputs = loadInputs({ scenarioFiles: scenarioFiles(paths), rulePaths: options.rules, contextFile: options.context });
-  const scenarios = options.tag ? inputs.scenarios.filter((s) => s.tags.some((t) => options.tag?.includes(t))) : inputs.scenarios;
+  const inputs = loadInputs({
+    scenarioFiles: scenarioFiles(paths),
+    rulePaths: options.rules,
+    contextFile: options.context,
+  });
+  const scenarios = options.tag
+    ? inputs.scenarios.filter((s) => s.tags.some((t) => options.tag?.includes(t)))
+    : inputs.scenarios;
   if (scenarios.length === 0) throw new ScanproofError("No scenario matches.", "Check the paths and --tag.");
   return { ...inputs, scenarios };
 }
@@ -63,7 +78,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("setup")
-    .description("install and build everything a run needs: Docker engine, base and lab images, Elasticsearch (idempotent, cached)")
+    .description(
+      "install and build everything a run needs: Docker engine, base and lab images, Elasticsearch (idempotent, cached)",
+    )
     .action(async () => {
       await runSetup();
     });
@@ -73,24 +90,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("list what is present, what is missing, and the exact fix")
     .action(async () => {
       for (const c of await doctor()) {
-        process.stdout.write(`${c.ok ? "✔" : "✖"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}\n`);
+        process.stdout.write(
+          `${c.ok ? "✔" : "✖"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}\n`,
+        );
         if (!c.ok) code = EXIT.environment;
       }
     });
 
-  withInputOptions(program.command("run").argument("[paths...]", "scenario files or folders (default: scenarios/)"))
+  withInputOptions(
+    program.command("run").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
+  )
     .description("set up, then run scenarios in throwaway labs and print the verdicts")
     .option("--no-setup", "skip the set-up check")
     .action(async (paths: string[], options: InputOptions & { setup: boolean }) => {
       const { scenarios } = selected(paths, options);
       if (options.setup) await runSetup();
-      const result = await runScenarios({ scenarioFiles: scenarios.map((s) => s.file), rulePaths: options.rules, contextFile: options.context });
+      const result = await runScenarios({
+        scenarioFiles: scenarios.map((s) => s.file),
+        rulePaths: options.rules,
+        contextFile: options.context,
+      });
       process.stdout.write(`\n${renderSummary(result)}\n`);
       const verdict = overallVerdict(result.scenarios);
       code = verdict === "pass" ? EXIT.ok : verdict === "fail" ? EXIT.failed : EXIT.error;
     });
 
-  withInputOptions(program.command("validate").argument("[paths...]", "scenario files or folders (default: scenarios/)"))
+  withInputOptions(
+    program.command("validate").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
+  )
     .description("check scenarios, rules and context without starting anything")
     .action((paths: string[], options: InputOptions) => {
       const { scenarios, rules } = selected(paths, options);
@@ -98,7 +125,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       for (const s of rules.skipped) process.stdout.write(`  rule skipped: ${s.file}: ${s.reason}\n`);
     });
 
-  withInputOptions(program.command("list").argument("[paths...]", "scenario files or folders (default: scenarios/)"))
+  withInputOptions(
+    program.command("list").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
+  )
     .description("list the scenarios: id, technique, tags, title")
     .action((paths: string[], options: InputOptions) => {
       for (const s of selected(paths, options).scenarios) {

@@ -11,7 +11,8 @@ export class ScanproofError extends Error {
 }
 
 export function describeError(error: unknown): string {
-  if (error instanceof ScanproofError) return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
+  if (error instanceof ScanproofError)
+    return error.hint ? `${error.message}\n  → ${error.hint}` : error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }

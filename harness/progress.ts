@@ -22,7 +22,11 @@ export function seconds(ms: number): string {
  * Runs one titled, timed task: "▸ title…", then "✔ title (1.2 s)" or "✖ title: why (1.2 s)".
  * The task may return a short note that replaces the default success line's detail.
  */
-export async function task<T>(title: string, work: () => Promise<T>, note?: (result: T) => string): Promise<T> {
+export async function task<T>(
+  title: string,
+  work: () => Promise<T>,
+  note?: (result: T) => string,
+): Promise<T> {
   const started = Date.now();
   say(`▸ ${title}…`);
   try {

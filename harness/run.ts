@@ -66,7 +66,14 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
   for (const s of scenarios) {
     if (!s) continue;
     const other = ids.get(s.id);
-    if (other) problems.push({ file: s.file, line: 1, column: 1, path: "id", message: `scenario id "${s.id}" is also used by ${other}` });
+    if (other)
+      problems.push({
+        file: s.file,
+        line: 1,
+        column: 1,
+        path: "id",
+        message: `scenario id "${s.id}" is also used by ${other}`,
+      });
     ids.set(s.id, s.file);
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -80,14 +87,27 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const runDir = join(resultsDir(), runId);
   mkdirSync(runDir, { recursive: true });
-  say(`Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${rules.rules.length} rules; results in ${runDir}`);
+  say(
+    `Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${rules.rules.length} rules; results in ${runDir}`,
+  );
   const teardown = new Teardown();
   const results = await withTeardown(teardown, async () => {
     await requireDocker();
     const backend = options.backend ?? (await openBackend(runId, teardown));
     const out: ScenarioResult[] = [];
     for (const scenario of scenarios) {
-      out.push(await runScenario({ scenario, rules, context, backend, runId, runDir, teardown, ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000 }));
+      out.push(
+        await runScenario({
+          scenario,
+          rules,
+          context,
+          backend,
+          runId,
+          runDir,
+          teardown,
+          ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
+        }),
+      );
     }
     return { results: out, backend: backend.description };
   });
@@ -144,33 +164,63 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   let logs: LogSourceReport[] = [];
   try {
     const lab = await timed("labStartMs", () =>
-      startLab({ runId: ctx.runId, scenarioId: scenario.id, plan, backend: ctx.backend, workDir, teardown: labTeardown }),
+      startLab({
+        runId: ctx.runId,
+        scenarioId: scenario.id,
+        plan,
+        backend: ctx.backend,
+        workDir,
+        teardown: labTeardown,
+      }),
     );
     const guard = new ScopeGuard(lab.subnets, new Map(plan.targets.map((t) => [t.name, t.address])));
     await timed("stepsMs", async () => {
       for (const [i, step] of scenario.steps.entries()) {
-        const truth = await task(`[${scenario.id}] step ${i + 1}/${scenario.steps.length}: ${describeStep(step)}`, () => runStep(lab, step, i, guard, workDir), (t) => t.summary);
+        const truth = await task(
+          `[${scenario.id}] step ${i + 1}/${scenario.steps.length}: ${describeStep(step)}`,
+          () => runStep(lab, step, i, guard, workDir),
+          (t) => t.summary,
+        );
         truths.push(truth);
       }
     });
     const stepsEnded = Date.now();
     const sources = [...new Set(["firewall" as const, ...scenario.expect.logs])];
     logs = await timed("ingestMs", () =>
-      task(`[${scenario.id}] wait for ${sources.join(", ")} events in Elasticsearch`, async () => {
-        const reports: LogSourceReport[] = [];
-        for (const source of sources) {
-          const ingest = await awaitIngest(ctx.backend, lab, source, ctx.ingestTimeoutMs);
-          reports.push(await accountLogSource(ctx.backend, lab, source, truths, ingest.waitedMs));
-        }
-        return reports;
-      }, (reports) => reports.map((r) => `${r.source} ${r.indexed}/${r.sensorRecords} indexed, ${r.probesSeen}/${r.probesExpected} probes`).join("; ")),
+      task(
+        `[${scenario.id}] wait for ${sources.join(", ")} events in Elasticsearch`,
+        async () => {
+          const reports: LogSourceReport[] = [];
+          for (const source of sources) {
+            const ingest = await awaitIngest(ctx.backend, lab, source, ctx.ingestTimeoutMs);
+            reports.push(await accountLogSource(ctx.backend, lab, source, truths, ingest.waitedMs));
+          }
+          return reports;
+        },
+        (reports) =>
+          reports
+            .map(
+              (r) =>
+                `${r.source} ${r.indexed}/${r.sensorRecords} indexed, ${r.probesSeen}/${r.probesExpected} probes`,
+            )
+            .join("; "),
+      ),
     );
     const alerts = await timed("detectionMs", () =>
-      task(`[${scenario.id}] run ${ctx.rules.rules.length} rules and escalate`, () => detectAndEscalate(ctx, lab), (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`),
+      task(
+        `[${scenario.id}] run ${ctx.rules.rules.length} rules and escalate`,
+        () => detectAndEscalate(ctx, lab),
+        (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
+      ),
     );
     const timeToAlertMs = alerts.length > 0 ? Date.now() - stepsEnded : undefined;
     await timed("teardownMs", () => labTeardown.run());
-    const expectations = judge(scenario, { plan, logs, alerts, ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }) });
+    const expectations = judge(scenario, {
+      plan,
+      logs,
+      alerts,
+      ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }),
+    });
     return {
       ...base,
       verdict: expectations.every((e) => e.passed) ? "pass" : "fail",
@@ -185,15 +235,33 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   } catch (error) {
     say(`✖ [${scenario.id}] error: ${describeError(error)}`);
     await labTeardown.run();
-    return { ...base, verdict: "error", reason: describeError(error), durationMs: Date.now() - started, timings, groundTruth: truths, logs, alerts: [], expectations: [] };
+    return {
+      ...base,
+      verdict: "error",
+      reason: describeError(error),
+      durationMs: Date.now() - started,
+      timings,
+      groundTruth: truths,
+      logs,
+      alerts: [],
+      expectations: [],
+    };
   }
 }
 
 function describeStep(step: StepSpec): string {
-  return step.tool === "nmap" ? `nmap ${step.args.join(" ")} ${step.target}` : `http ${step.paths.length * step.repeat} requests to ${step.target}`;
+  return step.tool === "nmap"
+    ? `nmap ${step.args.join(" ")} ${step.target}`
+    : `http ${step.paths.length * step.repeat} requests to ${step.target}`;
 }
 
-function runStep(lab: StartedLab, step: StepSpec, index: number, guard: ScopeGuard, workDir: string): Promise<GroundTruth> {
+function runStep(
+  lab: StartedLab,
+  step: StepSpec,
+  index: number,
+  guard: ScopeGuard,
+  workDir: string,
+): Promise<GroundTruth> {
   switch (step.tool) {
     case "nmap":
       return runNmap(lab, step, index, guard, workDir);
@@ -206,7 +274,11 @@ async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise
   const scope = scenarioFilter(lab);
   const alerts: Alert[] = [];
   for (const rule of ctx.rules.rules) {
-    const detections = await evaluateRule(ctx.backend, rule, { now: new Date(), scope, scopeKey: `${ctx.runId}/${lab.scenarioId}` });
+    const detections = await evaluateRule(ctx.backend, rule, {
+      now: new Date(),
+      scope,
+      scopeKey: `${ctx.runId}/${lab.scenarioId}`,
+    });
     for (const detection of detections) {
       const facts = await gatherFacts(ctx.backend, detection, ctx.context, scope);
       alerts.push({ ...detection, escalation: escalate(facts, ctx.context) });
@@ -225,7 +297,9 @@ function summarise(alert: Alert): AlertSummary {
     ruleName: alert.rule.name,
     severity: alert.rule.severity,
     riskScore: alert.rule.riskScore,
-    techniques: alert.rule.threat.flatMap((t) => t.techniques.flatMap((tech) => [tech.id, ...tech.subtechniques.map((s) => s.id)])),
+    techniques: alert.rule.threat.flatMap((t) =>
+      t.techniques.flatMap((tech) => [tech.id, ...tech.subtechniques.map((s) => s.id)]),
+    ),
     ...(source ? { source } : {}),
     ...(destination ? { destination } : {}),
     events: alert.evidence.events,
@@ -234,4 +308,3 @@ function summarise(alert: Alert): AlertSummary {
     reasons: alert.escalation.reasons,
   };
 }
-

@@ -45,7 +45,11 @@ export function clientOptions(options: ExternalClusterOptions): ClientOptions {
 }
 
 /** Waits for a usable cluster (the integ-test distribution has no `GET /`, so health it is). */
-export async function waitForCluster(client: Client, description: string, timeoutMs = 120_000): Promise<void> {
+export async function waitForCluster(
+  client: Client,
+  description: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "";
   while (Date.now() < deadline) {

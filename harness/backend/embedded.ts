@@ -40,7 +40,10 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
     description: `embedded Elasticsearch ${ELASTICSEARCH_VERSION} at ${url}`,
     client,
     async attachLab(managementNetwork) {
-      await network(managementNetwork).connect({ Container: container.getId(), EndpointConfig: { Aliases: [ALIAS] } });
+      await network(managementNetwork).connect({
+        Container: container.getId(),
+        EndpointConfig: { Aliases: [ALIAS] },
+      });
       return { host: ALIAS, port: HTTP_PORT };
     },
     async detachLab(managementNetwork) {

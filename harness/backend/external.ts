@@ -1,14 +1,23 @@
 import { Client } from "@elastic/elasticsearch";
 import { ScanproofError } from "../errors.js";
 import type { Teardown } from "../lifecycle.js";
-import { clientOptions, installIndexTemplates, waitForCluster, type Backend, type ExternalClusterOptions } from "./backend.js";
+import {
+  clientOptions,
+  installIndexTemplates,
+  waitForCluster,
+  type Backend,
+  type ExternalClusterOptions,
+} from "./backend.js";
 
 /**
  * A cluster the user runs. The harness reaches it with the given URL and credentials (TLS
  * verification stays on; a CA file may be named); lab shippers reach it through the default
  * Docker bridge, since lab networks are internal.
  */
-export async function connectExternalCluster(options: ExternalClusterOptions, teardown: Teardown): Promise<Backend> {
+export async function connectExternalCluster(
+  options: ExternalClusterOptions,
+  teardown: Teardown,
+): Promise<Backend> {
   const url = new URL(options.url);
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ScanproofError(`SCANPROOF_ES_URL must be an http(s) URL, not "${options.url}".`);
@@ -29,7 +38,9 @@ export async function connectExternalCluster(options: ExternalClusterOptions, te
 }
 
 /** The external cluster named by the environment, if any; credentials never come from arguments. */
-export function externalClusterFromEnv(env: NodeJS.ProcessEnv = process.env): ExternalClusterOptions | undefined {
+export function externalClusterFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ExternalClusterOptions | undefined {
   const url = env.SCANPROOF_ES_URL;
   if (!url) return undefined;
   return {

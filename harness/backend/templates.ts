@@ -11,7 +11,11 @@ const date = { type: "date" } as const;
 
 /** ECS field types every event index shares; strings not named here are keywords. */
 const ecsEventMappings: estypes.MappingTypeMapping = {
-  dynamic_templates: [{ strings_as_keyword: { match_mapping_type: "string", mapping: { type: "keyword", ignore_above: 1024 } } }],
+  dynamic_templates: [
+    {
+      strings_as_keyword: { match_mapping_type: "string", mapping: { type: "keyword", ignore_above: 1024 } },
+    },
+  ],
   properties: {
     "@timestamp": date,
     event: {
@@ -34,7 +38,9 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
     labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
     error: { properties: { message: { type: "text" } } },
     tags: keyword,
-    scanproof: { properties: { tcp: { properties: { window: long } }, icmp: { properties: { type: long, code: long } } } },
+    scanproof: {
+      properties: { tcp: { properties: { window: long } }, icmp: { properties: { type: long, code: long } } },
+    },
   },
 };
 
@@ -51,7 +57,11 @@ const alertMappings: estypes.MappingTypeMapping = {
         framework: keyword,
         tactic: { properties: { id: keyword, name: keyword } },
         technique: {
-          properties: { id: keyword, name: keyword, subtechnique: { properties: { id: keyword, name: keyword } } },
+          properties: {
+            id: keyword,
+            name: keyword,
+            subtechnique: { properties: { id: keyword, name: keyword } },
+          },
         },
       },
     },

@@ -24,19 +24,41 @@ export function alertDocument(alert: Alert, labels: AlertLabels, now: Date): Rec
   return {
     "@timestamp": now.toISOString(),
     message: `${rule.name}: ${from}${to}, ${evidence.events} events${distinct ? `, ${distinct}` : ""} between ${evidence.firstSeen} and ${evidence.lastSeen}`,
-    event: { kind: "alert", severity: SEVERITY[rule.severity], risk_score: rule.riskScore, created: now.toISOString() },
-    rule: { id: rule.ruleId, uuid: alert.id, name: rule.name, description: rule.description, ruleset: "scanproof", type: rule.type, reference: rule.file },
+    event: {
+      kind: "alert",
+      severity: SEVERITY[rule.severity],
+      risk_score: rule.riskScore,
+      created: now.toISOString(),
+    },
+    rule: {
+      id: rule.ruleId,
+      uuid: alert.id,
+      name: rule.name,
+      description: rule.description,
+      ruleset: "scanproof",
+      type: rule.type,
+      reference: rule.file,
+    },
     threat: rule.threat.map((t) => ({
       framework: "MITRE ATT&CK",
       tactic: t.tactic,
-      technique: t.techniques.map((tech) => ({ id: tech.id, name: tech.name, subtechnique: tech.subtechniques })),
+      technique: t.techniques.map((tech) => ({
+        id: tech.id,
+        name: tech.name,
+        subtechnique: tech.subtechniques,
+      })),
     })),
     ...(group["source.ip"] ? { source: { ip: group["source.ip"] } } : {}),
     ...(group["destination.ip"] ? { destination: { ip: group["destination.ip"] } } : {}),
     labels: { scanproof_run_id: labels.runId, scanproof_scenario: labels.scenarioId },
     scanproof: {
       group,
-      evidence: { events: evidence.events, distinct: evidence.distinct, first_seen: evidence.firstSeen, last_seen: evidence.lastSeen },
+      evidence: {
+        events: evidence.events,
+        distinct: evidence.distinct,
+        first_seen: evidence.firstSeen,
+        last_seen: evidence.lastSeen,
+      },
       window: alert.window,
       escalation: alert.escalation,
     },
@@ -47,12 +69,19 @@ export function alertDocument(alert: Alert, labels: AlertLabels, now: Date): Rec
  * Writes alerts with their stable ids (`create`): a detection already alerted on is not written
  * again, so overlapping look-back windows never alert twice. Returns once they are searchable.
  */
-export async function writeAlerts(backend: Backend, alerts: readonly Alert[], labels: AlertLabels): Promise<{ created: number; duplicates: number }> {
+export async function writeAlerts(
+  backend: Backend,
+  alerts: readonly Alert[],
+  labels: AlertLabels,
+): Promise<{ created: number; duplicates: number }> {
   if (alerts.length === 0) return { created: 0, duplicates: 0 };
   const now = new Date();
   const response = await backend.client.bulk({
     refresh: "wait_for",
-    operations: alerts.flatMap((a) => [{ create: { _index: ALERTS_INDEX, _id: a.id } }, alertDocument(a, labels, now)]),
+    operations: alerts.flatMap((a) => [
+      { create: { _index: ALERTS_INDEX, _id: a.id } },
+      alertDocument(a, labels, now),
+    ]),
   });
   let created = 0;
   let duplicates = 0;

@@ -31,7 +31,9 @@ export interface EvaluationOptions {
 const PRECISION_THRESHOLD = 40_000;
 
 export function evaluateRule(backend: Backend, rule: Rule, options: EvaluationOptions): Promise<Detection[]> {
-  return rule.type === "threshold" ? evaluateThreshold(backend, rule, options) : evaluateQuery(backend, rule, options);
+  return rule.type === "threshold"
+    ? evaluateThreshold(backend, rule, options)
+    : evaluateQuery(backend, rule, options);
 }
 
 function windowOf(rule: Rule, now: Date): { gte: string; lte: string } {
@@ -42,13 +44,20 @@ function baseQuery(rule: Rule, options: EvaluationOptions): estypes.QueryDslQuer
   const window = windowOf(rule, options.now);
   return {
     bool: {
-      filter: [rule.filter, { range: { [rule.timestampField]: { gte: window.gte, lte: window.lte } } }, ...options.scope],
+      filter: [
+        rule.filter,
+        { range: { [rule.timestampField]: { gte: window.gte, lte: window.lte } } },
+        ...options.scope,
+      ],
     },
   };
 }
 
 function detectionId(rule: Rule, group: Record<string, string>, scopeKey: string): string {
-  return createHash("sha256").update(JSON.stringify([rule.ruleId, scopeKey, Object.entries(group).sort()])).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify([rule.ruleId, scopeKey, Object.entries(group).sort()]))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 interface GroupMetrics {
@@ -63,7 +72,11 @@ interface GroupMetrics {
  * group alerts when it has at least `value` events and, for each cardinality clause, at least
  * that many distinct values of its field.
  */
-async function evaluateThreshold(backend: Backend, rule: ThresholdRule, options: EvaluationOptions): Promise<Detection[]> {
+async function evaluateThreshold(
+  backend: Backend,
+  rule: ThresholdRule,
+  options: EvaluationOptions,
+): Promise<Detection[]> {
   const { fields, value, cardinality } = rule.threshold;
   const metrics: Record<string, estypes.AggregationsAggregationContainer> = {
     first_seen: { min: { field: rule.timestampField } },
@@ -74,9 +87,21 @@ async function evaluateThreshold(backend: Backend, rule: ThresholdRule, options:
   });
   const groups: { key: Record<string, string>; metrics: GroupMetrics }[] = [];
   if (fields.length === 0) {
-    const response = await backend.client.search({ index: [...rule.index], size: 0, track_total_hits: true, query: baseQuery(rule, options), aggs: metrics, ignore_unavailable: true, allow_no_indices: true });
-    const total = typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0);
-    groups.push({ key: {}, metrics: { ...(response.aggregations as unknown as GroupMetrics), doc_count: total } });
+    const response = await backend.client.search({
+      index: [...rule.index],
+      size: 0,
+      track_total_hits: true,
+      query: baseQuery(rule, options),
+      aggs: metrics,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+    });
+    const total =
+      typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0);
+    groups.push({
+      key: {},
+      metrics: { ...(response.aggregations as unknown as GroupMetrics), doc_count: total },
+    });
   } else {
     let after: Record<string, estypes.FieldValue> | undefined;
     do {
@@ -88,7 +113,11 @@ async function evaluateThreshold(backend: Backend, rule: ThresholdRule, options:
         query: baseQuery(rule, options),
         aggs: {
           groups: {
-            composite: { size: 1000, sources: fields.map((f) => ({ [f]: { terms: { field: f } } })), ...(after ? { after } : {}) },
+            composite: {
+              size: 1000,
+              sources: fields.map((f) => ({ [f]: { terms: { field: f } } })),
+              ...(after ? { after } : {}),
+            },
             aggs: metrics,
           },
         },
@@ -106,7 +135,11 @@ async function evaluateThreshold(backend: Backend, rule: ThresholdRule, options:
   }
   const window = windowOf(rule, options.now);
   return groups
-    .filter((g) => g.metrics.doc_count >= value && cardinality.every((c, i) => (g.metrics[`distinct_${i}`]?.value ?? 0) >= c.value))
+    .filter(
+      (g) =>
+        g.metrics.doc_count >= value &&
+        cardinality.every((c, i) => (g.metrics[`distinct_${i}`]?.value ?? 0) >= c.value),
+    )
     .slice(0, rule.maxSignals)
     .map((g) => ({
       id: detectionId(rule, g.key, options.scopeKey),
@@ -114,16 +147,25 @@ async function evaluateThreshold(backend: Backend, rule: ThresholdRule, options:
       group: g.key,
       evidence: {
         events: g.metrics.doc_count,
-        distinct: cardinality.map((c, i) => ({ field: c.field, values: g.metrics[`distinct_${i}`]?.value ?? 0 })),
-        firstSeen: g.metrics.first_seen.value_as_string ?? new Date(g.metrics.first_seen.value ?? 0).toISOString(),
-        lastSeen: g.metrics.last_seen.value_as_string ?? new Date(g.metrics.last_seen.value ?? 0).toISOString(),
+        distinct: cardinality.map((c, i) => ({
+          field: c.field,
+          values: g.metrics[`distinct_${i}`]?.value ?? 0,
+        })),
+        firstSeen:
+          g.metrics.first_seen.value_as_string ?? new Date(g.metrics.first_seen.value ?? 0).toISOString(),
+        lastSeen:
+          g.metrics.last_seen.value_as_string ?? new Date(g.metrics.last_seen.value ?? 0).toISOString(),
       },
       window,
     }));
 }
 
 /** A query rule alerts once per matching event, as Kibana's custom query rules do. */
-async function evaluateQuery(backend: Backend, rule: QueryRule, options: EvaluationOptions): Promise<Detection[]> {
+async function evaluateQuery(
+  backend: Backend,
+  rule: QueryRule,
+  options: EvaluationOptions,
+): Promise<Detection[]> {
   const response = await backend.client.search<Record<string, unknown>>({
     index: [...rule.index],
     size: rule.maxSignals,
@@ -136,9 +178,22 @@ async function evaluateQuery(backend: Backend, rule: QueryRule, options: Evaluat
   });
   const window = windowOf(rule, options.now);
   return response.hits.hits.map((hit) => {
-    const field = (name: string) => String((hit.fields?.[name] as unknown[] | undefined)?.[0] ?? "");
-    const group = { "source.ip": field("source.ip"), "destination.ip": field("destination.ip"), "event.id": hit._id ?? "" };
+    const field = (name: string): string => {
+      const value = (hit.fields?.[name] as unknown[] | undefined)?.[0];
+      return typeof value === "string" || typeof value === "number" ? String(value) : "";
+    };
+    const group = {
+      "source.ip": field("source.ip"),
+      "destination.ip": field("destination.ip"),
+      "event.id": hit._id ?? "",
+    };
     const at = field(rule.timestampField);
-    return { id: detectionId(rule, group, options.scopeKey), rule, group, evidence: { events: 1, distinct: [], firstSeen: at, lastSeen: at }, window };
+    return {
+      id: detectionId(rule, group, options.scopeKey),
+      rule,
+      group,
+      evidence: { events: 1, distinct: [], firstSeen: at, lastSeen: at },
+      window,
+    };
   });
 }

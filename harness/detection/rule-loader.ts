@@ -44,9 +44,13 @@ const RuleTable = z.looseObject({
   threat: z.array(Threat).default([]),
   threshold: z
     .strictObject({
-      field: z.union([z.string(), z.array(z.string())]).transform((f) => (Array.isArray(f) ? f : f ? [f] : [])),
+      field: z
+        .union([z.string(), z.array(z.string())])
+        .transform((f) => (Array.isArray(f) ? f : f ? [f] : [])),
       value: z.number().int().min(1),
-      cardinality: z.array(z.strictObject({ field: z.string().min(1), value: z.number().int().min(1) })).default([]),
+      cardinality: z
+        .array(z.strictObject({ field: z.string().min(1), value: z.number().int().min(1) }))
+        .default([]),
     })
     .optional(),
 });
@@ -82,20 +86,34 @@ export function loadRuleFile(path: string): LoadedRule {
     data = parseToml(text);
   } catch (error) {
     if (error instanceof TomlError) {
-      throw new InputError([{ file, line: error.line, column: error.column, path: "", message: `TOML: ${error.message.split("\n")[0] ?? ""}` }]);
+      throw new InputError([
+        {
+          file,
+          line: error.line,
+          column: error.column,
+          path: "",
+          message: `TOML: ${error.message.split("\n")[0] ?? ""}`,
+        },
+      ]);
     }
     throw error;
   }
   const parsed = RuleFile.safeParse(data);
-  if (!parsed.success) throw new InputError(zodProblems(file, parsed.error.issues, () => ({ line: 1, column: 1 })));
+  if (!parsed.success)
+    throw new InputError(zodProblems(file, parsed.error.issues, () => ({ line: 1, column: 1 })));
   const r = parsed.data.rule;
-  const skip = (reason: string): LoadedRule => ({ ok: false, skipped: { file, ruleId: r.rule_id, name: r.name, reason } });
+  const skip = (reason: string): LoadedRule => ({
+    ok: false,
+    skipped: { file, ruleId: r.rule_id, name: r.name, reason },
+  });
   if (!(SUPPORTED_TYPES as readonly string[]).includes(r.type)) {
     return skip(`rule type "${r.type}" is not supported (supported: ${SUPPORTED_TYPES.join(", ")})`);
   }
   const language = r.language ?? "kuery";
   if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(language)) {
-    return skip(`query language "${language}" is not supported by this backend (supported: ${SUPPORTED_LANGUAGES.join(", ")})`);
+    return skip(
+      `query language "${language}" is not supported by this backend (supported: ${SUPPORTED_LANGUAGES.join(", ")})`,
+    );
   }
   if (!r.index) return skip("the rule names no index pattern (data views are not supported)");
   if (r.query === undefined) return skip("the rule has no query");
@@ -120,7 +138,11 @@ export function loadRuleFile(path: string): LoadedRule {
   }
   const threat: ThreatMapping[] = r.threat.map((t) => ({
     tactic: { id: t.tactic.id, name: t.tactic.name },
-    techniques: t.technique.map((tech) => ({ id: tech.id, name: tech.name, subtechniques: tech.subtechnique.map((s) => ({ id: s.id, name: s.name })) })),
+    techniques: t.technique.map((tech) => ({
+      id: tech.id,
+      name: tech.name,
+      subtechniques: tech.subtechnique.map((s) => ({ id: s.id, name: s.name })),
+    })),
   }));
   const base = {
     file,
@@ -140,10 +162,27 @@ export function loadRuleFile(path: string): LoadedRule {
     threat,
   };
   if (r.type === "threshold") {
-    if (!r.threshold) throw new InputError([{ file, line: 1, column: 1, path: "rule.threshold", message: "a threshold rule needs a [rule.threshold] table" }]);
+    if (!r.threshold)
+      throw new InputError([
+        {
+          file,
+          line: 1,
+          column: 1,
+          path: "rule.threshold",
+          message: "a threshold rule needs a [rule.threshold] table",
+        },
+      ]);
     return {
       ok: true,
-      rule: { ...base, type: "threshold", threshold: { fields: r.threshold.field, value: r.threshold.value, cardinality: r.threshold.cardinality } },
+      rule: {
+        ...base,
+        type: "threshold",
+        threshold: {
+          fields: r.threshold.field,
+          value: r.threshold.value,
+          cardinality: r.threshold.cardinality,
+        },
+      },
     };
   }
   return { ok: true, rule: { ...base, type: "query" } };
@@ -170,7 +209,13 @@ export function loadRules(paths: readonly string[]): RuleSet {
       }
       const earlier = ids.get(loaded.rule.ruleId);
       if (earlier) {
-        problems.push({ file: loaded.rule.file, line: 1, column: 1, path: "rule.rule_id", message: `rule_id ${loaded.rule.ruleId} is also used by ${earlier}` });
+        problems.push({
+          file: loaded.rule.file,
+          line: 1,
+          column: 1,
+          path: "rule.rule_id",
+          message: `rule_id ${loaded.rule.ruleId} is also used by ${earlier}`,
+        });
         continue;
       }
       ids.set(loaded.rule.ruleId, loaded.rule.file);

@@ -55,14 +55,18 @@ export async function imageExists(ref: string): Promise<boolean> {
 }
 
 /** Follows a build/import/pull stream to its end, failing on the first error it reports. */
-export async function followStream(stream: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void> {
+export async function followStream(
+  stream: NodeJS.ReadableStream,
+  onLine?: (line: string) => void,
+): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
     docker().modem.followProgress(
       stream,
       (error: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
         const failed = output.find((o) => o.error ?? o.errorDetail);
         if (error) reject(error);
-        else if (failed) reject(new ScanproofError(failed.errorDetail?.message ?? failed.error ?? "unknown error"));
+        else if (failed)
+          reject(new ScanproofError(failed.errorDetail?.message ?? failed.error ?? "unknown error"));
         else resolvePromise();
       },
       (event: { stream?: string }) => {

@@ -11,7 +11,7 @@ export class LabContainer extends GenericContainer {
   withLoopbackPort(port: number): this {
     this.withExposedPorts(port);
     this.hostConfig.PortBindings = {
-      ...this.hostConfig.PortBindings,
+      ...(this.hostConfig.PortBindings as Record<string, unknown> | undefined),
       [`${port}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "0" }],
     };
     return this;

@@ -6,7 +6,9 @@ import { z } from "zod";
 import { InputError, locate, zodProblems } from "../scenario/problems.js";
 
 const address = z.string().refine((v) => ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address");
-const cidr = z.string().refine((v) => ipaddr.isValidCIDR(v) || ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address or CIDR");
+const cidr = z
+  .string()
+  .refine((v) => ipaddr.isValidCIDR(v) || ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address or CIDR");
 const days = z
   .string()
   .regex(/^\d+d$/, 'a number of days such as "30d"')
@@ -15,7 +17,9 @@ const days = z
 /** What the SOC knows that the events do not say: its networks, its crown jewels, who may scan. */
 const ContextSchema = z.strictObject({
   internal_networks: z.array(cidr).min(1),
-  critical_assets: z.array(z.strictObject({ name: z.string().min(1), address, why: z.string().min(1) })).default([]),
+  critical_assets: z
+    .array(z.strictObject({ name: z.string().min(1), address, why: z.string().min(1) }))
+    .default([]),
   allow_list: z
     .array(
       z.strictObject({
@@ -38,11 +42,17 @@ export function loadContext(path: string): EscalationContext {
   const doc = parseDocument(readFileSync(path, "utf8"), { lineCounter: lines, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(
-      doc.errors.map((e) => ({ file, ...toPos(lines, e.pos[0]), path: "", message: `YAML: ${e.message.split("\n")[0] ?? ""}` })),
+      doc.errors.map((e) => ({
+        file,
+        ...toPos(lines, e.pos[0]),
+        path: "",
+        message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
+      })),
     );
   }
   const parsed = ContextSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
+  if (!parsed.success)
+    throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
   return { ...parsed.data, file };
 }
 

@@ -38,7 +38,12 @@ export function escalate(facts: EscalationFacts, context: EscalationContext): Es
   if (authorised) {
     return {
       tier: "suppressed",
-      reasons: [{ code: "authorised-scanner", message: `${facts.source} is ${authorised.owner}'s authorised scanner (${authorised.purpose})` }],
+      reasons: [
+        {
+          code: "authorised-scanner",
+          message: `${facts.source} is ${authorised.owner}'s authorised scanner (${authorised.purpose})`,
+        },
+      ],
     };
   }
   const reasons: Reason[] = [];
@@ -50,7 +55,10 @@ export function escalate(facts: EscalationFacts, context: EscalationContext): Es
     });
   }
   for (const asset of context.critical_assets.filter((a) => facts.targets.includes(a.address))) {
-    reasons.push({ code: "critical-target", message: `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}` });
+    reasons.push({
+      code: "critical-target",
+      message: `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}`,
+    });
   }
   return { tier: reasons.length > 0 ? "tier2" : "l1", reasons };
 }

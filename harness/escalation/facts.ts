@@ -22,13 +22,22 @@ export async function gatherFacts(
       bool: {
         filter: [
           { term: { "source.ip": source } },
-          { range: { "@timestamp": { gte: new Date(before.getTime() - context.history_window).toISOString(), lt: before.toISOString() } } },
+          {
+            range: {
+              "@timestamp": {
+                gte: new Date(before.getTime() - context.history_window).toISOString(),
+                lt: before.toISOString(),
+              },
+            },
+          },
           ...scope,
         ],
       },
     },
   });
-  const targets = detection.group["destination.ip"] ? [detection.group["destination.ip"]] : await distinctTargets(backend, detection, source, scope);
+  const targets = detection.group["destination.ip"]
+    ? [detection.group["destination.ip"]]
+    : await distinctTargets(backend, detection, source, scope);
   return { source, targets, priorEvents: history.count, at: new Date(detection.evidence.lastSeen) };
 }
 
@@ -48,7 +57,11 @@ async function distinctTargets(
         filter: [
           detection.rule.filter,
           { term: { "source.ip": source } },
-          { range: { [detection.rule.timestampField]: { gte: detection.window.gte, lte: detection.window.lte } } },
+          {
+            range: {
+              [detection.rule.timestampField]: { gte: detection.window.gte, lte: detection.window.lte },
+            },
+          },
           ...scope,
         ],
       },

@@ -1,4 +1,4 @@
-import type { LogSourceReport } from "../logs/accounting.js";
+import { findLogReport, type LogSourceReport } from "../logs/accounting.js";
 import type { AlertSummary, ExpectationResult } from "../result.js";
 import type { Scenario } from "../scenario/load.js";
 import type { LabPlan } from "../lab/topology.js";
@@ -14,21 +14,36 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Every expectation of the scenario, each checked against what was observed. */
 export function judge(scenario: Scenario, observed: Observed): ExpectationResult[] {
-  return [...judgeLogs(scenario, observed), ...judgeAlerts(scenario, observed), ...judgeSilence(scenario, observed)];
+  return [
+    ...judgeLogs(scenario, observed),
+    ...judgeAlerts(scenario, observed),
+    ...judgeSilence(scenario, observed),
+  ];
 }
 
 function judgeLogs(scenario: Scenario, observed: Observed): ExpectationResult[] {
   return scenario.expect.logs.flatMap((source): ExpectationResult[] => {
-    const report = observed.logs.find((l) => l.source === source);
+    const report = findLogReport(observed.logs, source);
     if (!report) {
-      return [{ id: `logs.${source}`, description: `${source} logs were accounted`, passed: false, expected: "an account of the source", observed: "none" }];
+      return [
+        {
+          id: `logs.${source}`,
+          description: `${source} logs were accounted`,
+          passed: false,
+          expected: "an account of the source",
+          observed: "none",
+        },
+      ];
     }
-    const missing = report.missing.map((p) => `${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`);
+    const missing = report.missing.map(
+      (p) => `${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`,
+    );
     return [
       {
         id: `logs.${source}.shipped`,
         description: `every ${source} record reached Elasticsearch as ECS`,
-        passed: report.sensorRecords > 0 && report.indexed === report.sensorRecords && report.parseFailures === 0,
+        passed:
+          report.sensorRecords > 0 && report.indexed === report.sensorRecords && report.parseFailures === 0,
         expected: `${report.sensorRecords} records indexed, 0 unparsed`,
         observed: `${report.indexed} indexed of ${report.sensorRecords} written, ${report.parseFailures} unparsed`,
       },
@@ -46,7 +61,9 @@ function judgeLogs(scenario: Scenario, observed: Observed): ExpectationResult[] 
 function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {
   return scenario.expect.alerts.flatMap((want, i): ExpectationResult[] => {
     const from = want.from === "attacker" ? observed.plan.attacker : want.from;
-    const matching = observed.alerts.filter((a) => (a.ruleId === want.rule || a.ruleName === want.rule) && a.source === from);
+    const matching = observed.alerts.filter(
+      (a) => (a.ruleId === want.rule || a.ruleName === want.rule) && a.source === from,
+    );
     const results: ExpectationResult[] = [
       {
         id: `alerts[${i}].count`,
@@ -80,7 +97,10 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
       results.push({
         id: `alerts[${i}].within`,
         description: `"${want.rule}" was searchable soon enough after the last step`,
-        passed: matching.length > 0 && observed.timeToAlertMs !== undefined && observed.timeToAlertMs <= want.within,
+        passed:
+          matching.length > 0 &&
+          observed.timeToAlertMs !== undefined &&
+          observed.timeToAlertMs <= want.within,
         expected: `≤ ${seconds(want.within)}`,
         observed: observed.timeToAlertMs === undefined ? "no alert" : seconds(observed.timeToAlertMs),
       });
@@ -97,7 +117,10 @@ function judgeSilence(scenario: Scenario, observed: Observed): ExpectationResult
       description: "no rule fired",
       passed: observed.alerts.length === 0,
       expected: "0 alerts",
-      observed: observed.alerts.length === 0 ? "0 alerts" : observed.alerts.map((a) => `${a.ruleId} (${a.source ?? "?"}, ${a.tier})`).join("; "),
+      observed:
+        observed.alerts.length === 0
+          ? "0 alerts"
+          : observed.alerts.map((a) => `${a.ruleId} (${a.source ?? "?"}, ${a.tier})`).join("; "),
     },
   ];
 }

@@ -37,7 +37,10 @@ export interface StartedLab {
   readonly targets: ReadonlyMap<string, LabHost>;
   /** Host folder holding each sensor's raw log (bind-mounted into the sensor and the shipper). */
   readonly logDir: string;
-  /** The lab's own networks: underlay subnets Docker assigned and the overlay ranges. */
+  /**
+   * The only ranges a step may probe: the overlay. The Docker underlay is plumbing, and its
+   * gateway address belongs to the host, so it is never a target.
+   */
   readonly subnets: readonly string[];
   exec(host: LabHost, command: readonly string[]): Promise<ExecResult>;
 }
@@ -69,7 +72,12 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
   const logDir = join(options.workDir, "logs");
   mkdirSync(join(logDir, "firewall"), { recursive: true });
 
-  const start = async (image: LabImage, name: string, role: HostRole, configure: (c: LabContainer) => LabContainer) => {
+  const start = async (
+    image: LabImage,
+    name: string,
+    role: HostRole,
+    configure: (c: LabContainer) => LabContainer,
+  ) => {
     const container = await configure(
       new LabContainer(await labImageRef(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
     ).start();
@@ -77,26 +85,29 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     return container;
   };
 
-  const hosts = await task(`Start lab hosts (attacker, firewall, ${plan.targets.map((t) => t.name).join(", ")})`, async () => {
-    const firewall = await start("firewall", "firewall", "firewall", (c) =>
-      c
-        .withNetworkMode(networks.outside)
-        .withAddedCapabilities("NET_ADMIN")
-        .withSysctls({ "net.ipv4.ip_forward": "1" })
-        .withBindMounts([{ source: join(logDir, "firewall"), target: "/var/log/scanproof", mode: "rw" }]),
-    );
-    await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
-    const attacker = await start("attacker", "attacker", "attacker", (c) =>
-      c.withNetworkMode(networks.outside).withAddedCapabilities("NET_RAW"),
-    );
-    const targets = await Promise.all(
-      plan.targets.map(async (t) => ({
-        plan: t,
-        container: await start(t.kind, t.name, "target", (c) => c.withNetworkMode(networks.dmz)),
-      })),
-    );
-    return { firewall, attacker, targets };
-  });
+  const hosts = await task(
+    `Start lab hosts (attacker, firewall, ${plan.targets.map((t) => t.name).join(", ")})`,
+    async () => {
+      const firewall = await start("firewall", "firewall", "firewall", (c) =>
+        c
+          .withNetworkMode(networks.outside)
+          .withAddedCapabilities("NET_ADMIN")
+          .withSysctls({ "net.ipv4.ip_forward": "1" })
+          .withBindMounts([{ source: join(logDir, "firewall"), target: "/var/log/scanproof", mode: "rw" }]),
+      );
+      await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
+      const attacker = await start("attacker", "attacker", "attacker", (c) =>
+        c.withNetworkMode(networks.outside).withAddedCapabilities("NET_RAW"),
+      );
+      const targets = await Promise.all(
+        plan.targets.map(async (t) => ({
+          plan: t,
+          container: await start(t.kind, t.name, "target", (c) => c.withNetworkMode(networks.dmz)),
+        })),
+      );
+      return { firewall, attacker, targets };
+    },
+  );
 
   await task("Wire the VXLAN overlay", async () => {
     const underlay = async (c: StartedTestContainer, network: string) => {
@@ -110,12 +121,40 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     const attackerUnderlay = await underlay(hosts.attacker, networks.outside);
     const targetUnderlays = await Promise.all(hosts.targets.map((t) => underlay(t.container, networks.dmz)));
     const link = (c: StartedTestContainer, args: string[]) => overlayLink(c, args, labels("netkit"));
-    await link(hosts.firewall, [OUTSIDE_INTERFACE, String(OUTSIDE.vni), fwOutside, `${plan.firewall.outside}/${OUTSIDE.prefix}`, attackerUnderlay]);
-    await link(hosts.firewall, [DMZ_INTERFACE, String(DMZ.vni), fwDmz, `${plan.firewall.dmz}/${DMZ.prefix}`, targetUnderlays.join(",")]);
-    await link(hosts.attacker, [OUTSIDE_INTERFACE, String(OUTSIDE.vni), attackerUnderlay, `${plan.attacker}/${OUTSIDE.prefix}`, fwOutside, DMZ.subnet, plan.firewall.outside]);
+    await link(hosts.firewall, [
+      OUTSIDE_INTERFACE,
+      String(OUTSIDE.vni),
+      fwOutside,
+      `${plan.firewall.outside}/${OUTSIDE.prefix}`,
+      attackerUnderlay,
+    ]);
+    await link(hosts.firewall, [
+      DMZ_INTERFACE,
+      String(DMZ.vni),
+      fwDmz,
+      `${plan.firewall.dmz}/${DMZ.prefix}`,
+      targetUnderlays.join(","),
+    ]);
+    await link(hosts.attacker, [
+      OUTSIDE_INTERFACE,
+      String(OUTSIDE.vni),
+      attackerUnderlay,
+      `${plan.attacker}/${OUTSIDE.prefix}`,
+      fwOutside,
+      DMZ.subnet,
+      plan.firewall.outside,
+    ]);
     await Promise.all(
       hosts.targets.map((t, i) =>
-        link(t.container, [DMZ_INTERFACE, String(DMZ.vni), targetUnderlays[i] ?? "", `${t.plan.address}/${DMZ.prefix}`, fwDmz, OUTSIDE.subnet, plan.firewall.dmz]),
+        link(t.container, [
+          DMZ_INTERFACE,
+          String(DMZ.vni),
+          targetUnderlays[i] ?? "",
+          `${t.plan.address}/${DMZ.prefix}`,
+          fwDmz,
+          OUTSIDE.subnet,
+          plan.firewall.dmz,
+        ]),
       ),
     );
   });
@@ -136,9 +175,13 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
         .withWaitStrategy(Wait.forLogMessage(/rsyslogd .* running/)),
     );
   });
-  await waitFor("the firewall's log file", () => existsSync(join(logDir, "firewall", "firewall.json")), 15_000);
+  await waitFor(
+    "the firewall's log file",
+    () => existsSync(join(logDir, "firewall", "firewall.json")),
+    15_000,
+  );
 
-  const subnets = [OUTSIDE.subnet, DMZ.subnet, ...(await underlaySubnets(Object.values(networks)))];
+  const subnets = [OUTSIDE.subnet, DMZ.subnet];
   const host = (name: string, role: HostRole, container: StartedTestContainer, address: string): LabHost => ({
     name,
     role,
@@ -153,7 +196,9 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     subnets,
     attacker: host("attacker", "attacker", hosts.attacker, plan.attacker),
     firewall: host("firewall", "firewall", hosts.firewall, plan.firewall.outside),
-    targets: new Map(hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)])),
+    targets: new Map(
+      hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)]),
+    ),
     async exec(h, command) {
       const result = await h.container.exec([...command]);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
@@ -166,25 +211,29 @@ async function createNetworks(
   labels: Record<string, string>,
   teardown: Teardown,
 ): Promise<Record<NetworkName, string>> {
-  const names: Record<NetworkName, string> = { outside: `${prefix}-outside`, dmz: `${prefix}-dmz`, mgmt: `${prefix}-mgmt` };
+  const names: Record<NetworkName, string> = {
+    outside: `${prefix}-outside`,
+    dmz: `${prefix}-dmz`,
+    mgmt: `${prefix}-mgmt`,
+  };
   for (const name of Object.values(names)) {
-    const network = await docker().createNetwork({ Name: name, Internal: true, Labels: labels, CheckDuplicate: true });
+    const network = await docker().createNetwork({
+      Name: name,
+      Internal: true,
+      Labels: labels,
+      CheckDuplicate: true,
+    });
     teardown.defer(`remove network ${name}`, () => network.remove());
   }
   return names;
 }
 
-async function underlaySubnets(names: readonly string[]): Promise<string[]> {
-  const subnets: string[] = [];
-  for (const name of names) {
-    const info = (await docker().getNetwork(name).inspect()) as { IPAM?: { Config?: { Subnet?: string }[] } };
-    for (const config of info.IPAM?.Config ?? []) if (config.Subnet) subnets.push(config.Subnet);
-  }
-  return subnets;
-}
-
 /** Runs the netkit helper in a host's network namespace with NET_ADMIN, then removes it. */
-async function overlayLink(host: StartedTestContainer, args: readonly string[], labels: Record<string, string>): Promise<void> {
+async function overlayLink(
+  host: StartedTestContainer,
+  args: readonly string[],
+  labels: Record<string, string>,
+): Promise<void> {
   const helper = await docker().createContainer({
     Image: await labImageRef("netkit"),
     Cmd: [...args],

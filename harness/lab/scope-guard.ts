@@ -39,7 +39,9 @@ export class ScopeGuard {
   }
 
   private contains(address: ipaddr.IPv4, bits: number): boolean {
-    return this.ranges.some(([network, networkBits]) => bits >= networkBits && address.match(network, networkBits));
+    return this.ranges.some(
+      ([network, networkBits]) => bits >= networkBits && address.match(network, networkBits),
+    );
   }
 
   private refusal(target: string, where: string): ScanproofError {

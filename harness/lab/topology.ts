@@ -7,7 +7,13 @@ import type { ScenarioSpec, TargetSpec } from "../scenario/schema.js";
  * The outside range is 198.18.0.0/24 (RFC 2544 benchmarking): not RFC 1918, so the attacker is an
  * external source to every detection and escalation rule.
  */
-export const OUTSIDE = { subnet: "198.18.0.0/24", prefix: 24, firewall: "198.18.0.1", attacker: "198.18.0.10", vni: 100 };
+export const OUTSIDE = {
+  subnet: "198.18.0.0/24",
+  prefix: 24,
+  firewall: "198.18.0.1",
+  attacker: "198.18.0.10",
+  vni: 100,
+};
 export const DMZ = { subnet: "10.20.0.0/24", prefix: 24, firewall: "10.20.0.1", firstTarget: 10, vni: 200 };
 export const OUTSIDE_INTERFACE = "vx-out";
 export const DMZ_INTERFACE = "vx-dmz";

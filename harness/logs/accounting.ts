@@ -28,8 +28,20 @@ export interface LogSourceReport {
   readonly ingestWaitMs: number;
 }
 
-export function scenarioFilter(lab: Pick<StartedLab, "runId" | "scenarioId">): estypes.QueryDslQueryContainer[] {
-  return [{ term: { "labels.scanproof_run_id": lab.runId } }, { term: { "labels.scanproof_scenario": lab.scenarioId } }];
+export function findLogReport(
+  logs: readonly LogSourceReport[],
+  source: LogSourceName,
+): LogSourceReport | undefined {
+  return new Map(logs.map((l) => [l.source, l])).get(source);
+}
+
+export function scenarioFilter(
+  lab: Pick<StartedLab, "runId" | "scenarioId">,
+): estypes.QueryDslQueryContainer[] {
+  return [
+    { term: { "labels.scanproof_run_id": lab.runId } },
+    { term: { "labels.scanproof_scenario": lab.scenarioId } },
+  ];
 }
 
 export function sensorLogPath(lab: Pick<StartedLab, "logDir">, source: LogSourceName): string {
@@ -43,8 +55,17 @@ export function countSensorRecords(path: string): number {
     .filter((line) => line.replace(/\0/g, "").trim() !== "").length;
 }
 
-export async function countIndexed(backend: Backend, lab: StartedLab, source: LogSourceName, extra: estypes.QueryDslQueryContainer[] = []): Promise<number> {
-  await backend.client.indices.refresh({ index: SOURCE_INDEX[source], ignore_unavailable: true, allow_no_indices: true });
+export async function countIndexed(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+  extra: estypes.QueryDslQueryContainer[] = [],
+): Promise<number> {
+  await backend.client.indices.refresh({
+    index: SOURCE_INDEX[source],
+    ignore_unavailable: true,
+    allow_no_indices: true,
+  });
   const result = await backend.client.count({
     index: SOURCE_INDEX[source],
     ignore_unavailable: true,
@@ -58,13 +79,19 @@ export async function countIndexed(backend: Backend, lab: StartedLab, source: Lo
  * Waits until the source's index holds as many documents as the sensor wrote, and the sensor has
  * stopped writing (two equal readings in a row): then nothing is in flight. Returns the wait.
  */
-export async function awaitIngest(backend: Backend, lab: StartedLab, source: LogSourceName, timeoutMs: number): Promise<{ waitedMs: number; settled: boolean }> {
+export async function awaitIngest(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+  timeoutMs: number,
+): Promise<{ waitedMs: number; settled: boolean }> {
   const started = Date.now();
   let previous = -1;
   for (;;) {
     const written = countSensorRecords(sensorLogPath(lab, source));
     const indexed = await countIndexed(backend, lab, source);
-    if (written > 0 && written === previous && indexed >= written) return { waitedMs: Date.now() - started, settled: true };
+    if (written > 0 && written === previous && indexed >= written)
+      return { waitedMs: Date.now() - started, settled: true };
     if (Date.now() - started > timeoutMs) return { waitedMs: Date.now() - started, settled: false };
     previous = written;
     await new Promise((r) => setTimeout(r, 500));
@@ -72,7 +99,12 @@ export async function awaitIngest(backend: Backend, lab: StartedLab, source: Log
 }
 
 /** The distinct (destination, transport, port, source port) tuples the source recorded from a host. */
-async function observedTuples(backend: Backend, lab: StartedLab, source: LogSourceName, from: string): Promise<Set<string>> {
+async function observedTuples(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+  from: string,
+): Promise<Set<string>> {
   const fields = ["destination.ip", "network.transport", "destination.port", "source.port"] as const;
   const seen = new Set<string>();
   let after: Record<string, estypes.FieldValue> | undefined;
@@ -93,10 +125,11 @@ async function observedTuples(backend: Backend, lab: StartedLab, source: LogSour
     });
     const agg = response.aggregations?.tuples as estypes.AggregationsCompositeAggregate | undefined;
     const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
-    for (const { key } of buckets) {
+    for (const bucket of buckets) {
+      const key = bucket.key as Record<string, unknown>;
       const text = (field: (typeof fields)[number]) => {
         const v = key[field];
-        return v === null || v === undefined ? "" : String(v);
+        return typeof v === "string" || typeof v === "number" ? String(v) : "";
       };
       const withoutSourcePort = [text("destination.ip"), text("network.transport"), text("destination.port")];
       seen.add([...withoutSourcePort, text("source.port")].join("|"));

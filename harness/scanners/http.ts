@@ -8,21 +8,39 @@ import type { GroundTruth, Probe } from "./ground-truth.js";
  * Ordinary web requests from the attacker with curl, one TCP connection each ("Connection: close"),
  * so every request is one new connection the firewall must log, known down to its source port.
  */
-export async function runHttp(lab: StartedLab, step: HttpStepSpec, index: number, guard: ScopeGuard): Promise<GroundTruth> {
+export async function runHttp(
+  lab: StartedLab,
+  step: HttpStepSpec,
+  index: number,
+  guard: ScopeGuard,
+): Promise<GroundTruth> {
   const where = `steps[${index}]`;
   const target = guard.resolve(step.target, `${where}.target`);
-  const urls = Array.from({ length: step.repeat }, () => step.paths.map((p) => `http://${target}${encodeURI(p)}`)).flat();
+  const urls = Array.from({ length: step.repeat }, () =>
+    step.paths.map((p) => `http://${target}${encodeURI(p)}`),
+  ).flat();
   const command = [
-    "curl", "--silent", "--show-error", "--max-time", "10", "--header", "Connection: close",
-    "--user-agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
-    "--write-out", "%{http_code} %{local_port}\\n", ...urls.flatMap((u) => ["--url", u, "--output", "/dev/null"]),
+    "curl",
+    "--silent",
+    "--show-error",
+    "--max-time",
+    "10",
+    "--header",
+    "Connection: close",
+    "--user-agent",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "--write-out",
+    "%{http_code} %{local_port}\\n",
+    ...urls.flatMap((u) => ["--url", u, "--output", "/dev/null"]),
   ];
   const startedAt = new Date().toISOString();
   const result = await lab.exec(lab.attacker, command);
   const endedAt = new Date().toISOString();
   const lines = result.stdout.trim().split("\n").filter(Boolean);
   if (result.exitCode !== 0 || lines.length !== urls.length) {
-    throw new ScanproofError(`${where}: curl made ${lines.length}/${urls.length} requests (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    throw new ScanproofError(
+      `${where}: curl made ${lines.length}/${urls.length} requests (exit ${result.exitCode}): ${result.stderr.trim()}`,
+    );
   }
   const probes: Probe[] = lines.map((line) => ({
     destination: target,
@@ -31,5 +49,14 @@ export async function runHttp(lab: StartedLab, step: HttpStepSpec, index: number
     sourcePort: Number(line.split(" ")[1]),
   }));
   const statuses = lines.map((l) => l.split(" ")[0]).join(",");
-  return { step: index, tool: "http", command, source: lab.attacker.address, startedAt, endedAt, probes, summary: `${urls.length} requests (status ${statuses})` };
+  return {
+    step: index,
+    tool: "http",
+    command,
+    source: lab.attacker.address,
+    startedAt,
+    endedAt,
+    probes,
+    summary: `${urls.length} requests (status ${statuses})`,
+  };
 }

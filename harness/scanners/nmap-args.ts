@@ -2,11 +2,38 @@ import { ScanproofError } from "../errors.js";
 
 /** Options whose value is a separate argument when not attached (`-p 80` / `-p80`). */
 const TAKES_VALUE = new Set([
-  "-p", "--top-ports", "--port-ratio", "--exclude-ports", "-e", "-g", "--source-port", "--data-length",
-  "--data", "--data-string", "--ttl", "--scan-delay", "--max-scan-delay", "--min-rate", "--max-rate",
-  "--max-retries", "--host-timeout", "--script", "--script-args", "--script-timeout", "--min-hostgroup",
-  "--max-hostgroup", "--min-parallelism", "--max-parallelism", "--min-rtt-timeout", "--max-rtt-timeout",
-  "--initial-rtt-timeout", "--mtu", "--version-intensity", "--spoof-mac", "--exclude", "-S",
+  "-p",
+  "--top-ports",
+  "--port-ratio",
+  "--exclude-ports",
+  "-e",
+  "-g",
+  "--source-port",
+  "--data-length",
+  "--data",
+  "--data-string",
+  "--ttl",
+  "--scan-delay",
+  "--max-scan-delay",
+  "--min-rate",
+  "--max-rate",
+  "--max-retries",
+  "--host-timeout",
+  "--script",
+  "--script-args",
+  "--script-timeout",
+  "--min-hostgroup",
+  "--max-hostgroup",
+  "--min-parallelism",
+  "--max-parallelism",
+  "--min-rtt-timeout",
+  "--max-rtt-timeout",
+  "--initial-rtt-timeout",
+  "--mtu",
+  "--version-intensity",
+  "--spoof-mac",
+  "--exclude",
+  "-S",
 ]);
 
 /** Options that carry addresses packets are sent to or claim to come from: each is scope-checked. */
@@ -14,7 +41,10 @@ const ADDRESS_OPTIONS = new Set(["-D", "-sI", "-b", "-S", "--dns-servers"]);
 
 /** Options scanproof controls itself, or that would make nmap choose or read targets on its own. */
 const REFUSED = new Map([
-  ["-iL", "target lists are read inside the attacker where scanproof cannot check them; list targets in the step"],
+  [
+    "-iL",
+    "target lists are read inside the attacker where scanproof cannot check them; list targets in the step",
+  ],
   ["-iR", "random targets would leave the lab"],
   ["--resume", "a resumed scan reads its targets from a file"],
   ["--proxies", "proxies relay probes to hosts scanproof cannot check"],
@@ -40,8 +70,9 @@ export function classifyNmapArgs(args: readonly string[], where: string): NmapAr
   const addresses: { option: string; value: string }[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
-    const flag = arg.startsWith("--") ? arg.split("=")[0] ?? arg : arg.slice(0, 2);
-    const refusedWhy = REFUSED.get(flag) ?? (arg.startsWith("-o") && arg.length > 2 ? REFUSED.get("-oN") : undefined);
+    const flag = arg.startsWith("--") ? (arg.split("=")[0] ?? arg) : arg.slice(0, 2);
+    const refusedWhy =
+      REFUSED.get(flag) ?? (arg.startsWith("-o") && arg.length > 2 ? REFUSED.get("-oN") : undefined);
     if (refusedWhy) throw new ScanproofError(`${where}: nmap option ${flag} is not allowed: ${refusedWhy}.`);
     if (!arg.startsWith("-")) {
       targets.push(arg);
@@ -60,9 +91,13 @@ export function classifyNmapArgs(args: readonly string[], where: string): NmapAr
     }
     if (value !== undefined && ADDRESS_OPTIONS.has(flag)) {
       for (const part of value.split(",")) {
-        const address = flag === "-sI" || flag === "-b" ? (part.split("@").pop() ?? part).split(":")[0] ?? part : part;
+        const address =
+          flag === "-sI" || flag === "-b" ? ((part.split("@").pop() ?? part).split(":")[0] ?? part) : part;
         if (flag === "-D" && (address === "ME" || /^RND(:\d+)?$/.test(address))) {
-          if (address !== "ME") throw new ScanproofError(`${where}: random decoys (${address}) would claim addresses outside the lab; name lab decoys.`);
+          if (address !== "ME")
+            throw new ScanproofError(
+              `${where}: random decoys (${address}) would claim addresses outside the lab; name lab decoys.`,
+            );
           continue;
         }
         addresses.push({ option: flag, value: address });

@@ -44,7 +44,8 @@ export function expandPortList(services: string): number[] {
   const ports: number[] = [];
   for (const part of services.split(",").filter(Boolean)) {
     const [from, to] = part.split("-").map((n) => Number.parseInt(n, 10));
-    if (from === undefined || Number.isNaN(from)) throw new ScanproofError(`nmap XML: bad port list entry "${part}"`);
+    if (from === undefined || Number.isNaN(from))
+      throw new ScanproofError(`nmap XML: bad port list entry "${part}"`);
     for (let p = from; p <= (to ?? from); p++) ports.push(p);
   }
   return ports;
@@ -53,7 +54,8 @@ export function expandPortList(services: string): number[] {
 /** Reads nmap's `-oX` output: which ports it probed (scaninfo), and what it found per host. */
 export function parseNmapXml(xml: string): NmapReport {
   const run = (parser.parse(xml) as XmlRun).nmaprun;
-  if (!run?.start) throw new ScanproofError("nmap XML: no <nmaprun start=…> element; nmap did not finish its report.");
+  if (!run?.start)
+    throw new ScanproofError("nmap XML: no <nmaprun start=…> element; nmap did not finish its report.");
   const iso = (unix: string | undefined) => new Date(Number(unix) * 1000).toISOString();
   return {
     startedAt: iso(run.start),
@@ -87,12 +89,18 @@ export async function runNmap(
   const artifact = join(workDir, `step-${index}-nmap.xml`);
   writeFileSync(artifact, result.stdout);
   if (result.exitCode !== 0) {
-    throw new ScanproofError(`${where}: nmap exited with ${result.exitCode}: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`);
+    throw new ScanproofError(
+      `${where}: nmap exited with ${result.exitCode}: ${result.stderr.trim().split("\n").slice(-3).join(" ")}`,
+    );
   }
   const report = parseNmapXml(result.stdout);
   const probes: Probe[] = report.hosts
     .filter((h) => h.up)
-    .flatMap((h) => report.scanned.flatMap((s) => s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port }))));
+    .flatMap((h) =>
+      report.scanned.flatMap((s) =>
+        s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port })),
+      ),
+    );
   const up = report.hosts.filter((h) => h.up);
   return {
     step: index,

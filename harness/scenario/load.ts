@@ -25,12 +25,19 @@ export function loadScenario(path: string): Scenario {
     throw new InputError(
       doc.errors.map((e): Problem => {
         const pos = lines.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: "", message: `YAML: ${e.message.split("\n")[0] ?? ""}` };
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: "",
+          message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
+        };
       }),
     );
   }
   const parsed = ScenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
-  if (!parsed.success) throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
+  if (!parsed.success)
+    throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
   const problems = crossCheck(parsed.data).map(
     (c): Problem => ({ file, ...locate(doc, lines, c.path), path: dotPath(c.path), message: c.message }),
   );
@@ -48,12 +55,19 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
   const problems: CrossProblem[] = [];
   const taken = new Set<string>(["attacker", "firewall"]);
   spec.lab.targets.forEach((t, i) => {
-    if (taken.has(t.name)) problems.push({ path: ["lab", "targets", i, "name"], message: `"${t.name}" is already taken in this lab` });
+    if (taken.has(t.name))
+      problems.push({
+        path: ["lab", "targets", i, "name"],
+        message: `"${t.name}" is already taken in this lab`,
+      });
     taken.add(t.name);
   });
   spec.steps.forEach((step, i) => {
     if (step.from !== "attacker") {
-      problems.push({ path: ["steps", i, "from"], message: `"${step.from}" cannot send traffic; use "attacker"` });
+      problems.push({
+        path: ["steps", i, "from"],
+        message: `"${step.from}" cannot send traffic; use "attacker"`,
+      });
     }
   });
   if (spec.expect.silent && spec.expect.alerts.length > 0) {

@@ -14,7 +14,11 @@ export async function aptInstall(packages: readonly string[], purpose: string): 
     await runCommand("apt-get", ["update", "-qq"], { env });
     updated = true;
   }
-  const result = await runCommand("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { env });
+  const result = await runCommand(
+    "apt-get",
+    ["install", "-y", "-qq", "--no-install-recommends", ...packages],
+    { env },
+  );
   if (result.code !== 0) {
     throw new ScanproofError(
       `Installing ${purpose} failed (apt-get exited with ${result.code}):\n${result.stderr.trim().split("\n").slice(-3).join("\n")}`,

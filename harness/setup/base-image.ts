@@ -26,11 +26,12 @@ export async function ensureBaseImage(): Promise<string> {
 
 async function pullFromRegistry(): Promise<boolean> {
   try {
-    const [repo, tag] = REGISTRY_IMAGE.split(":") as [string, string];
-    const stream = await withTimeout(docker().pull(REGISTRY_IMAGE) as Promise<NodeJS.ReadableStream>);
+    const stream: NodeJS.ReadableStream = await withTimeout(docker().pull(REGISTRY_IMAGE));
     await withTimeout(followStream(stream));
-    await docker().getImage(REGISTRY_IMAGE).tag({ repo: BASE_IMAGE.split(":")[0] ?? BASE_IMAGE, tag: SUITE });
-    say(`  ${repo}:${tag} pulled from the registry`);
+    await docker()
+      .getImage(REGISTRY_IMAGE)
+      .tag({ repo: BASE_IMAGE.split(":")[0] ?? BASE_IMAGE, tag: SUITE });
+    say(`  ${REGISTRY_IMAGE} pulled from the registry`);
     return true;
   } catch (error) {
     say(`  no registry image (${(error as Error).message.split("\n")[0] ?? ""}); building with debootstrap`);
@@ -41,7 +42,10 @@ async function pullFromRegistry(): Promise<boolean> {
 async function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${REGISTRY_TIMEOUT_MS / 1000} s`)), REGISTRY_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${REGISTRY_TIMEOUT_MS / 1000} s`)),
+      REGISTRY_TIMEOUT_MS,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -68,7 +72,8 @@ async function importDebootstrapRootfs(): Promise<void> {
     changes: ["ENV DEBIAN_FRONTEND=noninteractive", 'CMD ["bash"]'],
   });
   await followStream(stream);
-  if (!(await imageExists(BASE_IMAGE))) throw new ScanproofError(`docker import did not produce ${BASE_IMAGE}.`);
+  if (!(await imageExists(BASE_IMAGE)))
+    throw new ScanproofError(`docker import did not produce ${BASE_IMAGE}.`);
 }
 
 /** The Debian mirror this host already uses, so the lab images fetch from the same place. */

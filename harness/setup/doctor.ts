@@ -16,17 +16,38 @@ export interface Check {
 /** What a run needs, what is present, and for each missing piece the exact fix. */
 export async function doctor(): Promise<Check[]> {
   const checks: Check[] = [];
-  const add = (name: string, ok: boolean, detail: string, fix: string) => checks.push({ name, ok, detail, ...(ok ? {} : { fix }) });
+  const add = (name: string, ok: boolean, detail: string, fix: string) =>
+    checks.push({ name, ok, detail, ...(ok ? {} : { fix }) });
   const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-  add("Node.js", major > 20 || (major === 20 && minor >= 19), `v${process.versions.node}`, "Install Node.js 20.19 or newer.");
+  add(
+    "Node.js",
+    major > 20 || (major === 20 && minor >= 19),
+    `v${process.versions.node}`,
+    "Install Node.js 20.19 or newer.",
+  );
   const engine = await dockerAnswers();
-  add("Docker engine", engine, engine ? `answers at ${dockerEndpoint()}` : `no answer at ${dockerEndpoint()}`, "scanproof setup (as root it installs docker.io and starts dockerd)");
+  add(
+    "Docker engine",
+    engine,
+    engine ? `answers at ${dockerEndpoint()}` : `no answer at ${dockerEndpoint()}`,
+    "scanproof setup (as root it installs docker.io and starts dockerd)",
+  );
   for (const tool of ["debootstrap", "mvn"]) {
     const present = await commandExists(tool);
-    add(tool, present, present ? "installed" : "not installed (needed only to build images the first time)", `scanproof setup, or apt-get install -y ${tool === "mvn" ? "maven" : tool}`);
+    add(
+      tool,
+      present,
+      present ? "installed" : "not installed (needed only to build images the first time)",
+      `scanproof setup, or apt-get install -y ${tool === "mvn" ? "maven" : tool}`,
+    );
   }
   const zip = elasticsearchZipPath();
-  add(`Elasticsearch ${ELASTICSEARCH_VERSION} distribution`, existsSync(zip), existsSync(zip) ? zip : "not downloaded", "scanproof setup");
+  add(
+    `Elasticsearch ${ELASTICSEARCH_VERSION} distribution`,
+    existsSync(zip),
+    existsSync(zip) ? zip : "not downloaded",
+    "scanproof setup",
+  );
   if (engine) {
     const base = await imageExists(BASE_IMAGE);
     add("Debian base image", base, base ? BASE_IMAGE : "missing", "scanproof setup");
@@ -34,12 +55,22 @@ export async function doctor(): Promise<Check[]> {
       for (const name of LAB_IMAGES) {
         const ref = await labImageRef(name).catch(() => `scanproof/${name}:?`);
         const present = await imageExists(ref);
-        add(`lab image ${name}`, present, present ? ref : `${ref} not built (inputs changed or never built)`, "scanproof setup");
+        add(
+          `lab image ${name}`,
+          present,
+          present ? ref : `${ref} not built (inputs changed or never built)`,
+          "scanproof setup",
+        );
       }
     }
     const leftovers = await countLeftovers();
     const clean = leftovers.containers === 0 && leftovers.networks === 0;
-    add("leftovers of earlier runs", clean, clean ? "none" : `${leftovers.containers} containers, ${leftovers.networks} networks`, "scanproof prune");
+    add(
+      "leftovers of earlier runs",
+      clean,
+      clean ? "none" : `${leftovers.containers} containers, ${leftovers.networks} networks`,
+      "scanproof prune",
+    );
   }
   return checks;
 }

@@ -26,7 +26,8 @@ export async function ensureElasticsearchDistribution(version = ELASTICSEARCH_VE
   const target = elasticsearchZipPath(version);
   const dir = dirname(target);
   if (existsSync(target)) return target;
-  if (!(await commandExists("mvn"))) await aptInstall(["maven"], "Maven (to fetch Elasticsearch from Maven Central)");
+  if (!(await commandExists("mvn")))
+    await aptInstall(["maven"], "Maven (to fetch Elasticsearch from Maven Central)");
   mkdirSync(dir, { recursive: true });
   const staging = join(dir, `.download-${process.pid}`);
   say(`  mvn dependency:copy ${ARTIFACT}:${version}:zip`);

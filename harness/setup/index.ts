@@ -9,7 +9,9 @@ export async function runSetup(): Promise<void> {
   await task("Docker engine", ensureDockerEngine, (r) => r);
   await task("Debian base image", ensureBaseImage, (r) => r);
   await task("Elasticsearch distribution", ensureElasticsearchDistribution, (path) => path);
-  await task("Lab images", () => ensureLabImages(), (n) =>
-    n === 0 ? `${LAB_IMAGES.length} current` : `${n} built, ${LAB_IMAGES.length - n} current`,
+  await task(
+    "Lab images",
+    () => ensureLabImages(),
+    (n) => (n === 0 ? `${LAB_IMAGES.length} current` : `${n} built, ${LAB_IMAGES.length - n} current`),
   );
 }

@@ -7,9 +7,21 @@ import { ScanproofError } from "../errors.js";
 import { cacheDir, containersDir } from "../paths.js";
 import { say, task } from "../progress.js";
 import { BASE_IMAGE } from "./base-image.js";
-import { elasticsearchZipName, elasticsearchZipPath, ensureElasticsearchDistribution } from "./elasticsearch-dist.js";
+import {
+  elasticsearchZipName,
+  elasticsearchZipPath,
+  ensureElasticsearchDistribution,
+} from "./elasticsearch-dist.js";
 
-export const LAB_IMAGES = ["netkit", "attacker", "firewall", "web", "ssh", "shipper", "elasticsearch"] as const;
+export const LAB_IMAGES = [
+  "netkit",
+  "attacker",
+  "firewall",
+  "web",
+  "ssh",
+  "shipper",
+  "elasticsearch",
+] as const;
 export type LabImage = (typeof LAB_IMAGES)[number];
 
 /** Files a build needs beyond containers/<name>/, keyed by the name they get in the build context. */
@@ -37,7 +49,8 @@ async function inputsHash(name: LabImage, extras: Record<string, string>): Promi
   const hash = createHash("sha256");
   const dir = join(containersDir, name);
   for (const file of listFiles(dir)) hash.update(relative(dir, file)).update(readFileSync(file));
-  for (const [inContext, path] of Object.entries(extras)) hash.update(inContext).update(String(statSync(path).size));
+  for (const [inContext, path] of Object.entries(extras))
+    hash.update(inContext).update(String(statSync(path).size));
   hash.update((await docker().getImage(BASE_IMAGE).inspect()).Id);
   return hash.digest("hex").slice(0, 12);
 }
@@ -58,7 +71,9 @@ async function buildImage(name: LabImage, ref: string, extras: Record<string, st
   }
   const buildargs = name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName() } : {};
   const tail: string[] = [];
-  const context$ = tar.pack(context, { ignore: (f) => f.endsWith(".ts") }) as unknown as NodeJS.ReadableStream;
+  const context$ = tar.pack(context, {
+    ignore: (f) => f.endsWith(".ts"),
+  }) as unknown as NodeJS.ReadableStream;
   const stream: NodeJS.ReadableStream = await docker().buildImage(context$, {
     t: ref,
     labels: { [LABEL_MANAGED]: "true", [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },

@@ -1,0 +1,204 @@
+import { join } from "node:path";
+import * as chai from "chai";
+import { expect } from "chai";
+import { scanproofChai } from "../../assertions/chai.js";
+import type { Backend } from "../../harness/backend/backend.js";
+import { ALERTS_INDEX, SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { docker, LABEL_RUN, requireDocker } from "../../harness/docker/client.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/topology.js";
+import { Teardown } from "../../harness/lifecycle.js";
+import { assertionsDir, projectRoot, scenariosDir } from "../../harness/paths.js";
+import type { RunResult, ScenarioResult } from "../../harness/result.js";
+import { newRunId, openBackend, runScenarios } from "../../harness/run.js";
+
+chai.use(scanproofChai);
+
+const VERTICAL_SCAN_RULE = "5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01";
+const ATTACKER = OUTSIDE.attacker;
+const WEB = `${DMZ.subnet.split(".").slice(0, 3).join(".")}.${DMZ.firstTarget}`;
+
+describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
+  const teardown = new Teardown();
+  let backend: Backend;
+  let run: RunResult;
+  const scenario = (id: string): ScenarioResult => {
+    const found = run.scenarios.find((s) => s.id === id);
+    if (!found) throw new Error(`scenario ${id} did not run`);
+    return found;
+  };
+
+  before(async function () {
+    await requireDocker();
+    backend = await openBackend(`test-${newRunId()}`, teardown);
+    run = await runScenarios({
+      scenarioFiles: [
+        join(scenariosDir, "nmap-syn-top1000.yaml"),
+        join(scenariosDir, "benign-web-browsing.yaml"),
+        join(projectRoot, "test", "fixtures", "scenarios", "out-of-scope-target.yaml"),
+      ],
+      rulePaths: [join(assertionsDir, "rules")],
+      contextFile: join(assertionsDir, "context", "default.yaml"),
+      backend,
+    });
+  });
+
+  after(() => teardown.run());
+
+  describe("nmap -sS --top-ports 1000 against the web target", function () {
+    it("passes every expectation of its scenario file", function () {
+      expect(scenario("nmap-syn-top1000")).to.have.verdict("pass");
+    });
+
+    it("logs every port nmap's XML says it probed, and indexes every firewall record", function () {
+      const scan = scenario("nmap-syn-top1000");
+      expect(scan).to.have.logged("firewall");
+      const truth = scan.groundTruth[0];
+      expect(truth?.probes).to.have.length(1000);
+      expect(new Set(truth?.probes.map((p) => p.destination))).to.deep.equal(new Set([WEB]));
+    });
+
+    it("stores firewall events as ECS with the right types and values", async function () {
+      const mapping = await backend.client.indices.getFieldMapping({
+        index: SOURCE_INDEX.firewall,
+        fields: [
+          "@timestamp",
+          "source.ip",
+          "destination.ip",
+          "destination.port",
+          "network.transport",
+          "labels.scanproof_run_id",
+        ],
+      });
+      const fields = Object.values(mapping)[0]?.mappings ?? {};
+      const type = (f: string) => Object.values(fields[f]?.mapping ?? {})[0]?.type;
+      expect(type("@timestamp")).to.equal("date");
+      expect(type("source.ip")).to.equal("ip");
+      expect(type("destination.ip")).to.equal("ip");
+      expect(type("destination.port")).to.equal("long");
+      expect(type("network.transport")).to.equal("keyword");
+      expect(type("labels.scanproof_run_id")).to.equal("keyword");
+
+      const scan = scenario("nmap-syn-top1000");
+      const truth = scan.groundTruth[0];
+      const response = await backend.client.search<Record<string, unknown>>({
+        index: SOURCE_INDEX.firewall,
+        size: 1,
+        query: {
+          bool: {
+            filter: [
+              { term: { "labels.scanproof_run_id": run.runId } },
+              { term: { "labels.scanproof_scenario": scan.id } },
+              { term: { "destination.port": 22 } },
+            ],
+          },
+        },
+        fields: [
+          "@timestamp",
+          "source.ip",
+          "destination.ip",
+          "destination.port",
+          "network.transport",
+          "event.kind",
+          "event.category",
+          "event.type",
+          "event.action",
+          "event.outcome",
+          "observer.type",
+        ],
+      });
+      const hit = response.hits.hits[0];
+      const value = (f: string) => (hit?.fields?.[f] as unknown[] | undefined)?.[0];
+      expect(value("source.ip")).to.equal(ATTACKER);
+      expect(value("destination.ip")).to.equal(WEB);
+      expect(value("destination.port")).to.equal(22);
+      expect(value("network.transport")).to.equal("tcp");
+      expect(value("event.kind")).to.equal("event");
+      expect(value("event.category")).to.equal("network");
+      expect(value("event.type")).to.equal("allowed");
+      expect(value("event.action")).to.equal("connection_attempted");
+      expect(value("event.outcome")).to.equal("success");
+      expect(value("observer.type")).to.equal("firewall");
+      const at = Date.parse(String(value("@timestamp")));
+      expect(at).to.be.within(
+        Date.parse(truth?.startedAt ?? "") - 2000,
+        Date.parse(truth?.endedAt ?? "") + 2000,
+      );
+    });
+
+    it("fires the vertical port scan rule once for the attacker, escalated to Tier 2 as external and never seen", function () {
+      const scan = scenario("nmap-syn-top1000");
+      expect(scan)
+        .to.have.alert(VERTICAL_SCAN_RULE, ATTACKER)
+        .times(1)
+        .with.tier("tier2")
+        .and.reason("external-never-seen");
+      const alert = scan.alerts[0];
+      expect(alert?.destination).to.equal(WEB);
+      expect(alert?.distinct).to.deep.equal([{ field: "destination.port", values: 1000 }]);
+      expect(alert?.techniques).to.include.members(["T1595", "T1595.001"]);
+    });
+
+    it("writes the alert as a searchable ECS document with the ATT&CK mapping and the escalation", async function () {
+      const response = await backend.client.search<Record<string, unknown>>({
+        index: ALERTS_INDEX,
+        query: {
+          bool: {
+            filter: [
+              { term: { "labels.scanproof_run_id": run.runId } },
+              { term: { "rule.id": VERTICAL_SCAN_RULE } },
+            ],
+          },
+        },
+        fields: [
+          "event.kind",
+          "event.risk_score",
+          "threat.technique.id",
+          "threat.technique.subtechnique.id",
+          "threat.tactic.id",
+          "scanproof.escalation.tier",
+          "scanproof.escalation.reasons.code",
+          "source.ip",
+        ],
+      });
+      expect(response.hits.hits).to.have.length(1);
+      const fields = response.hits.hits[0]?.fields ?? {};
+      expect(fields["event.kind"]).to.deep.equal(["alert"]);
+      expect(fields["event.risk_score"]).to.deep.equal([47]);
+      expect(fields["threat.technique.id"]).to.deep.equal(["T1595"]);
+      expect(fields["threat.technique.subtechnique.id"]).to.deep.equal(["T1595.001"]);
+      expect(fields["threat.tactic.id"]).to.deep.equal(["TA0043"]);
+      expect(fields["scanproof.escalation.tier"]).to.deep.equal(["tier2"]);
+      expect(fields["scanproof.escalation.reasons.code"]).to.deep.equal(["external-never-seen"]);
+      expect(fields["source.ip"]).to.deep.equal([ATTACKER]);
+    });
+  });
+
+  describe("benign browsing of the web target", function () {
+    it("logs each request's connection (down to its source port) and raises no alert", function () {
+      const benign = scenario("benign-web-browsing");
+      expect(benign).to.have.verdict("pass");
+      expect(benign).to.have.logged("firewall");
+      expect(benign.groundTruth[0]?.probes).to.have.length(9);
+      expect(benign).to.be.silent;
+    });
+  });
+
+  describe("scope guard", function () {
+    it("refuses a target outside the lab before nmap runs, with an error verdict", function () {
+      const refused = scenario("out-of-scope-target");
+      expect(refused).to.have.verdict("error");
+      expect(refused.reason).to.match(
+        /refusing to probe 192\.0\.2\.1: it is outside this run's lab networks.*Nothing was sent/,
+      );
+      expect(refused.groundTruth).to.have.length(0);
+    });
+  });
+
+  describe("cleanup", function () {
+    it("leaves no container or network of the run behind", async function () {
+      const label = [`${LABEL_RUN}=${run.runId}`];
+      expect(await docker().listContainers({ all: true, filters: { label } })).to.have.length(0);
+      expect(await docker().listNetworks({ filters: { label } })).to.have.length(0);
+    });
+  });
+});
