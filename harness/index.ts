@@ -1,0 +1,15 @@
+export { runScenarios, loadInputs, openBackend, newRunId, type RunOptions } from "./run.js";
+export { runSetup } from "./setup/index.js";
+export { doctor, type Check } from "./setup/doctor.js";
+export { prune } from "./prune.js";
+export { loadScenario, type Scenario } from "./scenario/load.js";
+export { InputError, type Problem } from "./scenario/problems.js";
+export { loadRules, loadRuleFile, type RuleSet } from "./detection/rule-loader.js";
+export type { Rule, SkippedRule } from "./detection/rule.js";
+export { parseKql, kqlToQueryDsl, KqlSyntaxError } from "./detection/kql.js";
+export { escalate, type Escalation, type Reason } from "./escalation/escalate.js";
+export { loadContext, type EscalationContext } from "./escalation/context.js";
+export { renderSummary } from "./report/terminal.js";
+export type { RunResult, ScenarioResult, AlertSummary, ExpectationResult, Verdict } from "./result.js";
+export type { Backend } from "./backend/backend.js";
+export { ScanproofError } from "./errors.js";

@@ -1,0 +1,49 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { projectRoot } from "../../harness/paths.js";
+import { InputError, type Problem } from "../../harness/scenario/problems.js";
+
+/** An absolute path below test/fixtures/. */
+export function fixture(...parts: string[]): string {
+  return join(projectRoot, "test", "fixtures", ...parts);
+}
+
+/** How the loaders name a file in problems: relative to the working directory. */
+export function shownAs(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+/** The text of one 1-based line of a file, to show that an expected position is where it should be. */
+export function lineOf(path: string, line: number): string {
+  return readFileSync(path, "utf8").split(/\r?\n/)[line - 1] ?? "";
+}
+
+/** Runs `load` and returns the InputError it throws; fails the test when it throws nothing or something else. */
+export function inputErrorOf(load: () => unknown): InputError {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  return expect.fail("expected an InputError");
+}
+
+/** The only problem of an InputError. */
+export function onlyProblem(load: () => unknown): Problem {
+  const { problems } = inputErrorOf(load);
+  expect(problems, JSON.stringify(problems)).to.have.lengthOf(1);
+  return problems[0] as Problem;
+}
+
+/** The error `work` throws; fails the test when it throws nothing. */
+export function thrownBy(work: () => unknown): Error {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  return expect.fail("expected an error");
+}

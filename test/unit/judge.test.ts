@@ -1,0 +1,304 @@
+import { expect } from "chai";
+import { judge, type Observed } from "../../harness/judge/judge.js";
+import type { LogSourceReport } from "../../harness/logs/accounting.js";
+import type { AlertSummary, ExpectationResult } from "../../harness/result.js";
+import type { Scenario } from "../../harness/scenario/load.js";
+import type { AlertExpectationSpec } from "../../harness/scenario/schema.js";
+
+const ATTACKER = "198.18.0.10";
+const WEB = "10.20.0.10";
+const RULE = "5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01";
+
+function scenario(expect: Partial<Scenario["expect"]>): Scenario {
+  return {
+    file: "scenarios/unit.yaml",
+    id: "unit",
+    title: "Unit",
+    description: "",
+    technique: "T1595.001",
+    tags: [],
+    lab: { targets: [{ name: "web", kind: "web" }] },
+    steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
+    expect: { logs: [], alerts: [], silent: false, ...expect },
+  };
+}
+
+const alertExpectation = (overrides: Partial<AlertExpectationSpec> = {}): AlertExpectationSpec => ({
+  rule: RULE,
+  from: "attacker",
+  count: 1,
+  reasons: [],
+  ...overrides,
+});
+
+function firewall(overrides: Partial<LogSourceReport> = {}): LogSourceReport {
+  return {
+    source: "firewall",
+    index: "scanproof-firewall",
+    sensorRecords: 1000,
+    indexed: 1000,
+    parseFailures: 0,
+    probesExpected: 1000,
+    probesSeen: 1000,
+    missing: [],
+    ingestWaitMs: 1500,
+    ...overrides,
+  };
+}
+
+function alert(overrides: Partial<AlertSummary> = {}): AlertSummary {
+  return {
+    id: "a1",
+    ruleId: RULE,
+    ruleName: "Vertical Port Scan Seen by the Firewall",
+    severity: "medium",
+    riskScore: 47,
+    techniques: ["T1595", "T1595.001"],
+    source: ATTACKER,
+    destination: WEB,
+    events: 1000,
+    distinct: [{ field: "destination.port", values: 1000 }],
+    tier: "tier2",
+    reasons: [{ code: "external-never-seen", message: `${ATTACKER} is outside the internal networks` }],
+    ...overrides,
+  };
+}
+
+function observed(overrides: Partial<Observed> = {}): Observed {
+  return {
+    plan: {
+      attacker: ATTACKER,
+      firewall: { outside: "198.18.0.1", dmz: "10.20.0.1" },
+      targets: [
+        { name: "web", kind: "web", address: WEB, services: [{ port: 80, transport: "tcp", name: "http" }] },
+      ],
+    },
+    logs: [firewall()],
+    alerts: [alert()],
+    timeToAlertMs: 12_000,
+    ...overrides,
+  };
+}
+
+const FULL = scenario({
+  logs: ["firewall"],
+  alerts: [alertExpectation({ tier: "tier2", reasons: ["external-never-seen"], within: 30_000 })],
+});
+
+function result(results: readonly ExpectationResult[], id: string): ExpectationResult {
+  const found = results.find((r) => r.id === id);
+  if (!found) return expect.fail(`no expectation ${id} among ${results.map((r) => r.id).join(", ")}`);
+  return found;
+}
+
+describe("judge", () => {
+  it("passes every expectation when everything was observed", () => {
+    const results = judge(FULL, observed());
+    expect(results.map((r) => r.id)).to.deep.equal([
+      "logs.firewall.shipped",
+      "logs.firewall.probes",
+      "alerts[0].count",
+      "alerts[0].tier",
+      "alerts[0].reasons",
+      "alerts[0].within",
+    ]);
+    expect(results.filter((r) => !r.passed)).to.deep.equal([]);
+  });
+
+  it("expects nothing of a scenario that expects nothing", () => {
+    expect(judge(scenario({}), observed())).to.deep.equal([]);
+  });
+
+  describe("logs", () => {
+    it("fails when a log source was not accounted at all", () => {
+      const r = result(judge(FULL, observed({ logs: [] })), "logs.firewall");
+      expect(r).to.include({ passed: false, observed: "none" });
+    });
+
+    it("fails probes and lists the missing ones", () => {
+      const missing = [
+        { destination: WEB, transport: "tcp" as const, port: 22 },
+        { destination: WEB, transport: "udp" as const, port: 53 },
+      ];
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ probesSeen: 998, missing })] })),
+        "logs.firewall.probes",
+      );
+      expect(r.passed).to.equal(false);
+      expect(r.expected).to.equal("1000 distinct probes");
+      expect(r.observed).to.equal(`998 seen; missing ${WEB}/tcp:22, ${WEB}/udp:53`);
+    });
+
+    it("marks a truncated list of missing probes with an ellipsis", () => {
+      const missing = [{ destination: WEB, transport: "tcp" as const, port: 22 }];
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ probesSeen: 990, missing })] })),
+        "logs.firewall.probes",
+      );
+      expect(r.observed).to.equal(`990 seen; missing ${WEB}/tcp:22, …`);
+    });
+
+    it("fails probes when the tools reported none", () => {
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ probesExpected: 0, probesSeen: 0 })] })),
+        "logs.firewall.probes",
+      );
+      expect(r.passed).to.equal(false);
+    });
+
+    it("fails shipping when fewer records were indexed than written", () => {
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ indexed: 997 })] })),
+        "logs.firewall.shipped",
+      );
+      expect(r.passed).to.equal(false);
+      expect(r.observed).to.equal("997 indexed of 1000 written, 0 unparsed");
+    });
+
+    it("fails shipping when a record could not be parsed", () => {
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ parseFailures: 1 })] })),
+        "logs.firewall.shipped",
+      );
+      expect(r.passed).to.equal(false);
+      expect(r.observed).to.include("1 unparsed");
+    });
+
+    it("fails shipping when the sensor wrote nothing", () => {
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ sensorRecords: 0, indexed: 0 })] })),
+        "logs.firewall.shipped",
+      );
+      expect(r.passed).to.equal(false);
+    });
+
+    it("fails shipping when more documents were indexed than written", () => {
+      const r = result(
+        judge(FULL, observed({ logs: [firewall({ indexed: 1001 })] })),
+        "logs.firewall.shipped",
+      );
+      expect(r.passed).to.equal(false);
+    });
+  });
+
+  describe("alerts", () => {
+    it("fails the count when the rule fired twice for the attacker", () => {
+      const r = result(judge(FULL, observed({ alerts: [alert(), alert({ id: "a2" })] })), "alerts[0].count");
+      expect(r).to.include({ passed: false, expected: "1 alert", observed: "2" });
+    });
+
+    it("fails the count when the rule did not fire, and every dependent check with it", () => {
+      const results = judge(FULL, observed({ alerts: [] }));
+      expect(result(results, "alerts[0].count")).to.include({ passed: false, observed: "0" });
+      expect(result(results, "alerts[0].tier")).to.include({ passed: false, observed: "no alert" });
+      expect(result(results, "alerts[0].reasons")).to.include({ passed: false, observed: "none" });
+      expect(result(results, "alerts[0].within")).to.include({ passed: false });
+    });
+
+    it("does not count an alert for another source", () => {
+      const r = result(
+        judge(FULL, observed({ alerts: [alert({ source: "198.18.0.99" })] })),
+        "alerts[0].count",
+      );
+      expect(r).to.include({ passed: false, observed: "0" });
+    });
+
+    it("matches the rule by name as well as by id", () => {
+      const s = scenario({ alerts: [alertExpectation({ rule: "Vertical Port Scan Seen by the Firewall" })] });
+      expect(result(judge(s, observed()), "alerts[0].count").passed).to.equal(true);
+    });
+
+    it("expects the count the scenario names", () => {
+      const s = scenario({ alerts: [alertExpectation({ count: 2 })] });
+      const r = result(judge(s, observed({ alerts: [alert(), alert({ id: "a2" })] })), "alerts[0].count");
+      expect(r).to.include({ passed: true, expected: "2 alerts" });
+    });
+
+    it("fails the tier when the alert went to L1", () => {
+      const r = result(
+        judge(FULL, observed({ alerts: [alert({ tier: "l1", reasons: [] })] })),
+        "alerts[0].tier",
+      );
+      expect(r).to.include({ passed: false, expected: "tier2", observed: "l1" });
+    });
+
+    it("fails the tier when matching alerts disagree", () => {
+      const s = scenario({ alerts: [alertExpectation({ count: 2, tier: "tier2" })] });
+      const r = result(
+        judge(s, observed({ alerts: [alert(), alert({ id: "a2", tier: "l1" })] })),
+        "alerts[0].tier",
+      );
+      expect(r).to.include({ passed: false, observed: "tier2, l1" });
+    });
+
+    it("fails the reasons when an expected reason is missing", () => {
+      const given = [{ code: "critical-target" as const, message: "targets ssh-bastion" }];
+      const r = result(judge(FULL, observed({ alerts: [alert({ reasons: given })] })), "alerts[0].reasons");
+      expect(r).to.include({ passed: false, expected: "external-never-seen", observed: "critical-target" });
+    });
+
+    it("passes the reasons when the alert gives more than expected", () => {
+      const given = [
+        { code: "external-never-seen" as const, message: "" },
+        { code: "critical-target" as const, message: "" },
+      ];
+      expect(
+        result(judge(FULL, observed({ alerts: [alert({ reasons: given })] })), "alerts[0].reasons").passed,
+      ).to.equal(true);
+    });
+
+    it("fails within when the alert took longer than allowed", () => {
+      const r = result(judge(FULL, observed({ timeToAlertMs: 30_001 })), "alerts[0].within");
+      expect(r).to.include({ passed: false, expected: "≤ 30.0 s", observed: "30.0 s" });
+    });
+
+    it("passes within at exactly the limit", () => {
+      expect(result(judge(FULL, observed({ timeToAlertMs: 30_000 })), "alerts[0].within").passed).to.equal(
+        true,
+      );
+    });
+
+    it("fails within when no time to alert was measured", () => {
+      const { plan, logs, alerts } = observed();
+      const r = result(judge(FULL, { plan, logs, alerts }), "alerts[0].within");
+      expect(r).to.include({ passed: false, observed: "no alert" });
+    });
+
+    // BUG: harness/judge/judge.ts:63 (judgeAlerts) resolves alerts[].from only when it is "attacker"; any other
+    // name (the schema accepts every lab name) is compared verbatim with the alert's source IP, so
+    // `from: web` can never match. Actual: passed false, observed "0", description
+    // 'rule "…" fired for web (web)'.
+    it.skip("resolves a target name in alerts[].from to its planned address", () => {
+      const s = scenario({ alerts: [alertExpectation({ from: "web" })] });
+      const r = result(judge(s, observed({ alerts: [alert({ source: WEB })] })), "alerts[0].count");
+      expect(r).to.include({ passed: true, observed: "1" });
+    });
+
+    it("adds no tier, reasons or within checks the scenario does not ask for", () => {
+      const s = scenario({ alerts: [alertExpectation()] });
+      expect(judge(s, observed()).map((r) => r.id)).to.deep.equal(["alerts[0].count"]);
+    });
+  });
+
+  describe("silence", () => {
+    const SILENT = scenario({ silent: true });
+
+    it("passes a silent scenario with no alerts", () => {
+      expect(judge(SILENT, observed({ alerts: [] }))).to.deep.equal([
+        {
+          id: "silent",
+          description: "no rule fired",
+          passed: true,
+          expected: "0 alerts",
+          observed: "0 alerts",
+        },
+      ]);
+    });
+
+    it("fails a silent scenario with an alert, listing it", () => {
+      const r = result(judge(SILENT, observed()), "silent");
+      expect(r.passed).to.equal(false);
+      expect(r.observed).to.equal(`${RULE} (${ATTACKER}, tier2)`);
+    });
+  });
+});

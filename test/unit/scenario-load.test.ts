@@ -1,0 +1,250 @@
+import { expect } from "chai";
+import { join } from "node:path";
+import { scenariosDir } from "../../harness/paths.js";
+import { loadScenario } from "../../harness/scenario/load.js";
+import type { Problem } from "../../harness/scenario/problems.js";
+import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
+
+const scenario = (name: string): string => fixture("scenarios", "unit", name);
+
+describe("loadScenario", () => {
+  describe("valid files", () => {
+    it("loads scenarios/nmap-syn-top1000.yaml", () => {
+      const s = loadScenario(join(scenariosDir, "nmap-syn-top1000.yaml"));
+      expect(s.id).to.equal("nmap-syn-top1000");
+      expect(s.technique).to.equal("T1595.001");
+      expect(s.steps[0]).to.include({ tool: "nmap", from: "attacker", target: "web" });
+      expect(s.expect.alerts[0]).to.include({ count: 1, tier: "tier2", within: 30_000 });
+    });
+
+    it("loads scenarios/benign-web-browsing.yaml", () => {
+      const s = loadScenario(join(scenariosDir, "benign-web-browsing.yaml"));
+      expect(s.id).to.equal("benign-web-browsing");
+      expect(s.expect.silent).to.equal(true);
+      expect(s.expect.alerts).to.deep.equal([]);
+    });
+
+    it("names the file relative to the working directory", () => {
+      const path = scenario("valid-minimal.yaml");
+      expect(loadScenario(path).file).to.equal(shownAs(path));
+    });
+
+    it("fills in every default of a minimal scenario", () => {
+      const s = loadScenario(scenario("valid-minimal.yaml"));
+      expect(s.description).to.equal("");
+      expect(s.tags).to.deep.equal([]);
+      expect(s.steps[0]).to.deep.equal({ tool: "nmap", from: "attacker", target: "web", args: [] });
+      expect(s.expect).to.deep.equal({ logs: [], alerts: [], silent: false });
+    });
+
+    it("keeps explicit values and fills defaults of alert expectations", () => {
+      const s = loadScenario(scenario("valid-full.yaml"));
+      expect(s.lab.targets[1]).to.deep.equal({ name: "bastion", kind: "ssh", address: "10.20.0.11" });
+      expect(s.steps[1]).to.deep.equal({
+        tool: "http",
+        from: "attacker",
+        target: "web",
+        paths: ["/", "/health"],
+        repeat: 2,
+      });
+      expect(s.expect.alerts[0]).to.deep.equal({
+        rule: "vertical-port-scan",
+        from: "attacker",
+        count: 1,
+        reasons: [],
+        within: 120_000,
+      });
+    });
+
+    it("converts durations in ms, s and m to milliseconds", () => {
+      const s = loadScenario(scenario("valid-full.yaml"));
+      expect(s.expect.alerts.map((a) => a.within)).to.deep.equal([120_000, 500, 45_000]);
+    });
+  });
+
+  describe("schema problems", () => {
+    it("reports an unknown top-level key on its line with an empty path", () => {
+      const path = scenario("unknown-key-top.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 4)).to.equal("colour: blue");
+      expect(p).to.include({ file: shownAs(path), line: 4, path: "", message: 'unknown key "colour"' });
+    });
+
+    it("reports an unknown nested key with the path of the object that holds it", () => {
+      const path = scenario("unknown-key-nested.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 8)).to.equal("      port: 8080");
+      expect(p).to.include({
+        file: shownAs(path),
+        line: 8,
+        path: "lab.targets[0]",
+        message: 'unknown key "port"',
+      });
+    });
+
+    // BUG: harness/scenario/problems.ts:53 (zodProblems) locates an unknown key by the path
+    // [...issue.path, key], which locate() resolves to the key's *value* node. A block value sits on
+    // the following lines, so the problem points one line below the key (9:9 instead of 8:7), and a
+    // scalar value points at the value's column instead of the key's (unknown-key-top.yaml: 4:9, not 4:1).
+    it.skip("reports an unknown key whose value is a block list on the key's own line and column", () => {
+      const path = scenario("unknown-key-block-value.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 8)).to.equal("      services:");
+      expect(p).to.include({ line: 8, column: 7, path: "lab.targets[0]", message: 'unknown key "services"' });
+      const top = onlyProblem(() => loadScenario(scenario("unknown-key-top.yaml")));
+      expect(top).to.include({ line: 4, column: 1 });
+    });
+
+    it("reports a value of the wrong type at the value", () => {
+      const path = scenario("wrong-type.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 12)).to.equal("    repeat: often");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 12,
+        column: 13,
+        path: "steps[0].repeat",
+        message: "expected number, received string",
+      });
+    });
+
+    it("reports a target kind outside the enum, naming the allowed kinds", () => {
+      const path = scenario("bad-kind.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 7)).to.equal("      kind: ftp");
+      expect(p).to.include({ file: shownAs(path), line: 7, column: 13, path: "lab.targets[0].kind" });
+      expect(p.message).to.include('"web"').and.to.include('"ssh"');
+    });
+
+    it("reports a technique other than T1595 and its sub-techniques", () => {
+      const path = scenario("bad-technique.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 3)).to.equal("technique: T1046");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 3,
+        column: 12,
+        path: "technique",
+        message: "T1595, T1595.001, T1595.002 or T1595.003",
+      });
+    });
+
+    it("reports a duration in words in expect.alerts[].within", () => {
+      const path = scenario("bad-duration.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 14)).to.equal("      within: 30 seconds");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 14,
+        column: 15,
+        path: "expect.alerts[0].within",
+        message: "a duration such as 500ms, 30s or 2m",
+      });
+    });
+
+    it("reports every schema problem of a file at once", () => {
+      const path = scenario("several-problems.yaml");
+      const { problems } = inputErrorOf(() => loadScenario(path));
+      const where = (p: Problem) => `${p.line}:${p.path}`;
+      expect(problems.map(where)).to.have.members([
+        "3:technique",
+        "7:lab.targets[0].kind",
+        "11:steps[0]",
+        "15:expect.alerts[0].within",
+      ]);
+      expect(problems.find((p) => p.path === "steps[0]")?.message).to.equal('unknown key "speed"');
+      expect(problems.every((p) => p.file === shownAs(path))).to.equal(true);
+    });
+
+    it("lists every problem in the error message as file:line:column", () => {
+      const path = scenario("several-problems.yaml");
+      const error = inputErrorOf(() => loadScenario(path));
+      expect(error.message.split("\n")).to.have.lengthOf(4);
+      expect(error.message).to.include(
+        `${shownAs(path)}:3:12: technique: T1595, T1595.001, T1595.002 or T1595.003`,
+      );
+    });
+  });
+
+  describe("cross-field problems", () => {
+    it("reports a target name used twice at the second one", () => {
+      const path = scenario("duplicate-target.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 8)).to.equal("    - name: web");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 8,
+        column: 13,
+        path: "lab.targets[1].name",
+        message: '"web" is already taken in this lab',
+      });
+    });
+
+    it('refuses a target named "attacker"', () => {
+      const path = scenario("target-named-attacker.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 8)).to.equal("    - name: attacker");
+      expect(p).to.include({
+        line: 8,
+        column: 13,
+        path: "lab.targets[1].name",
+        message: '"attacker" is already taken in this lab',
+      });
+    });
+
+    it("refuses a step sent from a target", () => {
+      const path = scenario("step-from-target.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 12)).to.equal("    from: ssh");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 12,
+        column: 11,
+        path: "steps[0].from",
+        message: '"ssh" cannot send traffic; use "attacker"',
+      });
+    });
+
+    it("refuses a silent scenario that also expects alerts", () => {
+      const path = scenario("silent-with-alerts.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 12)).to.equal("  silent: true");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 12,
+        column: 11,
+        path: "expect.silent",
+        message: "a silent scenario cannot also expect alerts",
+      });
+    });
+
+    it("reports every cross-field problem of a file at once", () => {
+      const path = scenario("cross-problems.yaml");
+      const { problems } = inputErrorOf(() => loadScenario(path));
+      expect(problems.map((p) => `${p.line}:${p.column}:${p.path}`)).to.have.members([
+        "8:13:lab.targets[1].name",
+        "12:11:steps[0].from",
+        "16:11:expect.silent",
+      ]);
+      expect(problems.find((p) => p.line === 8)?.message).to.equal('"firewall" is already taken in this lab');
+    });
+  });
+
+  describe("YAML problems", () => {
+    it("reports a YAML syntax error at the line and column of the error", () => {
+      const path = scenario("yaml-syntax-error.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 7)).to.equal("      kind: web: ssh");
+      expect(p).to.include({ file: shownAs(path), line: 7, column: 13, path: "" });
+      expect(p.message).to.match(/^YAML: /);
+    });
+
+    it("reports a duplicate key at its second occurrence", () => {
+      const path = scenario("duplicate-yaml-key.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 8)).to.equal("technique: T1595.001");
+      expect(p).to.include({ file: shownAs(path), line: 8, column: 1, path: "" });
+      expect(p.message).to.match(/^YAML: .*unique/);
+    });
+  });
+});

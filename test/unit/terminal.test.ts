@@ -1,0 +1,144 @@
+import { expect } from "chai";
+import { renderSummary } from "../../harness/report/terminal.js";
+import type { RunResult, ScenarioResult } from "../../harness/result.js";
+
+function scenario(overrides: Partial<ScenarioResult>): ScenarioResult {
+  return {
+    id: "unit",
+    title: "Unit",
+    file: "scenarios/unit.yaml",
+    technique: "T1595",
+    verdict: "pass",
+    durationMs: 20_833,
+    timings: {},
+    groundTruth: [],
+    logs: [],
+    alerts: [],
+    expectations: [],
+    ...overrides,
+  };
+}
+
+const PASSING = scenario({
+  id: "nmap-syn-top1000",
+  logs: [
+    {
+      source: "firewall",
+      index: "scanproof-firewall",
+      sensorRecords: 1002,
+      indexed: 1002,
+      parseFailures: 0,
+      probesExpected: 1000,
+      probesSeen: 1000,
+      missing: [],
+      ingestWaitMs: 2071,
+    },
+  ],
+  alerts: [
+    {
+      id: "a1",
+      ruleId: "5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01",
+      ruleName: "Vertical Port Scan Seen by the Firewall",
+      severity: "medium",
+      riskScore: 47,
+      techniques: ["T1595.001"],
+      source: "198.18.0.10",
+      events: 1002,
+      distinct: [],
+      tier: "tier2",
+      reasons: [{ code: "external-never-seen", message: "" }],
+    },
+  ],
+  expectations: [
+    { id: "alerts[0].count", description: "rule fired", passed: true, expected: "1 alert", observed: "1" },
+  ],
+});
+
+const FAILING = scenario({
+  id: "benign-web-browsing",
+  verdict: "fail",
+  durationMs: 4171,
+  expectations: [
+    {
+      id: "logs.firewall.shipped",
+      description: "every firewall record reached Elasticsearch as ECS",
+      passed: true,
+      expected: "9 records indexed, 0 unparsed",
+      observed: "9 indexed of 9 written, 0 unparsed",
+    },
+    {
+      id: "silent",
+      description: "no rule fired",
+      passed: false,
+      expected: "0 alerts",
+      observed: "5b7c1f0e (198.18.0.10, tier2)",
+    },
+  ],
+});
+
+const ERRORED = scenario({ id: "broken-lab", verdict: "error", reason: "steps[0]: curl made 17/9 requests" });
+
+function run(scenarios: ScenarioResult[]): RunResult {
+  return {
+    runId: "20261128-125958-a77c",
+    startedAt: "2026-11-28T12:59:58.947Z",
+    endedAt: "2026-11-28T13:00:42.456Z",
+    backend: "embedded Elasticsearch 8.19.21",
+    rules: { loaded: [], skipped: [] },
+    scenarios,
+    resultsDir: "/tmp/scanproof-results/20261128-125958-a77c",
+  };
+}
+
+const rowOf = (text: string, id: string): string =>
+  text.split("\n").find((l) => l.startsWith(`${id} `)) ?? "";
+
+describe("renderSummary", () => {
+  it("shows one row per scenario with its verdict", () => {
+    const text = renderSummary(run([PASSING, FAILING, ERRORED]));
+    expect(rowOf(text, "nmap-syn-top1000")).to.match(/\bPASS\b/);
+    expect(rowOf(text, "benign-web-browsing")).to.match(/\bFAIL\b/);
+    expect(rowOf(text, "broken-lab")).to.match(/\bERROR\b/);
+  });
+
+  it("shows log counts, alerts with tier and reasons, and the duration in a row", () => {
+    const row = rowOf(renderSummary(run([PASSING])), "nmap-syn-top1000");
+    expect(row).to.include("firewall 1002/1002 ev, 1000/1000 probes");
+    expect(row).to.include("5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01 → tier2 (external-never-seen)");
+    expect(row).to.include("20.8 s");
+  });
+
+  it("shows a failed expectation with its expected and observed lines", () => {
+    const text = renderSummary(run([PASSING, FAILING]));
+    expect(text).to.include(
+      "benign-web-browsing: silent: no rule fired\n  expected: 0 alerts\n  observed: 5b7c1f0e (198.18.0.10, tier2)",
+    );
+  });
+
+  it("does not list expectations that passed", () => {
+    const text = renderSummary(run([PASSING, FAILING]));
+    expect(text).to.not.include("logs.firewall.shipped");
+    expect(text).to.not.include("alerts[0].count");
+  });
+
+  it("shows why a scenario errored", () => {
+    expect(renderSummary(run([ERRORED]))).to.include("broken-lab: ERROR steps[0]: curl made 17/9 requests");
+  });
+
+  it("ends with the overall verdict and the counts", () => {
+    const last = renderSummary(run([PASSING, FAILING]))
+      .split("\n")
+      .at(-1);
+    expect(last).to.equal(
+      "FAIL: 1 passed, 1 failed, 0 errored · embedded Elasticsearch 8.19.21 · results: /tmp/scanproof-results/20261128-125958-a77c",
+    );
+  });
+
+  it("calls a run of passing scenarios a pass", () => {
+    expect(
+      renderSummary(run([PASSING]))
+        .split("\n")
+        .at(-1),
+    ).to.match(/^PASS: 1 passed, 0 failed, 0 errored/);
+  });
+});
