@@ -63,12 +63,17 @@ function toMs(spec: string): number {
   return n * (unit === "d" ? 86_400_000 : unit === "h" ? 3_600_000 : unit === "m" ? 60_000 : 1000);
 }
 
-/** The line and column of `query = '''` in the file, so KQL errors point into the TOML file. */
+/**
+ * Where the [rule] table's query string starts in the file, so KQL errors point into the TOML file.
+ * Other tables (e.g. [[transform.osquery]]) may have a `query` key of their own, and the newline
+ * TOML trims after an opening multi-line delimiter may be CRLF.
+ */
 function queryOrigin(text: string): { line: number; column: number } {
-  const match = /^\s*query\s*=\s*('''|"""|'|")\n?/m.exec(text);
-  if (!match) return { line: 1, column: 1 };
-  const before = text.slice(0, match.index + match[0].length);
-  const lines = before.split("\n");
+  const table = /^\[rule\][ \t]*\r?$/m.exec(text);
+  const start = table ? table.index + table[0].length : 0;
+  const key = /^[ \t]*query[ \t]*=[ \t]*('''|"""|'|")(\r?\n)?/m.exec(text.slice(start));
+  if (!key) return { line: 1, column: 1 };
+  const lines = text.slice(0, start + key.index + key[0].length).split("\n");
   return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }
 

@@ -52,7 +52,9 @@ export function loadContext(path: string): EscalationContext {
   }
   const parsed = ContextSchema.safeParse(doc.toJS());
   if (!parsed.success)
-    throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
+    throw new InputError(
+      zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),
+    );
   return { ...parsed.data, file };
 }
 

@@ -59,8 +59,12 @@ function judgeLogs(scenario: Scenario, observed: Observed): ExpectationResult[] 
 }
 
 function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  const addresses = new Map([
+    ["attacker", observed.plan.attacker],
+    ...observed.plan.targets.map((t) => [t.name, t.address] as const),
+  ]);
   return scenario.expect.alerts.flatMap((want, i): ExpectationResult[] => {
-    const from = want.from === "attacker" ? observed.plan.attacker : want.from;
+    const from = addresses.get(want.from) ?? want.from;
     const matching = observed.alerts.filter(
       (a) => (a.ruleId === want.rule || a.ruleName === want.rule) && a.source === from,
     );

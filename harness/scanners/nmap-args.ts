@@ -49,12 +49,18 @@ const REFUSED = new Map([
   ["--resume", "a resumed scan reads its targets from a file"],
   ["--proxies", "proxies relay probes to hosts scanproof cannot check"],
   ["-oX", "scanproof writes nmap's XML itself (its ground truth)"],
-  ["-oN", "scanproof collects nmap's output itself"],
-  ["-oG", "scanproof collects nmap's output itself"],
-  ["-oA", "scanproof collects nmap's output itself"],
-  ["-oS", "scanproof collects nmap's output itself"],
   ["--excludefile", "exclusion files are read inside the attacker; use --exclude"],
 ]);
+
+const OUTPUT_REFUSAL = "scanproof collects nmap's output itself";
+
+/** Short options whose name has two letters after the dash (nmap reads `-sI`, not `-s` + `I`). */
+const TWO_LETTER = /^-(s[A-Za-z]|i[LR]|o[XNGAS]|P[A-Za-z])/;
+
+function optionName(arg: string): string {
+  if (arg.startsWith("--")) return arg.split("=")[0] ?? arg;
+  return TWO_LETTER.exec(arg)?.[0] ?? arg.slice(0, 2);
+}
 
 export interface NmapArgs {
   readonly options: readonly string[];
@@ -70,9 +76,8 @@ export function classifyNmapArgs(args: readonly string[], where: string): NmapAr
   const addresses: { option: string; value: string }[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
-    const flag = arg.startsWith("--") ? (arg.split("=")[0] ?? arg) : arg.slice(0, 2);
-    const refusedWhy =
-      REFUSED.get(flag) ?? (arg.startsWith("-o") && arg.length > 2 ? REFUSED.get("-oN") : undefined);
+    const flag = optionName(arg);
+    const refusedWhy = REFUSED.get(flag) ?? (flag.startsWith("-o") ? OUTPUT_REFUSAL : undefined);
     if (refusedWhy) throw new ScanproofError(`${where}: nmap option ${flag} is not allowed: ${refusedWhy}.`);
     if (!arg.startsWith("-")) {
       targets.push(arg);

@@ -37,7 +37,9 @@ export function loadScenario(path: string): Scenario {
   }
   const parsed = ScenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
   if (!parsed.success)
-    throw new InputError(zodProblems(file, parsed.error.issues, (p) => locate(doc, lines, p)));
+    throw new InputError(
+      zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),
+    );
   const problems = crossCheck(parsed.data).map(
     (c): Problem => ({ file, ...locate(doc, lines, c.path), path: dotPath(c.path), message: c.message }),
   );
@@ -67,6 +69,14 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
       problems.push({
         path: ["steps", i, "from"],
         message: `"${step.from}" cannot send traffic; use "attacker"`,
+      });
+    }
+  });
+  spec.expect.alerts.forEach((alert, i) => {
+    if (!taken.has(alert.from)) {
+      problems.push({
+        path: ["expect", "alerts", i, "from"],
+        message: `"${alert.from}" is not a host of this lab (attacker, ${spec.lab.targets.map((t) => t.name).join(", ")})`,
       });
     }
   });

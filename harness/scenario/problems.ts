@@ -1,4 +1,4 @@
-import { isNode, LineCounter, type Document } from "yaml";
+import { isMap, isNode, isScalar, LineCounter, type Document } from "yaml";
 import type { z } from "zod";
 
 /** One thing wrong with an input file, located as precisely as the parser allows. */
@@ -29,11 +29,29 @@ export function dotPath(path: readonly PropertyKey[]): string {
 }
 
 /** Where a path points in a YAML document: the deepest node that exists along it. */
+export type Anchor = "value" | "key";
+
+/**
+ * Where a path points in a YAML document: the value it names (or, with "key", the key naming it),
+ * else the deepest node that exists along it.
+ */
 export function locate(
   doc: Document,
   lines: LineCounter,
   path: readonly PropertyKey[],
+  anchor: Anchor = "value",
 ): { line: number; column: number } {
+  if (anchor === "key" && path.length > 0) {
+    const parent: unknown =
+      path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1));
+      if (isNode(pair?.key) && pair.key.range) {
+        const pos = lines.linePos(pair.key.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+  }
   for (let depth = path.length; depth >= 0; depth--) {
     const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
     if (isNode(node) && node.range) {
@@ -47,7 +65,7 @@ export function locate(
 export function zodProblems(
   file: string,
   issues: readonly z.core.$ZodIssue[],
-  where: (path: readonly PropertyKey[]) => { line: number; column: number },
+  where: (path: readonly PropertyKey[], anchor: Anchor) => { line: number; column: number },
 ): Problem[] {
   return issues.map((issue) => {
     const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0] ?? ""] : issue.path;
@@ -55,6 +73,11 @@ export function zodProblems(
       issue.code === "unrecognized_keys"
         ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
         : issue.message.replace(/^Invalid input: /, "");
-    return { file, ...where(path), path: dotPath(issue.path), message };
+    return {
+      file,
+      ...where(path, issue.code === "unrecognized_keys" ? "key" : "value"),
+      path: dotPath(issue.path),
+      message,
+    };
   });
 }

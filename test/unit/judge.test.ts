@@ -264,11 +264,7 @@ describe("judge", () => {
       expect(r).to.include({ passed: false, observed: "no alert" });
     });
 
-    // BUG: harness/judge/judge.ts:63 (judgeAlerts) resolves alerts[].from only when it is "attacker"; any other
-    // name (the schema accepts every lab name) is compared verbatim with the alert's source IP, so
-    // `from: web` can never match. Actual: passed false, observed "0", description
-    // 'rule "…" fired for web (web)'.
-    it.skip("resolves a target name in alerts[].from to its planned address", () => {
+    it("resolves a target name in alerts[].from to its planned address", () => {
       const s = scenario({ alerts: [alertExpectation({ from: "web" })] });
       const r = result(judge(s, observed({ alerts: [alert({ source: WEB })] })), "alerts[0].count");
       expect(r).to.include({ passed: true, observed: "1" });

@@ -88,11 +88,7 @@ describe("classifyNmapArgs", () => {
       ]);
     });
 
-    // BUG: harness/scanners/nmap-args.ts:73 (classifyNmapArgs) takes the first two characters of a short option as its
-    // name ("-sI" → "-s"), so "-sI" never matches ADDRESS_OPTIONS: the zombie is not collected, and
-    // "zombie:80" is taken for a target. Actual: { options: ["-sI"], targets: ["zombie:80", "web"],
-    // addresses: [] }.
-    it.skip("collects the zombie host of an idle scan (-sI zombie:80), without its port", () => {
+    it("collects the zombie host of an idle scan (-sI zombie:80), without its port", () => {
       expect(classify("-sI", "zombie:80", "web")).to.deep.equal({
         options: ["-sI", "zombie:80"],
         targets: ["web"],
@@ -122,21 +118,11 @@ describe("classifyNmapArgs", () => {
       refusal("-oXout.xml");
     });
 
-    // BUG: harness/scanners/nmap-args.ts:73 (classifyNmapArgs) — "-oX" is looked up as "-o", so the REFUSED entry for
-    // -oX is dead: every -o* option is refused by the fallback with the -oN reason and the message
-    // names "-o". Actual: "steps[0].args: nmap option -o is not allowed: scanproof collects nmap's
-    // output itself."
-    it.skip("names -oX and says why it is refused", () => {
+    it("names -oX and says why it is refused", () => {
       expect(refusal("-oX", "out.xml")).to.include("-oX").and.to.include("XML");
     });
 
-    // BUG: harness/scanners/nmap-args.ts:73 (classifyNmapArgs) — "-iL" and "-iR" are looked up as "-i", so neither is
-    // refused. Actual: classify("-iL", "targets.txt") returns { options: ["-iL"],
-    // targets: ["targets.txt"], addresses: [] }; classify("-iR", "5") returns targets ["5"].
-    // The scope guard then happens to refuse "targets.txt" and "5" as targets, but a lab host
-    // name as the file name (-iL web) or the attached form (-iR=5, which nmap's getopt_long_only
-    // accepts) passes with no target left to check.
-    it.skip("refuses -iL and -iR, naming them", () => {
+    it("refuses -iL and -iR, naming them", () => {
       expect(refusal("-iL", "targets.txt")).to.include("-iL is not allowed");
       expect(refusal("-iR", "5")).to.include("-iR is not allowed");
     });

@@ -278,11 +278,7 @@ describe("loadRuleFile", () => {
       expect(p).to.include({ line: 8, column: 41, path: "rule.query" });
     });
 
-    // BUG: harness/detection/rule-loader.ts:68 (queryOrigin) takes the first line of the file that
-    // looks like `query = …`. Elastic rule files may carry [[transform.osquery]] tables (investigation
-    // guide Osquery buttons) with their own `query = "SELECT …"`; the KQL error is then reported at
-    // 11:25 (relative to the Osquery line 10) instead of 26:25 inside [rule].
-    it.skip("points a KQL error into [rule] even when a [[transform.osquery]] query comes first", () => {
+    it("points a KQL error into [rule] even when a [[transform.osquery]] query comes first", () => {
       const path = rules("invalid", "kql_error_after_transform_query.toml");
       const p = onlyProblem(() => loadRuleFile(path));
       expect(lineOf(path, 24)).to.equal("query = '''");
@@ -290,10 +286,7 @@ describe("loadRuleFile", () => {
       expect(p).to.include({ line: 26, column: 25, path: "rule.query" });
     });
 
-    // BUG: harness/detection/rule-loader.ts:68 (queryOrigin) only skips a "\n" after the opening
-    // ''' ; with CRLF line endings TOML still drops the "\r\n", but the origin stays on the
-    // `query = '''` line, so every KQL error is reported one line too high (19:25 instead of 20:25).
-    it.skip("points a KQL error at the right line in a file with CRLF line endings", () => {
+    it("points a KQL error at the right line in a file with CRLF line endings", () => {
       const lf = rules("invalid", "kql_error_multiline.toml");
       const path = tempRule(readFileSync(lf, "utf8").replace(/\n/g, "\r\n"));
       const p = onlyProblem(() => loadRuleFile(path));

@@ -82,11 +82,7 @@ describe("loadScenario", () => {
       });
     });
 
-    // BUG: harness/scenario/problems.ts:53 (zodProblems) locates an unknown key by the path
-    // [...issue.path, key], which locate() resolves to the key's *value* node. A block value sits on
-    // the following lines, so the problem points one line below the key (9:9 instead of 8:7), and a
-    // scalar value points at the value's column instead of the key's (unknown-key-top.yaml: 4:9, not 4:1).
-    it.skip("reports an unknown key whose value is a block list on the key's own line and column", () => {
+    it("reports an unknown key whose value is a block list on the key's own line and column", () => {
       const path = scenario("unknown-key-block-value.yaml");
       const p = onlyProblem(() => loadScenario(path));
       expect(lineOf(path, 8)).to.equal("      services:");
