@@ -19,7 +19,6 @@ export interface Backend {
   /** Makes the cluster reachable from a lab's management network; returns the shipper's route. */
   attachLab(managementNetwork: string): Promise<ShipperRoute>;
   detachLab(managementNetwork: string): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface ExternalClusterOptions {

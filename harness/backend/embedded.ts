@@ -14,17 +14,26 @@ const ALIAS = "elasticsearch";
 
 /**
  * The real Elasticsearch server in a container of its own: published on 127.0.0.1 for the
- * harness, and joined to each lab's internal management network for that lab's shipper.
+ * harness, and joined to each lab's internal management network for that lab's shipper. The image
+ * is scanproof's own build (Maven Central's distribution), or SCANPROOF_ES_IMAGE — e.g. the
+ * official docker.elastic.co/elasticsearch/elasticsearch:8.19.x where a registry is reachable.
  */
 export async function startEmbeddedElasticsearch(runId: string, teardown: Teardown): Promise<Backend> {
-  const image = await labImageRef("elasticsearch");
-  const container = await task(`Start Elasticsearch ${ELASTICSEARCH_VERSION}`, async () => {
+  const image = process.env.SCANPROOF_ES_IMAGE ?? (await labImageRef("elasticsearch"));
+  const container = await task(`Start Elasticsearch (${image})`, async () => {
     const started = await new LabContainer(image)
       .withName(`scanproof-es-${runId}`)
       .withLabels(runLabels(runId, { [LABEL_ROLE]: "siem" }))
-      .withEnvironment({ ES_JAVA_OPTS: process.env.SCANPROOF_ES_HEAP ?? "-Xms768m -Xmx768m" })
+      .withEnvironment({
+        ES_JAVA_OPTS: process.env.SCANPROOF_ES_HEAP ?? "-Xms768m -Xmx768m",
+        "discovery.type": "single-node",
+        "xpack.security.enabled": "false",
+        "cluster.routing.allocation.disk.threshold_enabled": "false",
+      })
       .withLoopbackPort(HTTP_PORT)
-      .withWaitStrategy(Wait.forHealthCheck())
+      .withWaitStrategy(
+        Wait.forHttp("/_cluster/health?wait_for_status=yellow&timeout=1s", HTTP_PORT).forStatusCode(200),
+      )
       .withStartupTimeout(180_000)
       .start();
     teardown.defer("stop Elasticsearch", () => started.stop({ timeout: 5_000 }));
@@ -37,7 +46,7 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
   await installIndexTemplates(client);
   const network = (name: string) => docker().getNetwork(name);
   return {
-    description: `embedded Elasticsearch ${ELASTICSEARCH_VERSION} at ${url}`,
+    description: `embedded Elasticsearch ${process.env.SCANPROOF_ES_IMAGE ? image : ELASTICSEARCH_VERSION} at ${url}`,
     client,
     async attachLab(managementNetwork) {
       await network(managementNetwork).connect({
@@ -49,6 +58,5 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
     async detachLab(managementNetwork) {
       await network(managementNetwork).disconnect({ Container: container.getId(), Force: true });
     },
-    close: () => teardown.run(),
   };
 }

@@ -33,7 +33,6 @@ export async function connectExternalCluster(
     client,
     attachLab: () => Promise.resolve({ host: url.hostname, port, network: "bridge" }),
     detachLab: () => Promise.resolve(),
-    close: () => client.close(),
   };
 }
 
