@@ -1,4 +1,9 @@
-import { findLogReport } from "../harness/logs/accounting.js";
+import {
+  describeMissing,
+  findLogReport,
+  sawEveryEvent,
+  shippedCompletely,
+} from "../harness/logs/accounting.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";
 import type { LogSourceName, Tier } from "../harness/scenario/schema.js";
 
@@ -62,19 +67,13 @@ export const scanproofChai: Chai.ChaiPlugin = (chai, utils) => {
       source,
     );
     if (!report) return;
-    const complete =
-      report.sensorRecords > 0 &&
-      report.indexed === report.sensorRecords &&
-      report.parseFailures === 0 &&
-      report.probesExpected > 0 &&
-      report.probesSeen === report.probesExpected;
-    const missing = report.missing.map((p) => `${p.destination}/${p.transport}:${p.port ?? "-"}`).join(", ");
+    const missing = describeMissing(report);
     this.assert(
-      complete,
-      `expected every ${source} record of ${r.id} indexed and every probe logged, but ${report.indexed}/${report.sensorRecords} records were indexed (${report.parseFailures} unparsed) and ${report.probesSeen}/${report.probesExpected} probes seen${missing ? ` (missing ${missing})` : ""}`,
+      shippedCompletely(report) && sawEveryEvent(report),
+      `expected every ${source} record of ${r.id} indexed and every expected event logged, but ${report.indexed}/${report.sensorRecords} records were indexed (${report.parseFailures} unparsed) and ${report.seenEvents}/${report.expectedEvents} events seen${missing ? ` (${missing})` : ""}`,
       `expected ${source} logs of ${r.id} to be incomplete`,
-      { indexed: report.sensorRecords, probes: report.probesExpected },
-      { indexed: report.indexed, probes: report.probesSeen },
+      { indexed: report.sensorRecords, events: report.expectedEvents },
+      { indexed: report.indexed, events: report.seenEvents },
     );
   });
 

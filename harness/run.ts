@@ -15,18 +15,19 @@ import { gatherFacts } from "./escalation/facts.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
-import { planLab } from "./lab/topology.js";
+import { planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
-import { accountLogSource, awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
+import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
 import { say, task } from "./progress.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runHttp } from "./scanners/http.js";
 import { runNmap } from "./scanners/nmap.js";
+import { runAxfr, runFfuf, runGobusterDns } from "./scanners/wordlists.js";
 import { InputError, type Problem } from "./scenario/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
-import type { StepSpec } from "./scenario/schema.js";
+import { LOG_SOURCES, type LogSourceName, type StepSpec } from "./scenario/schema.js";
 
 export interface RunOptions {
   readonly scenarioFiles: readonly string[];
@@ -185,23 +186,21 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
       }
     });
     const stepsEnded = Date.now();
-    const sources = [...new Set(["firewall" as const, ...scenario.expect.logs])];
+    const sources = labSources(plan, scenario);
     logs = await timed("ingestMs", () =>
       task(
         `[${scenario.id}] wait for ${sources.join(", ")} events in Elasticsearch`,
         async () => {
           const reports: LogSourceReport[] = [];
-          for (const source of sources) {
-            const ingest = await awaitIngest(ctx.backend, lab, source, ctx.ingestTimeoutMs);
-            reports.push(await accountLogSource(ctx.backend, lab, source, truths, ingest.waitedMs));
-          }
+          for (const source of sources)
+            reports.push(await awaitIngest(ctx.backend, lab, source, truths, ctx.ingestTimeoutMs));
           return reports;
         },
         (reports) =>
           reports
             .map(
               (r) =>
-                `${r.source} ${r.indexed}/${r.sensorRecords} indexed, ${r.probesSeen}/${r.probesExpected} probes`,
+                `${r.source} ${r.indexed}/${r.sensorRecords} indexed, ${r.seenEvents}/${r.expectedEvents} events`,
             )
             .join("; "),
       ),
@@ -249,10 +248,29 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   }
 }
 
+/** Every source the lab writes (the firewall, and each target kind's own log), in a stable order. */
+function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
+  const present = new Set<LogSourceName>(["firewall", ...scenario.expect.logs]);
+  for (const t of plan.targets) {
+    const source = SOURCE_BY_KIND[t.kind];
+    if (source) present.add(source);
+  }
+  return LOG_SOURCES.filter((s) => present.has(s));
+}
+
 function describeStep(step: StepSpec): string {
-  return step.tool === "nmap"
-    ? `nmap ${step.args.join(" ")} ${step.target}`
-    : `http ${step.paths.length * step.repeat} requests to ${step.target}`;
+  switch (step.tool) {
+    case "nmap":
+      return `nmap ${step.args.join(" ")} ${step.target}`;
+    case "http":
+      return `http ${step.paths.length * step.repeat} requests to ${step.target}`;
+    case "ffuf":
+      return `ffuf ${step.wordlist} against ${step.target}`;
+    case "gobuster-dns":
+      return `gobuster dns ${step.wordlist} for ${step.domain} at ${step.server}`;
+    case "axfr":
+      return `AXFR of ${step.domain} from ${step.server}`;
+  }
 }
 
 function runStep(
@@ -267,6 +285,12 @@ function runStep(
       return runNmap(lab, step, index, guard, workDir);
     case "http":
       return runHttp(lab, step, index, guard);
+    case "ffuf":
+      return runFfuf(lab, step, index, guard);
+    case "gobuster-dns":
+      return runGobusterDns(lab, step, index, guard);
+    case "axfr":
+      return runAxfr(lab, step, index, guard);
   }
 }
 

@@ -5,7 +5,7 @@ import { docker, LABEL_ROLE, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
 import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
-import { labImageRef } from "../setup/lab-images.js";
+import { builtLabImage } from "../setup/lab-images.js";
 import { ELASTICSEARCH_VERSION } from "../setup/elasticsearch-dist.js";
 import { installIndexTemplates, waitForCluster, type Backend } from "./backend.js";
 
@@ -19,7 +19,7 @@ const ALIAS = "elasticsearch";
  * official docker.elastic.co/elasticsearch/elasticsearch:8.19.x where a registry is reachable.
  */
 export async function startEmbeddedElasticsearch(runId: string, teardown: Teardown): Promise<Backend> {
-  const image = process.env.SCANPROOF_ES_IMAGE ?? (await labImageRef("elasticsearch"));
+  const image = process.env.SCANPROOF_ES_IMAGE ?? (await builtLabImage("elasticsearch"));
   const container = await task(`Start Elasticsearch (${image})`, async () => {
     const started = await new LabContainer(image)
       .withName(`scanproof-es-${runId}`)

@@ -1,8 +1,13 @@
 import type { estypes } from "@elastic/elasticsearch";
+import type { LogSourceName } from "../scenario/schema.js";
 
 export const EVENT_INDEX_PREFIX = "scanproof-";
 export const ALERTS_INDEX = "scanproof-alerts";
-export const SOURCE_INDEX = { firewall: "scanproof-firewall" } as const;
+export const SOURCE_INDEX = {
+  firewall: "scanproof-firewall",
+  web: "scanproof-web",
+  dns: "scanproof-dns",
+} as const satisfies Record<LogSourceName, string>;
 
 const keyword = { type: "keyword" } as const;
 const long = { type: "long" } as const;
@@ -33,8 +38,27 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
     },
     source: { properties: { ip, port: long } },
     destination: { properties: { ip, port: long } },
-    network: { properties: { transport: keyword, iana_number: keyword, direction: keyword } },
-    observer: { properties: { type: keyword, vendor: keyword, product: keyword } },
+    network: {
+      properties: { transport: keyword, iana_number: keyword, direction: keyword, protocol: keyword },
+    },
+    observer: { properties: { type: keyword, vendor: keyword, product: keyword, name: keyword } },
+    http: {
+      properties: {
+        version: keyword,
+        request: { properties: { method: keyword, referrer: keyword } },
+        response: { properties: { status_code: long, body: { properties: { bytes: long } } } },
+      },
+    },
+    url: { properties: { path: keyword, query: keyword, domain: keyword, original: keyword } },
+    user_agent: { properties: { original: { type: "keyword", ignore_above: 8192 } } },
+    dns: {
+      properties: {
+        type: keyword,
+        response_code: keyword,
+        question: { properties: { name: keyword, type: keyword, class: keyword } },
+      },
+    },
+    message: { type: "text" },
     labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
     error: { properties: { message: { type: "text" } } },
     tags: keyword,

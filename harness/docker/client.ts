@@ -5,6 +5,7 @@ export const LABEL_MANAGED = "io.scanproof.managed";
 export const LABEL_RUN = "io.scanproof.run";
 export const LABEL_SCENARIO = "io.scanproof.scenario";
 export const LABEL_ROLE = "io.scanproof.role";
+export const LABEL_IMAGE = "io.scanproof.image";
 export const LABEL_IMAGE_INPUTS = "io.scanproof.inputs";
 
 let client: Docker | undefined;

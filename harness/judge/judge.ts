@@ -1,4 +1,10 @@
-import { findLogReport, type LogSourceReport } from "../logs/accounting.js";
+import {
+  describeMissing,
+  findLogReport,
+  sawEveryEvent,
+  shippedCompletely,
+  type LogSourceReport,
+} from "../logs/accounting.js";
 import type { AlertSummary, ExpectationResult } from "../result.js";
 import type { Scenario } from "../scenario/load.js";
 import type { LabPlan } from "../lab/topology.js";
@@ -35,24 +41,21 @@ function judgeLogs(scenario: Scenario, observed: Observed): ExpectationResult[] 
         },
       ];
     }
-    const missing = report.missing.map(
-      (p) => `${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`,
-    );
+    const missing = describeMissing(report);
     return [
       {
         id: `logs.${source}.shipped`,
         description: `every ${source} record reached Elasticsearch as ECS`,
-        passed:
-          report.sensorRecords > 0 && report.indexed === report.sensorRecords && report.parseFailures === 0,
+        passed: shippedCompletely(report),
         expected: `${report.sensorRecords} records indexed, 0 unparsed`,
         observed: `${report.indexed} indexed of ${report.sensorRecords} written, ${report.parseFailures} unparsed`,
       },
       {
-        id: `logs.${source}.probes`,
-        description: `the ${source} logged every probe the tools reported`,
-        passed: report.probesExpected > 0 && report.probesSeen === report.probesExpected,
-        expected: `${report.probesExpected} distinct probes`,
-        observed: `${report.probesSeen} seen${missing.length > 0 ? `; missing ${missing.join(", ")}${report.probesExpected - report.probesSeen > missing.length ? ", …" : ""}` : ""}`,
+        id: `logs.${source}.events`,
+        description: `the ${source} holds every event the tools say they caused`,
+        passed: sawEveryEvent(report),
+        expected: `${report.expectedEvents} distinct events`,
+        observed: `${report.seenEvents} seen${missing ? `; ${missing}` : ""}`,
       },
     ];
   });

@@ -1,5 +1,5 @@
 import "../docker/testcontainers-env.js";
-import { existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Wait, type StartedTestContainer } from "testcontainers";
 import type { Backend } from "../backend/backend.js";
@@ -9,8 +9,8 @@ import { ScanproofError } from "../errors.js";
 import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
 import { waitFor } from "../wait.js";
-import { labImageRef, type LabImage } from "../setup/lab-images.js";
-import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, type LabPlan } from "./topology.js";
+import { builtLabImage, type LabImage } from "../setup/lab-images.js";
+import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, SOURCE_BY_KIND, type LabPlan } from "./topology.js";
 
 export type HostRole = "attacker" | "firewall" | "target" | "shipper";
 
@@ -70,7 +70,12 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     createNetworks(prefix, labels("network"), teardown),
   );
   const logDir = join(options.workDir, "logs");
-  mkdirSync(join(logDir, "firewall"), { recursive: true });
+  const sensorDir = (...parts: string[]) => {
+    const dir = join(logDir, ...parts);
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o777);
+    return dir;
+  };
 
   const start = async (
     image: LabImage,
@@ -79,7 +84,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     configure: (c: LabContainer) => LabContainer,
   ) => {
     const container = await configure(
-      new LabContainer(await labImageRef(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
+      new LabContainer(await builtLabImage(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
     ).start();
     teardown.defer(`stop ${name}`, () => container.stop({ timeout: role === "shipper" ? 10_000 : 1_000 }));
     return container;
@@ -93,17 +98,23 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
           .withNetworkMode(networks.outside)
           .withAddedCapabilities("NET_ADMIN")
           .withSysctls({ "net.ipv4.ip_forward": "1" })
-          .withBindMounts([{ source: join(logDir, "firewall"), target: "/var/log/scanproof", mode: "rw" }]),
+          .withBindMounts([{ source: sensorDir("firewall"), target: "/var/log/scanproof", mode: "rw" }]),
       );
       await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
       const attacker = await start("attacker", "attacker", "attacker", (c) =>
         c.withNetworkMode(networks.outside).withAddedCapabilities("NET_RAW"),
       );
       const targets = await Promise.all(
-        plan.targets.map(async (t) => ({
-          plan: t,
-          container: await start(t.kind, t.name, "target", (c) => c.withNetworkMode(networks.dmz)),
-        })),
+        plan.targets.map(async (t) => {
+          const source = SOURCE_BY_KIND[t.kind];
+          const logs = source
+            ? [{ source: sensorDir(source, t.name), target: "/var/log/scanproof", mode: "rw" as const }]
+            : [];
+          const container = await start(t.kind, t.name, "target", (c) =>
+            c.withNetworkMode(networks.dmz).withBindMounts(logs),
+          );
+          return { plan: t, container };
+        }),
       );
       return { firewall, attacker, targets };
     },
@@ -171,8 +182,9 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
           SCANPROOF_RUN_ID: runId,
           SCANPROOF_SCENARIO_ID: scenarioId,
         })
-        .withBindMounts([{ source: join(logDir, "firewall"), target: "/logs/firewall", mode: "ro" }])
-        .withWaitStrategy(Wait.forLogMessage(/rsyslogd .* running/)),
+        .withBindMounts([{ source: logDir, target: "/logs", mode: "ro" }])
+        .withWaitStrategy(Wait.forLogMessage("scanproof-shipper: configuration valid"))
+        .withStartupTimeout(20_000),
     );
   });
   await waitFor(
@@ -235,7 +247,7 @@ async function overlayLink(
   labels: Record<string, string>,
 ): Promise<void> {
   const helper = await docker().createContainer({
-    Image: await labImageRef("netkit"),
+    Image: await builtLabImage("netkit"),
     Cmd: [...args],
     Labels: labels,
     HostConfig: { NetworkMode: `container:${host.getId()}`, CapAdd: ["NET_ADMIN"] },

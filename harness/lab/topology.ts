@@ -1,4 +1,4 @@
-import type { ScenarioSpec, TargetSpec } from "../scenario/schema.js";
+import type { LogSourceName, ScenarioSpec, TargetSpec } from "../scenario/schema.js";
 
 /**
  * Every lab has the same shape: an attacker on the outside overlay, a logging firewall/router, and
@@ -27,7 +27,14 @@ export interface Service {
 export const SERVICES_BY_KIND: Record<TargetSpec["kind"], readonly Service[]> = {
   web: [{ port: 80, transport: "tcp", name: "http" }],
   ssh: [{ port: 22, transport: "tcp", name: "ssh" }],
+  dns: [
+    { port: 53, transport: "udp", name: "domain" },
+    { port: 53, transport: "tcp", name: "domain" },
+  ],
 };
+
+/** The log source a target kind writes itself (a web server its access log, a DNS server its replies). */
+export const SOURCE_BY_KIND: Partial<Record<TargetSpec["kind"], LogSourceName>> = { web: "web", dns: "dns" };
 
 export interface PlannedTarget {
   readonly name: string;

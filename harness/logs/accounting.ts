@@ -1,11 +1,17 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { LogSourceName } from "../scenario/schema.js";
-import { distinctProbes, probeKey, type GroundTruth, type Probe } from "../scanners/ground-truth.js";
+import {
+  describeEvent,
+  eventKey,
+  expectedEvents,
+  type ExpectedEvent,
+  type GroundTruth,
+} from "../scanners/ground-truth.js";
 
 export const PARSE_FAILURE_TAG = "scanproof_parse_failure";
 const MISSING_SHOWN = 20;
@@ -20,12 +26,28 @@ export interface LogSourceReport {
   readonly indexed: number;
   /** Indexed documents the shipper could not parse (kept, tagged, counted). */
   readonly parseFailures: number;
-  /** Distinct probes the tools reported, and how many of them the source shows. */
-  readonly probesExpected: number;
-  readonly probesSeen: number;
-  readonly missing: readonly Probe[];
+  /** Distinct events the tools say they caused here, and how many of them the source shows. */
+  readonly expectedEvents: number;
+  readonly seenEvents: number;
+  /** The first missing events, described. */
+  readonly missing: readonly string[];
   /** From the end of the last step until every sensor record was searchable. */
   readonly ingestWaitMs: number;
+}
+
+/** Every record the sensor wrote is in Elasticsearch, and all of them parsed. */
+export function shippedCompletely(r: LogSourceReport): boolean {
+  return r.sensorRecords > 0 && r.indexed === r.sensorRecords && r.parseFailures === 0;
+}
+
+/** Every event the tools say they caused is in the source. */
+export function sawEveryEvent(r: LogSourceReport): boolean {
+  return r.expectedEvents > 0 && r.seenEvents === r.expectedEvents;
+}
+
+export function describeMissing(r: LogSourceReport): string {
+  if (r.missing.length === 0) return "";
+  return `missing ${r.missing.join(", ")}${r.expectedEvents - r.seenEvents > r.missing.length ? ", …" : ""}`;
 }
 
 export function findLogReport(
@@ -44,15 +66,25 @@ export function scenarioFilter(
   ];
 }
 
-export function sensorLogPath(lab: Pick<StartedLab, "logDir">, source: LogSourceName): string {
-  return join(lab.logDir, source, `${source}.json`);
+/** Every raw log file of a source in a lab: logs/<source>/<source>.json, or one per target below it. */
+export function sensorLogFiles(lab: Pick<StartedLab, "logDir">, source: LogSourceName): string[] {
+  const dir = join(lab.logDir, source);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).isFile());
 }
 
-export function countSensorRecords(path: string): number {
-  if (!existsSync(path)) return 0;
-  return readFileSync(path, "utf8")
-    .split("\n")
-    .filter((line) => line.replace(/\0/g, "").trim() !== "").length;
+/** Non-empty lines: one line is one record for every sensor scanproof runs. */
+export function countSensorRecords(files: readonly string[]): number {
+  return files.reduce(
+    (n, file) =>
+      n +
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((line) => line.replace(/\0/g, "").trim() !== "").length,
+    0,
+  );
 }
 
 export async function countIndexed(
@@ -76,45 +108,52 @@ export async function countIndexed(
 }
 
 /**
- * Waits until the source's index holds as many documents as the sensor wrote, and the sensor has
- * stopped writing (two equal readings in a row): then nothing is in flight. Returns the wait.
+ * Accounts a source once nothing is in flight: the sensor wrote the same number of records at two
+ * readings in a row, the index holds all of them, and every event the tools caused is there — or
+ * the timeout passed, and the account shows what is missing. `ingestWaitMs` is how long that took.
  */
 export async function awaitIngest(
   backend: Backend,
   lab: StartedLab,
   source: LogSourceName,
+  truths: readonly GroundTruth[],
   timeoutMs: number,
-): Promise<{ waitedMs: number; settled: boolean }> {
+): Promise<LogSourceReport> {
   const started = Date.now();
   let previous = -1;
   for (;;) {
-    const written = countSensorRecords(sensorLogPath(lab, source));
-    const indexed = await countIndexed(backend, lab, source);
-    if (written > 0 && written === previous && indexed >= written)
-      return { waitedMs: Date.now() - started, settled: true };
-    if (Date.now() - started > timeoutMs) return { waitedMs: Date.now() - started, settled: false };
-    previous = written;
+    const report = await accountLogSource(backend, lab, source, truths, Date.now() - started);
+    const stable = report.sensorRecords === previous;
+    if (
+      (stable && report.indexed >= report.sensorRecords && report.seenEvents === report.expectedEvents) ||
+      Date.now() - started > timeoutMs
+    ) {
+      return report;
+    }
+    previous = report.sensorRecords;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
-/** The distinct (destination, transport, port, source port) tuples the source recorded from a host. */
-async function observedTuples(
+/** The keys, over exactly these fields, of the source's events from one host in this scenario. */
+async function observedKeys(
   backend: Backend,
   lab: StartedLab,
   source: LogSourceName,
   from: string,
+  fields: readonly string[],
 ): Promise<Set<string>> {
-  const fields = ["destination.ip", "network.transport", "destination.port", "source.port"] as const;
   const seen = new Set<string>();
   let after: Record<string, estypes.FieldValue> | undefined;
   do {
     const response = await backend.client.search({
       index: SOURCE_INDEX[source],
       size: 0,
+      ignore_unavailable: true,
+      allow_no_indices: true,
       query: { bool: { filter: [...scenarioFilter(lab), { term: { "source.ip": from } }] } },
       aggs: {
-        tuples: {
+        keys: {
           composite: {
             size: 5000,
             sources: fields.map((field) => ({ [field]: { terms: { field, missing_bucket: true } } })),
@@ -123,28 +162,20 @@ async function observedTuples(
         },
       },
     });
-    const agg = response.aggregations?.tuples as estypes.AggregationsCompositeAggregate | undefined;
+    const agg = response.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
     const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
-    for (const bucket of buckets) {
-      const key = bucket.key as Record<string, unknown>;
-      const text = (field: (typeof fields)[number]) => {
-        const v = key[field];
-        return typeof v === "string" || typeof v === "number" ? String(v) : "";
-      };
-      const withoutSourcePort = [text("destination.ip"), text("network.transport"), text("destination.port")];
-      seen.add([...withoutSourcePort, text("source.port")].join("|"));
-      seen.add([...withoutSourcePort, ""].join("|"));
-    }
+    for (const bucket of buckets) seen.add(eventKey(bucket.key as Record<string, unknown>, fields));
     after = buckets.length > 0 ? agg?.after_key : undefined;
   } while (after);
   return seen;
 }
 
 /**
- * The relation asserted: every distinct probe a tool reported appears as at least one event of
- * the source (matching destination, transport and port, and source port when the tool knows it),
- * and the index holds exactly as many documents as the sensor wrote. Probes are compared as a set
- * because retransmissions and conntrack make the number of packets per probe vary.
+ * The relations asserted for one source: every distinct event the tools say they caused appears at
+ * least once (matching every field the tool knows: destination, transport and port of a probe, plus
+ * the source port when the tool knows it; the path and status of a web request; the name and type
+ * of a DNS query), and the index holds exactly as many documents as the sensor wrote. Events are
+ * compared as a set because retransmissions and conntrack make the number of packets per probe vary.
  */
 export async function accountLogSource(
   backend: Backend,
@@ -153,21 +184,30 @@ export async function accountLogSource(
   truths: readonly GroundTruth[],
   ingestWaitMs: number,
 ): Promise<LogSourceReport> {
-  const sensorRecords = countSensorRecords(sensorLogPath(lab, source));
+  const sensorRecords = countSensorRecords(sensorLogFiles(lab, source));
   const indexed = await countIndexed(backend, lab, source);
   const parseFailures = await countIndexed(backend, lab, source, [{ term: { tags: PARSE_FAILURE_TAG } }]);
-  const expected = distinctProbes(truths.flatMap((t) => t.probes));
-  const seen = await observedTuples(backend, lab, source, lab.attacker.address);
-  const missing = expected.filter((p) => !seen.has(probeKey(p)));
+  const expected = expectedEvents(truths, source);
+  const bySignature = new Map<string, ExpectedEvent[]>();
+  for (const e of expected) {
+    const signature = Object.keys(e.fields).sort().join(",");
+    bySignature.set(signature, [...(bySignature.get(signature) ?? []), e]);
+  }
+  const missing: ExpectedEvent[] = [];
+  for (const [signature, events] of bySignature) {
+    const fields = signature.split(",");
+    const seen = await observedKeys(backend, lab, source, lab.attacker.address, fields);
+    missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
+  }
   return {
     source,
     index: SOURCE_INDEX[source],
     sensorRecords,
     indexed,
     parseFailures,
-    probesExpected: expected.length,
-    probesSeen: expected.length - missing.length,
-    missing: missing.slice(0, MISSING_SHOWN),
+    expectedEvents: expected.length,
+    seenEvents: expected.length - missing.length,
+    missing: missing.slice(0, MISSING_SHOWN).map(describeEvent),
     ingestWaitMs,
   };
 }

@@ -10,7 +10,7 @@ function logsCell(r: ScenarioResult): string {
   return (
     r.logs
       .map(
-        (l) => `${l.source} ${l.indexed}/${l.sensorRecords} ev, ${l.probesSeen}/${l.probesExpected} probes`,
+        (l) => `${l.source} ${l.indexed}/${l.sensorRecords} ev, ${l.seenEvents}/${l.expectedEvents} expected`,
       )
       .join("; ") || "—"
   );
@@ -31,7 +31,7 @@ export function renderSummary(run: RunResult): string {
   const header = [
     "Scenario",
     "Verdict",
-    "Logs (indexed/written, probes seen)",
+    "Logs (indexed/written, expected events seen)",
     "Alerts → tier (reasons)",
     "Time",
   ];

@@ -2,7 +2,7 @@ import { ScanproofError } from "../errors.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { HttpStepSpec } from "../scenario/schema.js";
-import type { GroundTruth, Probe } from "./ground-truth.js";
+import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
 
 /**
  * Ordinary web requests from the attacker with curl, one TCP connection each ("Connection: close"),
@@ -42,11 +42,25 @@ export async function runHttp(
       `${where}: curl made ${lines.length}/${urls.length} requests (exit ${result.exitCode}): ${result.stderr.trim()}`,
     );
   }
-  const probes: Probe[] = lines.map((line) => ({
+  const replies = lines.map((line) => {
+    const [status = "", port = ""] = line.split(" ");
+    return { status: Number(status), sourcePort: Number(port) };
+  });
+  const probes: Probe[] = replies.map((r) => ({
     destination: target,
     transport: "tcp",
     port: 80,
-    sourcePort: Number(line.split(" ")[1]),
+    sourcePort: r.sourcePort,
+  }));
+  const paths = urls.map((u) => new URL(u).pathname);
+  const events: ExpectedEvent[] = replies.map((r, i) => ({
+    source: "web",
+    fields: {
+      "url.path": paths[i] ?? "",
+      "http.request.method": "GET",
+      "http.response.status_code": r.status,
+      "source.port": r.sourcePort,
+    },
   }));
   const statuses = lines.map((l) => l.split(" ")[0]).join(",");
   return {
@@ -57,6 +71,7 @@ export async function runHttp(
     startedAt,
     endedAt,
     probes,
+    events,
     summary: `${urls.length} requests (status ${statuses})`,
   };
 }

@@ -110,6 +110,7 @@ export async function runNmap(
     startedAt: report.startedAt,
     endedAt: report.endedAt,
     probes,
+    events: [],
     summary: `${report.scanned.reduce((n, s) => n + s.ports.length, 0)} ports on ${up.length}/${report.hosts.length} hosts up, ${up.reduce((n, h) => n + h.openPorts.length, 0)} open`,
     artifact,
   };

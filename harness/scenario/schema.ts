@@ -4,8 +4,8 @@ const name = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,30}$/, "a lower-case name of letters, digits and dashes, starting with a letter");
 
-export const TARGET_KINDS = ["web", "ssh"] as const;
-export const LOG_SOURCES = ["firewall"] as const;
+export const TARGET_KINDS = ["web", "ssh", "dns"] as const;
+export const LOG_SOURCES = ["firewall", "web", "dns"] as const;
 export const TIERS = ["suppressed", "l1", "tier2"] as const;
 
 const Target = z.strictObject({
@@ -29,7 +29,41 @@ const HttpStep = z.strictObject({
   repeat: z.number().int().min(1).max(100).default(1),
 });
 
-export const Step = z.discriminatedUnion("tool", [NmapStep, HttpStep]);
+export const WORDLISTS = { "web-paths": "web-paths.txt", "dns-names": "dns-names.txt" } as const;
+const domain = z
+  .string()
+  .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, "a domain name such as lab.example");
+
+const WebWordlistStep = z.strictObject({
+  tool: z.literal("ffuf"),
+  from: name.default("attacker"),
+  target: z.string().min(1),
+  wordlist: z.literal("web-paths").default("web-paths"),
+  threads: z.number().int().min(1).max(40).default(10),
+});
+
+const DnsWordlistStep = z.strictObject({
+  tool: z.literal("gobuster-dns"),
+  from: name.default("attacker"),
+  server: z.string().min(1),
+  domain,
+  wordlist: z.literal("dns-names").default("dns-names"),
+});
+
+const AxfrStep = z.strictObject({
+  tool: z.literal("axfr"),
+  from: name.default("attacker"),
+  server: z.string().min(1),
+  domain,
+});
+
+export const Step = z.discriminatedUnion("tool", [
+  NmapStep,
+  HttpStep,
+  WebWordlistStep,
+  DnsWordlistStep,
+  AxfrStep,
+]);
 
 const duration = z
   .string()
@@ -69,6 +103,9 @@ export type ScenarioSpec = z.output<typeof ScenarioSchema>;
 export type StepSpec = z.output<typeof Step>;
 export type NmapStepSpec = Extract<StepSpec, { tool: "nmap" }>;
 export type HttpStepSpec = Extract<StepSpec, { tool: "http" }>;
+export type WebWordlistStepSpec = Extract<StepSpec, { tool: "ffuf" }>;
+export type DnsWordlistStepSpec = Extract<StepSpec, { tool: "gobuster-dns" }>;
+export type AxfrStepSpec = Extract<StepSpec, { tool: "axfr" }>;
 export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];
 export type LogSourceName = (typeof LOG_SOURCES)[number];

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import * as tar from "tar-fs";
-import { docker, followStream, imageExists, LABEL_IMAGE_INPUTS, LABEL_MANAGED } from "../docker/client.js";
+import { docker, followStream, imageExists, LABEL_IMAGE, LABEL_IMAGE_INPUTS } from "../docker/client.js";
 import { ScanproofError } from "../errors.js";
 import { cacheDir, containersDir } from "../paths.js";
 import { say, task } from "../progress.js";
@@ -19,10 +19,18 @@ export const LAB_IMAGES = [
   "firewall",
   "web",
   "ssh",
+  "dns",
   "shipper",
   "elasticsearch",
 ] as const;
 export type LabImage = (typeof LAB_IMAGES)[number];
+
+/**
+ * Part of every image's hash: bump it when the way images are built or labelled changes. Images
+ * carry io.scanproof.image, never io.scanproof.managed, which containers would inherit: only the
+ * harness marks a container as managed (and so as something `prune` may remove).
+ */
+const IMAGE_FORMAT = "2";
 
 /** Files a build needs beyond containers/<name>/, keyed by the name they get in the build context. */
 function extraInputs(name: LabImage): Record<string, string> {
@@ -52,11 +60,24 @@ async function inputsHash(name: LabImage, extras: Record<string, string>): Promi
   for (const [inContext, path] of Object.entries(extras))
     hash.update(inContext).update(String(statSync(path).size));
   hash.update((await docker().getImage(BASE_IMAGE).inspect()).Id);
+  hash.update(IMAGE_FORMAT);
   return hash.digest("hex").slice(0, 12);
 }
 
 export async function labImageRef(name: LabImage): Promise<string> {
   return `scanproof/${name}:${await inputsHash(name, extraInputs(name))}`;
+}
+
+/** The current image of a lab host, which must already be built: a run never builds or pulls. */
+export async function builtLabImage(name: LabImage): Promise<string> {
+  const ref = await labImageRef(name);
+  if (!(await imageExists(ref))) {
+    throw new ScanproofError(
+      `The lab image ${ref} is not built (containers/${name}/ changed since the last set-up, or it never ran).`,
+      "Run `scanproof setup` (or `scanproof run` without --no-setup).",
+    );
+  }
+  return ref;
 }
 
 async function buildImage(name: LabImage, ref: string, extras: Record<string, string>): Promise<void> {
@@ -76,7 +97,7 @@ async function buildImage(name: LabImage, ref: string, extras: Record<string, st
   }) as unknown as NodeJS.ReadableStream;
   const stream: NodeJS.ReadableStream = await docker().buildImage(context$, {
     t: ref,
-    labels: { [LABEL_MANAGED]: "true", [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
+    labels: { [LABEL_IMAGE]: name, [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
     buildargs,
     rm: true,
     forcerm: true,

@@ -4,12 +4,12 @@ import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../../harness/backend/templates.js";
-import { docker, LABEL_RUN, requireDocker } from "../../harness/docker/client.js";
+import { docker, LABEL_RUN } from "../../harness/docker/client.js";
 import { DMZ, OUTSIDE } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { newRunId, openBackend, runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run.js";
+import { sharedBackend } from "./shared-backend.js";
 
 chai.use(scanproofChai);
 
@@ -18,7 +18,6 @@ const ATTACKER = OUTSIDE.attacker;
 const WEB = `${DMZ.subnet.split(".").slice(0, 3).join(".")}.${DMZ.firstTarget}`;
 
 describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
-  const teardown = new Teardown();
   let backend: Backend;
   let run: RunResult;
   const scenario = (id: string): ScenarioResult => {
@@ -28,8 +27,7 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
   };
 
   before(async function () {
-    await requireDocker();
-    backend = await openBackend(`test-${newRunId()}`, teardown);
+    backend = await sharedBackend();
     run = await runScenarios({
       scenarioFiles: [
         join(scenariosDir, "nmap-syn-top1000.yaml"),
@@ -41,8 +39,6 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
       backend,
     });
   });
-
-  after(() => teardown.run());
 
   describe("nmap -sS --top-ports 1000 against the web target", function () {
     it("passes every expectation of its scenario file", function () {

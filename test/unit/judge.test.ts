@@ -38,8 +38,8 @@ function firewall(overrides: Partial<LogSourceReport> = {}): LogSourceReport {
     sensorRecords: 1000,
     indexed: 1000,
     parseFailures: 0,
-    probesExpected: 1000,
-    probesSeen: 1000,
+    expectedEvents: 1000,
+    seenEvents: 1000,
     missing: [],
     ingestWaitMs: 1500,
     ...overrides,
@@ -96,7 +96,7 @@ describe("judge", () => {
     const results = judge(FULL, observed());
     expect(results.map((r) => r.id)).to.deep.equal([
       "logs.firewall.shipped",
-      "logs.firewall.probes",
+      "logs.firewall.events",
       "alerts[0].count",
       "alerts[0].tier",
       "alerts[0].reasons",
@@ -115,33 +115,30 @@ describe("judge", () => {
       expect(r).to.include({ passed: false, observed: "none" });
     });
 
-    it("fails probes and lists the missing ones", () => {
-      const missing = [
-        { destination: WEB, transport: "tcp" as const, port: 22 },
-        { destination: WEB, transport: "udp" as const, port: 53 },
-      ];
+    it("fails events and lists the missing ones", () => {
+      const missing = [`${WEB}/tcp:22`, `${WEB}/udp:53`];
       const r = result(
-        judge(FULL, observed({ logs: [firewall({ probesSeen: 998, missing })] })),
-        "logs.firewall.probes",
+        judge(FULL, observed({ logs: [firewall({ seenEvents: 998, missing })] })),
+        "logs.firewall.events",
       );
       expect(r.passed).to.equal(false);
-      expect(r.expected).to.equal("1000 distinct probes");
+      expect(r.expected).to.equal("1000 distinct events");
       expect(r.observed).to.equal(`998 seen; missing ${WEB}/tcp:22, ${WEB}/udp:53`);
     });
 
-    it("marks a truncated list of missing probes with an ellipsis", () => {
-      const missing = [{ destination: WEB, transport: "tcp" as const, port: 22 }];
+    it("marks a truncated list of missing events with an ellipsis", () => {
+      const missing = [`${WEB}/tcp:22`];
       const r = result(
-        judge(FULL, observed({ logs: [firewall({ probesSeen: 990, missing })] })),
-        "logs.firewall.probes",
+        judge(FULL, observed({ logs: [firewall({ seenEvents: 990, missing })] })),
+        "logs.firewall.events",
       );
       expect(r.observed).to.equal(`990 seen; missing ${WEB}/tcp:22, …`);
     });
 
-    it("fails probes when the tools reported none", () => {
+    it("fails events when the tools reported none", () => {
       const r = result(
-        judge(FULL, observed({ logs: [firewall({ probesExpected: 0, probesSeen: 0 })] })),
-        "logs.firewall.probes",
+        judge(FULL, observed({ logs: [firewall({ expectedEvents: 0, seenEvents: 0 })] })),
+        "logs.firewall.events",
       );
       expect(r.passed).to.equal(false);
     });

@@ -28,8 +28,8 @@ const PASSING = scenario({
       sensorRecords: 1002,
       indexed: 1002,
       parseFailures: 0,
-      probesExpected: 1000,
-      probesSeen: 1000,
+      expectedEvents: 1000,
+      seenEvents: 1000,
       missing: [],
       ingestWaitMs: 2071,
     },
@@ -103,7 +103,7 @@ describe("renderSummary", () => {
 
   it("shows log counts, alerts with tier and reasons, and the duration in a row", () => {
     const row = rowOf(renderSummary(run([PASSING])), "nmap-syn-top1000");
-    expect(row).to.include("firewall 1002/1002 ev, 1000/1000 probes");
+    expect(row).to.include("firewall 1002/1002 ev, 1000/1000 expected");
     expect(row).to.include("5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01 → tier2 (external-never-seen)");
     expect(row).to.include("20.8 s");
   });

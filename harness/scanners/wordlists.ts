@@ -1,0 +1,171 @@
+import { ScanproofError } from "../errors.js";
+import type { StartedLab } from "../lab/lab.js";
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import {
+  WORDLISTS,
+  type AxfrStepSpec,
+  type DnsWordlistStepSpec,
+  type WebWordlistStepSpec,
+} from "../scenario/schema.js";
+import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
+
+const WORDLIST_DIR = "/usr/share/scanproof/wordlists";
+
+function where(index: number): string {
+  return `steps[${index}]`;
+}
+
+function requireSuccess(
+  index: number,
+  tool: string,
+  result: { exitCode: number; stderr: string; stdout: string },
+): void {
+  if (result.exitCode !== 0) {
+    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
+    throw new ScanproofError(`${where(index)}: ${tool} exited with ${result.exitCode}: ${detail}`);
+  }
+}
+
+interface FfufReport {
+  results?: { input?: { FUZZ?: string }; status?: number; url?: string }[];
+}
+
+/**
+ * Web directory wordlist scan (T1595.003) with ffuf. `-mc all` makes ffuf report every response,
+ * so its JSON output lists each path it requested with the status the server returned.
+ */
+export async function runFfuf(
+  lab: StartedLab,
+  step: WebWordlistStepSpec,
+  index: number,
+  guard: ScopeGuard,
+): Promise<GroundTruth> {
+  const target = guard.resolve(step.target, `${where(index)}.target`);
+  const output = `/tmp/ffuf-step-${index}.json`;
+  const command = [
+    "ffuf",
+    "-s",
+    "-mc",
+    "all",
+    "-t",
+    String(step.threads),
+    "-timeout",
+    "5",
+    "-w",
+    `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`,
+    "-u",
+    `http://${target}/FUZZ`,
+    "-of",
+    "json",
+    "-o",
+    output,
+  ];
+  const startedAt = new Date().toISOString();
+  requireSuccess(index, "ffuf", await lab.exec(lab.attacker, command));
+  const endedAt = new Date().toISOString();
+  const json = await lab.exec(lab.attacker, ["cat", output]);
+  requireSuccess(index, "cat", json);
+  const report = JSON.parse(json.stdout) as FfufReport;
+  const results = (report.results ?? []).map((r) => ({
+    path: new URL(r.url ?? "/", "http://x").pathname,
+    status: r.status ?? 0,
+  }));
+  if (results.length === 0) throw new ScanproofError(`${where(index)}: ffuf reported no responses at all.`);
+  const events: ExpectedEvent[] = results.map((r) => ({
+    source: "web",
+    fields: { "url.path": r.path, "http.response.status_code": r.status },
+  }));
+  const found = results.filter((r) => r.status < 400).length;
+  return {
+    step: index,
+    tool: "ffuf",
+    command,
+    source: lab.attacker.address,
+    startedAt,
+    endedAt,
+    probes: [{ destination: target, transport: "tcp", port: 80 }],
+    events,
+    summary: `${results.length} paths requested, ${found} below 400`,
+  };
+}
+
+/**
+ * DNS name wordlist enumeration (T1595.003) with gobuster: `-v` makes it print every name it
+ * tried ("Found:" or "Missed:"), which is the ground truth; Go's resolver asks A (and AAAA) per name.
+ */
+export async function runGobusterDns(
+  lab: StartedLab,
+  step: DnsWordlistStepSpec,
+  index: number,
+  guard: ScopeGuard,
+): Promise<GroundTruth> {
+  const server = guard.resolve(step.server, `${where(index)}.server`);
+  const command = [
+    "gobuster",
+    "dns",
+    "-q",
+    "-v",
+    "-z",
+    "--no-color",
+    "-t",
+    "10",
+    "--timeout",
+    "2s",
+    "-d",
+    step.domain,
+    "-r",
+    `${server}:53`,
+    "-w",
+    `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`,
+  ];
+  const startedAt = new Date().toISOString();
+  const result = await lab.exec(lab.attacker, command);
+  const endedAt = new Date().toISOString();
+  requireSuccess(index, "gobuster", result);
+  const tried = [...result.stdout.matchAll(/(Found|Missed): (\S+)/g)].map((m) => ({
+    found: m[1] === "Found",
+    name: m[2] ?? "",
+  }));
+  if (tried.length === 0) throw new ScanproofError(`${where(index)}: gobuster reported no names.`);
+  return {
+    step: index,
+    tool: "gobuster-dns",
+    command,
+    source: lab.attacker.address,
+    startedAt,
+    endedAt,
+    probes: [{ destination: server, transport: "udp", port: 53 }],
+    events: tried.map((t) => ({
+      source: "dns",
+      fields: { "dns.question.name": t.name, "dns.question.type": "A" },
+    })),
+    summary: `${tried.length} names tried, ${tried.filter((t) => t.found).length} found`,
+  };
+}
+
+/** A zone transfer attempt (T1595.003 reconnaissance of the zone) with dig, over TCP. */
+export async function runAxfr(
+  lab: StartedLab,
+  step: AxfrStepSpec,
+  index: number,
+  guard: ScopeGuard,
+): Promise<GroundTruth> {
+  const server = guard.resolve(step.server, `${where(index)}.server`);
+  const command = ["dig", `@${server}`, step.domain, "AXFR", "+tries=1", "+time=5"];
+  const startedAt = new Date().toISOString();
+  const result = await lab.exec(lab.attacker, command);
+  const endedAt = new Date().toISOString();
+  requireSuccess(index, "dig", result);
+  const refused = /Transfer failed/.test(result.stdout);
+  return {
+    step: index,
+    tool: "axfr",
+    command,
+    source: lab.attacker.address,
+    startedAt,
+    endedAt,
+    probes: [{ destination: server, transport: "tcp", port: 53 }],
+    events: [{ source: "dns", fields: { "dns.question.name": step.domain, "dns.question.type": "AXFR" } }],
+    summary: refused ? "zone transfer refused" : "zone transfer answered",
+  };
+}

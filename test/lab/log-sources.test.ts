@@ -1,0 +1,161 @@
+import { join } from "node:path";
+import * as chai from "chai";
+import { expect } from "chai";
+import { scanproofChai } from "../../assertions/chai.js";
+import type { Backend } from "../../harness/backend/backend.js";
+import { SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { OUTSIDE } from "../../harness/lab/topology.js";
+import { assertionsDir, scenariosDir } from "../../harness/paths.js";
+import type { RunResult, ScenarioResult } from "../../harness/result.js";
+import { runScenarios } from "../../harness/run.js";
+import { sharedBackend } from "./shared-backend.js";
+
+chai.use(scanproofChai);
+
+type Fields = Record<string, unknown[] | undefined>;
+
+describe("log sources: web and DNS (real nginx, unbound, ffuf, gobuster, dig)", function () {
+  let backend: Backend;
+  let run: RunResult;
+  let scenario: ScenarioResult;
+
+  const firstDocument = async (index: string, filter: object[], fields: string[]): Promise<Fields> => {
+    const response = await backend.client.search({
+      index,
+      size: 1,
+      query: {
+        bool: {
+          filter: [
+            { term: { "labels.scanproof_run_id": run.runId } },
+            { term: { "labels.scanproof_scenario": scenario.id } },
+            ...filter,
+          ],
+        },
+      },
+      fields,
+    });
+    return (response.hits.hits[0]?.fields ?? {}) as Fields;
+  };
+
+  const mappingTypes = async (
+    index: string,
+    fields: string[],
+  ): Promise<Record<string, string | undefined>> => {
+    const mapping = await backend.client.indices.getFieldMapping({ index, fields });
+    const found = Object.values(mapping)[0]?.mappings ?? {};
+    return Object.fromEntries(fields.map((f) => [f, Object.values(found[f]?.mapping ?? {})[0]?.type]));
+  };
+
+  before(async function () {
+    backend = await sharedBackend();
+    run = await runScenarios({
+      scenarioFiles: [join(scenariosDir, "wordlist-web-and-dns.yaml")],
+      rulePaths: [join(assertionsDir, "rules")],
+      contextFile: join(assertionsDir, "context", "default.yaml"),
+      backend,
+    });
+    const only = run.scenarios[0];
+    if (!only) throw new Error("the scenario did not run");
+    scenario = only;
+  });
+
+  it("passes every expectation of its scenario file", function () {
+    expect(scenario).to.have.verdict("pass");
+  });
+
+  it("has every path ffuf requested in the web log with the status ffuf saw, and indexes every line", function () {
+    expect(scenario).to.have.logged("web");
+    const ffuf = scenario.groundTruth.find((t) => t.tool === "ffuf");
+    expect(ffuf?.events.length).to.be.greaterThan(40);
+    const web = scenario.logs.find((l) => l.source === "web");
+    expect(web?.expectedEvents).to.equal(ffuf?.events.length);
+  });
+
+  it("has every name gobuster tried and the AXFR attempt in the DNS log, and indexes every line", function () {
+    expect(scenario).to.have.logged("dns");
+    const names = scenario.groundTruth.find((t) => t.tool === "gobuster-dns")?.events.length ?? 0;
+    expect(names).to.be.greaterThan(30);
+    expect(scenario.logs.find((l) => l.source === "dns")?.expectedEvents).to.equal(names + 1);
+  });
+
+  it("logs the wordlist connections at the firewall", function () {
+    expect(scenario).to.have.logged("firewall");
+  });
+
+  it("stores web events as ECS with the right types and values", async function () {
+    const types = await mappingTypes(SOURCE_INDEX.web, [
+      "@timestamp",
+      "source.ip",
+      "http.response.status_code",
+      "url.path",
+      "user_agent.original",
+    ]);
+    expect(types).to.deep.equal({
+      "@timestamp": "date",
+      "source.ip": "ip",
+      "http.response.status_code": "long",
+      "url.path": "keyword",
+      "user_agent.original": "keyword",
+    });
+    const doc = await firstDocument(
+      SOURCE_INDEX.web,
+      [{ term: { "url.path": "/admin" } }],
+      [
+        "source.ip",
+        "destination.port",
+        "http.request.method",
+        "http.response.status_code",
+        "url.path",
+        "user_agent.original",
+        "event.category",
+        "event.outcome",
+      ],
+    );
+    expect(doc["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
+    expect(doc["destination.port"]).to.deep.equal([80]);
+    expect(doc["http.request.method"]).to.deep.equal(["GET"]);
+    expect(doc["http.response.status_code"]).to.deep.equal([404]);
+    expect(doc["event.category"]).to.deep.equal(["web"]);
+    expect(doc["event.outcome"]).to.deep.equal(["failure"]);
+    expect(String(doc["user_agent.original"]?.[0])).to.match(/^Fuzz Faster U Fool/);
+  });
+
+  it("stores DNS replies as ECS, the refused zone transfer included", async function () {
+    const types = await mappingTypes(SOURCE_INDEX.dns, [
+      "dns.question.name",
+      "dns.response_code",
+      "source.ip",
+    ]);
+    expect(types).to.deep.equal({
+      "dns.question.name": "keyword",
+      "dns.response_code": "keyword",
+      "source.ip": "ip",
+    });
+    const axfr = await firstDocument(
+      SOURCE_INDEX.dns,
+      [{ term: { "dns.question.type": "AXFR" } }],
+      ["dns.question.name", "dns.response_code", "source.ip", "event.outcome"],
+    );
+    expect(axfr["dns.question.name"]).to.deep.equal(["lab.example"]);
+    expect(axfr["dns.response_code"]).to.deep.equal(["REFUSED"]);
+    expect(axfr["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
+    expect(axfr["event.outcome"]).to.deep.equal(["failure"]);
+    const missed = await firstDocument(
+      SOURCE_INDEX.dns,
+      [{ term: { "dns.question.name": "intranet.lab.example" } }, { term: { "dns.question.type": "A" } }],
+      ["dns.response_code"],
+    );
+    expect(missed["dns.response_code"]).to.deep.equal(["NXDOMAIN"]);
+    const found = await firstDocument(
+      SOURCE_INDEX.dns,
+      [{ term: { "dns.question.name": "www.lab.example" } }, { term: { "dns.question.type": "A" } }],
+      ["dns.response_code"],
+    );
+    expect(found["dns.response_code"]).to.deep.equal(["NOERROR"]);
+  });
+
+  it("records how long each source took to become searchable", function () {
+    for (const log of scenario.logs)
+      expect(log.ingestWaitMs, log.source).to.be.a("number").and.be.below(60_000);
+  });
+});
