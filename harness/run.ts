@@ -169,6 +169,7 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
         runId: ctx.runId,
         scenarioId: scenario.id,
         plan,
+        sensors: scenario.lab.sensors,
         backend: ctx.backend,
         workDir,
         teardown: labTeardown,
@@ -186,6 +187,7 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
       }
     });
     const stepsEnded = Date.now();
+    await lab.quiesce();
     const sources = labSources(plan, scenario);
     logs = await timed("ingestMs", () =>
       task(
@@ -250,7 +252,7 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
 
 /** Every source the lab writes (the firewall, and each target kind's own log), in a stable order. */
 function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
-  const present = new Set<LogSourceName>(["firewall", ...scenario.expect.logs]);
+  const present = new Set<LogSourceName>(["firewall", ...scenario.lab.sensors, ...scenario.expect.logs]);
   for (const t of plan.targets) {
     const source = SOURCE_BY_KIND[t.kind];
     if (source) present.add(source);

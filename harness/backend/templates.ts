@@ -7,6 +7,7 @@ export const SOURCE_INDEX = {
   firewall: "scanproof-firewall",
   web: "scanproof-web",
   dns: "scanproof-dns",
+  ids: "scanproof-ids",
 } as const satisfies Record<LogSourceName, string>;
 
 const keyword = { type: "keyword" } as const;
@@ -34,12 +35,34 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
         module: keyword,
         original: { type: "keyword", index: false, doc_values: false },
         ingested: date,
+        severity: long,
+        duration: long,
+        start: date,
+        end: date,
       },
     },
-    source: { properties: { ip, port: long } },
-    destination: { properties: { ip, port: long } },
+    source: { properties: { ip, port: long, packets: long, bytes: long } },
+    destination: { properties: { ip, port: long, packets: long, bytes: long } },
     network: {
-      properties: { transport: keyword, iana_number: keyword, direction: keyword, protocol: keyword },
+      properties: {
+        transport: keyword,
+        iana_number: keyword,
+        direction: keyword,
+        protocol: keyword,
+        community_id: keyword,
+        packets: long,
+        bytes: long,
+      },
+    },
+    rule: {
+      properties: { id: keyword, name: keyword, category: keyword, version: keyword, ruleset: keyword },
+    },
+    threat: {
+      properties: {
+        framework: keyword,
+        tactic: { properties: { id: keyword, name: keyword } },
+        technique: { properties: { id: keyword, subtechnique: { properties: { id: keyword } } } },
+      },
     },
     observer: { properties: { type: keyword, vendor: keyword, product: keyword, name: keyword } },
     http: {
@@ -55,6 +78,8 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
       properties: {
         type: keyword,
         response_code: keyword,
+        id: keyword,
+        op_code: keyword,
         question: { properties: { name: keyword, type: keyword, class: keyword } },
       },
     },
@@ -63,7 +88,14 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
     error: { properties: { message: { type: "text" } } },
     tags: keyword,
     scanproof: {
-      properties: { tcp: { properties: { window: long } }, icmp: { properties: { type: long, code: long } } },
+      properties: {
+        tcp: {
+          properties: { window: long, flags: keyword, flags_ts: keyword, flags_tc: keyword, state: keyword },
+        },
+        icmp: { properties: { type: long, code: long } },
+        flow: { properties: { id: long, state: keyword, reason: keyword, alerted: { type: "boolean" } } },
+        anomaly: { properties: { type: keyword, event: keyword, layer: keyword, app_proto: keyword } },
+      },
     },
   },
 };

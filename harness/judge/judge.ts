@@ -22,6 +22,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function judge(scenario: Scenario, observed: Observed): ExpectationResult[] {
   return [
     ...judgeLogs(scenario, observed),
+    ...judgeSignatures(scenario, observed),
     ...judgeAlerts(scenario, observed),
     ...judgeSilence(scenario, observed),
   ];
@@ -59,6 +60,17 @@ function judgeLogs(scenario: Scenario, observed: Observed): ExpectationResult[] 
       },
     ];
   });
+}
+
+function judgeSignatures(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  const raised = findLogReport(observed.logs, "ids")?.signatures ?? {};
+  return scenario.expect.ids_signatures.map((sid) => ({
+    id: `ids.${sid}`,
+    description: `the IDS raised signature ${sid}`,
+    passed: (raised[String(sid)] ?? 0) > 0,
+    expected: "at least one alert",
+    observed: `${raised[String(sid)] ?? 0} alerts (raised: ${Object.keys(raised).join(", ") || "none"})`,
+  }));
 }
 
 function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {

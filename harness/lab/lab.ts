@@ -6,13 +6,28 @@ import type { Backend } from "../backend/backend.js";
 import { docker, LABEL_ROLE, LABEL_SCENARIO, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
 import { ScanproofError } from "../errors.js";
+import type { SensorName } from "../scenario/schema.js";
 import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
 import { waitFor } from "../wait.js";
 import { builtLabImage, type LabImage } from "../setup/lab-images.js";
 import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, SOURCE_BY_KIND, type LabPlan } from "./topology.js";
 
-export type HostRole = "attacker" | "firewall" | "target" | "shipper";
+export type HostRole = "attacker" | "firewall" | "target" | "sensor" | "shipper";
+
+/** How long each kind of host may take to stop on SIGTERM before it is killed. */
+const GRACEFUL_STOP_MS: Record<HostRole, number> = {
+  attacker: 1_000,
+  firewall: 1_000,
+  target: 1_000,
+  sensor: 10_000,
+  shipper: 10_000,
+};
+
+function once(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= work());
+}
 
 export interface LabHost {
   readonly name: string;
@@ -43,12 +58,15 @@ export interface StartedLab {
    */
   readonly subnets: readonly string[];
   exec(host: LabHost, command: readonly string[]): Promise<ExecResult>;
+  /** Stops the sensors that write their last records on a graceful stop (Suricata's flows). */
+  quiesce(): Promise<void>;
 }
 
 export interface LabOptions {
   readonly runId: string;
   readonly scenarioId: string;
   readonly plan: LabPlan;
+  readonly sensors: readonly SensorName[];
   readonly backend: Backend;
   readonly workDir: string;
   readonly teardown: Teardown;
@@ -77,6 +95,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     return dir;
   };
 
+  const sensorStops: (() => Promise<void>)[] = [];
   const start = async (
     image: LabImage,
     name: string,
@@ -86,7 +105,11 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     const container = await configure(
       new LabContainer(await builtLabImage(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
     ).start();
-    teardown.defer(`stop ${name}`, () => container.stop({ timeout: role === "shipper" ? 10_000 : 1_000 }));
+    const stop = once(async () => {
+      await container.stop({ timeout: GRACEFUL_STOP_MS[role] });
+    });
+    if (role === "sensor") sensorStops.push(stop);
+    teardown.defer(`stop ${name}`, stop);
     return container;
   };
 
@@ -170,6 +193,23 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     );
   });
 
+  if (options.sensors.includes("ids")) {
+    await task("Start the IDS (Suricata on the firewall's outside link)", () =>
+      start("ids", "ids", "sensor", (c) =>
+        c
+          .withNetworkMode(`container:${hosts.firewall.getId()}`)
+          .withAddedCapabilities("NET_ADMIN", "NET_RAW", "SYS_NICE")
+          .withEnvironment({
+            SCANPROOF_IDS_INTERFACE: OUTSIDE_INTERFACE,
+            SCANPROOF_HOME_NET: `[${DMZ.subnet}]`,
+          })
+          .withBindMounts([{ source: sensorDir("ids"), target: "/var/log/scanproof", mode: "rw" }])
+          .withWaitStrategy(Wait.forLogMessage(/Engine started\./))
+          .withStartupTimeout(40_000),
+      ),
+    );
+  }
+
   await task("Start the shipper", async () => {
     const route = await options.backend.attachLab(networks.mgmt);
     teardown.defer("detach Elasticsearch from the lab", () => options.backend.detachLab(networks.mgmt));
@@ -211,6 +251,9 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     targets: new Map(
       hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)]),
     ),
+    async quiesce() {
+      await Promise.all(sensorStops.map((stop) => stop()));
+    },
     async exec(h, command) {
       const result = await h.container.exec([...command]);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };

@@ -33,6 +33,8 @@ export interface LogSourceReport {
   readonly missing: readonly string[];
   /** From the end of the last step until every sensor record was searchable. */
   readonly ingestWaitMs: number;
+  /** Alerts the sensor itself raised (an IDS), counted per rule id. */
+  readonly signatures: Readonly<Record<string, number>>;
 }
 
 /** Every record the sensor wrote is in Elasticsearch, and all of them parsed. */
@@ -135,6 +137,24 @@ export async function awaitIngest(
   }
 }
 
+async function countSignatures(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+): Promise<Record<string, number>> {
+  const response = await backend.client.search({
+    index: SOURCE_INDEX[source],
+    size: 0,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: { bool: { filter: [...scenarioFilter(lab), { term: { "event.kind": "alert" } }] } },
+    aggs: { rules: { terms: { field: "rule.id", size: 1000 } } },
+  });
+  const agg = response.aggregations?.rules as estypes.AggregationsStringTermsAggregate | undefined;
+  const buckets = (agg?.buckets ?? []) as estypes.AggregationsStringTermsBucket[];
+  return Object.fromEntries(buckets.map((b) => [String(b.key), b.doc_count]));
+}
+
 /** The keys, over exactly these fields, of the source's events from one host in this scenario. */
 async function observedKeys(
   backend: Backend,
@@ -202,6 +222,7 @@ export async function accountLogSource(
   return {
     source,
     index: SOURCE_INDEX[source],
+    signatures: await countSignatures(backend, lab, source),
     sensorRecords,
     indexed,
     parseFailures,

@@ -32,7 +32,7 @@ export interface GroundTruth {
 }
 
 /** Sources that see every packet crossing the firewall, so every probe is an expected event there. */
-const NETWORK_SOURCES: readonly LogSourceName[] = ["firewall"];
+const NETWORK_SOURCES: readonly LogSourceName[] = ["firewall", "ids"];
 
 export function probeFields(p: Probe): Record<string, string | number> {
   return {

@@ -5,7 +5,11 @@ import { ScanproofError } from "../errors.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NmapStepSpec } from "../scenario/schema.js";
-import type { GroundTruth, Probe } from "./ground-truth.js";
+import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
+
+/** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
+export const NSE_USER_AGENT =
+  "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)";
 import { classifyNmapArgs } from "./nmap-args.js";
 
 export interface NmapReport {
@@ -94,14 +98,25 @@ export async function runNmap(
     );
   }
   const report = parseNmapXml(result.stdout);
-  const probes: Probe[] = report.hosts
-    .filter((h) => h.up)
-    .flatMap((h) =>
-      report.scanned.flatMap((s) =>
-        s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port })),
-      ),
-    );
   const up = report.hosts.filter((h) => h.up);
+  const discovery = !args.options.includes("-Pn");
+  const probes: Probe[] = up.flatMap((h) => [
+    ...(discovery ? [{ destination: h.address, transport: "icmp" as const }] : []),
+    ...report.scanned.flatMap((s) =>
+      s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port })),
+    ),
+  ]);
+  const httpScripts = args.options.some(
+    (o, i) => /^--script(=|$)/.test(o) && /http/.test(o.includes("=") ? o : (args.options[i + 1] ?? "")),
+  );
+  const events: ExpectedEvent[] = httpScripts
+    ? up
+        .filter((h) => h.openPorts.includes(80))
+        .map((h) => ({
+          source: "web",
+          fields: { "destination.ip": h.address, "user_agent.original": NSE_USER_AGENT },
+        }))
+    : [];
   return {
     step: index,
     tool: "nmap",
@@ -110,7 +125,7 @@ export async function runNmap(
     startedAt: report.startedAt,
     endedAt: report.endedAt,
     probes,
-    events: [],
+    events,
     summary: `${report.scanned.reduce((n, s) => n + s.ports.length, 0)} ports on ${up.length}/${report.hosts.length} hosts up, ${up.reduce((n, h) => n + h.openPorts.length, 0)} open`,
     artifact,
   };

@@ -5,7 +5,9 @@ const name = z
   .regex(/^[a-z][a-z0-9-]{0,30}$/, "a lower-case name of letters, digits and dashes, starting with a letter");
 
 export const TARGET_KINDS = ["web", "ssh", "dns"] as const;
-export const LOG_SOURCES = ["firewall", "web", "dns"] as const;
+export const LOG_SOURCES = ["firewall", "web", "dns", "ids"] as const;
+/** Sensors a scenario switches on; the firewall always logs, targets log what they serve. */
+export const SENSORS = ["ids"] as const;
 export const TIERS = ["suppressed", "l1", "tier2"] as const;
 
 const Target = z.strictObject({
@@ -90,10 +92,12 @@ export const ScenarioSchema = z.strictObject({
   tags: z.array(z.string()).default([]),
   lab: z.strictObject({
     targets: z.array(Target).min(1),
+    sensors: z.array(z.enum(SENSORS)).default([]),
   }),
   steps: z.array(Step).min(1),
   expect: z.strictObject({
     logs: z.array(z.enum(LOG_SOURCES)).default([]),
+    ids_signatures: z.array(z.number().int().min(1)).default([]),
     alerts: z.array(AlertExpectation).default([]),
     silent: z.boolean().default(false),
   }),
@@ -109,4 +113,5 @@ export type AxfrStepSpec = Extract<StepSpec, { tool: "axfr" }>;
 export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];
 export type LogSourceName = (typeof LOG_SOURCES)[number];
+export type SensorName = (typeof SENSORS)[number];
 export type Tier = (typeof TIERS)[number];

@@ -20,6 +20,7 @@ export const LAB_IMAGES = [
   "web",
   "ssh",
   "dns",
+  "ids",
   "shipper",
   "elasticsearch",
 ] as const;

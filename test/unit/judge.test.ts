@@ -17,9 +17,9 @@ function scenario(expect: Partial<Scenario["expect"]>): Scenario {
     description: "",
     technique: "T1595.001",
     tags: [],
-    lab: { targets: [{ name: "web", kind: "web" }] },
+    lab: { targets: [{ name: "web", kind: "web" }], sensors: [] },
     steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
-    expect: { logs: [], alerts: [], silent: false, ...expect },
+    expect: { logs: [], ids_signatures: [], alerts: [], silent: false, ...expect },
   };
 }
 
@@ -42,6 +42,7 @@ function firewall(overrides: Partial<LogSourceReport> = {}): LogSourceReport {
     seenEvents: 1000,
     missing: [],
     ingestWaitMs: 1500,
+    signatures: {},
     ...overrides,
   };
 }

@@ -34,7 +34,8 @@ describe("loadScenario", () => {
       expect(s.description).to.equal("");
       expect(s.tags).to.deep.equal([]);
       expect(s.steps[0]).to.deep.equal({ tool: "nmap", from: "attacker", target: "web", args: [] });
-      expect(s.expect).to.deep.equal({ logs: [], alerts: [], silent: false });
+      expect(s.lab.sensors).to.deep.equal([]);
+      expect(s.expect).to.deep.equal({ logs: [], ids_signatures: [], alerts: [], silent: false });
     });
 
     it("keeps explicit values and fills defaults of alert expectations", () => {

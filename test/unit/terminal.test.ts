@@ -32,6 +32,7 @@ const PASSING = scenario({
       seenEvents: 1000,
       missing: [],
       ingestWaitMs: 2071,
+      signatures: {},
     },
   ],
   alerts: [
