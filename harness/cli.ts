@@ -1,10 +1,11 @@
 import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { describeError, ScanproofError } from "./errors.js";
 import { assertionsDir, scenariosDir } from "./paths.js";
 import { prune } from "./prune.js";
 import { renderSummary } from "./report/terminal.js";
+import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { loadInputs, runScenarios } from "./run.js";
 import { InputError } from "./scenario/problems.js";
@@ -111,6 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         contextFile: options.context,
       });
       process.stdout.write(`\n${renderSummary(result)}\n`);
+      process.stdout.write(`reports: ${REPORT_FILES.map((f) => join(result.resultsDir, f)).join(", ")}\n`);
       const verdict = overallVerdict(result.scenarios);
       code = verdict === "pass" ? EXIT.ok : verdict === "fail" ? EXIT.failed : EXIT.error;
     });
@@ -133,6 +135,16 @@ export async function main(argv: readonly string[]): Promise<number> {
       for (const s of selected(paths, options).scenarios) {
         process.stdout.write(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
       }
+    });
+
+  program
+    .command("report")
+    .argument("<results>", "a results.json written by `scanproof run`")
+    .option("--out <dir>", "where to write the reports (default: beside the results file)")
+    .description("write the JUnit XML, JSON, ATT&CK Navigator layer and HTML report of a run again")
+    .action((results: string, options: { out?: string }) => {
+      const files = writeReports(readRunResult(results), options.out ?? dirname(resolve(results)));
+      process.stdout.write(`${Object.values(files).join("\n")}\n`);
     });
 
   program

@@ -35,6 +35,7 @@ export interface ScenarioResult {
   readonly title: string;
   readonly file: string;
   readonly technique: string;
+  readonly tags: readonly string[];
   readonly verdict: Verdict;
   /** Why the verdict is error or skip. */
   readonly reason?: string;

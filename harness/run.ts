@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "./backend/backend.js";
 import { startEmbeddedElasticsearch } from "./backend/embedded.js";
@@ -19,6 +19,7 @@ import { planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
+import { writeReports } from "./report/write-reports.js";
 import { say, task } from "./progress.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
@@ -121,7 +122,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     scenarios: results.results,
     resultsDir: runDir,
   };
-  writeFileSync(join(runDir, "results.json"), `${JSON.stringify(result, null, 2)}\n`);
+  writeReports(result, runDir);
   return result;
 }
 
@@ -159,7 +160,13 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   const workDir = join(ctx.runDir, scenario.id);
   mkdirSync(workDir, { recursive: true });
   const plan = planLab(scenario);
-  const base = { id: scenario.id, title: scenario.title, file: scenario.file, technique: scenario.technique };
+  const base = {
+    id: scenario.id,
+    title: scenario.title,
+    file: scenario.file,
+    technique: scenario.technique,
+    tags: scenario.tags,
+  };
   say(`\n[${scenario.id}] ${scenario.title}`);
   const truths: GroundTruth[] = [];
   let logs: LogSourceReport[] = [];

@@ -14,7 +14,7 @@ chai.use(scanproofChai);
 
 type Fields = Record<string, unknown[] | undefined>;
 
-describe("log sources: web and DNS (real nginx, unbound, ffuf, gobuster, dig)", function () {
+describe("log sources: firewall, IDS, web and DNS (real nftables, Suricata, nginx, unbound; nmap, ffuf, gobuster, dig)", function () {
   let backend: Backend;
   let run: RunResult;
   let scenario: ScenarioResult;
@@ -49,7 +49,7 @@ describe("log sources: web and DNS (real nginx, unbound, ffuf, gobuster, dig)", 
   before(async function () {
     backend = await sharedBackend();
     run = await runScenarios({
-      scenarioFiles: [join(scenariosDir, "wordlist-web-and-dns.yaml")],
+      scenarioFiles: [join(scenariosDir, "all-log-sources.yaml")],
       rulePaths: [join(assertionsDir, "rules")],
       contextFile: join(assertionsDir, "context", "default.yaml"),
       backend,
@@ -67,8 +67,14 @@ describe("log sources: web and DNS (real nginx, unbound, ffuf, gobuster, dig)", 
     expect(scenario).to.have.logged("web");
     const ffuf = scenario.groundTruth.find((t) => t.tool === "ffuf");
     expect(ffuf?.events.length).to.be.greaterThan(40);
+    const nse = scenario.groundTruth.find((t) => t.command.includes("http-title"));
     const web = scenario.logs.find((l) => l.source === "web");
-    expect(web?.expectedEvents).to.equal(ffuf?.events.length);
+    expect(web?.expectedEvents).to.equal((ffuf?.events.length ?? 0) + (nse?.events.length ?? 0));
+  });
+
+  it("has the Nmap Scripting Engine's requests in the web log", function () {
+    const nse = scenario.groundTruth.find((t) => t.command.includes("http-title"));
+    expect(nse?.events).to.have.length(1);
   });
 
   it("has every name gobuster tried and the AXFR attempt in the DNS log, and indexes every line", function () {
@@ -78,8 +84,54 @@ describe("log sources: web and DNS (real nginx, unbound, ffuf, gobuster, dig)", 
     expect(scenario.logs.find((l) => l.source === "dns")?.expectedEvents).to.equal(names + 1);
   });
 
-  it("logs the wordlist connections at the firewall", function () {
+  it("logs every probe at the firewall, the ping sweep's ICMP echoes included", function () {
     expect(scenario).to.have.logged("firewall");
+    const sweep = scenario.groundTruth[0];
+    expect(sweep?.probes.map((p) => p.transport)).to.deep.equal(["icmp", "icmp", "icmp"]);
+  });
+
+  it("has a Suricata flow for every probe and raises scanproof's scanning signatures", function () {
+    expect(scenario).to.have.logged("ids");
+    const ids = scenario.logs.find((l) => l.source === "ids");
+    for (const sid of ["9100001", "9100003", "9100005", "9100010", "9100014", "9100020"]) {
+      expect(ids?.signatures[sid], `signature ${sid}`).to.be.greaterThan(0);
+    }
+  });
+
+  it("stores IDS alerts and flows as ECS with the right types and values", async function () {
+    const types = await mappingTypes(SOURCE_INDEX.ids, [
+      "rule.id",
+      "event.severity",
+      "network.packets",
+      "event.duration",
+      "source.ip",
+    ]);
+    expect(types).to.deep.equal({
+      "rule.id": "keyword",
+      "event.severity": "long",
+      "network.packets": "long",
+      "event.duration": "long",
+      "source.ip": "ip",
+    });
+    const alert = await firstDocument(
+      SOURCE_INDEX.ids,
+      [{ term: { "rule.id": "9100010" } }],
+      ["event.kind", "event.action", "source.ip", "destination.port", "observer.product", "rule.name"],
+    );
+    expect(alert["event.kind"]).to.deep.equal(["alert"]);
+    expect(alert["event.action"]).to.deep.equal(["alert"]);
+    expect(alert["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
+    expect(alert["destination.port"]).to.deep.equal([80]);
+    expect(alert["observer.product"]).to.deep.equal(["Suricata"]);
+    expect(String(alert["rule.name"]?.[0])).to.match(/^SCANPROOF/);
+    const flow = await firstDocument(
+      SOURCE_INDEX.ids,
+      [{ term: { "event.action": "network_flow" } }, { term: { "destination.port": 3389 } }],
+      ["network.transport", "network.packets", "source.ip"],
+    );
+    expect(flow["network.transport"]).to.deep.equal(["tcp"]);
+    expect(flow["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
+    expect(Number(flow["network.packets"]?.[0])).to.be.within(1, 3);
   });
 
   it("stores web events as ECS with the right types and values", async function () {

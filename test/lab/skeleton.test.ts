@@ -49,7 +49,8 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
       const scan = scenario("nmap-syn-top1000");
       expect(scan).to.have.logged("firewall");
       const truth = scan.groundTruth[0];
-      expect(truth?.probes).to.have.length(1000);
+      expect(truth?.probes.filter((p) => p.transport === "tcp")).to.have.length(1000);
+      expect(truth?.probes.filter((p) => p.transport === "icmp")).to.have.length(1);
       expect(new Set(truth?.probes.map((p) => p.destination))).to.deep.equal(new Set([WEB]));
     });
 

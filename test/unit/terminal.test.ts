@@ -8,6 +8,7 @@ function scenario(overrides: Partial<ScenarioResult>): ScenarioResult {
     title: "Unit",
     file: "scenarios/unit.yaml",
     technique: "T1595",
+    tags: [],
     verdict: "pass",
     durationMs: 20_833,
     timings: {},

@@ -1,0 +1,543 @@
+import type { LogSourceReport } from "../logs/accounting.js";
+import {
+  overallVerdict,
+  type AlertSummary,
+  type ExpectationResult,
+  type RunResult,
+  type ScenarioResult,
+  type Verdict,
+} from "../result.js";
+import type { GroundTruth } from "../scanners/ground-truth.js";
+import type { Tier } from "../scenario/schema.js";
+import { countVerdicts } from "./json.js";
+import { printableText } from "./junit.js";
+
+/** HTML that is already safe; every other interpolated string is escaped. */
+interface Markup {
+  readonly markup: string;
+}
+
+type Interpolation = string | number | Markup | readonly Markup[];
+
+interface TimelineSpan {
+  readonly label: string;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly detail: string;
+}
+
+type TimelineRow =
+  | (TimelineSpan & { readonly kind: "step" })
+  | (TimelineSpan & { readonly kind: "arrival" })
+  | (TimelineSpan & { readonly kind: "alert"; readonly tier: Tier });
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
+  pass: "✓ PASS",
+  fail: "✗ FAIL",
+  error: "! ERROR",
+  skip: "– SKIP",
+};
+
+const TIER_COLOUR: Readonly<Record<Tier, string>> = {
+  tier2: "#cf222e",
+  l1: "#9a6700",
+  suppressed: "#6e7781",
+};
+
+const CHART = { label: 300, plot: 460, right: 90, row: 26, top: 26, axis: 34, maxLabel: 44 } as const;
+
+const STYLE: Markup = {
+  markup: `
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; margin: 0 auto; max-width: 1180px; padding: 1.5rem; }
+h1, h2, h3 { line-height: 1.25; }
+h2 { margin-top: 2.5rem; padding-top: 1rem; border-top: 2px solid #d0d7de; }
+code, pre { font: 13px/1.45 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
+pre, .command { white-space: pre-wrap; overflow-wrap: anywhere; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.75rem; }
+table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; }
+caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
+th, td { border: 1px solid #d0d7de; padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+thead th { background: #f6f8fa; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
+tr.broken { background: #fff5f5; }
+ul.reasons { margin: 0; padding-left: 1.1rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+.verdict, .tier { display: inline-block; padding: 0 0.45rem; border-radius: 0.3rem; font-weight: 700; border: 1px solid; font-size: 0.9em; }
+.verdict-pass { background: #dafbe1; color: #116329; border-color: #4ac26b; }
+.verdict-fail { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
+.verdict-error { background: #fff1e5; color: #953800; border-color: #fb8f44; }
+.verdict-skip { background: #eaeef2; color: #424a53; border-color: #afb8c1; }
+.held { color: #116329; font-weight: 600; }
+.failed { color: #a40e26; font-weight: 600; }
+.tier-tier2 { color: #a40e26; }
+.tier-l1 { color: #7d4e00; }
+.tier-suppressed { color: #424a53; }
+figure { margin: 0.5rem 0 1rem; }
+figcaption { font-size: 0.9em; color: #57606a; }
+svg { max-width: 100%; height: auto; }
+`,
+};
+
+/** Escapes text for HTML after removing ANSI sequences and replacing control characters. */
+function escapeHtml(text: string): string {
+  return printableText(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+function render(value: Interpolation | undefined): string {
+  if (value === undefined) return "";
+  if (typeof value === "string") return escapeHtml(value);
+  if (typeof value === "number") return String(value);
+  if ("markup" in value) return value.markup;
+  return value.map((m) => m.markup).join("");
+}
+
+function html(strings: TemplateStringsArray, ...values: readonly Interpolation[]): Markup {
+  return { markup: strings.reduce((out, text, i) => out + render(values[i - 1]) + text) };
+}
+
+function formatMs(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(2))} s`;
+}
+
+function displayTime(iso: string): string {
+  const epoch = Date.parse(iso);
+  return Number.isNaN(epoch) ? iso : `${new Date(epoch).toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+function time(iso: string): Markup {
+  return html`<time datetime="${iso}">${displayTime(iso)}</time>`;
+}
+
+function verdictBadge(verdict: Verdict): Markup {
+  return html`<span class="verdict verdict-${verdict}">${VERDICT_LABEL[verdict]}</span>`;
+}
+
+function tierBadge(tier: Tier): Markup {
+  return html`<span class="tier tier-${tier}">${tier}</span>`;
+}
+
+function anchor(scenario: ScenarioResult): string {
+  return `scenario-${scenario.id}`;
+}
+
+function shellWord(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+function phaseName(key: string): string {
+  return key.replace(/Ms$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+}
+
+function skippedRules(run: RunResult): Markup {
+  if (run.rules.skipped.length === 0) return html``;
+  const items = run.rules.skipped.map((r) => html`<li><code>${r.file}</code>: ${r.reason}</li>`);
+  return html`<h2>Rules skipped</h2>
+    <ul>
+      ${items}
+    </ul>`;
+}
+
+function runHeader(run: RunResult): Markup {
+  const counts = countVerdicts(run.scenarios);
+  const runMs = Date.parse(run.endedAt) - Date.parse(run.startedAt);
+  return html`<header>
+    <h1>scanproof run <code>${run.runId}</code></h1>
+    <p>
+      Overall verdict: ${verdictBadge(overallVerdict(run.scenarios))} — ${counts.pass} passed, ${counts.fail}
+      failed, ${counts.error} errored, ${counts.skip} skipped, of ${run.scenarios.length} scenarios.
+    </p>
+    <dl class="facts">
+      <dt>Started</dt>
+      <dd>${time(run.startedAt)}</dd>
+      <dt>Ended</dt>
+      <dd>${time(run.endedAt)} (${formatMs(runMs)})</dd>
+      <dt>Backend</dt>
+      <dd>${run.backend}</dd>
+      <dt>Rules</dt>
+      <dd>${run.rules.loaded.length} loaded, ${run.rules.skipped.length} skipped</dd>
+      <dt>Results</dt>
+      <dd><code>${run.resultsDir}</code></dd>
+    </dl>
+    ${skippedRules(run)}
+  </header>`;
+}
+
+function scenarioRow(s: ScenarioResult): Markup {
+  const held = s.expectations.filter((e) => e.passed).length;
+  return html`<tr>
+    <th scope="row"><a href="#${anchor(s)}">${s.id}</a></th>
+    <td>${s.title}</td>
+    <td>${s.technique}</td>
+    <td>${verdictBadge(s.verdict)}</td>
+    <td class="number">${held}/${s.expectations.length}</td>
+    <td class="number">${s.alerts.length}</td>
+    <td class="number">${formatMs(s.durationMs)}</td>
+  </tr>`;
+}
+
+function scenarioTable(run: RunResult): Markup {
+  return html`<table>
+    <caption>
+      Scenarios
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Scenario</th>
+        <th scope="col">Title</th>
+        <th scope="col">Technique</th>
+        <th scope="col">Verdict</th>
+        <th scope="col">Expectations held</th>
+        <th scope="col">Alerts</th>
+        <th scope="col">Duration</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${run.scenarios.map(scenarioRow)}
+    </tbody>
+  </table>`;
+}
+
+function expectationRow(e: ExpectationResult): Markup {
+  const result = e.passed ? html`<td class="held">✓ held</td>` : html`<td class="failed">✗ failed</td>`;
+  return html`<tr class="${e.passed ? "held" : "broken"}">
+    ${result}
+    <td><code>${e.id}</code><br />${e.description}</td>
+    <td>${e.expected}</td>
+    <td>${e.observed}</td>
+  </tr>`;
+}
+
+function expectationsTable(expectations: readonly ExpectationResult[]): Markup {
+  if (expectations.length === 0) return html`<p>No expectations were judged.</p>`;
+  const failedFirst = [...expectations].sort((a, b) => Number(a.passed) - Number(b.passed));
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Result</th>
+        <th scope="col">Expectation</th>
+        <th scope="col">Expected</th>
+        <th scope="col">Observed</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${failedFirst.map(expectationRow)}
+    </tbody>
+  </table>`;
+}
+
+function alertRow(a: AlertSummary): Markup {
+  const reasons = a.reasons.map((r) => html`<li><code>${r.code}</code>: ${r.message}</li>`);
+  const distinct = a.distinct.map((d) => `, ${d.values} distinct ${d.field}`).join("");
+  return html`<tr>
+    <td>${a.ruleName}<br /><code>${a.ruleId}</code></td>
+    <td>${a.source ?? "—"} → ${a.destination ?? "—"}</td>
+    <td>${tierBadge(a.tier)}</td>
+    <td>
+      ${reasons.length > 0
+        ? html`<ul class="reasons">
+            ${reasons}
+          </ul>`
+        : "none"}
+    </td>
+    <td>${a.severity}, risk ${a.riskScore}; ${a.events} events${distinct}; ${a.techniques.join(", ")}</td>
+  </tr>`;
+}
+
+function alertsTable(alerts: readonly AlertSummary[]): Markup {
+  if (alerts.length === 0) return html`<p>No alerts.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Rule</th>
+        <th scope="col">Source → destination</th>
+        <th scope="col">Tier</th>
+        <th scope="col">Reasons</th>
+        <th scope="col">Evidence</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${alerts.map(alertRow)}
+    </tbody>
+  </table>`;
+}
+
+function logRow(l: LogSourceReport): Markup {
+  return html`<tr>
+    <th scope="row">${l.source}</th>
+    <td class="number">${l.sensorRecords}</td>
+    <td class="number">${l.indexed}</td>
+    <td class="number">${l.parseFailures}</td>
+    <td class="number">${l.seenEvents}/${l.expectedEvents}</td>
+    <td class="number">${formatMs(l.ingestWaitMs)}</td>
+    <td>${l.missing.length > 0 ? l.missing.join(", ") : "—"}</td>
+  </tr>`;
+}
+
+function logsTable(logs: readonly LogSourceReport[]): Markup {
+  if (logs.length === 0) return html`<p>No log sources were accounted.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Source</th>
+        <th scope="col">Written</th>
+        <th scope="col">Indexed</th>
+        <th scope="col">Unparsed</th>
+        <th scope="col">Expected events seen</th>
+        <th scope="col">Ingest wait</th>
+        <th scope="col">First missing</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${logs.map(logRow)}
+    </tbody>
+  </table>`;
+}
+
+function stepRow(g: GroundTruth): Markup {
+  const tookMs = Date.parse(g.endedAt) - Date.parse(g.startedAt);
+  return html`<tr>
+    <th scope="row">${g.step + 1}</th>
+    <td>${g.tool}</td>
+    <td>${time(g.startedAt)}</td>
+    <td class="number">${formatMs(tookMs)}</td>
+    <td class="number">${g.probes.length}</td>
+    <td>${g.summary}</td>
+    <td><code class="command">${g.command.map(shellWord).join(" ")}</code></td>
+  </tr>`;
+}
+
+function stepsTable(truths: readonly GroundTruth[]): Markup {
+  if (truths.length === 0) return html`<p>No step ran.</p>`;
+  return html`<table>
+    <thead>
+      <tr>
+        <th scope="col">Step</th>
+        <th scope="col">Tool</th>
+        <th scope="col">Started</th>
+        <th scope="col">Took</th>
+        <th scope="col">Probes</th>
+        <th scope="col">Summary</th>
+        <th scope="col">Command</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${truths.map(stepRow)}
+    </tbody>
+  </table>`;
+}
+
+/** Rows of the timeline, in milliseconds from the first step's start. */
+function timelineRows(s: ScenarioResult, origin: number, stepsEndMs: number): TimelineRow[] {
+  const steps = s.groundTruth.map(
+    (g): TimelineRow => ({
+      kind: "step",
+      label: `step ${g.step + 1}: ${g.tool}, ${g.probes.length} probes sent`,
+      startMs: Date.parse(g.startedAt) - origin,
+      endMs: Date.parse(g.endedAt) - origin,
+      detail: g.summary,
+    }),
+  );
+  const arrivals = s.logs.map((l): TimelineRow => {
+    const at = stepsEndMs + l.ingestWaitMs;
+    return {
+      kind: "arrival",
+      label: `all ${l.source} events searchable`,
+      startMs: at,
+      endMs: at,
+      detail: `${l.indexed}/${l.sensorRecords} records indexed ${formatMs(l.ingestWaitMs)} after the last step`,
+    };
+  });
+  const alertAt = s.timeToAlertMs === undefined ? undefined : stepsEndMs + s.timeToAlertMs;
+  const alerts =
+    alertAt === undefined
+      ? []
+      : s.alerts.map(
+          (a): TimelineRow => ({
+            kind: "alert",
+            label: `alert raised: ${a.ruleName}`,
+            startMs: alertAt,
+            endMs: alertAt,
+            detail: `${a.ruleName} → ${a.tier}, ${formatMs(alertAt - stepsEndMs)} after the last step`,
+            tier: a.tier,
+          }),
+        );
+  return [...steps, ...arrivals, ...alerts];
+}
+
+/** A round tick interval giving about five ticks over the span. */
+function tickInterval(spanMs: number): number {
+  const rough = Math.max(spanMs, 1) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  return ([1, 2, 5, 10].find((m) => m * magnitude >= rough) ?? 10) * magnitude;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function rowShape(row: TimelineRow, x: (ms: number) => number, y: number): Markup {
+  const title = html`<title>${row.label}: ${row.detail}</title>`;
+  if (row.kind === "step") {
+    const width = round1(Math.max(3, x(row.endMs) - x(row.startMs)));
+    return html`<rect x="${x(row.startMs)}" y="${y - 6}" width="${width}" height="12" fill="#0969da"
+      >${title}</rect
+    >`;
+  }
+  if (row.kind === "arrival") {
+    return html`<circle cx="${x(row.startMs)}" cy="${y}" r="6" fill="#1a7f37">${title}</circle>`;
+  }
+  const cx = x(row.startMs);
+  const colour = TIER_COLOUR[row.tier];
+  return html`<path d="M${cx},${y - 8} L${cx + 8},${y} L${cx},${y + 8} L${cx - 8},${y} Z" fill="${colour}"
+      >${title}</path
+    >
+    <text x="${cx + 12}" y="${y + 4}" font-weight="700" fill="${colour}">${row.tier}</text>`;
+}
+
+function timelineAxis(spanMs: number, interval: number, x: (ms: number) => number, top: number): Markup {
+  const ticks = Array.from({ length: Math.floor(spanMs / interval) + 1 }, (_, i) => i * interval);
+  const bottom = top + 6;
+  return html`<line
+      x1="${CHART.label}"
+      y1="${top}"
+      x2="${CHART.label + CHART.plot}"
+      y2="${top}"
+      stroke="#57606a"
+    />
+    ${ticks.map(
+      (t) =>
+        html`<line x1="${x(t)}" y1="${CHART.top - 6}" x2="${x(t)}" y2="${bottom}" stroke="#d0d7de" />
+          <text x="${x(t)}" y="${bottom + 14}" text-anchor="middle">${formatSeconds(t)}</text>`,
+    )}`;
+}
+
+function timelineSvg(s: ScenarioResult, index: number): Markup {
+  const origin = Math.min(...s.groundTruth.map((g) => Date.parse(g.startedAt)));
+  const stepsEndMs = Math.max(...s.groundTruth.map((g) => Date.parse(g.endedAt))) - origin;
+  const rows = timelineRows(s, origin, stepsEndMs);
+  const interval = tickInterval(Math.max(...rows.map((r) => r.endMs)));
+  const spanMs = Math.ceil(Math.max(1, ...rows.map((r) => r.endMs)) / interval) * interval;
+  const x = (ms: number): number => round1(CHART.label + (ms / spanMs) * CHART.plot);
+  const rowY = (i: number): number => CHART.top + i * CHART.row + CHART.row / 2;
+  const axisTop = CHART.top + rows.length * CHART.row;
+  const width = CHART.label + CHART.plot + CHART.right;
+  const height = axisTop + CHART.axis;
+  const id = `timeline-${index}`;
+  const described = rows.map((r) => `${r.label} at ${formatSeconds(r.startMs)}`).join("; ");
+  return html`<figure>
+    <svg
+      viewBox="0 0 ${width} ${height}"
+      width="${width}"
+      height="${height}"
+      role="img"
+      aria-labelledby="${id}-title ${id}-desc"
+      font-family="system-ui, sans-serif"
+      font-size="12"
+      fill="#1f2328"
+    >
+      <title id="${id}-title">Timeline of ${s.id}</title>
+      <desc id="${id}-desc">${described}</desc>
+      ${timelineAxis(spanMs, interval, x, axisTop)}
+      <line
+        x1="${x(stepsEndMs)}"
+        y1="${CHART.top - 10}"
+        x2="${x(stepsEndMs)}"
+        y2="${axisTop}"
+        stroke="#57606a"
+        stroke-dasharray="4 3"
+      />
+      <text x="${x(stepsEndMs)}" y="${CHART.top - 14}" text-anchor="middle">last step ended</text>
+      ${rows.map(
+        (row, i) =>
+          html`<text x="${CHART.label - 10}" y="${rowY(i) + 4}" text-anchor="end"
+              >${truncate(row.label, CHART.maxLabel)}</text
+            >
+            ${rowShape(row, x, rowY(i))}`,
+      )}
+    </svg>
+    <figcaption>
+      Time since the first step started. Bars: probes sent, from the step's start to its end. Circles: every
+      record of a log source searchable. Diamonds: alert raised, labelled with its escalation tier.
+    </figcaption>
+  </figure>`;
+}
+
+function timeline(s: ScenarioResult, index: number): Markup {
+  if (s.groundTruth.length === 0) return html`<p>No step ran, so there is no timeline.</p>`;
+  return timelineSvg(s, index);
+}
+
+function reasonBlock(s: ScenarioResult): Markup {
+  if (s.reason === undefined) return html``;
+  return html`<p><strong>Reason for ${VERDICT_LABEL[s.verdict]}:</strong></p>
+    <pre>${s.reason}</pre>`;
+}
+
+function phases(s: ScenarioResult): string {
+  const entries = Object.entries(s.timings).map(([key, ms]) => `${phaseName(key)} ${formatMs(ms)}`);
+  return entries.length > 0 ? entries.join(" · ") : "—";
+}
+
+function scenarioSection(s: ScenarioResult, index: number): Markup {
+  return html`<section id="${anchor(s)}" aria-labelledby="${anchor(s)}-heading">
+    <h2 id="${anchor(s)}-heading"><code>${s.id}</code> ${verdictBadge(s.verdict)}</h2>
+    <p>${s.title}</p>
+    <dl class="facts">
+      <dt>Technique</dt>
+      <dd>${s.technique}</dd>
+      <dt>File</dt>
+      <dd><code>${s.file}</code></dd>
+      <dt>Duration</dt>
+      <dd>${formatMs(s.durationMs)} (${phases(s)})</dd>
+    </dl>
+    ${reasonBlock(s)}
+    <h3>Timeline</h3>
+    ${timeline(s, index)}
+    <h3>Expectations</h3>
+    ${expectationsTable(s.expectations)}
+    <h3>Alerts</h3>
+    ${alertsTable(s.alerts)}
+    <h3>Log sources</h3>
+    ${logsTable(s.logs)}
+    <h3>Steps</h3>
+    ${stepsTable(s.groundTruth)}
+  </section>`;
+}
+
+/** One self-contained page: inline CSS and SVG, no script, no external resource. */
+export function renderHtml(run: RunResult): string {
+  const page = html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>scanproof ${run.runId}: ${VERDICT_LABEL[overallVerdict(run.scenarios)]}</title>
+        <style>
+          ${STYLE}
+        </style>
+      </head>
+      <body>
+        ${runHeader(run)}
+        <main>${scenarioTable(run)} ${run.scenarios.map(scenarioSection)}</main>
+      </body>
+    </html> `;
+  return page.markup;
+}
