@@ -202,7 +202,9 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
         async () => {
           const reports: LogSourceReport[] = [];
           for (const source of sources)
-            reports.push(await awaitIngest(ctx.backend, lab, source, truths, ctx.ingestTimeoutMs));
+            reports.push(
+              await awaitIngest(ctx.backend, lab, source, truths, stepsEnded, ctx.ingestTimeoutMs),
+            );
           return reports;
         },
         (reports) =>

@@ -112,19 +112,21 @@ export async function countIndexed(
 /**
  * Accounts a source once nothing is in flight: the sensor wrote the same number of records at two
  * readings in a row, the index holds all of them, and every event the tools caused is there — or
- * the timeout passed, and the account shows what is missing. `ingestWaitMs` is how long that took.
+ * the timeout passed, and the account shows what is missing. `ingestWaitMs` counts from the end of
+ * the last step, so it includes the graceful stop of sensors that flush on shutdown.
  */
 export async function awaitIngest(
   backend: Backend,
   lab: StartedLab,
   source: LogSourceName,
   truths: readonly GroundTruth[],
+  stepsEndedAt: number,
   timeoutMs: number,
 ): Promise<LogSourceReport> {
   const started = Date.now();
   let previous = -1;
   for (;;) {
-    const report = await accountLogSource(backend, lab, source, truths, Date.now() - started);
+    const report = await accountLogSource(backend, lab, source, truths, Date.now() - stepsEndedAt);
     const stable = report.sensorRecords === previous;
     if (
       (stable && report.indexed >= report.sensorRecords && report.seenEvents === report.expectedEvents) ||
