@@ -8,6 +8,7 @@ export const SOURCE_INDEX = {
   web: "scanproof-web",
   dns: "scanproof-dns",
   ids: "scanproof-ids",
+  flow: "scanproof-flow",
 } as const satisfies Record<LogSourceName, string>;
 
 const keyword = { type: "keyword" } as const;

@@ -210,6 +210,20 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     );
   }
 
+  if (options.sensors.includes("flow")) {
+    await task("Start NetFlow (softflowd → IPFIX → nfcapd on the firewall's outside link)", () =>
+      start("flow", "flow", "sensor", (c) =>
+        c
+          .withNetworkMode(`container:${hosts.firewall.getId()}`)
+          .withAddedCapabilities("NET_RAW")
+          .withEnvironment({ FLOW_INTERFACE: OUTSIDE_INTERFACE })
+          .withBindMounts([{ source: sensorDir("flow"), target: "/var/log/scanproof", mode: "rw" }])
+          .withWaitStrategy(Wait.forLogMessage("flow-sensor: ready"))
+          .withStartupTimeout(40_000),
+      ),
+    );
+  }
+
   await task("Start the shipper", async () => {
     const route = await options.backend.attachLab(networks.mgmt);
     teardown.defer("detach Elasticsearch from the lab", () => options.backend.detachLab(networks.mgmt));

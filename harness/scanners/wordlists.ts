@@ -42,6 +42,7 @@ export async function runFfuf(
 ): Promise<GroundTruth> {
   const target = guard.resolve(step.target, `${where(index)}.target`);
   const output = `/tmp/ffuf-step-${index}.json`;
+  const wordlist = `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`;
   const command = [
     "ffuf",
     "-s",
@@ -52,7 +53,7 @@ export async function runFfuf(
     "-timeout",
     "5",
     "-w",
-    `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`,
+    wordlist,
     "-u",
     `http://${target}/FUZZ`,
     "-of",
@@ -70,7 +71,13 @@ export async function runFfuf(
     path: new URL(r.url ?? "/", "http://x").pathname,
     status: r.status ?? 0,
   }));
-  if (results.length === 0) throw new ScanproofError(`${where(index)}: ffuf reported no responses at all.`);
+  const words = await lab.exec(lab.attacker, ["grep", "-c", "", wordlist]);
+  if (results.length !== Number(words.stdout.trim())) {
+    throw new ScanproofError(
+      `${where(index)}: ffuf reported ${results.length} responses for ${words.stdout.trim()} words, so its report is no ground truth.`,
+      "Run ffuf with one thread (threads: 1, the default): ffuf 1.1 drops results when threads race.",
+    );
+  }
   const events: ExpectedEvent[] = results.map((r) => ({
     source: "web",
     fields: { "url.path": r.path, "http.response.status_code": r.status },

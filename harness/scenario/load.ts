@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
-import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
+import { ScenarioSchema, SENSORS, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
   readonly file: string;
@@ -80,6 +80,20 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
       });
     }
   });
+  const kinds = new Set<string>(spec.lab.targets.map((t) => t.kind));
+  const sensors = new Set<string>(spec.lab.sensors);
+  spec.expect.logs.forEach((source, i) => {
+    const isSensor = (SENSORS as readonly string[]).includes(source);
+    if (source === "firewall" || (isSensor ? sensors.has(source) : kinds.has(source))) return;
+    const how = isSensor ? `add "${source}" to lab.sensors` : `add a target of kind ${source}`;
+    problems.push({ path: ["expect", "logs", i], message: `this lab has no ${source} log: ${how}` });
+  });
+  if (spec.expect.ids_signatures.length > 0 && !sensors.has("ids")) {
+    problems.push({
+      path: ["expect", "ids_signatures"],
+      message: 'IDS signatures need the IDS: add "ids" to lab.sensors',
+    });
+  }
   if (spec.expect.silent && spec.expect.alerts.length > 0) {
     problems.push({ path: ["expect", "silent"], message: "a silent scenario cannot also expect alerts" });
   }

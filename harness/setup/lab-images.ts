@@ -21,6 +21,7 @@ export const LAB_IMAGES = [
   "ssh",
   "dns",
   "ids",
+  "flow",
   "shipper",
   "elasticsearch",
 ] as const;

@@ -14,7 +14,7 @@ chai.use(scanproofChai);
 
 type Fields = Record<string, unknown[] | undefined>;
 
-describe("log sources: firewall, IDS, web and DNS (real nftables, Suricata, nginx, unbound; nmap, ffuf, gobuster, dig)", function () {
+describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suricata, softflowd, nginx, unbound)", function () {
   let backend: Backend;
   let run: RunResult;
   let scenario: ScenarioResult;
@@ -96,6 +96,32 @@ describe("log sources: firewall, IDS, web and DNS (real nftables, Suricata, ngin
     for (const sid of ["9100001", "9100003", "9100005", "9100010", "9100014", "9100020"]) {
       expect(ids?.signatures[sid], `signature ${sid}`).to.be.greaterThan(0);
     }
+  });
+
+  it("has a NetFlow record for every probe, SYN probes with at most two packets", async function () {
+    expect(scenario).to.have.logged("flow");
+    const types = await mappingTypes(SOURCE_INDEX.flow, [
+      "network.packets",
+      "network.bytes",
+      "event.duration",
+      "scanproof.tcp.flags",
+    ]);
+    expect(types).to.deep.equal({
+      "network.packets": "long",
+      "network.bytes": "long",
+      "event.duration": "long",
+      "scanproof.tcp.flags": "keyword",
+    });
+    const probe = await firstDocument(
+      SOURCE_INDEX.flow,
+      [{ term: { "source.ip": OUTSIDE.attacker } }, { term: { "destination.port": 3389 } }],
+      ["event.action", "network.transport", "network.packets", "scanproof.tcp.flags", "observer.product"],
+    );
+    expect(probe["event.action"]).to.deep.equal(["network_flow"]);
+    expect(probe["network.transport"]).to.deep.equal(["tcp"]);
+    expect(Number(probe["network.packets"]?.[0])).to.be.within(1, 2);
+    expect(String(probe["scanproof.tcp.flags"]?.[0])).to.match(/^\.+S\.$/);
+    expect(probe["observer.product"]).to.deep.equal(["softflowd"]);
   });
 
   it("stores IDS alerts and flows as ECS with the right types and values", async function () {

@@ -90,6 +90,8 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
           },
         },
         fields: [
+          "scanproof.tcp.flags",
+          "scanproof.tcp.window",
           "@timestamp",
           "source.ip",
           "destination.ip",
@@ -115,6 +117,8 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
       expect(value("event.action")).to.equal("connection_attempted");
       expect(value("event.outcome")).to.equal("success");
       expect(value("observer.type")).to.equal("firewall");
+      expect(value("scanproof.tcp.flags")).to.equal("S");
+      expect(value("scanproof.tcp.window")).to.equal(1024);
       const at = Date.parse(String(value("@timestamp")));
       expect(at).to.be.within(
         Date.parse(truth?.startedAt ?? "") - 2000,
