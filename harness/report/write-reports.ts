@@ -38,11 +38,12 @@ export function readRunResult(path: string): RunResult {
   } catch (error) {
     throw refuse(`not a readable JSON file (${(error as Error).message})`);
   }
-  const run = data as Partial<RunResult> & { schemaVersion?: unknown };
-  if (run.schemaVersion !== 1 || !Array.isArray(run.scenarios) || typeof run.runId !== "string") {
+  const file = data as Partial<RunResult> & { schemaVersion?: unknown; summary?: unknown };
+  if (file.schemaVersion !== 1 || !Array.isArray(file.scenarios) || typeof file.runId !== "string") {
     throw refuse(
       "not a scanproof results file: expected schemaVersion 1 with runId and scenarios (scanproof-results/<run id>/results.json)",
     );
   }
-  return data as RunResult;
+  const { schemaVersion, summary, ...run } = file;
+  return run as RunResult;
 }

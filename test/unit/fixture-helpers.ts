@@ -2,11 +2,18 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { projectRoot } from "../../harness/paths.js";
+import { readRunResult } from "../../harness/report/write-reports.js";
+import type { RunResult } from "../../harness/result.js";
 import { InputError, type Problem } from "../../harness/scenario/problems.js";
 
 /** An absolute path below test/fixtures/. */
 export function fixture(...parts: string[]): string {
   return join(projectRoot, "test", "fixtures", ...parts);
+}
+
+/** A results file under test/fixtures/results/, read the way `scanproof report` reads one. */
+export function loadRunFixture(name: string): RunResult {
+  return readRunResult(fixture("results", name));
 }
 
 /** How the loaders name a file in problems: relative to the working directory. */

@@ -1,12 +1,6 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { renderHtml } from "../../harness/report/html.js";
-import type { RunResult } from "../../harness/result.js";
-import { fixture } from "./fixture-helpers.js";
-
-function loadRun(name: string): RunResult {
-  return JSON.parse(readFileSync(fixture("results", name), "utf8")) as RunResult;
-}
+import { loadRunFixture } from "./fixture-helpers.js";
 
 /** The HTML of one scenario's section, up to the next section. */
 function sectionOf(page: string, id: string): string {
@@ -28,8 +22,8 @@ function count(text: string, pattern: RegExp): number {
 }
 
 describe("HTML report", () => {
-  const real = loadRun("real-run.json");
-  const hostile = loadRun("hostile-run.json");
+  const real = loadRunFixture("real-run.json");
+  const hostile = loadRunFixture("hostile-run.json");
   const realPage = renderHtml(real);
   const hostilePage = renderHtml(hostile);
 

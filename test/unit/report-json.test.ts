@@ -1,12 +1,7 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { renderJson } from "../../harness/report/json.js";
 import type { RunResult } from "../../harness/result.js";
-import { fixture } from "./fixture-helpers.js";
-
-function loadRun(name: string): RunResult {
-  return JSON.parse(readFileSync(fixture("results", name), "utf8")) as RunResult;
-}
+import { loadRunFixture } from "./fixture-helpers.js";
 
 function withKeysReversed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withKeysReversed);
@@ -19,8 +14,8 @@ function withKeysReversed(value: unknown): unknown {
 }
 
 describe("JSON report", () => {
-  const real = loadRun("real-run.json");
-  const coverage = loadRun("coverage-run.json");
+  const real = loadRunFixture("real-run.json");
+  const coverage = loadRunFixture("coverage-run.json");
 
   it("round-trips the run", () => {
     const { schemaVersion, summary, ...rest } = JSON.parse(renderJson(real)) as Record<string, unknown>;

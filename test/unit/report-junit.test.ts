@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
-import { readFileSync } from "node:fs";
 import { renderJunit } from "../../harness/report/junit.js";
 import type { RunResult } from "../../harness/result.js";
-import { fixture } from "./fixture-helpers.js";
+import { loadRunFixture } from "./fixture-helpers.js";
 
 interface Outcome {
   readonly message: string;
@@ -43,10 +42,6 @@ interface JunitDocument {
 }
 
 const HOSTILE_REASON = '\u0000\u001b[31m<b>"&';
-
-function loadRun(name: string): RunResult {
-  return JSON.parse(readFileSync(fixture("results", name), "utf8")) as RunResult;
-}
 
 function isWellFormed(xml: string): boolean {
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- its successor, fast-xml-validator, is not a dependency
@@ -89,11 +84,11 @@ function charactersInvalidInXml(text: string): string[] {
 }
 
 describe("JUnit report", () => {
-  const real = loadRun("real-run.json");
-  const coverage = loadRun("coverage-run.json");
+  const real = loadRunFixture("real-run.json");
+  const coverage = loadRunFixture("coverage-run.json");
 
   it("is well-formed XML", () => {
-    for (const run of [real, coverage, loadRun("hostile-run.json")]) {
+    for (const run of [real, coverage, loadRunFixture("hostile-run.json")]) {
       expect(isWellFormed(renderJunit(run))).to.equal(true);
     }
   });
@@ -178,7 +173,7 @@ describe("JUnit report", () => {
   });
 
   it("keeps attacker-controlled markup, ANSI and control characters out of the hostile fixture's XML", () => {
-    const xml = renderJunit(loadRun("hostile-run.json"));
+    const xml = renderJunit(loadRunFixture("hostile-run.json"));
     expect(charactersInvalidInXml(xml)).to.deep.equal([]);
     expect(xml).not.to.include("<script>");
     expect(xml).not.to.include("\u001b");

@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { renderNavigatorLayer } from "../../harness/report/navigator.js";
 import type { RunResult } from "../../harness/result.js";
-import { fixture } from "./fixture-helpers.js";
+import { loadRunFixture } from "./fixture-helpers.js";
 
 interface LayerTechnique {
   readonly techniqueID: string;
@@ -26,10 +25,6 @@ interface Layer {
   readonly legendItems: readonly { readonly label: string; readonly color: string }[];
 }
 
-function loadRun(name: string): RunResult {
-  return JSON.parse(readFileSync(fixture("results", name), "utf8")) as RunResult;
-}
-
 function layerOf(run: RunResult): Layer {
   return JSON.parse(renderNavigatorLayer(run)) as Layer;
 }
@@ -39,7 +34,7 @@ function technique(layer: Layer, id: string): LayerTechnique {
 }
 
 describe("ATT&CK Navigator layer", () => {
-  const layer = layerOf(loadRun("coverage-run.json"));
+  const layer = layerOf(loadRunFixture("coverage-run.json"));
 
   it("has the keys and versions Navigator 5.1 expects", () => {
     expect(layer).to.include.keys(
@@ -96,7 +91,7 @@ describe("ATT&CK Navigator layer", () => {
   });
 
   it("puts no technique on the layer when only benign scenarios passed", () => {
-    const hostile = layerOf(loadRun("hostile-run.json"));
+    const hostile = layerOf(loadRunFixture("hostile-run.json"));
     expect(hostile.techniques).to.deep.equal([]);
     expect(hostile.description).to.include("false-positive checks passed: 1/1");
   });
