@@ -8,43 +8,19 @@ import { OUTSIDE } from "../../harness/lab/topology.js";
 import { assertionsDir, scenariosDir } from "../../harness/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run.js";
+import { firstDocument, mappingTypes, type Fields } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 
 chai.use(scanproofChai);
-
-type Fields = Record<string, unknown[] | undefined>;
 
 describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suricata, softflowd, nginx, unbound)", function () {
   let backend: Backend;
   let run: RunResult;
   let scenario: ScenarioResult;
 
-  const firstDocument = async (index: string, filter: object[], fields: string[]): Promise<Fields> => {
-    const response = await backend.client.search({
-      index,
-      size: 1,
-      query: {
-        bool: {
-          filter: [
-            { term: { "labels.scanproof_run_id": run.runId } },
-            { term: { "labels.scanproof_scenario": scenario.id } },
-            ...filter,
-          ],
-        },
-      },
-      fields,
-    });
-    return (response.hits.hits[0]?.fields ?? {}) as Fields;
-  };
-
-  const mappingTypes = async (
-    index: string,
-    fields: string[],
-  ): Promise<Record<string, string | undefined>> => {
-    const mapping = await backend.client.indices.getFieldMapping({ index, fields });
-    const found = Object.values(mapping)[0]?.mappings ?? {};
-    return Object.fromEntries(fields.map((f) => [f, Object.values(found[f]?.mapping ?? {})[0]?.type]));
-  };
+  const document = (index: string, filter: object[], fields: string[]): Promise<Fields> =>
+    firstDocument(backend, { runId: run.runId, scenarioId: scenario.id }, index, filter, fields);
+  const typesOf = (index: string, fields: string[]) => mappingTypes(backend, index, fields);
 
   before(async function () {
     backend = await sharedBackend();
@@ -100,7 +76,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
 
   it("has a NetFlow record for every probe, SYN probes with at most two packets", async function () {
     expect(scenario).to.have.logged("flow");
-    const types = await mappingTypes(SOURCE_INDEX.flow, [
+    const types = await typesOf(SOURCE_INDEX.flow, [
       "network.packets",
       "network.bytes",
       "event.duration",
@@ -112,7 +88,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
       "event.duration": "long",
       "scanproof.tcp.flags": "keyword",
     });
-    const probe = await firstDocument(
+    const probe = await document(
       SOURCE_INDEX.flow,
       [{ term: { "source.ip": OUTSIDE.attacker } }, { term: { "destination.port": 3389 } }],
       ["event.action", "network.transport", "network.packets", "scanproof.tcp.flags", "observer.product"],
@@ -125,7 +101,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
   });
 
   it("stores IDS alerts and flows as ECS with the right types and values", async function () {
-    const types = await mappingTypes(SOURCE_INDEX.ids, [
+    const types = await typesOf(SOURCE_INDEX.ids, [
       "rule.id",
       "event.severity",
       "network.packets",
@@ -139,7 +115,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
       "event.duration": "long",
       "source.ip": "ip",
     });
-    const alert = await firstDocument(
+    const alert = await document(
       SOURCE_INDEX.ids,
       [{ term: { "rule.id": "9100010" } }],
       ["event.kind", "event.action", "source.ip", "destination.port", "observer.product", "rule.name"],
@@ -150,7 +126,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(alert["destination.port"]).to.deep.equal([80]);
     expect(alert["observer.product"]).to.deep.equal(["Suricata"]);
     expect(String(alert["rule.name"]?.[0])).to.match(/^SCANPROOF/);
-    const flow = await firstDocument(
+    const flow = await document(
       SOURCE_INDEX.ids,
       [{ term: { "event.action": "network_flow" } }, { term: { "destination.port": 3389 } }],
       ["network.transport", "network.packets", "source.ip"],
@@ -161,7 +137,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
   });
 
   it("stores web events as ECS with the right types and values", async function () {
-    const types = await mappingTypes(SOURCE_INDEX.web, [
+    const types = await typesOf(SOURCE_INDEX.web, [
       "@timestamp",
       "source.ip",
       "http.response.status_code",
@@ -175,7 +151,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
       "url.path": "keyword",
       "user_agent.original": "keyword",
     });
-    const doc = await firstDocument(
+    const doc = await document(
       SOURCE_INDEX.web,
       [{ term: { "url.path": "/admin" } }],
       [
@@ -199,17 +175,13 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
   });
 
   it("stores DNS replies as ECS, the refused zone transfer included", async function () {
-    const types = await mappingTypes(SOURCE_INDEX.dns, [
-      "dns.question.name",
-      "dns.response_code",
-      "source.ip",
-    ]);
+    const types = await typesOf(SOURCE_INDEX.dns, ["dns.question.name", "dns.response_code", "source.ip"]);
     expect(types).to.deep.equal({
       "dns.question.name": "keyword",
       "dns.response_code": "keyword",
       "source.ip": "ip",
     });
-    const axfr = await firstDocument(
+    const axfr = await document(
       SOURCE_INDEX.dns,
       [{ term: { "dns.question.type": "AXFR" } }],
       ["dns.question.name", "dns.response_code", "source.ip", "event.outcome"],
@@ -218,13 +190,13 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(axfr["dns.response_code"]).to.deep.equal(["REFUSED"]);
     expect(axfr["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
     expect(axfr["event.outcome"]).to.deep.equal(["failure"]);
-    const missed = await firstDocument(
+    const missed = await document(
       SOURCE_INDEX.dns,
       [{ term: { "dns.question.name": "intranet.lab.example" } }, { term: { "dns.question.type": "A" } }],
       ["dns.response_code"],
     );
     expect(missed["dns.response_code"]).to.deep.equal(["NXDOMAIN"]);
-    const found = await firstDocument(
+    const found = await document(
       SOURCE_INDEX.dns,
       [{ term: { "dns.question.name": "www.lab.example" } }, { term: { "dns.question.type": "A" } }],
       ["dns.response_code"],

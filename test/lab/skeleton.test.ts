@@ -9,6 +9,7 @@ import { DMZ, OUTSIDE } from "../../harness/lab/topology.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run.js";
+import { firstDocument, mappingTypes } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 
 chai.use(scanproofChai);
@@ -55,41 +56,32 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
     });
 
     it("stores firewall events as ECS with the right types and values", async function () {
-      const mapping = await backend.client.indices.getFieldMapping({
-        index: SOURCE_INDEX.firewall,
-        fields: [
+      expect(
+        await mappingTypes(backend, SOURCE_INDEX.firewall, [
           "@timestamp",
           "source.ip",
           "destination.ip",
           "destination.port",
           "network.transport",
           "labels.scanproof_run_id",
-        ],
+        ]),
+      ).to.deep.equal({
+        "@timestamp": "date",
+        "source.ip": "ip",
+        "destination.ip": "ip",
+        "destination.port": "long",
+        "network.transport": "keyword",
+        "labels.scanproof_run_id": "keyword",
       });
-      const fields = Object.values(mapping)[0]?.mappings ?? {};
-      const type = (f: string) => Object.values(fields[f]?.mapping ?? {})[0]?.type;
-      expect(type("@timestamp")).to.equal("date");
-      expect(type("source.ip")).to.equal("ip");
-      expect(type("destination.ip")).to.equal("ip");
-      expect(type("destination.port")).to.equal("long");
-      expect(type("network.transport")).to.equal("keyword");
-      expect(type("labels.scanproof_run_id")).to.equal("keyword");
 
       const scan = scenario("nmap-syn-top1000");
       const truth = scan.groundTruth[0];
-      const response = await backend.client.search<Record<string, unknown>>({
-        index: SOURCE_INDEX.firewall,
-        size: 1,
-        query: {
-          bool: {
-            filter: [
-              { term: { "labels.scanproof_run_id": run.runId } },
-              { term: { "labels.scanproof_scenario": scan.id } },
-              { term: { "destination.port": 22 } },
-            ],
-          },
-        },
-        fields: [
+      const doc = await firstDocument(
+        backend,
+        { runId: run.runId, scenarioId: scan.id },
+        SOURCE_INDEX.firewall,
+        [{ term: { "destination.port": 22 } }],
+        [
           "scanproof.tcp.flags",
           "scanproof.tcp.window",
           "@timestamp",
@@ -104,9 +96,8 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
           "event.outcome",
           "observer.type",
         ],
-      });
-      const hit = response.hits.hits[0];
-      const value = (f: string) => (hit?.fields?.[f] as unknown[] | undefined)?.[0];
+      );
+      const value = (f: string) => doc[f]?.[0];
       expect(value("source.ip")).to.equal(ATTACKER);
       expect(value("destination.ip")).to.equal(WEB);
       expect(value("destination.port")).to.equal(22);
