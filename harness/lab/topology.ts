@@ -49,7 +49,7 @@ export interface LabPlan {
   readonly targets: readonly PlannedTarget[];
 }
 
-export function planLab(spec: Pick<ScenarioSpec, "lab">): LabPlan {
+export function planLab(spec: { readonly lab: { readonly targets: readonly TargetSpec[] } }): LabPlan {
   let next = DMZ.firstTarget;
   const dmzBase = DMZ.subnet.split(".").slice(0, 3).join(".");
   return {
