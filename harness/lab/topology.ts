@@ -1,4 +1,4 @@
-import type { LogSourceName, ScenarioSpec, TargetSpec } from "../scenario/schema.js";
+import type { LogSourceName, TargetSpec } from "../scenario/schema.js";
 
 /**
  * Every lab has the same shape: an attacker on the outside overlay, a logging firewall/router, and
