@@ -24,6 +24,7 @@ import { say, task } from "./progress.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runHttp } from "./scanners/http.js";
+import { runMasscan } from "./scanners/masscan.js";
 import { runNmap } from "./scanners/nmap.js";
 import { runAxfr, runFfuf, runGobusterDns } from "./scanners/wordlists.js";
 import { InputError, type Problem } from "./scenario/problems.js";
@@ -273,6 +274,8 @@ function describeStep(step: StepSpec): string {
   switch (step.tool) {
     case "nmap":
       return `nmap ${step.args.join(" ")} ${step.target}`;
+    case "masscan":
+      return `masscan ports ${step.ports} of ${step.target} at ${step.rate} pps`;
     case "http":
       return `http ${step.paths.length * step.repeat} requests to ${step.target}`;
     case "ffuf":
@@ -294,6 +297,8 @@ function runStep(
   switch (step.tool) {
     case "nmap":
       return runNmap(lab, step, index, guard, workDir);
+    case "masscan":
+      return runMasscan(lab, step, index, guard, workDir);
     case "http":
       return runHttp(lab, step, index, guard);
     case "ffuf":

@@ -31,6 +31,39 @@ const HttpStep = z.strictObject({
   repeat: z.number().int().min(1).max(100).default(1),
 });
 
+/** masscan's port list: single ports and ranges, comma-separated, such as "1-1024,8080". */
+const PORT_LIST = /^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/;
+const MAX_PORT = 65_535;
+
+/**
+ * The distinct ports of a port list, ascending; undefined unless the list has the right form, every
+ * port is 1–65535 and every range runs from low to high.
+ */
+export function expandPortSpec(spec: string): number[] | undefined {
+  if (!PORT_LIST.test(spec)) return undefined;
+  const ports = new Set<number>();
+  for (const part of spec.split(",")) {
+    const [low = 0, high = low] = part.split("-").map(Number);
+    if (low < 1 || high > MAX_PORT || low > high) return undefined;
+    for (let port = low; port <= high; port++) ports.add(port);
+  }
+  return [...ports].sort((a, b) => a - b);
+}
+
+const MasscanStep = z.strictObject({
+  tool: z.literal("masscan"),
+  from: name.default("attacker"),
+  target: z.string().min(1),
+  ports: z
+    .string()
+    .regex(PORT_LIST, { error: 'a port list such as "1-1024,8080"', abort: true })
+    .refine(
+      (spec) => expandPortSpec(spec) !== undefined,
+      "ports between 1 and 65535, ranges from low to high",
+    ),
+  rate: z.number().int().min(1).max(100_000).default(1000),
+});
+
 export const WORDLISTS = { "web-paths": "web-paths.txt", "dns-names": "dns-names.txt" } as const;
 const domain = z
   .string()
@@ -62,6 +95,7 @@ const AxfrStep = z.strictObject({
 
 export const Step = z.discriminatedUnion("tool", [
   NmapStep,
+  MasscanStep,
   HttpStep,
   WebWordlistStep,
   DnsWordlistStep,
@@ -107,6 +141,7 @@ export const ScenarioSchema = z.strictObject({
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;
 export type StepSpec = z.output<typeof Step>;
 export type NmapStepSpec = Extract<StepSpec, { tool: "nmap" }>;
+export type MasscanStepSpec = Extract<StepSpec, { tool: "masscan" }>;
 export type HttpStepSpec = Extract<StepSpec, { tool: "http" }>;
 export type WebWordlistStepSpec = Extract<StepSpec, { tool: "ffuf" }>;
 export type DnsWordlistStepSpec = Extract<StepSpec, { tool: "gobuster-dns" }>;

@@ -1,0 +1,211 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import ipaddr from "ipaddr.js";
+import { ScanproofError } from "../errors.js";
+import type { StartedLab } from "../lab/lab.js";
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import { OUTSIDE_INTERFACE } from "../lab/topology.js";
+import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";
+import type { GroundTruth, Probe } from "./ground-truth.js";
+
+/** Seconds masscan keeps listening for replies after its last probe. */
+const REPLY_WAIT_SECONDS = 3;
+/**
+ * masscan answers every reply (RST-ACK or SYN-ACK) with a RST of its own, paced by --rate like its
+ * SYNs: a scan of hosts that answer sends two packets per probe, so it lasts twice probes/rate.
+ */
+const PACKETS_PER_PROBE = 2;
+/** Allowed beyond the time the packets take at the requested rate (start-up, reply wait, slack). */
+const HANG_MARGIN_SECONDS = 30;
+/** The ground truth lists every probe, so it must fit in memory: a /24 times all ports does not. */
+const MAX_PROBES = 1_000_000;
+
+/**
+ * masscan 1.3.2 hangs after about half of its runs: its receive thread waits in poll() until a frame
+ * arrives. The waker sends one datagram a second to an outside-overlay address no lab host has, so
+ * the attacker only ever emits ARP requests for it on vx-out: enough to wake masscan, and nothing
+ * any log source records. Only constants go into the script.
+ */
+export const WAKER_ADDRESS = "198.18.0.254";
+const WAKER_MARKER = "scanproof-masscan-waker";
+const WAKER_SCRIPT = `: ${WAKER_MARKER}; while :; do printf x 2>/dev/null >/dev/udp/${WAKER_ADDRESS}/9; sleep 1; done`;
+
+/** `timeout`'s exit codes when it had to stop the command: SIGTERM worked (124), SIGKILL was needed (137). */
+const TIMED_OUT = new Set([124, 137]);
+
+export interface OpenPort {
+  readonly address: string;
+  readonly port: number;
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  isArray: (name) => ["host", "port"].includes(name),
+});
+
+interface XmlRun {
+  nmaprun?: {
+    scanner?: string;
+    host?: {
+      address?: { addr?: string };
+      ports?: { port?: { protocol?: string; portid?: string; state?: { state?: string } }[] };
+    }[];
+    runstats?: { finished?: { time?: string } };
+  };
+}
+
+/**
+ * Reads masscan's `-oX` output: one <host> element per open port it found. A report without
+ * <runstats><finished> was cut short (masscan writes it on a clean exit only).
+ */
+export function parseMasscanXml(xml: string): OpenPort[] {
+  const run = (parser.parse(xml) as XmlRun).nmaprun;
+  if (run?.scanner !== "masscan")
+    throw new ScanproofError('masscan XML: no <nmaprun scanner="masscan"> element.');
+  if (!run.runstats?.finished?.time)
+    throw new ScanproofError("masscan XML: no <runstats><finished>; masscan did not finish its report.");
+  const found = new Map<string, OpenPort>();
+  for (const host of run.host ?? []) {
+    const address = host.address?.addr ?? "";
+    for (const p of host.ports?.port ?? []) {
+      if (p.protocol !== "tcp" || p.state?.state !== "open") continue;
+      const port = Number(p.portid);
+      found.set(`${address}:${port}`, { address, port });
+    }
+  }
+  return [...found.values()];
+}
+
+/** Every address masscan sends to for a target: the address itself, or all of a CIDR range. */
+export function targetAddresses(target: string): string[] {
+  if (!target.includes("/")) return [target];
+  const [, bits] = ipaddr.IPv4.parseCIDR(target);
+  const first = ipaddr.IPv4.networkAddressFromCIDR(target)
+    .toByteArray()
+    .reduce((n, byte) => n * 256 + byte, 0);
+  return Array.from({ length: 2 ** (32 - bits) }, (_, i) => dottedQuad(first + i));
+}
+
+function dottedQuad(n: number): string {
+  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
+}
+
+/**
+ * Runs masscan inside the attacker, out of the overlay interface straight to the firewall's MAC, at a
+ * scope-checked target. Ground truth is every (host, tcp, port) of the request: masscan sends exactly
+ * one SYN per port per host and never retries (its --retries defaults to 0); its RSTs belong to
+ * connections the SYNs opened, so no sensor counts them as new. It reports open ports only, so its XML
+ * confirms nothing about the rest.
+ */
+export async function runMasscan(
+  lab: StartedLab,
+  step: MasscanStepSpec,
+  index: number,
+  guard: ScopeGuard,
+  workDir: string,
+): Promise<GroundTruth> {
+  const where = `steps[${index}]`;
+  const target = guard.resolve(step.target, `${where}.target`);
+  guard.resolve(WAKER_ADDRESS, `${where} (masscan's waker)`);
+  const ports = expandPortSpec(step.ports);
+  if (!ports) throw new ScanproofError(`${where}.ports: "${step.ports}" is not a port list.`);
+  const hosts = targetAddresses(target);
+  if (hosts.length * ports.length > MAX_PROBES) {
+    throw new ScanproofError(
+      `${where}: ${hosts.length} hosts × ${ports.length} ports is more than ${MAX_PROBES} probes.`,
+      "Scan fewer hosts or fewer ports in one step.",
+    );
+  }
+  const routerMac = await firewallMac(lab, where);
+  const command = [
+    "masscan",
+    target,
+    "-p",
+    step.ports,
+    "--rate",
+    String(step.rate),
+    "-e",
+    OUTSIDE_INTERFACE,
+    "--router-mac",
+    routerMac,
+    "-oX",
+    "-",
+    "--wait",
+    String(REPLY_WAIT_SECONDS),
+  ];
+  const limitSeconds =
+    Math.ceil((PACKETS_PER_PROBE * hosts.length * ports.length) / step.rate) + HANG_MARGIN_SECONDS;
+  const startedAt = new Date().toISOString();
+  const result = await whileWaking(lab, limitSeconds, () =>
+    lab.exec(lab.attacker, ["timeout", "--kill-after=5", String(limitSeconds), ...command]),
+  );
+  const endedAt = new Date().toISOString();
+  const artifact = join(workDir, `step-${index}-masscan.xml`);
+  writeFileSync(artifact, result.stdout);
+  if (TIMED_OUT.has(result.exitCode)) {
+    throw new ScanproofError(
+      `${where}: masscan did not exit within ${limitSeconds} s and was stopped; its report is lost.`,
+      "masscan 1.3.2's receive thread can hang until traffic wakes it; check that the attacker can send to the waker's address.",
+    );
+  }
+  if (result.exitCode !== 0) {
+    throw new ScanproofError(`${where}: masscan exited with ${result.exitCode}: ${lastLines(result.stderr)}`);
+  }
+  const open = parseMasscanXml(result.stdout);
+  const probes: Probe[] = hosts.flatMap((destination) =>
+    ports.map((port) => ({ destination, transport: "tcp" as const, port })),
+  );
+  return {
+    step: index,
+    tool: "masscan",
+    command,
+    source: lab.attacker.address,
+    startedAt,
+    endedAt,
+    probes,
+    events: [],
+    summary: `${probes.length} SYNs sent (${hosts.length} host${hosts.length === 1 ? "" : "s"} × ${ports.length} ports at ${step.rate} pps), ${describeOpen(open)}`,
+    artifact,
+  };
+}
+
+const OPEN_PORTS_SHOWN = 10;
+
+function describeOpen(open: readonly OpenPort[]): string {
+  if (open.length === 0) return "0 open";
+  const shown = open.slice(0, OPEN_PORTS_SHOWN).map((o) => `${o.address}:${o.port}`);
+  return `${open.length} open: ${shown.join(", ")}${open.length > shown.length ? ", …" : ""}`;
+}
+
+async function firewallMac(lab: StartedLab, where: string): Promise<string> {
+  const result = await lab.exec(lab.firewall, ["cat", `/sys/class/net/${OUTSIDE_INTERFACE}/address`]);
+  const mac = result.stdout.trim();
+  if (result.exitCode !== 0 || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) {
+    throw new ScanproofError(
+      `${where}: could not read the firewall's ${OUTSIDE_INTERFACE} MAC address: ${lastLines(result.stderr) || mac}`,
+    );
+  }
+  return mac;
+}
+
+/** Runs `work` while the waker runs in the attacker; the waker ends with it, or after `seconds`. */
+async function whileWaking<T>(lab: StartedLab, seconds: number, work: () => Promise<T>): Promise<T> {
+  const waker = lab.exec(lab.attacker, ["timeout", String(seconds), "bash", "-c", WAKER_SCRIPT]);
+  try {
+    return await work();
+  } finally {
+    await Promise.allSettled([lab.exec(lab.attacker, ["pkill", "-f", WAKER_MARKER]), waker]);
+  }
+}
+
+/** masscan redraws its status line with carriage returns; the last few lines say why it stopped. */
+function lastLines(text: string): string {
+  return text
+    .split(/[\r\n]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-3)
+    .join(" ");
+}
