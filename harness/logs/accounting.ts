@@ -112,8 +112,10 @@ export async function countIndexed(
 /**
  * Accounts a source once nothing is in flight: the sensor wrote the same number of records at two
  * readings in a row, the index holds all of them, and every event the tools caused is there — or
- * the timeout passed, and the account shows what is missing. `ingestWaitMs` counts from the end of
- * the last step, so it includes the graceful stop of sensors that flush on shutdown.
+ * the timeout passed, and the account shows what is missing. Only the cheap counts are polled; the
+ * full account, which matches every expected event, runs once they settle, then with backoff while
+ * events are still missing. `ingestWaitMs` counts from the end of the last step, so it includes the
+ * graceful stop of sensors that flush on shutdown.
  */
 export async function awaitIngest(
   backend: Backend,
@@ -124,18 +126,19 @@ export async function awaitIngest(
   timeoutMs: number,
 ): Promise<LogSourceReport> {
   const started = Date.now();
+  const timedOut = () => Date.now() - started > timeoutMs;
   let previous = -1;
+  let pause = 500;
   for (;;) {
-    const report = await accountLogSource(backend, lab, source, truths, Date.now() - stepsEndedAt);
-    const stable = report.sensorRecords === previous;
-    if (
-      (stable && report.indexed >= report.sensorRecords && report.seenEvents === report.expectedEvents) ||
-      Date.now() - started > timeoutMs
-    ) {
-      return report;
+    const written = countSensorRecords(sensorLogFiles(lab, source));
+    const settled = written === previous && (await countIndexed(backend, lab, source)) >= written;
+    if (settled || timedOut()) {
+      const report = await accountLogSource(backend, lab, source, truths, Date.now() - stepsEndedAt);
+      if (report.seenEvents === report.expectedEvents || timedOut()) return report;
+      pause = Math.min(pause * 2, 5_000);
     }
-    previous = report.sensorRecords;
-    await new Promise((r) => setTimeout(r, 500));
+    previous = written;
+    await new Promise((r) => setTimeout(r, pause));
   }
 }
 
