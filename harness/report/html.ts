@@ -189,26 +189,31 @@ function scenarioRow(s: ScenarioResult): Markup {
   </tr>`;
 }
 
-function scenarioTable(run: RunResult): Markup {
+/** A table with column headers, one row per item, and an optional caption. */
+function table(headers: readonly string[], rows: readonly Markup[], caption?: string): Markup {
   return html`<table>
-    <caption>
-      Scenarios
-    </caption>
+    ${caption === undefined
+      ? ""
+      : html`<caption>
+          ${caption}
+        </caption>`}
     <thead>
       <tr>
-        <th scope="col">Scenario</th>
-        <th scope="col">Title</th>
-        <th scope="col">Technique</th>
-        <th scope="col">Verdict</th>
-        <th scope="col">Expectations held</th>
-        <th scope="col">Alerts</th>
-        <th scope="col">Duration</th>
+        ${headers.map((h) => html`<th scope="col">${h}</th>`)}
       </tr>
     </thead>
     <tbody>
-      ${run.scenarios.map(scenarioRow)}
+      ${rows}
     </tbody>
   </table>`;
+}
+
+function scenarioTable(run: RunResult): Markup {
+  return table(
+    ["Scenario", "Title", "Technique", "Verdict", "Expectations held", "Alerts", "Duration"],
+    run.scenarios.map(scenarioRow),
+    "Scenarios",
+  );
 }
 
 function expectationRow(e: ExpectationResult): Markup {
@@ -224,19 +229,7 @@ function expectationRow(e: ExpectationResult): Markup {
 function expectationsTable(expectations: readonly ExpectationResult[]): Markup {
   if (expectations.length === 0) return html`<p>No expectations were judged.</p>`;
   const failedFirst = [...expectations].sort((a, b) => Number(a.passed) - Number(b.passed));
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Result</th>
-        <th scope="col">Expectation</th>
-        <th scope="col">Expected</th>
-        <th scope="col">Observed</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${failedFirst.map(expectationRow)}
-    </tbody>
-  </table>`;
+  return table(["Result", "Expectation", "Expected", "Observed"], failedFirst.map(expectationRow));
 }
 
 function alertRow(a: AlertSummary): Markup {
@@ -259,20 +252,7 @@ function alertRow(a: AlertSummary): Markup {
 
 function alertsTable(alerts: readonly AlertSummary[]): Markup {
   if (alerts.length === 0) return html`<p>No alerts.</p>`;
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Rule</th>
-        <th scope="col">Source → destination</th>
-        <th scope="col">Tier</th>
-        <th scope="col">Reasons</th>
-        <th scope="col">Evidence</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${alerts.map(alertRow)}
-    </tbody>
-  </table>`;
+  return table(["Rule", "Source → destination", "Tier", "Reasons", "Evidence"], alerts.map(alertRow));
 }
 
 function logRow(l: LogSourceReport): Markup {
@@ -289,22 +269,10 @@ function logRow(l: LogSourceReport): Markup {
 
 function logsTable(logs: readonly LogSourceReport[]): Markup {
   if (logs.length === 0) return html`<p>No log sources were accounted.</p>`;
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Source</th>
-        <th scope="col">Written</th>
-        <th scope="col">Indexed</th>
-        <th scope="col">Unparsed</th>
-        <th scope="col">Expected events seen</th>
-        <th scope="col">Ingest wait</th>
-        <th scope="col">First missing</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${logs.map(logRow)}
-    </tbody>
-  </table>`;
+  return table(
+    ["Source", "Written", "Indexed", "Unparsed", "Expected events seen", "Ingest wait", "First missing"],
+    logs.map(logRow),
+  );
 }
 
 function stepRow(g: GroundTruth): Markup {
@@ -322,22 +290,7 @@ function stepRow(g: GroundTruth): Markup {
 
 function stepsTable(truths: readonly GroundTruth[]): Markup {
   if (truths.length === 0) return html`<p>No step ran.</p>`;
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Step</th>
-        <th scope="col">Tool</th>
-        <th scope="col">Started</th>
-        <th scope="col">Took</th>
-        <th scope="col">Probes</th>
-        <th scope="col">Summary</th>
-        <th scope="col">Command</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${truths.map(stepRow)}
-    </tbody>
-  </table>`;
+  return table(["Step", "Tool", "Started", "Took", "Probes", "Summary", "Command"], truths.map(stepRow));
 }
 
 /** Rows of the timeline, in milliseconds from the first step's start. */
