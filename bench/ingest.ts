@@ -71,22 +71,27 @@ async function writeResults(bench: IngestBench): Promise<string[]> {
   return [jsonFile, markdownFile];
 }
 
+/** Results are rewritten after every rate, so a run cut short keeps the rates it finished. */
 async function main(): Promise<void> {
   const date = new Date().toISOString().slice(0, 10);
   const teardown = new Teardown();
-  const measured = await withTeardown(teardown, async () => {
+  await withTeardown(teardown, async () => {
     await requireDocker();
+    const machine = await describeMachine();
     const backendRunId = `bench-${newRunId()}`;
     const backend = await openBackend(backendRunId, teardown);
     const scenarioDir = mkdtempSync(join(tmpdir(), "scanproof-bench-"));
     teardown.defer("remove the bench scenarios", () => rm(scenarioDir, { recursive: true, force: true }));
     const rates: RateFigures[] = [];
-    for (const rate of RATES) rates.push(await measureRate(rate, { backend, backendRunId, scenarioDir }));
-    return { backend: backend.description, rates };
+    const measured = (): IngestBench => ({ date, machine, backend: backend.description, rates: [...rates] });
+    let files: string[] = [];
+    for (const rate of RATES) {
+      rates.push(await measureRate(rate, { backend, backendRunId, scenarioDir }));
+      files = await writeResults(measured());
+    }
+    process.stdout.write(`\n${renderText(measured())}\n`);
+    for (const file of files) say(`wrote ${relative(process.cwd(), file)}`);
   });
-  const bench: IngestBench = { date, machine: await describeMachine(), ...measured };
-  process.stdout.write(`\n${renderText(bench)}\n`);
-  for (const file of await writeResults(bench)) say(`wrote ${relative(process.cwd(), file)}`);
 }
 
 main().catch((error: unknown) => {
