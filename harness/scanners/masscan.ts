@@ -57,10 +57,12 @@ interface XmlRun {
 }
 
 /**
- * Reads masscan's `-oX` output: one <host> element per open port it found. A report without
+ * Reads masscan's `-oX` output: one <host> element per open port it found. masscan 1.3.2 opens its
+ * report at the first open port, so a clean exit that wrote nothing found none. A report without
  * <runstats><finished> was cut short (masscan writes it on a clean exit only).
  */
 export function parseMasscanXml(xml: string): OpenPort[] {
+  if (xml.trim() === "") return [];
   const run = (parser.parse(xml) as XmlRun).nmaprun;
   if (run?.scanner !== "masscan")
     throw new ScanproofError('masscan XML: no <nmaprun scanner="masscan"> element.');
@@ -144,6 +146,7 @@ export async function runMasscan(
   const endedAt = new Date().toISOString();
   const artifact = join(workDir, `step-${index}-masscan.xml`);
   writeFileSync(artifact, result.stdout);
+  writeFileSync(join(workDir, `step-${index}-masscan.log`), result.stderr);
   if (TIMED_OUT.has(result.exitCode)) {
     throw new ScanproofError(
       `${where}: masscan did not exit within ${limitSeconds} s and was stopped; its report is lost.`,

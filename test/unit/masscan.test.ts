@@ -115,8 +115,13 @@ describe("parseMasscanXml", () => {
     expect(error.message).to.include("did not finish");
   });
 
-  it("refuses empty output (a killed masscan never flushes its report)", () => {
-    expect(thrownBy(() => parseMasscanXml(""))).to.be.instanceOf(ScanproofError);
+  it("reads the empty output of a real scan of closed ports as no open ports (the report opens at the first)", () => {
+    expect(xml("closed-ports-1-5.xml")).to.equal("");
+    expect(parseMasscanXml(xml("closed-ports-1-5.xml"))).to.deep.equal([]);
+  });
+
+  it("refuses a report that stops before <nmaprun>", () => {
+    expect(thrownBy(() => parseMasscanXml('<?xml version="1.0"?>\r\n'))).to.be.instanceOf(ScanproofError);
   });
 
   it("refuses nmap's XML", () => {
