@@ -50,7 +50,7 @@ function withInputOptions(command: Command): Command {
       ]),
     )
     .addOption(
-      new Option("--context <file>", "escalation context (networks, critical assets, allow-list)").default(
+      new Option("--context <file>", "escalation context (networks, asset inventory, allow-list)").default(
         DEFAULT_CONTEXT,
       ),
     )

@@ -12,6 +12,7 @@ import { describeError } from "./errors.js";
 import { loadContext, type EscalationContext } from "./escalation/context.js";
 import { escalate } from "./escalation/escalate.js";
 import { gatherFacts } from "./escalation/facts.js";
+import { placeInventory } from "./escalation/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
@@ -312,6 +313,7 @@ function runStep(
 
 async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
   const scope = scenarioFilter(lab);
+  const inventory = placeInventory(ctx.context.assets, lab.plan.targets);
   const alerts: Alert[] = [];
   for (const rule of ctx.rules.rules) {
     const detections = await evaluateRule(ctx.backend, rule, {
@@ -321,7 +323,7 @@ async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise
     });
     for (const detection of detections) {
       const facts = await gatherFacts(ctx.backend, detection, ctx.context, scope);
-      alerts.push({ ...detection, escalation: escalate(facts, ctx.context) });
+      alerts.push({ ...detection, escalation: escalate(facts, ctx.context, inventory) });
     }
   }
   await writeAlerts(ctx.backend, alerts, { runId: ctx.runId, scenarioId: lab.scenarioId });

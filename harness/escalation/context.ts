@@ -13,13 +13,48 @@ const days = z
   .string()
   .regex(/^\d+d$/, 'a number of days such as "30d"')
   .transform((v) => Number.parseInt(v, 10) * 86_400_000);
+const labTargetName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}$/,
+    "the name of a lab target such as web (lower-case letters, digits, dashes)",
+  );
+const cve = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024-6387"');
 
-/** What the SOC knows that the events do not say: its networks, its crown jewels, who may scan. */
+export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
+
+/** A service the asset owner declares: what should answer on this port, and what is known to be wrong with it. */
+const AssetService = z.strictObject({
+  port: z.number().int().min(1).max(65_535),
+  protocol: z.enum(["tcp", "udp"]),
+  product: z.string().min(1).optional(),
+  version: z.string({ error: 'a version in quotes such as "1.22.1"' }).min(1).optional(),
+  cves: z.array(cve).default([]),
+});
+
+/** One system of the asset inventory, found by its address or by the name of a lab target. */
+const Asset = z
+  .strictObject({
+    name: z.string().min(1),
+    address: address.optional(),
+    target: labTargetName.optional(),
+    criticality: z.enum(CRITICALITIES),
+    why: z.string().min(1),
+    services: z.array(AssetService).default([]),
+  })
+  .superRefine((asset, ctx) => {
+    if ((asset.address === undefined) === (asset.target === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: asset.address === undefined ? [] : ["target"],
+        message: "exactly one of address (an IPv4 address) or target (a lab target name)",
+      });
+  });
+
+/** What the SOC knows that the events do not say: its networks, its assets, who may scan. */
 const ContextSchema = z.strictObject({
   internal_networks: z.array(cidr).min(1),
-  critical_assets: z
-    .array(z.strictObject({ name: z.string().min(1), address, why: z.string().min(1) }))
-    .default([]),
+  assets: z.array(Asset).default([]),
   allow_list: z
     .array(
       z.strictObject({
@@ -35,6 +70,9 @@ const ContextSchema = z.strictObject({
 });
 
 export type EscalationContext = z.output<typeof ContextSchema> & { readonly file: string };
+export type AssetSpec = z.output<typeof Asset>;
+export type AssetServiceSpec = z.output<typeof AssetService>;
+export type Criticality = (typeof CRITICALITIES)[number];
 
 export function loadContext(path: string): EscalationContext {
   const file = relative(process.cwd(), path) || path;

@@ -1,5 +1,6 @@
 import type { Tier } from "../scenario/schema.js";
 import { inRanges, type EscalationContext } from "./context.js";
+import type { Asset } from "./inventory.js";
 
 export type ReasonCode = "external-never-seen" | "critical-target" | "authorised-scanner";
 
@@ -27,7 +28,11 @@ export interface EscalationFacts {
  * suppressed; an external source never seen before, or any critical target, goes to Tier 2;
  * everything else is L1 triage. Every reason is machine-readable and says why in words.
  */
-export function escalate(facts: EscalationFacts, context: EscalationContext): Escalation {
+export function escalate(
+  facts: EscalationFacts,
+  context: EscalationContext,
+  inventory: readonly Asset[],
+): Escalation {
   const day = facts.at.toISOString().slice(0, 10);
   const authorised = context.allow_list.find(
     (a) =>
@@ -54,7 +59,8 @@ export function escalate(facts: EscalationFacts, context: EscalationContext): Es
       message: `${facts.source} is outside the internal networks and has no events in the ${historyDays} days before this activity`,
     });
   }
-  for (const asset of context.critical_assets.filter((a) => facts.targets.includes(a.address))) {
+  const critical = inventory.filter((a) => a.criticality === "critical" && facts.targets.includes(a.address));
+  for (const asset of critical) {
     reasons.push({
       code: "critical-target",
       message: `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}`,

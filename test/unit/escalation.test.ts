@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { inRanges, loadContext, type EscalationContext } from "../../harness/escalation/context.js";
 import { escalate, type EscalationFacts } from "../../harness/escalation/escalate.js";
+import { placeInventory } from "../../harness/escalation/inventory.js";
 import { assertionsDir } from "../../harness/paths.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 
@@ -12,6 +13,15 @@ const DAY = 86_400_000;
 
 const defaultContext = (): EscalationContext => loadContext(join(assertionsDir, "context", "default.yaml"));
 const allowListContext = (): EscalationContext => loadContext(fixture("context", "allow-list.yaml"));
+
+const LAB_TARGETS = [
+  { name: "web", address: WEB },
+  { name: "ssh", address: BASTION },
+];
+
+function decide(f: EscalationFacts, context: EscalationContext): ReturnType<typeof escalate> {
+  return escalate(f, context, placeInventory(context.assets, LAB_TARGETS));
+}
 
 function facts(overrides: Partial<EscalationFacts> = {}): EscalationFacts {
   return {
@@ -26,39 +36,39 @@ function facts(overrides: Partial<EscalationFacts> = {}): EscalationFacts {
 describe("escalate", () => {
   describe("with assertions/context/default.yaml", () => {
     it("sends an external source never seen before to Tier 2", () => {
-      const result = escalate(facts(), defaultContext());
+      const result = decide(facts(), defaultContext());
       expect(result.tier).to.equal("tier2");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["external-never-seen"]);
     });
 
     it("names the source and the history window in the external-never-seen reason", () => {
-      const [reason] = escalate(facts(), defaultContext()).reasons;
+      const [reason] = decide(facts(), defaultContext()).reasons;
       expect(reason?.message).to.include(ATTACKER).and.to.include("30 days");
     });
 
     it("leaves an external source seen before at L1", () => {
-      expect(escalate(facts({ priorEvents: 3 }), defaultContext())).to.deep.equal({
+      expect(decide(facts({ priorEvents: 3 }), defaultContext())).to.deep.equal({
         tier: "l1",
         reasons: [],
       });
     });
 
     it("leaves an internal source that touches no critical asset at L1", () => {
-      expect(escalate(facts({ source: "10.20.0.12" }), defaultContext())).to.deep.equal({
+      expect(decide(facts({ source: "10.20.0.12" }), defaultContext())).to.deep.equal({
         tier: "l1",
         reasons: [],
       });
     });
 
     it("sends an internal source hitting the critical bastion to Tier 2", () => {
-      const result = escalate(facts({ source: "10.20.0.12", targets: [WEB, BASTION] }), defaultContext());
+      const result = decide(facts({ source: "10.20.0.12", targets: [WEB, BASTION] }), defaultContext());
       expect(result.tier).to.equal("tier2");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["critical-target"]);
       expect(result.reasons[0]?.message).to.include("ssh-bastion").and.to.include(BASTION);
     });
 
     it("gives both reasons for an unknown external source hitting the bastion", () => {
-      const result = escalate(facts({ targets: [BASTION] }), defaultContext());
+      const result = decide(facts({ targets: [BASTION] }), defaultContext());
       expect(result.tier).to.equal("tier2");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["external-never-seen", "critical-target"]);
     });
@@ -66,13 +76,13 @@ describe("escalate", () => {
 
   describe("allow list", () => {
     it("suppresses a source inside an allow-listed CIDR during its engagement window", () => {
-      const result = escalate(facts({ source: "198.18.0.12" }), allowListContext());
+      const result = decide(facts({ source: "198.18.0.12" }), allowListContext());
       expect(result.tier).to.equal("suppressed");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["authorised-scanner"]);
     });
 
     it("names the source, owner and purpose in the authorised-scanner reason", () => {
-      const [reason] = escalate(facts(), allowListContext()).reasons;
+      const [reason] = decide(facts(), allowListContext()).reasons;
       expect(reason?.message)
         .to.include(ATTACKER)
         .and.to.include("red team")
@@ -81,28 +91,28 @@ describe("escalate", () => {
 
     it("suppresses on the first and the last day of the window", () => {
       const context = allowListContext();
-      expect(escalate(facts({ at: new Date("2026-11-01T00:00:00Z") }), context).tier).to.equal("suppressed");
-      expect(escalate(facts({ at: new Date("2026-11-30T23:59:59Z") }), context).tier).to.equal("suppressed");
+      expect(decide(facts({ at: new Date("2026-11-01T00:00:00Z") }), context).tier).to.equal("suppressed");
+      expect(decide(facts({ at: new Date("2026-11-30T23:59:59Z") }), context).tier).to.equal("suppressed");
     });
 
     it("does not suppress the day before the window opens", () => {
-      const result = escalate(facts({ at: new Date("2026-10-31T23:59:59Z") }), allowListContext());
+      const result = decide(facts({ at: new Date("2026-10-31T23:59:59Z") }), allowListContext());
       expect(result.tier).to.equal("tier2");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["external-never-seen"]);
     });
 
     it("does not suppress the day after the window closes", () => {
-      expect(escalate(facts({ at: new Date("2026-12-01T00:00:00Z") }), allowListContext()).tier).to.equal(
+      expect(decide(facts({ at: new Date("2026-12-01T00:00:00Z") }), allowListContext()).tier).to.equal(
         "tier2",
       );
     });
 
     it("does not suppress an address just outside the allow-listed CIDR", () => {
-      expect(escalate(facts({ source: "198.18.0.16" }), allowListContext()).tier).to.equal("tier2");
+      expect(decide(facts({ source: "198.18.0.16" }), allowListContext()).tier).to.equal("tier2");
     });
 
     it("suppresses a single allow-listed address without a window, even against a critical asset", () => {
-      const result = escalate(
+      const result = decide(
         facts({ source: "10.20.0.50", targets: [BASTION], at: new Date("2031-01-01T00:00:00Z") }),
         allowListContext(),
       );
@@ -111,7 +121,7 @@ describe("escalate", () => {
     });
 
     it("does not suppress the neighbour of a single allow-listed address", () => {
-      const result = escalate(facts({ source: "10.20.0.51", targets: [BASTION] }), allowListContext());
+      const result = decide(facts({ source: "10.20.0.51", targets: [BASTION] }), allowListContext());
       expect(result.tier).to.equal("tier2");
       expect(result.reasons.map((r) => r.code)).to.deep.equal(["critical-target"]);
     });
@@ -122,7 +132,7 @@ describe("loadContext", () => {
   it("loads assertions/context/default.yaml", () => {
     const context = defaultContext();
     expect(context.internal_networks).to.deep.equal(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
-    expect(context.critical_assets.map((a) => a.address)).to.deep.equal([BASTION]);
+    expect(context.assets.map((a) => a.name)).to.deep.equal(["ssh-bastion", "public-web", "dmz-resolver"]);
     expect(context.history_window).to.equal(30 * DAY);
   });
 
@@ -138,7 +148,7 @@ describe("loadContext", () => {
 
   it("defaults the history window to 30 days and the lists to empty", () => {
     const context = loadContext(fixture("context", "minimal.yaml"));
-    expect(context).to.deep.include({ critical_assets: [], allow_list: [], history_window: 30 * DAY });
+    expect(context).to.deep.include({ assets: [], allow_list: [], history_window: 30 * DAY });
   });
 
   describe("invalid file", () => {
@@ -160,14 +170,14 @@ describe("loadContext", () => {
       const p = inputErrorOf(() => loadContext(path)).problems.find(
         (x) => x.message === 'unknown key "owner"',
       );
-      expect(lineOf(path, 8)).to.equal("    owner: platform team");
-      expect(p).to.include({ file: shownAs(path), line: 8, path: "critical_assets[0]" });
+      expect(lineOf(path, 9)).to.equal("    owner: platform team");
+      expect(p).to.include({ file: shownAs(path), line: 9, path: "assets[0]" });
     });
 
     it("reports a history window that is not a number of days", () => {
       const p = inputErrorOf(() => loadContext(path)).problems.find((x) => x.path === "history_window");
-      expect(lineOf(path, 10)).to.equal("history_window: 30 days");
-      expect(p).to.include({ line: 10, column: 17 });
+      expect(lineOf(path, 11)).to.equal("history_window: 30 days");
+      expect(p).to.include({ line: 11, column: 17 });
       expect(p?.message).to.include('"30d"');
     });
 
