@@ -263,7 +263,12 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
 
 /** Every source the lab writes (the firewall, and each target kind's own log), in a stable order. */
 function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
-  const present = new Set<LogSourceName>(["firewall", ...scenario.lab.sensors, ...scenario.expect.logs]);
+  const sensors: readonly string[] = scenario.lab.sensors;
+  const present = new Set<LogSourceName>([
+    "firewall",
+    ...LOG_SOURCES.filter((s) => sensors.includes(s)),
+    ...scenario.expect.logs,
+  ]);
   for (const t of plan.targets) {
     const source = SOURCE_BY_KIND[t.kind];
     if (source) present.add(source);

@@ -13,7 +13,8 @@ import { waitFor } from "../wait.js";
 import { builtLabImage, type LabImage } from "../setup/lab-images.js";
 import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, SOURCE_BY_KIND, type LabPlan } from "./topology.js";
 
-export type HostRole = "attacker" | "firewall" | "target" | "sensor" | "shipper";
+/** A detector reports as it goes and is not stopped before accounting, so it watches until teardown. */
+export type HostRole = "attacker" | "firewall" | "target" | "sensor" | "detector" | "shipper";
 
 /** How long each kind of host may take to stop on SIGTERM before it is killed. */
 const GRACEFUL_STOP_MS: Record<HostRole, number> = {
@@ -21,6 +22,7 @@ const GRACEFUL_STOP_MS: Record<HostRole, number> = {
   firewall: 1_000,
   target: 1_000,
   sensor: 10_000,
+  detector: 5_000,
   shipper: 10_000,
 };
 
@@ -220,6 +222,40 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
           .withBindMounts([{ source: sensorDir("flow"), target: "/var/log/scanproof", mode: "rw" }])
           .withWaitStrategy(Wait.forLogMessage("flow-sensor: ready"))
           .withStartupTimeout(40_000),
+      ),
+    );
+  }
+
+  if (options.sensors.includes("psad")) {
+    await task("Start psad (its own NFLOG rule on the firewall → LOGEMU → psad)", () =>
+      start("detectors", "psad", "detector", (c) =>
+        c
+          .withNetworkMode(`container:${hosts.firewall.getId()}`)
+          .withAddedCapabilities("NET_ADMIN")
+          .withCommand(["psad"])
+          .withBindMounts([{ source: sensorDir("psad"), target: "/var/log/scanproof", mode: "rw" }])
+          .withWaitStrategy(Wait.forLogMessage("detectors: psad ready"))
+          .withStartupTimeout(40_000),
+      ),
+    );
+  }
+
+  if (options.sensors.includes("scanlogd")) {
+    await task(`Start scanlogd on ${plan.targets.map((t) => t.name).join(", ")}`, () =>
+      Promise.all(
+        hosts.targets.map((t) =>
+          start("detectors", `scanlogd-${t.plan.name}`, "detector", (c) =>
+            c
+              .withNetworkMode(`container:${t.container.getId()}`)
+              .withAddedCapabilities("NET_RAW")
+              .withCommand(["scanlogd"])
+              .withBindMounts([
+                { source: sensorDir("scanlogd", t.plan.name), target: "/var/log/scanproof", mode: "rw" },
+              ])
+              .withWaitStrategy(Wait.forLogMessage("detectors: scanlogd ready"))
+              .withStartupTimeout(40_000),
+          ),
+        ),
       ),
     );
   }

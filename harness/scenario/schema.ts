@@ -6,8 +6,11 @@ const name = z
 
 export const TARGET_KINDS = ["web", "ssh", "dns"] as const;
 export const LOG_SOURCES = ["firewall", "ids", "flow", "web", "dns"] as const;
-/** Sensors a scenario switches on; the firewall always logs, targets log what they serve. */
-export const SENSORS = ["ids", "flow"] as const;
+/**
+ * Sensors a scenario switches on; the firewall always logs, targets log what they serve. psad and
+ * scanlogd are established scan detectors for comparison (bench/matrix): they report, they do not ship.
+ */
+export const SENSORS = ["ids", "flow", "psad", "scanlogd"] as const;
 export const TIERS = ["suppressed", "l1", "tier2"] as const;
 
 const Target = z.strictObject({

@@ -22,6 +22,7 @@ export const LAB_IMAGES = [
   "dns",
   "ids",
   "flow",
+  "detectors",
   "shipper",
   "elasticsearch",
 ] as const;
