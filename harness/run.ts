@@ -16,7 +16,7 @@ import { placeInventory } from "./escalation/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
-import { planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
+import { labAddresses, planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
@@ -184,7 +184,7 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
         teardown: labTeardown,
       }),
     );
-    const guard = new ScopeGuard(lab.subnets, new Map(plan.targets.map((t) => [t.name, t.address])));
+    const guard = new ScopeGuard(lab.subnets, labAddresses(plan));
     await timed("stepsMs", async () => {
       for (const [i, step] of scenario.steps.entries()) {
         const truth = await task(

@@ -81,7 +81,7 @@ function judgeSignatures(scenario: Scenario, observed: Observed): ExpectationRes
 
 function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {
   const addresses = new Map([
-    ["attacker", observed.plan.attacker],
+    ...observed.plan.hosts.map((h) => [h.name, h.seenAs] as const),
     ...observed.plan.targets.map((t) => [t.name, t.address] as const),
   ]);
   return scenario.expect.alerts.flatMap((want, i): ExpectationResult[] => {

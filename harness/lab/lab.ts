@@ -11,20 +11,45 @@ import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
 import { waitFor } from "../wait.js";
 import { builtLabImage, type LabImage } from "../setup/lab-images.js";
-import { DMZ, DMZ_INTERFACE, OUTSIDE, OUTSIDE_INTERFACE, SOURCE_BY_KIND, type LabPlan } from "./topology.js";
+import type { HostSpec } from "../scenario/schema.js";
+import {
+  DMZ,
+  labSubnets,
+  OUTSIDE,
+  SEGMENTS,
+  SOURCE_BY_KIND,
+  type LabPlan,
+  type PlannedHost,
+  type Segment,
+  type SegmentName,
+} from "./topology.js";
 
 /** A detector reports as it goes and is not stopped before accounting, so it watches until teardown. */
-export type HostRole = "attacker" | "firewall" | "target" | "sensor" | "detector" | "shipper";
+export type HostRole =
+  | HostSpec["role"]
+  | "router"
+  | "firewall"
+  | "target"
+  | "sensor"
+  | "detector"
+  | "shipper";
 
 /** How long each kind of host may take to stop on SIGTERM before it is killed. */
 const GRACEFUL_STOP_MS: Record<HostRole, number> = {
   attacker: 1_000,
+  client: 1_000,
+  monitor: 1_000,
+  scanner: 1_000,
+  router: 1_000,
   firewall: 1_000,
   target: 1_000,
   sensor: 10_000,
   detector: 5_000,
   shipper: 10_000,
 };
+
+/** Roles that may send raw packets; the others lose Docker's default NET_RAW, as a user's machine. */
+const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
 
 function once(work: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
@@ -39,6 +64,13 @@ export interface LabHost {
   readonly address: string;
 }
 
+/** A host that sends traffic: the attacker or one of the scenario's `lab.hosts`. */
+export interface SourceHost extends LabHost {
+  readonly plan: PlannedHost;
+  /** The overlay interface it sends on, and the host that routes for it there. */
+  readonly uplink: { readonly interface: string; readonly router: LabHost };
+}
+
 export interface ExecResult {
   readonly exitCode: number;
   readonly stdout: string;
@@ -49,9 +81,15 @@ export interface StartedLab {
   readonly runId: string;
   readonly scenarioId: string;
   readonly plan: LabPlan;
-  readonly attacker: LabHost;
+  readonly attacker: SourceHost;
   readonly firewall: LabHost;
+  /** The router that masquerades the hosts behind NAT, when the lab has any. */
+  readonly natRouter: LabHost | undefined;
   readonly targets: ReadonlyMap<string, LabHost>;
+  /** Every traffic source by name, the attacker included. */
+  readonly hosts: ReadonlyMap<string, SourceHost>;
+  /** The traffic source a step names in `from`. */
+  host(name: string): SourceHost;
   /** Host folder holding each sensor's raw log (bind-mounted into the sensor and the shipper). */
   readonly logDir: string;
   /**
@@ -74,12 +112,21 @@ export interface LabOptions {
   readonly teardown: Teardown;
 }
 
-type NetworkName = "outside" | "dmz" | "mgmt";
+type NetworkName = "outside" | "dmz" | "lan" | "mgmt";
+
+/** The Docker network each overlay segment rides on: hosts behind NAT share the outside one. */
+const UNDERLAY: Record<SegmentName, NetworkName> = {
+  outside: "outside",
+  dmz: "dmz",
+  lan: "lan",
+  nat: "outside",
+};
 
 /**
- * Starts one isolated lab: three internal Docker networks (outside, DMZ, management), the hosts
- * on them, the VXLAN overlay that gives every host its real lab address end to end, and the
- * shipper. Everything carries the run's labels and is registered with the teardown as it appears.
+ * Starts one isolated lab: internal Docker networks (outside, DMZ, management, and the LAN when a
+ * host sits there), the hosts on them, the VXLAN overlay that gives every host its real lab address
+ * end to end, and the shipper. Everything carries the run's labels and is registered with the
+ * teardown as it appears.
  */
 export async function startLab(options: LabOptions): Promise<StartedLab> {
   const { runId, scenarioId, plan, teardown } = options;
@@ -87,7 +134,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
   const prefix = `scanproof-${runId}-${scenarioId}`.slice(0, 60);
 
   const networks = await task("Create lab networks", () =>
-    createNetworks(prefix, labels("network"), teardown),
+    createNetworks(prefix, plan.lan, labels("network"), teardown),
   );
   const logDir = join(options.workDir, "logs");
   const sensorDir = (...parts: string[]) => {
@@ -115,94 +162,170 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     return container;
   };
 
-  const hosts = await task(
-    `Start lab hosts (attacker, firewall, ${plan.targets.map((t) => t.name).join(", ")})`,
-    async () => {
-      const firewall = await start("firewall", "firewall", "firewall", (c) =>
-        c
-          .withNetworkMode(networks.outside)
-          .withAddedCapabilities("NET_ADMIN")
-          .withSysctls({ "net.ipv4.ip_forward": "1" })
-          .withBindMounts([{ source: sensorDir("firewall"), target: "/var/log/scanproof", mode: "rw" }]),
-      );
-      await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
-      const attacker = await start("attacker", "attacker", "attacker", (c) =>
-        c.withNetworkMode(networks.outside).withAddedCapabilities("NET_RAW"),
-      );
-      const targets = await Promise.all(
-        plan.targets.map(async (t) => {
-          const source = SOURCE_BY_KIND[t.kind];
-          const logs = source
-            ? [{ source: sensorDir(source, t.name), target: "/var/log/scanproof", mode: "rw" as const }]
-            : [];
-          const container = await start(t.kind, t.name, "target", (c) =>
-            c.withNetworkMode(networks.dmz).withBindMounts(logs),
-          );
-          return { plan: t, container };
-        }),
-      );
-      return { firewall, attacker, targets };
-    },
-  );
-
-  await task("Wire the VXLAN overlay", async () => {
-    const underlay = async (c: StartedTestContainer, network: string) => {
-      const info = await docker().getContainer(c.getId()).inspect();
-      const address = info.NetworkSettings.Networks[network]?.IPAddress;
-      if (!address) throw new ScanproofError(`${c.getName()} has no address on ${network}.`);
-      return address;
-    };
-    const fwOutside = await underlay(hosts.firewall, networks.outside);
-    const fwDmz = await underlay(hosts.firewall, networks.dmz);
-    const attackerUnderlay = await underlay(hosts.attacker, networks.outside);
-    const targetUnderlays = await Promise.all(hosts.targets.map((t) => underlay(t.container, networks.dmz)));
-    const link = (c: StartedTestContainer, args: string[]) => overlayLink(c, args, labels("netkit"));
-    await link(hosts.firewall, [
-      OUTSIDE_INTERFACE,
-      String(OUTSIDE.vni),
-      fwOutside,
-      `${plan.firewall.outside}/${OUTSIDE.prefix}`,
-      attackerUnderlay,
-    ]);
-    await link(hosts.firewall, [
-      DMZ_INTERFACE,
-      String(DMZ.vni),
-      fwDmz,
-      `${plan.firewall.dmz}/${DMZ.prefix}`,
-      targetUnderlays.join(","),
-    ]);
-    await link(hosts.attacker, [
-      OUTSIDE_INTERFACE,
-      String(OUTSIDE.vni),
-      attackerUnderlay,
-      `${plan.attacker}/${OUTSIDE.prefix}`,
-      fwOutside,
-      DMZ.subnet,
-      plan.firewall.outside,
-    ]);
-    await Promise.all(
-      hosts.targets.map((t, i) =>
-        link(t.container, [
-          DMZ_INTERFACE,
-          String(DMZ.vni),
-          targetUnderlays[i] ?? "",
-          `${t.plan.address}/${DMZ.prefix}`,
-          fwDmz,
-          OUTSIDE.subnet,
-          plan.firewall.dmz,
-        ]),
-      ),
+  const names = [...plan.hosts.map((h) => h.name), "firewall", ...plan.targets.map((t) => t.name)];
+  const hosts = await task(`Start lab hosts (${names.join(", ")})`, async () => {
+    const firewall = await start("firewall", "firewall", "firewall", (c) =>
+      c
+        .withNetworkMode(networks.outside)
+        .withAddedCapabilities("NET_ADMIN")
+        .withSysctls({ "net.ipv4.ip_forward": "1" })
+        .withBindMounts([{ source: sensorDir("firewall"), target: "/var/log/scanproof", mode: "rw" }]),
     );
+    await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
+    if (plan.lan) await docker().getNetwork(networks.lan).connect({ Container: firewall.getId() });
+    const natRouter = plan.nat
+      ? await start("attacker", "nat-router", "router", (c) =>
+          c
+            .withNetworkMode(networks.outside)
+            .withDroppedCapabilities("NET_RAW")
+            .withSysctls({ "net.ipv4.ip_forward": "1" }),
+        )
+      : undefined;
+    const sources = await Promise.all(
+      plan.hosts.map(async (h) => {
+        const container = await start("attacker", h.name, h.role, (c) => {
+          const placed = c.withNetworkMode(networks[UNDERLAY[h.network]]);
+          return RAW_SOCKET_ROLES.includes(h.role) ? placed : placed.withDroppedCapabilities("NET_RAW");
+        });
+        return { plan: h, container };
+      }),
+    );
+    const targets = await Promise.all(
+      plan.targets.map(async (t) => {
+        const source = SOURCE_BY_KIND[t.kind];
+        const logs = source
+          ? [{ source: sensorDir(source, t.name), target: "/var/log/scanproof", mode: "rw" as const }]
+          : [];
+        const container = await start(t.kind, t.name, "target", (c) =>
+          c.withNetworkMode(networks.dmz).withBindMounts(logs),
+        );
+        return { plan: t, container };
+      }),
+    );
+    return { firewall, natRouter, sources, targets };
   });
 
+  await task("Wire the VXLAN overlay", async () => {
+    const underlay = async (c: StartedTestContainer, network: NetworkName) => {
+      const info = await docker().getContainer(c.getId()).inspect();
+      const address = info.NetworkSettings.Networks[networks[network]]?.IPAddress;
+      if (!address) throw new ScanproofError(`${c.getName()} has no address on ${networks[network]}.`);
+      return address;
+    };
+    const sources = await Promise.all(
+      hosts.sources.map(async (s) => ({
+        ...s,
+        underlay: await underlay(s.container, UNDERLAY[s.plan.network]),
+      })),
+    );
+    const on = (network: SegmentName) => sources.filter((s) => s.plan.network === network);
+    const targets = await Promise.all(
+      hosts.targets.map(async (t) => ({ ...t, underlay: await underlay(t.container, "dmz") })),
+    );
+    const fw = {
+      outside: await underlay(hosts.firewall, "outside"),
+      dmz: await underlay(hosts.firewall, "dmz"),
+      lan: plan.lan ? await underlay(hosts.firewall, "lan") : "",
+    };
+    const router = hosts.natRouter && {
+      container: hosts.natRouter,
+      underlay: await underlay(hosts.natRouter, "outside"),
+    };
+    const { outside, dmz, lan, nat } = SEGMENTS;
+    const outsideSenders = [
+      ...on("outside").map((s) => ({
+        container: s.container,
+        underlay: s.underlay,
+        address: s.plan.address,
+      })),
+      ...(router ? [{ ...router, address: OUTSIDE.natRouter }] : []),
+    ];
+    const links: OverlayLink[] = [
+      {
+        host: hosts.firewall,
+        segment: outside,
+        local: fw.outside,
+        address: plan.firewall.outside,
+        remotes: outsideSenders.map((s) => s.underlay),
+      },
+      {
+        host: hosts.firewall,
+        segment: dmz,
+        local: fw.dmz,
+        address: plan.firewall.dmz,
+        remotes: targets.map((t) => t.underlay),
+      },
+      ...(plan.lan
+        ? [
+            {
+              host: hosts.firewall,
+              segment: lan,
+              local: fw.lan,
+              address: plan.firewall.lan,
+              remotes: on("lan").map((s) => s.underlay),
+            },
+          ]
+        : []),
+      ...outsideSenders.map((s) => ({
+        host: s.container,
+        segment: outside,
+        local: s.underlay,
+        address: s.address,
+        remotes: [fw.outside],
+        route: { to: [dmz.subnet], via: plan.firewall.outside },
+      })),
+      ...on("lan").map((s) => ({
+        host: s.container,
+        segment: lan,
+        local: s.underlay,
+        address: s.plan.address,
+        remotes: [fw.lan],
+        route: { to: [dmz.subnet, outside.subnet], via: plan.firewall.lan },
+      })),
+      ...targets.map((t) => ({
+        host: t.container,
+        segment: dmz,
+        local: t.underlay,
+        address: t.plan.address,
+        remotes: [fw.dmz],
+        route: { to: [outside.subnet, ...(plan.lan ? [lan.subnet] : [])], via: plan.firewall.dmz },
+      })),
+      ...(router
+        ? [
+            {
+              host: router.container,
+              segment: nat,
+              local: router.underlay,
+              address: nat.router,
+              remotes: on("nat").map((s) => s.underlay),
+            },
+            ...on("nat").map((s) => ({
+              host: s.container,
+              segment: nat,
+              local: s.underlay,
+              address: s.plan.address,
+              remotes: [router.underlay],
+              route: { to: [dmz.subnet, outside.subnet], via: nat.router },
+            })),
+          ]
+        : []),
+    ];
+    await Promise.all(links.map((l) => runNetkit(l.host, overlayLinkArgs(l), labels("netkit"))));
+    if (router)
+      await runNetkit(router.container, ["masquerade", nat.subnet, outside.interface], labels("netkit"));
+  });
+
+  const captureInterfaces = [SEGMENTS.outside.interface, ...(plan.lan ? [SEGMENTS.lan.interface] : [])].join(
+    ",",
+  );
   if (options.sensors.includes("ids")) {
-    await task("Start the IDS (Suricata on the firewall's outside link)", () =>
+    await task("Start the IDS (Suricata on the firewall's outside and LAN links)", () =>
       start("ids", "ids", "sensor", (c) =>
         c
           .withNetworkMode(`container:${hosts.firewall.getId()}`)
           .withAddedCapabilities("NET_ADMIN", "NET_RAW", "SYS_NICE")
           .withEnvironment({
-            SCANPROOF_IDS_INTERFACE: OUTSIDE_INTERFACE,
+            SCANPROOF_IDS_INTERFACES: captureInterfaces,
             SCANPROOF_HOME_NET: `[${DMZ.subnet}]`,
           })
           .withBindMounts([{ source: sensorDir("ids"), target: "/var/log/scanproof", mode: "rw" }])
@@ -213,12 +336,12 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
   }
 
   if (options.sensors.includes("flow")) {
-    await task("Start NetFlow (softflowd → IPFIX → nfcapd on the firewall's outside link)", () =>
+    await task("Start NetFlow (softflowd → IPFIX → nfcapd on the firewall's outside and LAN links)", () =>
       start("flow", "flow", "sensor", (c) =>
         c
           .withNetworkMode(`container:${hosts.firewall.getId()}`)
           .withAddedCapabilities("NET_RAW")
-          .withEnvironment({ FLOW_INTERFACE: OUTSIDE_INTERFACE })
+          .withEnvironment({ FLOW_INTERFACES: captureInterfaces })
           .withBindMounts([{ source: sensorDir("flow"), target: "/var/log/scanproof", mode: "rw" }])
           .withWaitStrategy(Wait.forLogMessage("flow-sensor: ready"))
           .withStartupTimeout(40_000),
@@ -283,24 +406,49 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     15_000,
   );
 
-  const subnets = [OUTSIDE.subnet, DMZ.subnet];
   const host = (name: string, role: HostRole, container: StartedTestContainer, address: string): LabHost => ({
     name,
     role,
     container,
     address,
   });
+  const firewall = host("firewall", "firewall", hosts.firewall, plan.firewall.outside);
+  const natRouter = hosts.natRouter && host("nat-router", "router", hosts.natRouter, OUTSIDE.natRouter);
+  const sources = new Map(
+    hosts.sources.map((s): [string, SourceHost] => [
+      s.plan.name,
+      {
+        ...host(s.plan.name, s.plan.role, s.container, s.plan.address),
+        plan: s.plan,
+        uplink: {
+          interface: SEGMENTS[s.plan.network].interface,
+          router: s.plan.network === "nat" && natRouter ? natRouter : firewall,
+        },
+      },
+    ]),
+  );
+  const sourceHost = (name: string): SourceHost => {
+    const found = sources.get(name);
+    if (!found)
+      throw new ScanproofError(
+        `"${name}" is not a traffic source of this lab (${[...sources.keys()].join(", ")}).`,
+      );
+    return found;
+  };
   return {
     runId,
     scenarioId,
     plan,
     logDir,
-    subnets,
-    attacker: host("attacker", "attacker", hosts.attacker, plan.attacker),
-    firewall: host("firewall", "firewall", hosts.firewall, plan.firewall.outside),
+    subnets: labSubnets(plan),
+    attacker: sourceHost("attacker"),
+    firewall,
+    natRouter,
     targets: new Map(
       hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)]),
     ),
+    hosts: sources,
+    host: sourceHost,
     async quiesce() {
       await Promise.all(sensorStops.map((stop) => stop()));
     },
@@ -313,15 +461,18 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
 
 async function createNetworks(
   prefix: string,
+  withLan: boolean,
   labels: Record<string, string>,
   teardown: Teardown,
 ): Promise<Record<NetworkName, string>> {
   const names: Record<NetworkName, string> = {
     outside: `${prefix}-outside`,
     dmz: `${prefix}-dmz`,
+    lan: `${prefix}-lan`,
     mgmt: `${prefix}-mgmt`,
   };
-  for (const name of Object.values(names)) {
+  for (const [key, name] of Object.entries(names)) {
+    if (key === "lan" && !withLan) continue;
     const network = await docker().createNetwork({
       Name: name,
       Internal: true,
@@ -333,8 +484,30 @@ async function createNetworks(
   return names;
 }
 
-/** Runs the netkit helper in a host's network namespace with NET_ADMIN, then removes it. */
-async function overlayLink(
+interface OverlayLink {
+  readonly host: StartedTestContainer;
+  readonly segment: Segment;
+  /** The host's address on the segment's Docker network, which carries the VXLAN packets. */
+  readonly local: string;
+  readonly address: string;
+  readonly remotes: readonly string[];
+  readonly route?: { readonly to: readonly string[]; readonly via: string };
+}
+
+function overlayLinkArgs(l: OverlayLink): string[] {
+  return [
+    "overlay-link",
+    l.segment.interface,
+    String(l.segment.vni),
+    l.local,
+    `${l.address}/${l.segment.prefix}`,
+    l.remotes.join(","),
+    ...(l.route ? [l.route.to.join(","), l.route.via] : []),
+  ];
+}
+
+/** Runs a netkit helper command in a host's network namespace with NET_ADMIN, then removes it. */
+async function runNetkit(
   host: StartedTestContainer,
   args: readonly string[],
   labels: Record<string, string>,

@@ -197,7 +197,7 @@ async function observedKeys(
 
 /**
  * The relations asserted for one source: every distinct event the tools say they caused appears at
- * least once (matching every field the tool knows: destination, transport and port of a probe, plus
+ * least once, from the address the tool's host is seen as (matching every field the tool knows: destination, transport and port of a probe, plus
  * the source port when the tool knows it; the path and status of a web request; the name and type
  * of a DNS query), and the index holds exactly as many documents as the sensor wrote. Events are
  * compared as a set because retransmissions and conntrack make the number of packets per probe vary.
@@ -212,17 +212,24 @@ export async function accountLogSource(
   const sensorRecords = countSensorRecords(sensorLogFiles(lab, source));
   const indexed = await countIndexed(backend, lab, source);
   const parseFailures = await countIndexed(backend, lab, source, [{ term: { tags: PARSE_FAILURE_TAG } }]);
-  const expected = expectedEvents(truths, source);
-  const bySignature = new Map<string, ExpectedEvent[]>();
-  for (const e of expected) {
-    const signature = Object.keys(e.fields).sort().join(",");
-    bySignature.set(signature, [...(bySignature.get(signature) ?? []), e]);
-  }
+  let expectedCount = 0;
   const missing: ExpectedEvent[] = [];
-  for (const [signature, events] of bySignature) {
-    const fields = signature.split(",");
-    const seen = await observedKeys(backend, lab, source, lab.attacker.address, fields);
-    missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
+  for (const from of new Set(truths.map((t) => t.source))) {
+    const expected = expectedEvents(
+      truths.filter((t) => t.source === from),
+      source,
+    );
+    expectedCount += expected.length;
+    const bySignature = new Map<string, ExpectedEvent[]>();
+    for (const e of expected) {
+      const signature = Object.keys(e.fields).sort().join(",");
+      bySignature.set(signature, [...(bySignature.get(signature) ?? []), e]);
+    }
+    for (const [signature, events] of bySignature) {
+      const fields = signature.split(",");
+      const seen = await observedKeys(backend, lab, source, from, fields);
+      missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
+    }
   }
   return {
     source,
@@ -231,8 +238,8 @@ export async function accountLogSource(
     sensorRecords,
     indexed,
     parseFailures,
-    expectedEvents: expected.length,
-    seenEvents: expected.length - missing.length,
+    expectedEvents: expectedCount,
+    seenEvents: expectedCount - missing.length,
     missing: missing.slice(0, MISSING_SHOWN).map(describeEvent),
     ingestWaitMs,
   };

@@ -5,8 +5,9 @@ import type { HttpStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
 
 /**
- * Ordinary web requests from the attacker with curl, one TCP connection each ("Connection: close"),
- * so every request is one new connection the firewall must log, known down to its source port.
+ * Ordinary web requests with curl, one TCP connection each ("Connection: close"), so every request
+ * is one new connection the firewall must log, known down to its source port — except behind NAT,
+ * where the router may give a connection another source port, so only the rest is matched.
  */
 export async function runHttp(
   lab: StartedLab,
@@ -14,6 +15,7 @@ export async function runHttp(
   index: number,
   guard: ScopeGuard,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const where = `steps[${index}]`;
   const target = guard.resolve(step.target, `${where}.target`);
   const urls = Array.from({ length: step.repeat }, () =>
@@ -34,7 +36,7 @@ export async function runHttp(
     ...urls.flatMap((u) => ["--url", u, "--output", "/dev/null"]),
   ];
   const startedAt = new Date().toISOString();
-  const result = await lab.exec(lab.attacker, command);
+  const result = await lab.exec(from, command);
   const endedAt = new Date().toISOString();
   const lines = result.stdout.trim().split("\n").filter(Boolean);
   if (result.exitCode !== 0 || lines.length !== urls.length) {
@@ -46,11 +48,12 @@ export async function runHttp(
     const [status = "", port = ""] = line.split(" ");
     return { status: Number(status), sourcePort: Number(port) };
   });
+  const behindNat = from.plan.network === "nat";
   const probes: Probe[] = replies.map((r) => ({
     destination: target,
     transport: "tcp",
     port: 80,
-    sourcePort: r.sourcePort,
+    ...(behindNat ? {} : { sourcePort: r.sourcePort }),
   }));
   const paths = urls.map((u) => new URL(u).pathname);
   const events: ExpectedEvent[] = replies.map((r, i) => ({
@@ -59,7 +62,7 @@ export async function runHttp(
       "url.path": paths[i] ?? "",
       "http.request.method": "GET",
       "http.response.status_code": r.status,
-      "source.port": r.sourcePort,
+      ...(behindNat ? {} : { "source.port": r.sourcePort }),
     },
   }));
   const statuses = lines.map((l) => l.split(" ")[0]).join(",");
@@ -67,7 +70,7 @@ export async function runHttp(
     step: index,
     tool: "http",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt,
     endedAt,
     probes,

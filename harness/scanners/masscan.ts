@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import ipaddr from "ipaddr.js";
 import { ScanproofError } from "../errors.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { SourceHost, StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
-import { OUTSIDE_INTERFACE } from "../lab/topology.js";
+import { SEGMENTS } from "../lab/topology.js";
 import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";
 import type { GroundTruth, Probe } from "./ground-truth.js";
 
@@ -23,13 +23,17 @@ const MAX_PROBES = 1_000_000;
 
 /**
  * masscan 1.3.2 hangs after about half of its runs: its receive thread waits in poll() until a frame
- * arrives. The waker sends one datagram a second to an outside-overlay address no lab host has, so
- * the attacker only ever emits ARP requests for it on vx-out: enough to wake masscan, and nothing
- * any log source records. Only constants go into the script.
+ * arrives. The waker sends one datagram a second to an address on the scanning host's own segment
+ * that no lab host has (.254, reserved), so the host only ever emits ARP requests for it on its
+ * uplink: enough to wake masscan, and nothing any log source records. Only addresses the harness
+ * computed go into the script.
  */
-export const WAKER_ADDRESS = "198.18.0.254";
+export function wakerAddress(from: Pick<SourceHost, "plan">): string {
+  return SEGMENTS[from.plan.network].subnet.replace(/\.0\/24$/, ".254");
+}
 const WAKER_MARKER = "scanproof-masscan-waker";
-const WAKER_SCRIPT = `: ${WAKER_MARKER}; while :; do printf x 2>/dev/null >/dev/udp/${WAKER_ADDRESS}/9; sleep 1; done`;
+const wakerScript = (address: string) =>
+  `: ${WAKER_MARKER}; while :; do printf x 2>/dev/null >/dev/udp/${address}/9; sleep 1; done`;
 
 /** `timeout`'s exit codes when it had to stop the command: SIGTERM worked (124), SIGKILL was needed (137). */
 const TIMED_OUT = new Set([124, 137]);
@@ -108,9 +112,10 @@ export async function runMasscan(
   guard: ScopeGuard,
   workDir: string,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const where = `steps[${index}]`;
   const target = guard.resolve(step.target, `${where}.target`);
-  guard.resolve(WAKER_ADDRESS, `${where} (masscan's waker)`);
+  const waker = guard.resolve(wakerAddress(from), `${where} (masscan's waker)`);
   const ports = expandPortSpec(step.ports);
   if (!ports) throw new ScanproofError(`${where}.ports: "${step.ports}" is not a port list.`);
   const hosts = targetAddresses(target);
@@ -120,7 +125,7 @@ export async function runMasscan(
       "Scan fewer hosts or fewer ports in one step.",
     );
   }
-  const routerMac = await firewallMac(lab, where);
+  const routerMac = await routerMacOf(lab, from, where);
   const command = [
     "masscan",
     target,
@@ -129,7 +134,7 @@ export async function runMasscan(
     "--rate",
     String(step.rate),
     "-e",
-    OUTSIDE_INTERFACE,
+    from.uplink.interface,
     "--router-mac",
     routerMac,
     "-oX",
@@ -140,8 +145,8 @@ export async function runMasscan(
   const limitSeconds =
     Math.ceil((PACKETS_PER_PROBE * hosts.length * ports.length) / step.rate) + HANG_MARGIN_SECONDS;
   const startedAt = new Date().toISOString();
-  const result = await whileWaking(lab, limitSeconds, () =>
-    lab.exec(lab.attacker, ["timeout", "--kill-after=5", String(limitSeconds), ...command]),
+  const result = await whileWaking(lab, from, waker, limitSeconds, () =>
+    lab.exec(from, ["timeout", "--kill-after=5", String(limitSeconds), ...command]),
   );
   const endedAt = new Date().toISOString();
   const artifact = join(workDir, `step-${index}-masscan.xml`);
@@ -164,7 +169,7 @@ export async function runMasscan(
     step: index,
     tool: "masscan",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt,
     endedAt,
     probes,
@@ -182,24 +187,32 @@ function describeOpen(open: readonly OpenPort[]): string {
   return `${open.length} open: ${shown.join(", ")}${open.length > shown.length ? ", …" : ""}`;
 }
 
-async function firewallMac(lab: StartedLab, where: string): Promise<string> {
-  const result = await lab.exec(lab.firewall, ["cat", `/sys/class/net/${OUTSIDE_INTERFACE}/address`]);
+/** The MAC address of the host that routes for `from` on its uplink: masscan sends straight to it. */
+async function routerMacOf(lab: StartedLab, from: SourceHost, where: string): Promise<string> {
+  const { router, interface: link } = from.uplink;
+  const result = await lab.exec(router, ["cat", `/sys/class/net/${link}/address`]);
   const mac = result.stdout.trim();
   if (result.exitCode !== 0 || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) {
     throw new ScanproofError(
-      `${where}: could not read the firewall's ${OUTSIDE_INTERFACE} MAC address: ${lastLines(result.stderr) || mac}`,
+      `${where}: could not read the ${router.name}'s ${link} MAC address: ${lastLines(result.stderr) || mac}`,
     );
   }
   return mac;
 }
 
-/** Runs `work` while the waker runs in the attacker; the waker ends with it, or after `seconds`. */
-async function whileWaking<T>(lab: StartedLab, seconds: number, work: () => Promise<T>): Promise<T> {
-  const waker = lab.exec(lab.attacker, ["timeout", String(seconds), "bash", "-c", WAKER_SCRIPT]);
+/** Runs `work` while the waker runs in the scanning host; the waker ends with it, or after `seconds`. */
+async function whileWaking<T>(
+  lab: StartedLab,
+  from: SourceHost,
+  address: string,
+  seconds: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  const waker = lab.exec(from, ["timeout", String(seconds), "bash", "-c", wakerScript(address)]);
   try {
     return await work();
   } finally {
-    await Promise.allSettled([lab.exec(lab.attacker, ["pkill", "-f", WAKER_MARKER]), waker]);
+    await Promise.allSettled([lab.exec(from, ["pkill", "-f", WAKER_MARKER]), waker]);
   }
 }
 

@@ -84,12 +84,13 @@ export async function runNmap(
   guard: ScopeGuard,
   workDir: string,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const where = `steps[${index}]`;
   const args = classifyNmapArgs(step.args, `${where}.args`);
   const targets = [step.target, ...args.targets].map((t) => guard.resolve(t, `${where}.target`));
   for (const a of args.addresses) guard.resolve(a.value, `${where}.args ${a.option}`);
   const command = ["nmap", ...args.options, "-oX", "-", "--noninteractive", ...targets];
-  const result = await lab.exec(lab.attacker, command);
+  const result = await lab.exec(from, command);
   const artifact = join(workDir, `step-${index}-nmap.xml`);
   writeFileSync(artifact, result.stdout);
   if (result.exitCode !== 0) {
@@ -121,7 +122,7 @@ export async function runNmap(
     step: index,
     tool: "nmap",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt: report.startedAt,
     endedAt: report.endedAt,
     probes,

@@ -40,6 +40,7 @@ export async function runFfuf(
   index: number,
   guard: ScopeGuard,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const target = guard.resolve(step.target, `${where(index)}.target`);
   const output = `/tmp/ffuf-step-${index}.json`;
   const wordlist = `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`;
@@ -62,16 +63,16 @@ export async function runFfuf(
     output,
   ];
   const startedAt = new Date().toISOString();
-  requireSuccess(index, "ffuf", await lab.exec(lab.attacker, command));
+  requireSuccess(index, "ffuf", await lab.exec(from, command));
   const endedAt = new Date().toISOString();
-  const json = await lab.exec(lab.attacker, ["cat", output]);
+  const json = await lab.exec(from, ["cat", output]);
   requireSuccess(index, "cat", json);
   const report = JSON.parse(json.stdout) as FfufReport;
   const results = (report.results ?? []).map((r) => ({
     path: new URL(r.url ?? "/", "http://x").pathname,
     status: r.status ?? 0,
   }));
-  const words = await lab.exec(lab.attacker, ["grep", "-c", "", wordlist]);
+  const words = await lab.exec(from, ["grep", "-c", "", wordlist]);
   if (results.length !== Number(words.stdout.trim())) {
     throw new ScanproofError(
       `${where(index)}: ffuf reported ${results.length} responses for ${words.stdout.trim()} words, so its report is no ground truth.`,
@@ -87,7 +88,7 @@ export async function runFfuf(
     step: index,
     tool: "ffuf",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt,
     endedAt,
     probes: [{ destination: target, transport: "tcp", port: 80 }],
@@ -106,6 +107,7 @@ export async function runGobusterDns(
   index: number,
   guard: ScopeGuard,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const server = guard.resolve(step.server, `${where(index)}.server`);
   const command = [
     "gobuster",
@@ -126,7 +128,7 @@ export async function runGobusterDns(
     `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`,
   ];
   const startedAt = new Date().toISOString();
-  const result = await lab.exec(lab.attacker, command);
+  const result = await lab.exec(from, command);
   const endedAt = new Date().toISOString();
   requireSuccess(index, "gobuster", result);
   const tried = [...result.stdout.matchAll(/(Found|Missed): (\S+)/g)].map((m) => ({
@@ -138,7 +140,7 @@ export async function runGobusterDns(
     step: index,
     tool: "gobuster-dns",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt,
     endedAt,
     probes: [{ destination: server, transport: "udp", port: 53 }],
@@ -157,10 +159,11 @@ export async function runAxfr(
   index: number,
   guard: ScopeGuard,
 ): Promise<GroundTruth> {
+  const from = lab.host(step.from);
   const server = guard.resolve(step.server, `${where(index)}.server`);
   const command = ["dig", `@${server}`, step.domain, "AXFR", "+tries=1", "+time=5"];
   const startedAt = new Date().toISOString();
-  const result = await lab.exec(lab.attacker, command);
+  const result = await lab.exec(from, command);
   const endedAt = new Date().toISOString();
   requireSuccess(index, "dig", result);
   const refused = /Transfer failed/.test(result.stdout);
@@ -168,7 +171,7 @@ export async function runAxfr(
     step: index,
     tool: "axfr",
     command,
-    source: lab.attacker.address,
+    source: from.plan.seenAs,
     startedAt,
     endedAt,
     probes: [{ destination: server, transport: "tcp", port: 53 }],

@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
+import ipaddr from "ipaddr.js";
+import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/topology.js";
 import { ScenarioSchema, SENSORS, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
@@ -52,31 +54,46 @@ interface CrossProblem {
   readonly message: string;
 }
 
-/** Rules that span fields: names are unique, steps start from the attacker, silence excludes alerts. */
+/** Rules that span fields: names are unique, addresses fit their networks, steps start from a traffic source. */
 function crossCheck(spec: ScenarioSpec): CrossProblem[] {
   const problems: CrossProblem[] = [];
-  const taken = new Set<string>(["attacker", "firewall"]);
+  const taken = new Set<string>(RESERVED_NAMES);
+  const claim = (name: string, path: PropertyKey[]) => {
+    if (taken.has(name)) problems.push({ path, message: `"${name}" is already taken in this lab` });
+    taken.add(name);
+  };
   spec.lab.targets.forEach((t, i) => {
-    if (taken.has(t.name))
-      problems.push({
-        path: ["lab", "targets", i, "name"],
-        message: `"${t.name}" is already taken in this lab`,
-      });
-    taken.add(t.name);
+    claim(t.name, ["lab", "targets", i, "name"]);
+    if (t.address !== undefined) checkAddress(t.address, "dmz", ["lab", "targets", i, "address"], problems);
   });
+  spec.lab.hosts.forEach((h, i) => {
+    claim(h.name, ["lab", "hosts", i, "name"]);
+    if (h.address !== undefined) checkAddress(h.address, h.network, ["lab", "hosts", i, "address"], problems);
+  });
+  const placed = [
+    ...spec.lab.targets.map((t, i) => ({ address: t.address, path: ["lab", "targets", i, "address"] })),
+    ...spec.lab.hosts.map((h, i) => ({ address: h.address, path: ["lab", "hosts", i, "address"] })),
+  ];
+  const owners = new Set<string>();
+  for (const { address, path } of placed) {
+    if (address === undefined) continue;
+    if (owners.has(address)) problems.push({ path, message: `${address} is given to another host too` });
+    owners.add(address);
+  }
+  const senders = new Set(["attacker", ...spec.lab.hosts.map((h) => h.name)]);
   spec.steps.forEach((step, i) => {
-    if (step.from !== "attacker") {
+    if (!senders.has(step.from)) {
       problems.push({
         path: ["steps", i, "from"],
-        message: `"${step.from}" cannot send traffic; use "attacker"`,
+        message: `"${step.from}" cannot send traffic; use one of ${[...senders].map((s) => `"${s}"`).join(", ")}`,
       });
     }
   });
   spec.expect.alerts.forEach((alert, i) => {
-    if (!taken.has(alert.from)) {
+    if (!taken.has(alert.from) || alert.from === "firewall") {
       problems.push({
         path: ["expect", "alerts", i, "from"],
-        message: `"${alert.from}" is not a host of this lab (attacker, ${spec.lab.targets.map((t) => t.name).join(", ")})`,
+        message: `"${alert.from}" is not a host of this lab (${[...senders, ...spec.lab.targets.map((t) => t.name)].join(", ")})`,
       });
     }
   });
@@ -98,4 +115,24 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
     problems.push({ path: ["expect", "silent"], message: "a silent scenario cannot also expect alerts" });
   }
   return problems;
+}
+
+function checkAddress(
+  address: string,
+  network: SegmentName,
+  path: PropertyKey[],
+  problems: CrossProblem[],
+): void {
+  const seg = SEGMENTS[network];
+  const [base, bits] = ipaddr.parseCIDR(seg.subnet);
+  const parsed = ipaddr.IPv4.parse(address);
+  const host = parsed.octets[3] ?? 0;
+  if (!parsed.match(base, bits)) {
+    problems.push({ path, message: `${address} is not in the ${network} network ${seg.subnet}` });
+  } else if (host === 0 || host === 255 || RESERVED_HOST_NUMBERS[network].includes(host)) {
+    problems.push({
+      path,
+      message: `${address} is reserved in the ${network} network (routers, the attacker, masscan's waker, network and broadcast)`,
+    });
+  }
 }

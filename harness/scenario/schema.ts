@@ -12,10 +12,24 @@ export const LOG_SOURCES = ["firewall", "ids", "flow", "web", "dns"] as const;
  */
 export const SENSORS = ["ids", "flow", "psad", "scanlogd"] as const;
 export const TIERS = ["suppressed", "l1", "tier2"] as const;
+/**
+ * What an extra traffic source is for. Attackers and scanners may send raw packets (nmap's SYN scans,
+ * masscan); clients and monitors make ordinary connections only, as a user's machine would.
+ */
+export const HOST_ROLES = ["attacker", "client", "monitor", "scanner"] as const;
+/** outside: an external address; lan: the internal network behind the firewall; nat: behind a NAT router outside. */
+export const HOST_NETWORKS = ["outside", "lan", "nat"] as const;
 
 const Target = z.strictObject({
   name,
   kind: z.enum(TARGET_KINDS),
+  address: z.ipv4().optional(),
+});
+
+const Host = z.strictObject({
+  name,
+  role: z.enum(HOST_ROLES),
+  network: z.enum(HOST_NETWORKS).default("outside"),
   address: z.ipv4().optional(),
 });
 
@@ -130,6 +144,7 @@ export const ScenarioSchema = z.strictObject({
   tags: z.array(z.string()).default([]),
   lab: z.strictObject({
     targets: z.array(Target).min(1),
+    hosts: z.array(Host).default([]),
     sensors: z.array(z.enum(SENSORS)).default([]),
   }),
   steps: z.array(Step).min(1),
@@ -150,6 +165,7 @@ export type WebWordlistStepSpec = Extract<StepSpec, { tool: "ffuf" }>;
 export type DnsWordlistStepSpec = Extract<StepSpec, { tool: "gobuster-dns" }>;
 export type AxfrStepSpec = Extract<StepSpec, { tool: "axfr" }>;
 export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
+export type HostSpec = ScenarioSpec["lab"]["hosts"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];
 export type LogSourceName = (typeof LOG_SOURCES)[number];
 export type SensorName = (typeof SENSORS)[number];

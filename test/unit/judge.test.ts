@@ -4,6 +4,7 @@ import type { LogSourceReport } from "../../harness/logs/accounting.js";
 import type { AlertSummary, ExpectationResult } from "../../harness/result.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import type { AlertExpectationSpec } from "../../harness/scenario/schema.js";
+import { planLab } from "../../harness/lab/topology.js";
 
 const ATTACKER = "198.18.0.10";
 const WEB = "10.20.0.10";
@@ -17,7 +18,7 @@ function scenario(expect: Partial<Scenario["expect"]>): Scenario {
     description: "",
     technique: "T1595.001",
     tags: [],
-    lab: { targets: [{ name: "web", kind: "web" }], sensors: [] },
+    lab: { targets: [{ name: "web", kind: "web" }], hosts: [], sensors: [] },
     steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
     expect: { logs: [], ids_signatures: [], alerts: [], silent: false, ...expect },
   };
@@ -67,13 +68,7 @@ function alert(overrides: Partial<AlertSummary> = {}): AlertSummary {
 
 function observed(overrides: Partial<Observed> = {}): Observed {
   return {
-    plan: {
-      attacker: ATTACKER,
-      firewall: { outside: "198.18.0.1", dmz: "10.20.0.1" },
-      targets: [
-        { name: "web", kind: "web", address: WEB, services: [{ port: 80, transport: "tcp", name: "http" }] },
-      ],
-    },
+    plan: planLab({ lab: { targets: [{ name: "web", kind: "web" }] } }),
     logs: [firewall()],
     alerts: [alert()],
     timeToAlertMs: 12_000,

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { ScanproofError } from "../../harness/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE, planLab } from "../../harness/lab/topology.js";
-import { parseMasscanXml, targetAddresses, WAKER_ADDRESS } from "../../harness/scanners/masscan.js";
+import { DMZ, labAddresses, labSubnets, OUTSIDE, planLab } from "../../harness/lab/topology.js";
+import { parseMasscanXml, targetAddresses, wakerAddress } from "../../harness/scanners/masscan.js";
 import { expandPortSpec, Step } from "../../harness/scenario/schema.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";
 
@@ -165,19 +165,32 @@ describe("targetAddresses", () => {
 });
 
 describe("masscan's waker", () => {
-  it("sends to an outside-overlay address the scope guard allows and no lab host has", () => {
+  it("sends to an address on the scanning host's own segment that the scope guard allows and no lab host has", () => {
     const plan = planLab({
       lab: {
         targets: [
           { name: "web", kind: "web" },
           { name: "ssh", kind: "ssh" },
         ],
+        hosts: [
+          { name: "insider", role: "attacker", network: "lan" },
+          { name: "office", role: "client", network: "nat" },
+          { name: "scanner", role: "scanner", network: "outside" },
+        ],
       },
     });
-    const guard = new ScopeGuard([OUTSIDE.subnet, DMZ.subnet]);
-    expect(guard.resolve(WAKER_ADDRESS, "waker")).to.equal(WAKER_ADDRESS);
-    expect([plan.attacker, plan.firewall.outside, ...plan.targets.map((t) => t.address)]).not.to.include(
-      WAKER_ADDRESS,
-    );
+    const guard = new ScopeGuard(labSubnets(plan), labAddresses(plan));
+    const taken = [
+      ...labAddresses(plan).values(),
+      plan.firewall.outside,
+      plan.firewall.lan,
+      OUTSIDE.natRouter,
+    ];
+    const wakers = plan.hosts.map((h) => wakerAddress({ plan: h }));
+    expect(wakers).to.deep.equal(["198.18.0.254", "10.30.0.254", "192.168.50.254", "198.18.0.254"]);
+    for (const waker of wakers) {
+      expect(guard.resolve(waker, "waker")).to.equal(waker);
+      expect(taken).not.to.include(waker);
+    }
   });
 });

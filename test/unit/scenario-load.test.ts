@@ -198,7 +198,7 @@ describe("loadScenario", () => {
         line: 12,
         column: 11,
         path: "steps[0].from",
-        message: '"ssh" cannot send traffic; use "attacker"',
+        message: '"ssh" cannot send traffic; use one of "attacker"',
       });
     });
 
@@ -224,6 +224,33 @@ describe("loadScenario", () => {
         "16:11:expect.silent",
       ]);
       expect(problems.find((p) => p.line === 8)?.message).to.equal('"firewall" is already taken in this lab');
+    });
+  });
+
+  describe("extra hosts", () => {
+    it("reads hosts on the outside, the LAN and behind NAT, defaulting to the outside", () => {
+      const s = loadScenario(scenario("extra-hosts.yaml"));
+      expect(s.lab.hosts.map((h) => `${h.name}:${h.role}:${h.network}`)).to.deep.equal([
+        "insider:attacker:lan",
+        "monitor:monitor:lan",
+        "office-1:client:nat",
+        "office-2:client:nat",
+        "partner:scanner:outside",
+      ]);
+      expect(s.steps.map((step) => step.from)).to.deep.equal(["insider", "office-2"]);
+    });
+
+    it("lists every misplaced, reserved or unknown host at once", () => {
+      const path = scenario("bad-hosts.yaml");
+      const { problems } = inputErrorOf(() => loadScenario(path));
+      expect(problems.map((p) => `${p.line}:${p.path}: ${p.message}`)).to.have.members([
+        "6:lab.targets[0].address: 10.30.0.10 is not in the dmz network 10.20.0.0/24",
+        '8:lab.hosts[0].name: "nat-router" is already taken in this lab',
+        "9:lab.hosts[1].address: 10.20.0.50 is not in the lan network 10.30.0.0/24",
+        "10:lab.hosts[2].address: 198.18.0.254 is reserved in the outside network (routers, the attacker, masscan's waker, network and broadcast)",
+        "11:lab.hosts[3].address: 10.30.0.1 is reserved in the lan network (routers, the attacker, masscan's waker, network and broadcast)",
+        '14:steps[0].from: "somebody" cannot send traffic; use one of "attacker", "nat-router", "insider", "probe", "twin"',
+      ]);
     });
   });
 
