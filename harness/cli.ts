@@ -8,6 +8,7 @@ import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { loadInputs, runScenarios } from "./run.js";
+import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
 import { InputError } from "./scenario/problems.js";
 import { doctor } from "./setup/doctor.js";
 import { runSetup } from "./setup/index.js";
@@ -135,6 +136,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       for (const s of selected(paths, options).scenarios) {
         process.stdout.write(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
       }
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of scenario files (scenarios/scenario.schema.json is this output)")
+    .action(() => {
+      process.stdout.write(renderScenarioJsonSchema());
     });
 
   program

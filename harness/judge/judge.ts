@@ -24,6 +24,7 @@ export function judge(scenario: Scenario, observed: Observed): ExpectationResult
     ...judgeLogs(scenario, observed),
     ...judgeSignatures(scenario, observed),
     ...judgeAlerts(scenario, observed),
+    ...judgeAbsence(scenario, observed),
     ...judgeSilence(scenario, observed),
   ];
 }
@@ -131,6 +132,22 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
       });
     }
     return results;
+  });
+}
+
+function judgeAbsence(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  return scenario.expect.absent.map((rule, i) => {
+    const fired = observed.alerts.filter((a) => a.ruleId === rule || a.ruleName === rule);
+    return {
+      id: `absent[${i}]`,
+      description: `rule "${rule}" did not fire`,
+      passed: fired.length === 0,
+      expected: "0 alerts",
+      observed:
+        fired.length === 0
+          ? "0 alerts"
+          : fired.map((a) => `${a.source ?? "?"} → ${a.destination ?? "*"} (${a.tier})`).join("; "),
+    };
   });
 }
 

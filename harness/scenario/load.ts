@@ -111,6 +111,14 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
       message: 'IDS signatures need the IDS: add "ids" to lab.sensors',
     });
   }
+  const wanted = new Set(spec.expect.alerts.map((a) => a.rule));
+  spec.expect.absent.forEach((rule, i) => {
+    if (wanted.has(rule))
+      problems.push({
+        path: ["expect", "absent", i],
+        message: `"${rule}" is also expected to fire in expect.alerts`,
+      });
+  });
   if (spec.expect.silent && spec.expect.alerts.length > 0) {
     problems.push({ path: ["expect", "silent"], message: "a silent scenario cannot also expect alerts" });
   }

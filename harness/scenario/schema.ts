@@ -20,18 +20,33 @@ export const HOST_ROLES = ["attacker", "client", "monitor", "scanner"] as const;
 /** outside: an external address; lan: the internal network behind the firewall; nat: behind a NAT router outside. */
 export const HOST_NETWORKS = ["outside", "lan", "nat"] as const;
 
-const Target = z.strictObject({
-  name,
-  kind: z.enum(TARGET_KINDS),
-  address: z.ipv4().optional(),
-});
+const Target = z
+  .strictObject({
+    name: name.describe("how steps and expectations name this target"),
+    kind: z
+      .enum(TARGET_KINDS)
+      .describe("web: nginx on 80/tcp; ssh: OpenSSH on 22/tcp; dns: unbound on 53/udp+tcp"),
+    address: z.ipv4().optional().describe("an address in the DMZ 10.20.0.0/24 (default: 10.20.0.10, .11, …)"),
+  })
+  .describe("a DMZ server behind the firewall");
 
-const Host = z.strictObject({
-  name,
-  role: z.enum(HOST_ROLES),
-  network: z.enum(HOST_NETWORKS).default("outside"),
-  address: z.ipv4().optional(),
-});
+const Host = z
+  .strictObject({
+    name: name.describe("what steps name in `from`"),
+    role: z
+      .enum(HOST_ROLES)
+      .describe(
+        "attacker and scanner may send raw packets; client and monitor make ordinary connections only",
+      ),
+    network: z
+      .enum(HOST_NETWORKS)
+      .default("outside")
+      .describe(
+        "outside: 198.18.0.0/24 (external); lan: 10.30.0.0/24 (internal, RFC 1918, routed through the firewall); nat: 192.168.50.0/24 behind a NAT router, seen as 198.18.0.2",
+      ),
+    address: z.ipv4().optional().describe("an address in the host's network (default: the next free one)"),
+  })
+  .describe("an extra traffic source, built from the attacker image");
 
 const NmapStep = z.strictObject({
   tool: z.literal("nmap"),
@@ -127,14 +142,23 @@ const duration = z
     return v.endsWith("ms") ? n : v.endsWith("m") ? n * 60_000 : n * 1000;
   });
 
-const AlertExpectation = z.strictObject({
-  rule: z.string().min(1),
-  from: name.default("attacker"),
-  count: z.number().int().min(1).default(1),
-  tier: z.enum(TIERS).optional(),
-  reasons: z.array(z.string()).default([]),
-  within: duration.optional(),
-});
+const AlertExpectation = z
+  .strictObject({
+    rule: z.string().min(1).describe("the rule's rule_id or name"),
+    from: name.default("attacker").describe("the lab host the alert's source.ip must be"),
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("exactly this many alerts of the rule for that source"),
+    tier: z.enum(TIERS).optional().describe("the escalation tier every matching alert must get"),
+    reasons: z.array(z.string()).default([]).describe("escalation reason codes that must all be present"),
+    within: duration
+      .optional()
+      .describe("maximum time from the end of the last step until the alert is searchable"),
+  })
+  .describe("a rule that must fire");
 
 export const ScenarioSchema = z.strictObject({
   id: name,
@@ -149,10 +173,20 @@ export const ScenarioSchema = z.strictObject({
   }),
   steps: z.array(Step).min(1),
   expect: z.strictObject({
-    logs: z.array(z.enum(LOG_SOURCES)).default([]),
-    ids_signatures: z.array(z.number().int().min(1)).default([]),
+    logs: z
+      .array(z.enum(LOG_SOURCES))
+      .default([])
+      .describe("sources that must hold every event the tools caused, with every record indexed"),
+    ids_signatures: z
+      .array(z.number().int().min(1))
+      .default([])
+      .describe("Suricata signature ids the IDS must raise"),
     alerts: z.array(AlertExpectation).default([]),
-    silent: z.boolean().default(false),
+    absent: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("rules (rule_id or name) that must not fire for any source"),
+    silent: z.boolean().default(false).describe("no rule may fire at all (benign traffic)"),
   }),
 });
 

@@ -20,7 +20,7 @@ function scenario(expect: Partial<Scenario["expect"]>): Scenario {
     tags: [],
     lab: { targets: [{ name: "web", kind: "web" }], hosts: [], sensors: [] },
     steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
-    expect: { logs: [], ids_signatures: [], alerts: [], silent: false, ...expect },
+    expect: { logs: [], ids_signatures: [], alerts: [], absent: [], silent: false, ...expect },
   };
 }
 
@@ -288,6 +288,28 @@ describe("judge", () => {
       const r = result(judge(SILENT, observed()), "silent");
       expect(r.passed).to.equal(false);
       expect(r.observed).to.equal(`${RULE} (${ATTACKER}, tier2)`);
+    });
+  });
+
+  describe("absence", () => {
+    it("passes when a rule that must not fire did not, by id or by name", () => {
+      const s = scenario({ absent: ["another-rule", "Vertical Port Scan"] });
+      expect(judge(s, observed({ alerts: [] })).map((r) => [r.id, r.passed])).to.deep.equal([
+        ["absent[0]", true],
+        ["absent[1]", true],
+      ]);
+    });
+
+    it("fails when it fired, naming the source, target and tier of each alert", () => {
+      const s = scenario({ absent: [RULE] });
+      const r = result(judge(s, observed()), "absent[0]");
+      expect(r).to.include({ passed: false, expected: "0 alerts", observed: `${ATTACKER} → ${WEB} (tier2)` });
+    });
+
+    it("fails on a rule named by its name as well as by its id", () => {
+      const name = alert().ruleName;
+      const r = result(judge(scenario({ absent: [name] }), observed()), "absent[0]");
+      expect(r.passed).to.equal(false);
     });
   });
 });

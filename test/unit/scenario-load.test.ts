@@ -35,7 +35,8 @@ describe("loadScenario", () => {
       expect(s.tags).to.deep.equal([]);
       expect(s.steps[0]).to.deep.equal({ tool: "nmap", from: "attacker", target: "web", args: [] });
       expect(s.lab.sensors).to.deep.equal([]);
-      expect(s.expect).to.deep.equal({ logs: [], ids_signatures: [], alerts: [], silent: false });
+      expect(s.expect).to.deep.equal({ logs: [], ids_signatures: [], alerts: [], absent: [], silent: false });
+      expect(s.lab.hosts).to.deep.equal([]);
     });
 
     it("keeps explicit values and fills defaults of alert expectations", () => {
@@ -224,6 +225,16 @@ describe("loadScenario", () => {
         "16:11:expect.silent",
       ]);
       expect(problems.find((p) => p.line === 8)?.message).to.equal('"firewall" is already taken in this lab');
+    });
+  });
+
+  it("refuses a rule that must both fire and not fire", () => {
+    const path = scenario("absent-and-expected.yaml");
+    const p = onlyProblem(() => loadScenario(path));
+    expect(p).to.include({
+      line: 12,
+      path: "expect.absent[1]",
+      message: '"vertical-port-scan" is also expected to fire in expect.alerts',
     });
   });
 
