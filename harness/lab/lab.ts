@@ -506,15 +506,24 @@ function overlayLinkArgs(l: OverlayLink): string[] {
   ];
 }
 
-/** Runs a netkit helper command in a host's network namespace with NET_ADMIN, then removes it. */
+/**
+ * Runs a netkit helper command in a host's network namespace with NET_ADMIN, then removes it. The
+ * helper learns the Docker host's own address on each of the host's networks (the bridges'
+ * gateways), which overlay-link makes unreachable.
+ */
 async function runNetkit(
   host: StartedTestContainer,
   args: readonly string[],
   labels: Record<string, string>,
 ): Promise<void> {
+  const { NetworkSettings } = await docker().getContainer(host.getId()).inspect();
+  const dockerHost = Object.values(NetworkSettings.Networks)
+    .map((n) => n.Gateway)
+    .filter(Boolean);
   const helper = await docker().createContainer({
     Image: await builtLabImage("netkit"),
     Cmd: [...args],
+    Env: [`UNDERLAY_HOSTS=${dockerHost.join(",")}`],
     Labels: labels,
     HostConfig: { NetworkMode: `container:${host.getId()}`, CapAdd: ["NET_ADMIN"] },
   });

@@ -38,6 +38,24 @@ export class ScopeGuard {
     );
   }
 
+  /**
+   * Checks an address a tool option carries (a decoy, a zombie, a DNS server): a literal lab
+   * address only, since the tool would resolve a name itself, outside the guard's sight.
+   */
+  address(value: string, where: string): string {
+    const named = this.names.get(value);
+    if (named)
+      throw new ScanproofError(
+        `${where}: "${value}" is a lab host name; name its address (${named}) here, since the tool would resolve a name itself.`,
+      );
+    if (!ipaddr.IPv4.isValidFourPartDecimal(value))
+      throw new ScanproofError(
+        `${where}: "${value}" is not an IPv4 address; refusing to send anything.`,
+        "Name an address inside the lab's networks.",
+      );
+    return this.resolve(value, where);
+  }
+
   private contains(address: ipaddr.IPv4, bits: number): boolean {
     return this.ranges.some(
       ([network, networkBits]) => bits >= networkBits && address.match(network, networkBits),

@@ -2,15 +2,15 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { ScanproofError } from "../errors.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { LabHost, StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NmapStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
+import { classifyNmapArgs, scriptsReachingOutside } from "./nmap-args.js";
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
 export const NSE_USER_AGENT =
   "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)";
-import { classifyNmapArgs } from "./nmap-args.js";
 
 export interface NmapReport {
   readonly startedAt: string;
@@ -76,6 +76,36 @@ export function parseNmapXml(xml: string): NmapReport {
   };
 }
 
+/**
+ * Asks the attacker's nmap which scripts each selection means (`--script-help` sends nothing) and
+ * refuses the selection when any of them talks to third parties or broadcasts.
+ */
+async function refuseScriptsReachingOutside(
+  lab: StartedLab,
+  from: LabHost,
+  selections: readonly string[],
+  where: string,
+): Promise<void> {
+  for (const selection of selections) {
+    const help = await lab.exec(from, ["nmap", "--script-help", selection]);
+    if (help.exitCode !== 0)
+      throw new ScanproofError(
+        `${where}: nmap does not know the scripts "${selection}": ${
+          help.stderr
+            .trim()
+            .split("\n")
+            .find((l) => /did not match/.test(l)) ?? help.stderr.trim()
+        }`,
+      );
+    const outside = scriptsReachingOutside(help.stdout);
+    if (outside.length > 0)
+      throw new ScanproofError(
+        `${where}: the scripts "${selection}" include ${outside.map((o) => `${o.script} (${o.category})`).join(", ")}, which send to hosts other than the target. Nothing was sent.`,
+        "Name the scripts the scenario needs, such as http-title; scripts in the external and broadcast categories are refused.",
+      );
+  }
+}
+
 /** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
 export async function runNmap(
   lab: StartedLab,
@@ -88,7 +118,12 @@ export async function runNmap(
   const where = `steps[${index}]`;
   const args = classifyNmapArgs(step.args, `${where}.args`);
   const targets = [step.target, ...args.targets].map((t) => guard.resolve(t, `${where}.target`));
-  for (const a of args.addresses) guard.resolve(a.value, `${where}.args ${a.option}`);
+  for (const a of args.addresses) {
+    const at = `${where}.args ${a.option}`;
+    if (a.option === "--script-args") guard.resolve(a.value, at);
+    else guard.address(a.value, at);
+  }
+  await refuseScriptsReachingOutside(lab, from, args.scripts, `${where}.args`);
   const command = ["nmap", ...args.options, "-oX", "-", "--noninteractive", ...targets];
   const result = await lab.exec(from, command);
   const artifact = join(workDir, `step-${index}-nmap.xml`);

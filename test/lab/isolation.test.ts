@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { docker } from "../../harness/docker/client.js";
 import { startLab, type LabHost, type StartedLab } from "../../harness/lab/lab.js";
 import { OUTSIDE, planLab } from "../../harness/lab/topology.js";
 import { Teardown } from "../../harness/lifecycle.js";
@@ -10,6 +12,17 @@ import { sharedBackend } from "./shared-backend.js";
 
 /** An address in TEST-NET-1 (RFC 5737): never routed anywhere. Nothing is sent to it; the kernel is only asked for a route. */
 const OUTSIDE_WORLD = "192.0.2.1";
+
+/** A name the machine itself resolves (its package mirror): a lab host must not. */
+const OUTSIDE_NAME = "deb.debian.org";
+
+/** The Docker host's own address on each network a lab host is attached to (the bridge's gateway). */
+async function dockerHostAddresses(host: LabHost): Promise<string[]> {
+  const info = await docker().getContainer(host.container.getId()).inspect();
+  return Object.values(info.NetworkSettings.Networks)
+    .map((n) => n.Gateway)
+    .filter(Boolean);
+}
 
 const lines = (file: string) => readFileSync(file, "utf8").split("\n").filter(Boolean);
 const records = (file: string) => lines(file).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -61,13 +74,29 @@ describe("lab isolation and topology (real Docker)", function () {
 
   after(() => teardown.run());
 
+  const everyHost = () => [
+    lab.firewall,
+    lab.natRouter ?? expect.fail("no NAT router"),
+    ...lab.hosts.values(),
+    ...lab.targets.values(),
+  ];
+
+  /** Tries a TCP connection from inside a lab host; true when it was established. */
+  const connects = async (host: LabHost, address: string, port: number) => {
+    const result = await lab.exec(host, [
+      "timeout",
+      "5",
+      "bash",
+      "-c",
+      'exec 3<>"/dev/tcp/$0/$1"',
+      address,
+      String(port),
+    ]);
+    return result.exitCode === 0;
+  };
+
   it("gives no lab host a route out of the lab", async function () {
-    const all = [
-      lab.firewall,
-      lab.natRouter ?? expect.fail("no NAT router"),
-      ...lab.hosts.values(),
-      ...lab.targets.values(),
-    ];
+    const all = everyHost();
     expect(all.map((h) => h.name)).to.include.members(["nat-router", "insider", "office-2", "partner"]);
     for (const host of all) {
       const route = await lab.exec(host, ["ip", "route", "get", OUTSIDE_WORLD]);
@@ -144,5 +173,48 @@ describe("lab isolation and topology (real Docker)", function () {
       web.address,
     ]);
     expect(scanner.exitCode, scanner.stderr).to.equal(0);
+  });
+
+  it("lets no lab host open a connection to the Docker host, which sees none arrive", async function () {
+    let arrived = 0;
+    const listener = createServer((socket) => {
+      arrived++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "0.0.0.0", resolve));
+    const { port } = listener.address() as AddressInfo;
+    try {
+      const attempts = await Promise.all(
+        everyHost().map(async (host) => {
+          const gateways = await dockerHostAddresses(host);
+          expect(gateways, host.name).to.not.be.empty;
+          return Promise.all(
+            gateways.map(async (gateway) => ({
+              host: host.name,
+              gateway,
+              connected: await connects(host, gateway, port),
+            })),
+          );
+        }),
+      );
+      expect(attempts.flat().filter((a) => a.connected)).to.deep.equal([]);
+      expect(arrived).to.equal(0);
+      expect(await connects(lab.attacker, web.address, 80), "the control: a lab connection").to.equal(true);
+    } finally {
+      listener.close();
+    }
+  });
+
+  it("resolves no name outside the lab", async function () {
+    const lookups = await Promise.all(
+      everyHost().map(async (host) => ({
+        host: host.name,
+        result: await lab.exec(host, ["timeout", "8", "getent", "hosts", OUTSIDE_NAME]),
+      })),
+    );
+    for (const { host, result } of lookups) {
+      expect(result.exitCode, `${host}: ${result.stdout}`).to.not.equal(0);
+      expect(result.stdout, host).to.equal("");
+    }
   });
 });

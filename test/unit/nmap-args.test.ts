@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { ScanproofError } from "../../harness/errors.js";
-import { classifyNmapArgs } from "../../harness/scanners/nmap-args.js";
-import { thrownBy } from "./fixture-helpers.js";
+import { readFileSync } from "node:fs";
+import { classifyNmapArgs, scriptsReachingOutside } from "../../harness/scanners/nmap-args.js";
+import { fixture, thrownBy } from "./fixture-helpers.js";
 
 const WHERE = "steps[0].args";
 const classify = (...args: string[]) => classifyNmapArgs(args, WHERE);
@@ -19,11 +20,17 @@ describe("classifyNmapArgs", () => {
         options: ["-sS", "-p", "80"],
         targets: [],
         addresses: [],
+        scripts: [],
       });
     });
 
     it("keeps -p80 with its attached value", () => {
-      expect(classify("-p80")).to.deep.equal({ options: ["-p80"], targets: [], addresses: [] });
+      expect(classify("-p80")).to.deep.equal({
+        options: ["-p80"],
+        targets: [],
+        addresses: [],
+        scripts: [],
+      });
     });
 
     it("does not mistake the value of --top-ports for a target", () => {
@@ -31,6 +38,7 @@ describe("classifyNmapArgs", () => {
         options: ["--top-ports", "100", "-T4"],
         targets: [],
         addresses: [],
+        scripts: [],
       });
     });
 
@@ -39,6 +47,7 @@ describe("classifyNmapArgs", () => {
         options: ["--top-ports=100"],
         targets: [],
         addresses: [],
+        scripts: [],
       });
     });
 
@@ -54,6 +63,7 @@ describe("classifyNmapArgs", () => {
         options: ["-sS", "-p", "22"],
         targets: ["web", "10.20.0.0/28"],
         addresses: [],
+        scripts: [],
       });
     });
   });
@@ -93,6 +103,7 @@ describe("classifyNmapArgs", () => {
         options: ["-sI", "zombie:80"],
         targets: ["web"],
         addresses: [{ option: "-sI", value: "zombie" }],
+        scripts: [],
       });
     });
   });
@@ -126,5 +137,72 @@ describe("classifyNmapArgs", () => {
       expect(refusal("-iL", "targets.txt")).to.include("-iL is not allowed");
       expect(refusal("-iR", "5")).to.include("-iR is not allowed");
     });
+  });
+
+  describe("options nmap would act on unchecked", () => {
+    it("refuses source routing, another data folder and a script argument file", () => {
+      expect(refusal("--ip-options", "L 10.20.0.1 192.0.2.1")).to.include("--ip-options is not allowed");
+      expect(refusal("--ip-options=L 192.0.2.1")).to.include("--ip-options is not allowed");
+      expect(refusal("--datadir", "/tmp")).to.include("--datadir is not allowed");
+      expect(refusal("--script-args-file=args.txt")).to.include("--script-args-file is not allowed");
+    });
+
+    it("refuses an unknown long option with an attached value instead of passing it unchecked", () => {
+      expect(refusal("--servicedb=/tmp/services")).to.include("--servicedb with a value is not one");
+    });
+
+    it("takes the separate value of an unknown option for a target, which the scope guard then checks", () => {
+      expect(classify("--max-os-tries", "2").targets).to.deep.equal(["2"]);
+    });
+  });
+
+  describe("scripts", () => {
+    it("collects --script selections, separate or attached", () => {
+      expect(classify("--script", "http-title", "--script=ssh-hostkey").scripts).to.deep.equal([
+        "http-title",
+        "ssh-hostkey",
+      ]);
+    });
+
+    it("counts -sC and -A as nmap's default scripts", () => {
+      expect(classify("-sC").scripts).to.deep.equal(["default"]);
+      expect(classify("-A").scripts).to.deep.equal(["default"]);
+    });
+
+    it("refuses the newtargets script argument, which adds discovered hosts as targets", () => {
+      expect(refusal("--script-args", "newtargets")).to.include("newtargets is not allowed");
+      expect(refusal("--script-args=http.useragent=x,newtargets=1")).to.include("newtargets is not allowed");
+    });
+
+    it("collects addresses inside script arguments for the scope guard", () => {
+      expect(
+        classify("--script-args", "dns-zone-transfer.server=192.0.2.53,range=10.20.0.0/28").addresses,
+      ).to.deep.equal([
+        { option: "--script-args", value: "192.0.2.53" },
+        { option: "--script-args", value: "10.20.0.0/28" },
+      ]);
+    });
+
+    it("does not take a version number in a script argument for an address", () => {
+      expect(
+        classify("--script-args", "http.useragent=Mozilla/5.0 (X11; rv:128.0.1.2.3)").addresses,
+      ).to.deep.equal([]);
+    });
+  });
+});
+
+describe("scriptsReachingOutside", () => {
+  const help = readFileSync(fixture("nmap", "script-help-mixed.txt"), "utf8");
+
+  it("names every script of nmap's --script-help output in the external or broadcast category", () => {
+    expect(scriptsReachingOutside(help)).to.deep.equal([
+      { script: "broadcast-ping", category: "broadcast" },
+      { script: "vulners", category: "external" },
+    ]);
+  });
+
+  it("lets scripts that only talk to the target through", () => {
+    expect(help).to.include("http-title\nCategories: default discovery safe");
+    expect(scriptsReachingOutside(help).map((s) => s.script)).not.to.include("http-title");
   });
 });

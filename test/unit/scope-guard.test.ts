@@ -84,4 +84,29 @@ describe("ScopeGuard", () => {
   it("rejects an IPv6 lab subnet", () => {
     expect(thrownBy(() => new ScopeGuard(["fd00::/64"]))).to.be.instanceOf(ScanproofError);
   });
+
+  describe("addresses inside tool options", () => {
+    it("accepts a literal lab address", () => {
+      expect(guard().address("10.20.0.11", WHERE)).to.equal("10.20.0.11");
+    });
+
+    it("refuses a lab host name, naming the address to use instead", () => {
+      expect(thrownBy(() => guard().address("web", WHERE)).message).to.include(
+        '"web" is a lab host name; name its address (10.20.0.10)',
+      );
+    });
+
+    it("refuses other names and ranges", () => {
+      expect(thrownBy(() => guard().address("example.com", WHERE)).message).to.include("not an IPv4 address");
+      expect(thrownBy(() => guard().address("10.20.0.0/28", WHERE)).message).to.include(
+        "not an IPv4 address",
+      );
+    });
+
+    it("refuses an address outside the lab", () => {
+      expect(thrownBy(() => guard().address("192.0.2.1", WHERE)).message).to.include(
+        "refusing to probe 192.0.2.1",
+      );
+    });
+  });
 });
