@@ -3,12 +3,12 @@ import { ScanproofError } from "../harness/errors.js";
 import type { LogSourceReport } from "../harness/logs/accounting.js";
 import type { RunResult, Verdict } from "../harness/result.js";
 import type { LogSourceName } from "../harness/scenario/schema.js";
-import { lossEvidence } from "./container-logs.js";
-import type { ResourcePeak } from "./container-peaks.js";
+import { lossEvidence } from "./lib/container-logs.js";
+import type { ResourcePeak } from "./lib/container-peaks.js";
 import { firewallLogWindow } from "./firewall-log.js";
-import { firstSeenAllMs, type CountSample } from "./index-progress.js";
+import { firstSeenAllMs, type CountSample } from "./lib/index-progress.js";
 import { INGEST_SOURCES } from "./ingest-scenario.js";
-import type { Machine } from "./machine.js";
+import type { BenchHeader } from "./lib/session.js";
 
 /** One log source at one rate: what the tool caused, what the sensor wrote, what was searchable. */
 export interface SourceFigures {
@@ -49,9 +49,7 @@ export interface RateFigures {
   readonly containerEvidence: Readonly<Record<string, readonly string[]>>;
 }
 
-export interface IngestBench {
-  readonly date: string;
-  readonly machine: Machine;
+export interface IngestBench extends BenchHeader {
   readonly backend: string;
   readonly rates: readonly RateFigures[];
 }

@@ -1,6 +1,7 @@
-import type { ResourcePeak } from "./container-peaks.js";
+import type { ResourcePeak } from "./lib/container-peaks.js";
 import type { IngestBench, RateFigures, SourceFigures } from "./ingest-figures.js";
-import { markdownTable, textTable, type Table } from "./table.js";
+import { describeMachineLine } from "./lib/machine.js";
+import { markdownTable, textTable, type Table } from "./lib/table.js";
 
 const MIB = 1024 * 1024;
 const whole = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -117,12 +118,10 @@ export function renderText(bench: IngestBench): string {
 }
 
 export function renderMarkdown(bench: IngestBench, jsonFile: string): string {
-  const m = bench.machine;
   return [
     `# Ingest benchmark, ${bench.date}`,
     "",
-    `Machine: ${m.nproc} CPUs (${m.cpuModel}), ${whole(m.totalMemoryBytes / MIB)} MiB, Linux ${m.kernel}, ` +
-      `Node ${m.node}, Docker ${m.dockerEngine}. Backend: ${bench.backend}. Raw figures: \`${jsonFile}\`.`,
+    `${describeMachineLine(bench.machine, bench.load1m)} Backend: ${bench.backend}. Raw figures: \`${jsonFile}\`.`,
     "",
     "Each rate is one lab scenario: masscan sends one SYN to each of the 65,535 TCP ports of the web",
     "server at the asked rate; the firewall (nftables → ulogd2), the IDS (Suricata flows) and NetFlow",

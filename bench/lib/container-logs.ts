@@ -1,5 +1,5 @@
 import { Readable, Writable } from "node:stream";
-import { docker, LABEL_ROLE } from "../harness/docker/client.js";
+import { docker, LABEL_ROLE } from "../../harness/docker/client.js";
 import type { LabelSelector } from "./container-peaks.js";
 
 export interface LogCollector {

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { docker } from "../harness/docker/client.js";
+import { docker } from "../../harness/docker/client.js";
 
 /** The highest `docker stats` figures one container reached while it was sampled. */
 export interface ResourcePeak {
@@ -11,6 +11,12 @@ export interface ResourcePeak {
 
 /** Label values a container must carry (all of them) to be sampled as one role. */
 export type LabelSelector = Readonly<Record<string, string>>;
+/** One selector, or several whose containers are taken together (a lab and its Elasticsearch). */
+export type Selection = LabelSelector | readonly LabelSelector[];
+
+function selectorList(selection: Selection): readonly LabelSelector[] {
+  return Array.isArray(selection) ? (selection as readonly LabelSelector[]) : [selection as LabelSelector];
+}
 
 export interface PeakSampler<Role extends string> {
   /** Stops sampling and returns each role's peaks; undefined for a role that never had a container. */
@@ -37,37 +43,53 @@ export function memoryBytes(stats: Docker.ContainerStats): number {
 }
 
 /**
- * Starts one `stats` request per matching container every second. Each answer covers the second
- * before it (Docker reads the counters twice, a second apart), so requests overlap rather than wait
- * for each other. Containers are looked up by label at each tick: they may appear and go any time.
+ * Reads `stats` of every matching container once a second. Each answer covers the second before it
+ * (Docker reads the counters twice, a second apart), so ticks overlap rather than wait for each
+ * other. Containers are looked up by label at each tick: they may appear and go any time. A role's
+ * figure at one tick is the sum over its containers, so a selector that matches a whole lab gives
+ * the whole lab's footprint.
  */
 export function samplePeaks<Role extends string>(
-  selectors: Readonly<Record<Role, LabelSelector>>,
+  selectors: Readonly<Record<Role, Selection>>,
 ): PeakSampler<Role> {
   const roles = Object.keys(selectors) as Role[];
   const peaks = new Map<Role, ResourcePeak>();
   const pending = new Set<Promise<void>>();
-  const record = (role: Role, stats: Docker.ContainerStats): void => {
-    const cpu = cpuPercent(stats);
-    if (cpu === undefined) return;
+  const record = (role: Role, readings: readonly Docker.ContainerStats[]): void => {
+    const cpus = readings.map(cpuPercent).filter((c): c is number => c !== undefined);
+    if (cpus.length === 0) return;
     const previous = peaks.get(role);
     peaks.set(role, {
-      cpuPercent: Math.max(previous?.cpuPercent ?? 0, cpu),
-      memoryBytes: Math.max(previous?.memoryBytes ?? 0, memoryBytes(stats)),
+      cpuPercent: Math.max(
+        previous?.cpuPercent ?? 0,
+        cpus.reduce((a, b) => a + b, 0),
+      ),
+      memoryBytes: Math.max(
+        previous?.memoryBytes ?? 0,
+        readings.map(memoryBytes).reduce((a, b) => a + b, 0),
+      ),
       samples: (previous?.samples ?? 0) + 1,
     });
   };
   const sampleRole = async (role: Role): Promise<void> => {
-    const label = Object.entries(selectors[role]).map(([key, value]) => `${key}=${value}`);
-    const containers = await docker().listContainers({ filters: { label } });
-    await Promise.all(
-      containers.map(async (c) => {
+    const ids = new Set<string>();
+    for (const selector of selectorList(selectors[role])) {
+      const label = Object.entries(selector).map(([key, value]) => `${key}=${value}`);
+      for (const c of await docker().listContainers({ filters: { label } })) ids.add(c.Id);
+    }
+    const readings = await Promise.all(
+      [...ids].map(async (id) => {
         try {
-          record(role, await docker().getContainer(c.Id).stats({ stream: false }));
+          return await docker().getContainer(id).stats({ stream: false });
         } catch {
           // The container stopped between the listing and the reading: it has nothing more to show.
+          return undefined;
         }
       }),
+    );
+    record(
+      role,
+      readings.filter((r): r is Docker.ContainerStats => r !== undefined),
     );
   };
   const tick = (): void => {

@@ -50,7 +50,8 @@ async function withTimeout<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function importDebootstrapRootfs(): Promise<void> {
+/** debootstraps a minbase root file system (cached in the cache folder) and imports it as `image`. */
+export async function importDebootstrapRootfs(image = BASE_IMAGE): Promise<void> {
   if (!(await commandExists("debootstrap"))) await aptInstall(["debootstrap"], "debootstrap");
   const rootfs = join(cacheDir(), `rootfs-${SUITE}`);
   const complete = join(rootfs, ".scanproof-complete");
@@ -65,15 +66,14 @@ async function importDebootstrapRootfs(): Promise<void> {
   const tar = spawn("tar", ["-C", rootfs, "--exclude=./.scanproof-complete", "-c", "."], {
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const [repo, tag] = BASE_IMAGE.split(":") as [string, string];
+  const [repo, tag] = image.split(":") as [string, string];
   const stream: NodeJS.ReadableStream = await docker().importImage(tar.stdout, {
     repo,
     tag,
     changes: ["ENV DEBIAN_FRONTEND=noninteractive", 'CMD ["bash"]'],
   });
   await followStream(stream);
-  if (!(await imageExists(BASE_IMAGE)))
-    throw new ScanproofError(`docker import did not produce ${BASE_IMAGE}.`);
+  if (!(await imageExists(image))) throw new ScanproofError(`docker import did not produce ${image}.`);
 }
 
 /** The Debian mirror this host already uses, so the lab images fetch from the same place. */

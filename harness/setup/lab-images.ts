@@ -67,8 +67,8 @@ async function inputsHash(name: LabImage, extras: Record<string, string>): Promi
   return hash.digest("hex").slice(0, 12);
 }
 
-export async function labImageRef(name: LabImage): Promise<string> {
-  return `scanproof/${name}:${await inputsHash(name, extraInputs(name))}`;
+export async function labImageRef(name: LabImage, repository = "scanproof"): Promise<string> {
+  return `${repository}/${name}:${await inputsHash(name, extraInputs(name))}`;
 }
 
 /** The current image of a lab host, which must already be built: a run never builds or pulls. */
@@ -83,7 +83,12 @@ export async function builtLabImage(name: LabImage): Promise<string> {
   return ref;
 }
 
-async function buildImage(name: LabImage, ref: string, extras: Record<string, string>): Promise<void> {
+async function buildImage(
+  name: LabImage,
+  ref: string,
+  extras: Record<string, string>,
+  noCache = false,
+): Promise<void> {
   let context = join(containersDir, name);
   if (Object.keys(extras).length > 0) {
     const staged = join(cacheDir(), "build", name);
@@ -104,6 +109,7 @@ async function buildImage(name: LabImage, ref: string, extras: Record<string, st
     buildargs,
     rm: true,
     forcerm: true,
+    nocache: noCache,
   });
   try {
     await followStream(stream, (line) => {
@@ -116,6 +122,16 @@ async function buildImage(name: LabImage, ref: string, extras: Record<string, st
       "Fix the Dockerfile, or run `scanproof doctor` to check the Debian mirror.",
     );
   }
+}
+
+/**
+ * Builds one lab image under another repository without Docker's layer cache (bench/setup's cold
+ * build, which must neither reuse nor replace the images runs use); returns its reference.
+ */
+export async function buildLabImageUncached(name: LabImage, repository: string): Promise<string> {
+  const ref = await labImageRef(name, repository);
+  await buildImage(name, ref, extraInputs(name), true);
+  return ref;
 }
 
 /** Builds every lab image whose inputs changed; returns how many were built. */

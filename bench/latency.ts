@@ -1,0 +1,141 @@
+import { join } from "node:path";
+import { loadRules } from "../harness/detection/rule-loader.js";
+import { assertionsDir } from "../harness/paths.js";
+import type { ScenarioResult } from "../harness/result.js";
+import { runScenarios } from "../harness/run.js";
+import { watchAlerts, type FirstAlerts } from "./lib/alert-watch.js";
+import { writeBenchResults } from "./lib/results.js";
+import { libraryScenarios, writeVariant, type Variant } from "./lib/scenario-variants.js";
+import { benchSession, type BenchHeader } from "./lib/session.js";
+import { spread, type Spread } from "./lib/stats.js";
+import { renderLatencyMarkdown, renderLatencyText } from "./latency-report.js";
+
+export const ALERT_TARGET_P95_MS = 5_000;
+export const LAB_START_TARGET_MS = 10_000;
+
+/** One expected alert in one run of one scenario. */
+export interface LatencySample {
+  readonly rule: string;
+  readonly scenario: string;
+  readonly repeat: number;
+  /** From the end of the scenario's last step until a search first found the rule's alert. */
+  readonly searchableAfterMs?: number;
+  readonly verdict: string;
+}
+
+export interface RuleLatency {
+  readonly rule: string;
+  readonly ruleName: string;
+  readonly scenarios: readonly string[];
+  readonly runs: number;
+  readonly missed: number;
+  readonly latency?: Spread;
+}
+
+export interface LatencyBench extends BenchHeader {
+  readonly backend: string;
+  readonly repeats: number;
+  readonly samples: readonly LatencySample[];
+  readonly rules: readonly RuleLatency[];
+  /** Lab start to ready (networks, hosts, overlay, sensors, shipper) over every run. */
+  readonly labStart?: Spread;
+  readonly errors: readonly string[];
+}
+
+function stepsEndedMs(result: ScenarioResult): number | undefined {
+  const ends = result.groundTruth.map((t) => Date.parse(t.endedAt));
+  return ends.length > 0 ? Math.max(...ends) : undefined;
+}
+
+/** Each expected alert of each run: the rule's id and name as the scenario names either. */
+export function latencySamples(
+  variants: readonly (Variant & { readonly repeat: number })[],
+  results: readonly ScenarioResult[],
+  first: FirstAlerts,
+  ruleNames: ReadonlyMap<string, string>,
+): LatencySample[] {
+  return variants.flatMap((v) => {
+    const result = results.find((r) => r.id === v.id);
+    if (!result) return [];
+    const ended = stepsEndedMs(result);
+    return v.scenario.expect.alerts.flatMap((expected) => {
+      const rule = [...ruleNames].find(([id, name]) => expected.rule === id || expected.rule === name)?.[0];
+      if (!rule) return [];
+      const seen = first.get(v.id)?.get(rule);
+      return [
+        {
+          rule,
+          scenario: v.scenario.id,
+          repeat: v.repeat,
+          ...(seen === undefined || ended === undefined ? {} : { searchableAfterMs: seen - ended }),
+          verdict: result.verdict,
+        },
+      ];
+    });
+  });
+}
+
+export function ruleLatencies(
+  samples: readonly LatencySample[],
+  ruleNames: ReadonlyMap<string, string>,
+): RuleLatency[] {
+  return [...ruleNames]
+    .map(([rule, ruleName]) => {
+      const mine = samples.filter((s) => s.rule === rule);
+      const times = mine.flatMap((s) => (s.searchableAfterMs === undefined ? [] : [s.searchableAfterMs]));
+      const latency = spread(times);
+      return {
+        rule,
+        ruleName,
+        scenarios: [...new Set(mine.map((s) => s.scenario))],
+        runs: mine.length,
+        missed: mine.length - times.length,
+        ...(latency ? { latency } : {}),
+      };
+    })
+    .filter((r) => r.runs > 0);
+}
+
+/**
+ * Every library scenario that expects an alert, `repeats` times over, on one Elasticsearch: for
+ * each rule, from scan end until its alert was searchable (median, p95), and the lab start times.
+ */
+export async function benchLatency(repeats = 5): Promise<void> {
+  await benchSession("latency", async (session) => {
+    const scenarios = libraryScenarios().filter((s) => s.expect.alerts.length > 0);
+    const variants = Array.from({ length: repeats }, (_, repeat) =>
+      scenarios.map((s) => ({ ...writeVariant(s, session.scratch), repeat: repeat + 1 })),
+    ).flat();
+    const rulePaths = [join(assertionsDir, "rules")];
+    const ruleNames = new Map(loadRules(rulePaths).rules.map((r) => [r.ruleId, r.name] as const));
+    const backend = await session.backend();
+    const watch = watchAlerts(
+      backend,
+      variants.map((v) => v.id),
+    );
+    let first: FirstAlerts = new Map();
+    const run = await runScenarios({
+      scenarioFiles: variants.map((v) => v.file),
+      rulePaths,
+      contextFile: join(assertionsDir, "context", "default.yaml"),
+      backend,
+    }).finally(async () => {
+      first = await watch.stop();
+    });
+    const samples = latencySamples(variants, run.scenarios, first, ruleNames);
+    const labStart = spread(
+      run.scenarios.flatMap((s) => (s.timings.labStartMs === undefined ? [] : [s.timings.labStartMs])),
+    );
+    const figures: LatencyBench = {
+      ...session.header(),
+      backend: backend.description,
+      repeats,
+      samples,
+      rules: ruleLatencies(samples, ruleNames),
+      ...(labStart ? { labStart } : {}),
+      errors: run.scenarios.filter((s) => s.verdict === "error").map((s) => `${s.id}: ${s.reason ?? ""}`),
+    };
+    process.stdout.write(`\n${renderLatencyText(figures)}\n`);
+    await writeBenchResults("latency", session.date, figures, (json) => renderLatencyMarkdown(figures, json));
+  });
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { scenariosDir } from "../../harness/paths.js";
+import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
+import type { SensorName } from "../../harness/scenario/schema.js";
+
+/** A copy of a library scenario under an id unique to this bench, so its lab and alerts can be found. */
+export interface Variant {
+  readonly id: string;
+  readonly file: string;
+  readonly scenario: Scenario;
+}
+
+const MAX_ID = 31;
+
+/** Every scenario of the library (scenarios/*.yaml), validated, in file name order. */
+export function libraryScenarios(): Scenario[] {
+  return readdirSync(scenariosDir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => loadScenario(join(scenariosDir, f)));
+}
+
+/** Writes the scenario again with a fresh id and, if asked, more sensors switched on. */
+export function writeVariant(
+  scenario: Scenario,
+  dir: string,
+  addSensors: readonly SensorName[] = [],
+): Variant {
+  const suffix = randomBytes(2).toString("hex");
+  const id = `${scenario.id.slice(0, MAX_ID - suffix.length - 1)}-${suffix}`;
+  const document = parseDocument(readFileSync(scenario.file, "utf8"));
+  document.setIn(["id"], id);
+  document.setIn(["lab", "sensors"], [...new Set([...scenario.lab.sensors, ...addSensors])]);
+  const file = join(dir, `${id}.yaml`);
+  writeFileSync(file, document.toString());
+  return { id, file, scenario };
+}
