@@ -4,9 +4,11 @@ import { join } from "node:path";
 import type { Backend } from "./backend/backend.js";
 import { startEmbeddedElasticsearch } from "./backend/embedded.js";
 import { connectExternalCluster, externalClusterFromEnv } from "./backend/external.js";
-import { writeAlerts, type Alert } from "./detection/alerts.js";
-import { evaluateRule } from "./detection/engine.js";
-import { loadRules, type RuleSet } from "./detection/rule-loader.js";
+import type { Alert } from "./detection/alerts.js";
+import { settleEsqlRules } from "./detection/backend-rules.js";
+import { executeRules, type RuleExecution } from "./detection/engine.js";
+import type { RuleSet } from "./detection/rule.js";
+import { loadRules } from "./detection/rule-loader.js";
 import { requireDocker } from "./docker/client.js";
 import { describeError } from "./errors.js";
 import { loadContext, type EscalationContext } from "./escalation/context.js";
@@ -85,19 +87,20 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
 }
 
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
-  const { scenarios, rules, context } = loadInputs(options);
-  for (const s of rules.skipped) say(`  rule skipped: ${s.file}: ${s.reason}`);
+  const { scenarios, rules: loaded, context } = loadInputs(options);
   const runId = newRunId();
   const startedAt = new Date().toISOString();
   const runDir = join(resultsDir(), runId);
   mkdirSync(runDir, { recursive: true });
   say(
-    `Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${rules.rules.length} rules; results in ${runDir}`,
+    `Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${loaded.rules.length + loaded.esql.length} rules; results in ${runDir}`,
   );
   const teardown = new Teardown();
   const results = await withTeardown(teardown, async () => {
     await requireDocker();
     const backend = options.backend ?? (await openBackend(runId, teardown));
+    const rules = await settleEsqlRules(backend, loaded);
+    for (const s of rules.skipped) say(`  rule skipped: ${s.file}: ${s.reason}`);
     const out: ScenarioResult[] = [];
     for (const scenario of scenarios) {
       out.push(
@@ -113,14 +116,14 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
         }),
       );
     }
-    return { results: out, backend: backend.description };
+    return { results: out, backend: backend.description, rules };
   });
   const result: RunResult = {
     runId,
     startedAt,
     endedAt: new Date().toISOString(),
     backend: results.backend,
-    rules: { loaded: rules.rules.map((r) => r.ruleId), skipped: rules.skipped },
+    rules: { loaded: results.rules.rules.map((r) => r.ruleId), skipped: results.rules.skipped },
     scenarios: results.results,
     resultsDir: runDir,
   };
@@ -317,22 +320,28 @@ function runStep(
 }
 
 async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
-  const scope = scenarioFilter(lab);
+  const filters = scenarioFilter(lab);
   const inventory = placeInventory(ctx.context.assets, lab.plan.targets);
-  const alerts: Alert[] = [];
-  for (const rule of ctx.rules.rules) {
-    const detections = await evaluateRule(ctx.backend, rule, {
-      now: new Date(),
-      scope,
-      scopeKey: `${ctx.runId}/${lab.scenarioId}`,
-    });
-    for (const detection of detections) {
-      const facts = await gatherFacts(ctx.backend, detection, ctx.context, scope);
-      alerts.push({ ...detection, escalation: escalate(facts, ctx.context, inventory) });
-    }
-  }
-  await writeAlerts(ctx.backend, alerts, { runId: ctx.runId, scenarioId: lab.scenarioId });
-  return alerts.map(summarise);
+  const executions = await executeRules(ctx.backend, ctx.rules.rules, {
+    startedAt: new Date(),
+    scope: {
+      filters,
+      key: `${ctx.runId}/${lab.scenarioId}`,
+      labels: { runId: ctx.runId, scenarioId: lab.scenarioId },
+    },
+    escalate: async (detection) =>
+      escalate(await gatherFacts(ctx.backend, detection, ctx.context, filters), ctx.context, inventory),
+  });
+  for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
+  return executions.flatMap((e) => e.alerts).map(summarise);
+}
+
+/** What an analyst should know about the executions beyond their alerts: skips and warnings. */
+function executionNotes(executions: readonly RuleExecution[]): string[] {
+  return executions.flatMap((e) => [
+    ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
+    ...(e.indices.length > 0 ? e.warnings : []).map((w) => `rule "${e.rule.name}": ${w}`),
+  ]);
 }
 
 function summarise(alert: Alert): AlertSummary {

@@ -125,6 +125,7 @@ const alertMappings: estypes.MappingTypeMapping = {
     labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
     scanproof: {
       properties: {
+        scope: keyword,
         group: { type: "flattened" },
         evidence: {
           properties: {
@@ -152,31 +153,33 @@ export interface IndexTemplate {
 }
 
 /**
- * Priority 500 outranks the built-in `logs-*-*` templates of full distributions; one shard, no
- * replica, and a 1 s refresh keep the single-node lab green and fast.
+ * Names under which Elastic's prebuilt rules find scanproof's events unmodified: NetFlow records
+ * are what the network_traffic integration's flow data stream holds (`logs-network_traffic.*`).
+ */
+export const ELASTIC_ALIASES: Partial<Record<LogSourceName, string>> = {
+  flow: "logs-network_traffic.flow-scanproof",
+};
+
+/**
+ * One template per source index. Priority 500 outranks the built-in `logs-*-*` templates of full
+ * distributions; one shard, no replica, and a 1 s refresh keep the single-node lab green and fast.
  */
 export function indexTemplates(): IndexTemplate[] {
   const settings = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: "1s" };
+  const template = (name: string, pattern: string, mappings: estypes.MappingTypeMapping, alias?: string) => ({
+    name,
+    body: {
+      name,
+      index_patterns: [pattern],
+      priority: 500,
+      template: { settings, mappings, ...(alias ? { aliases: { [alias]: {} } } : {}) },
+      _meta: { managed_by: "scanproof" },
+    },
+  });
   return [
-    {
-      name: "scanproof-events",
-      body: {
-        name: "scanproof-events",
-        index_patterns: Object.values(SOURCE_INDEX).map((i) => `${i}*`),
-        priority: 500,
-        template: { settings, mappings: ecsEventMappings },
-        _meta: { managed_by: "scanproof" },
-      },
-    },
-    {
-      name: "scanproof-alerts",
-      body: {
-        name: "scanproof-alerts",
-        index_patterns: [`${ALERTS_INDEX}*`],
-        priority: 500,
-        template: { settings, mappings: alertMappings },
-        _meta: { managed_by: "scanproof" },
-      },
-    },
+    ...Object.entries(SOURCE_INDEX).map(([source, index]) =>
+      template(index, `${index}*`, ecsEventMappings, ELASTIC_ALIASES[source as LogSourceName]),
+    ),
+    template(ALERTS_INDEX, `${ALERTS_INDEX}*`, alertMappings),
   ];
 }

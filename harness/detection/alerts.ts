@@ -2,6 +2,8 @@ import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX } from "../backend/templates.js";
 import type { Escalation } from "../escalation/escalate.js";
 import type { Detection } from "./engine.js";
+import type { ThresholdRule } from "./rule.js";
+import { historyKey, type ThresholdHistory } from "./threshold-rule.js";
 
 export interface Alert extends Detection {
   readonly escalation: Escalation;
@@ -15,8 +17,14 @@ export interface AlertLabels {
   readonly scenarioId: string;
 }
 
+/** Where alerts belong: the run labels they carry and the key of the scope their history is kept in. */
+export interface AlertScope {
+  readonly key: string;
+  readonly labels: AlertLabels;
+}
+
 /** The alert as an ECS document: rule, ATT&CK mapping, evidence counts and the escalation. */
-export function alertDocument(alert: Alert, labels: AlertLabels, now: Date): Record<string, unknown> {
+export function alertDocument(alert: Alert, scope: AlertScope, now: Date): Record<string, unknown> {
   const { rule, evidence, group } = alert;
   const distinct = evidence.distinct.map((d) => `${d.values} distinct ${d.field}`).join(", ");
   const from = group["source.ip"] ?? "any source";
@@ -50,8 +58,9 @@ export function alertDocument(alert: Alert, labels: AlertLabels, now: Date): Rec
     })),
     ...(group["source.ip"] ? { source: { ip: group["source.ip"] } } : {}),
     ...(group["destination.ip"] ? { destination: { ip: group["destination.ip"] } } : {}),
-    labels: { scanproof_run_id: labels.runId, scanproof_scenario: labels.scenarioId },
+    labels: { scanproof_run_id: scope.labels.runId, scanproof_scenario: scope.labels.scenarioId },
     scanproof: {
+      scope: scope.key,
       group,
       evidence: {
         events: evidence.events,
@@ -72,24 +81,96 @@ export function alertDocument(alert: Alert, labels: AlertLabels, now: Date): Rec
 export async function writeAlerts(
   backend: Backend,
   alerts: readonly Alert[],
-  labels: AlertLabels,
-): Promise<{ created: number; duplicates: number }> {
-  if (alerts.length === 0) return { created: 0, duplicates: 0 };
+  scope: AlertScope,
+): Promise<{ createdIds: Set<string>; duplicates: number }> {
+  const createdIds = new Set<string>();
+  if (alerts.length === 0) return { createdIds, duplicates: 0 };
   const now = new Date();
   const response = await backend.client.bulk({
     refresh: "wait_for",
     operations: alerts.flatMap((a) => [
       { create: { _index: ALERTS_INDEX, _id: a.id } },
-      alertDocument(a, labels, now),
+      alertDocument(a, scope, now),
     ]),
   });
-  let created = 0;
   let duplicates = 0;
   for (const item of response.items) {
     const status = item.create?.status ?? 0;
-    if (status === 201) created += 1;
+    if (status === 201) createdIds.add(item.create?._id ?? "");
     else if (status === 409) duplicates += 1;
     else throw new Error(`Elasticsearch refused an alert: ${JSON.stringify(item.create?.error ?? item)}`);
   }
-  return { created, duplicates };
+  return { createdIds, duplicates };
+}
+
+/** Which of the ids are already alerts. */
+export async function existingAlertIds(backend: Backend, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const response = await backend.client.search({
+    index: ALERTS_INDEX,
+    ignore_unavailable: true,
+    size: ids.length,
+    _source: false,
+    query: { ids: { values: [...ids] } },
+  });
+  return new Set(response.hits.hits.map((h) => h._id ?? ""));
+}
+
+export interface StoredThresholdAlert {
+  readonly group: Readonly<Record<string, string>>;
+  readonly lastSeen: string;
+}
+
+/**
+ * Kibana's threshold signal history: for each group, the last event an alert of this rule already
+ * covered. Alerts of the same rule grouped by other fields (an earlier version of it) do not count.
+ */
+export function buildThresholdHistory(
+  rule: Pick<ThresholdRule, "threshold">,
+  alerts: readonly StoredThresholdAlert[],
+): ThresholdHistory {
+  const fields = [...rule.threshold.fields].sort().join("\n");
+  const history = new Map<string, { group: Readonly<Record<string, string>>; lastSeen: Date }>();
+  for (const alert of alerts) {
+    if (Object.keys(alert.group).sort().join("\n") !== fields) continue;
+    const lastSeen = new Date(alert.lastSeen);
+    if (Number.isNaN(lastSeen.getTime())) continue;
+    const key = historyKey(alert.group);
+    const known = history.get(key);
+    if (!known || known.lastSeen < lastSeen) history.set(key, { group: alert.group, lastSeen });
+  }
+  return history;
+}
+
+/** The history of one threshold rule in one scope, from alerts whose last event is at or after `since`. */
+export async function thresholdHistory(
+  backend: Backend,
+  rule: ThresholdRule,
+  scopeKey: string,
+  since: Date,
+): Promise<ThresholdHistory> {
+  const response = await backend.client.search<{
+    scanproof?: { group?: Record<string, string>; evidence?: { last_seen?: string } };
+  }>({
+    index: ALERTS_INDEX,
+    ignore_unavailable: true,
+    size: 10_000,
+    _source: ["scanproof.group", "scanproof.evidence.last_seen"],
+    query: {
+      bool: {
+        filter: [
+          { term: { "rule.id": rule.ruleId } },
+          { term: { "scanproof.scope": scopeKey } },
+          { range: { "scanproof.evidence.last_seen": { gte: since.toISOString() } } },
+        ],
+      },
+    },
+  });
+  return buildThresholdHistory(
+    rule,
+    response.hits.hits.map((h) => ({
+      group: h._source?.scanproof?.group ?? {},
+      lastSeen: h._source?.scanproof?.evidence?.last_seen ?? "",
+    })),
+  );
 }

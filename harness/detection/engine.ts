@@ -1,11 +1,18 @@
-import { createHash } from "node:crypto";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
-import type { QueryRule, Rule, ThresholdRule } from "./rule.js";
+import type { Escalation } from "../escalation/escalate.js";
+import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
+import { checkFields } from "./field-check.js";
+import { newTermsDetections } from "./new-terms-rule.js";
+import { queryDetections } from "./query-rule.js";
+import type { Rule } from "./rule.js";
+import { planExecution, type ExecutionWindow } from "./schedule.js";
+import type { SearchContext } from "./search.js";
+import { thresholdDetections } from "./threshold-rule.js";
 
 /** What a rule found, before escalation: the group it fired for and the evidence counts. */
 export interface Detection {
-  /** Stable for one rule, group and scope: writing it twice never makes two alerts. */
+  /** Stable for one rule, scope and finding: writing it twice never makes two alerts. */
   readonly id: string;
   readonly rule: Rule;
   readonly group: Readonly<Record<string, string>>;
@@ -18,182 +25,131 @@ export interface Detection {
   readonly window: { readonly gte: string; readonly lte: string };
 }
 
-export interface EvaluationOptions {
-  /** The end of the look-back window. */
-  readonly now: Date;
-  /** Extra filters that confine the rule to one scenario's events. */
-  readonly scope: readonly estypes.QueryDslQueryContainer[];
-  /** Part of each detection's id: the same rule and group in another scope is another alert. */
-  readonly scopeKey: string;
+/** Where rules run: the events they may see and where their alerts and alert history belong. */
+export interface ExecutionScope extends AlertScope {
+  /** Filters that confine every search to the scope's events (a scenario's or a lab's labels). */
+  readonly filters: readonly estypes.QueryDslQueryContainer[];
 }
 
-/** Cardinality is exact up to this many distinct values (Elasticsearch's maximum). */
-const PRECISION_THRESHOLD = 40_000;
-
-export function evaluateRule(backend: Backend, rule: Rule, options: EvaluationOptions): Promise<Detection[]> {
-  return rule.type === "threshold"
-    ? evaluateThreshold(backend, rule, options)
-    : evaluateQuery(backend, rule, options);
+export interface ExecutionOptions {
+  readonly startedAt: Date;
+  /** When the rule's previous execution started; missed intervals since then are caught up. */
+  readonly previousStartedAt?: Date;
+  readonly scope: ExecutionScope;
+  readonly escalate: (detection: Detection) => Promise<Escalation>;
 }
 
-function windowOf(rule: Rule, now: Date): { gte: string; lte: string } {
-  return { gte: new Date(now.getTime() - rule.lookbackMs).toISOString(), lte: now.toISOString() };
-}
-
-function baseQuery(rule: Rule, options: EvaluationOptions): estypes.QueryDslQueryContainer {
-  const window = windowOf(rule, options.now);
-  return {
-    bool: {
-      filter: [
-        rule.filter,
-        { range: { [rule.timestampField]: { gte: window.gte, lte: window.lte } } },
-        ...options.scope,
-      ],
-    },
-  };
-}
-
-function detectionId(rule: Rule, group: Record<string, string>, scopeKey: string): string {
-  return createHash("sha256")
-    .update(JSON.stringify([rule.ruleId, scopeKey, Object.entries(group).sort()]))
-    .digest("hex")
-    .slice(0, 32);
-}
-
-interface GroupMetrics {
-  doc_count: number;
-  first_seen: estypes.AggregationsMinAggregate;
-  last_seen: estypes.AggregationsMaxAggregate;
-  [cardinality: `distinct_${number}`]: estypes.AggregationsCardinalityAggregate;
+/** The outcome of one execution of one rule, as Kibana's rule execution log would tell it. */
+export interface RuleExecution {
+  readonly rule: Rule;
+  readonly startedAt: Date;
+  readonly windows: readonly ExecutionWindow[];
+  /** The indices the rule's patterns matched; none means nothing was searched. */
+  readonly indices: readonly string[];
+  /** Alerts this execution created. */
+  readonly alerts: readonly Alert[];
+  /** Findings that earlier executions (overlapping windows) had already alerted on. */
+  readonly alreadyAlerted: number;
+  readonly warnings: readonly string[];
+  /** Why the rule could not run in this execution, when it could not. */
+  readonly skipped?: string;
 }
 
 /**
- * Kibana's threshold semantics: group the window's matching events by the threshold fields; a
- * group alerts when it has at least `value` events and, for each cardinality clause, at least
- * that many distinct values of its field.
+ * One execution of a rule, as Kibana runs it: the look-back window (and catch-up windows for
+ * missed executions), at most `max_signals` new alerts per window, findings already alerted on not
+ * alerted again, every new alert escalated and written before the next window is searched.
  */
-async function evaluateThreshold(
+export async function executeRule(
   backend: Backend,
-  rule: ThresholdRule,
-  options: EvaluationOptions,
-): Promise<Detection[]> {
-  const { fields, value, cardinality } = rule.threshold;
-  const metrics: Record<string, estypes.AggregationsAggregationContainer> = {
-    first_seen: { min: { field: rule.timestampField } },
-    last_seen: { max: { field: rule.timestampField } },
-  };
-  cardinality.forEach((c, i) => {
-    metrics[`distinct_${i}`] = { cardinality: { field: c.field, precision_threshold: PRECISION_THRESHOLD } };
-  });
-  const groups: { key: Record<string, string>; metrics: GroupMetrics }[] = [];
-  if (fields.length === 0) {
-    const response = await backend.client.search({
-      index: [...rule.index],
-      size: 0,
-      track_total_hits: true,
-      query: baseQuery(rule, options),
-      aggs: metrics,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
-    const total =
-      typeof response.hits.total === "number" ? response.hits.total : (response.hits.total?.value ?? 0);
-    groups.push({
-      key: {},
-      metrics: { ...(response.aggregations as unknown as GroupMetrics), doc_count: total },
-    });
-  } else {
-    let after: Record<string, estypes.FieldValue> | undefined;
-    do {
-      const response = await backend.client.search({
-        index: [...rule.index],
-        size: 0,
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: baseQuery(rule, options),
-        aggs: {
-          groups: {
-            composite: {
-              size: 1000,
-              sources: fields.map((f) => ({ [f]: { terms: { field: f } } })),
-              ...(after ? { after } : {}),
-            },
-            aggs: metrics,
-          },
-        },
-      });
-      const agg = response.aggregations?.groups as estypes.AggregationsCompositeAggregate | undefined;
-      const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
-      for (const bucket of buckets) {
-        groups.push({
-          key: Object.fromEntries(Object.entries(bucket.key).map(([k, v]) => [k, String(v)])),
-          metrics: bucket as unknown as GroupMetrics,
-        });
-      }
-      after = buckets.length > 0 ? agg?.after_key : undefined;
-    } while (after);
+  rule: Rule,
+  options: ExecutionOptions,
+): Promise<RuleExecution> {
+  const plan = planExecution(rule, options.startedAt, options.previousStartedAt);
+  const fields = await checkFields(backend, rule);
+  const warnings = [...fields.warnings];
+  if (plan.uncoveredMs > 0) {
+    warnings.push(
+      `${Math.round(plan.uncoveredMs / 1000)} s since the previous execution lie outside every window (Kibana catches up at most 4 intervals)`,
+    );
   }
-  const window = windowOf(rule, options.now);
-  return groups
-    .filter(
-      (g) =>
-        g.metrics.doc_count >= value &&
-        cardinality.every((c, i) => (g.metrics[`distinct_${i}`]?.value ?? 0) >= c.value),
-    )
-    .slice(0, rule.maxSignals)
-    .map((g) => ({
-      id: detectionId(rule, g.key, options.scopeKey),
-      rule,
-      group: g.key,
-      evidence: {
-        events: g.metrics.doc_count,
-        distinct: cardinality.map((c, i) => ({
-          field: c.field,
-          values: g.metrics[`distinct_${i}`]?.value ?? 0,
-        })),
-        firstSeen:
-          g.metrics.first_seen.value_as_string ?? new Date(g.metrics.first_seen.value ?? 0).toISOString(),
-        lastSeen:
-          g.metrics.last_seen.value_as_string ?? new Date(g.metrics.last_seen.value ?? 0).toISOString(),
-      },
-      window,
-    }));
+  const execution = { rule, startedAt: options.startedAt, windows: plan.windows, indices: fields.indices };
+  if (fields.blocking)
+    return { ...execution, alerts: [], alreadyAlerted: 0, warnings, skipped: fields.blocking };
+  if (fields.indices.length === 0) return { ...execution, alerts: [], alreadyAlerted: 0, warnings };
+
+  const alerts: Alert[] = [];
+  let alreadyAlerted = 0;
+  for (const window of plan.windows) {
+    const context: SearchContext = { window, filters: options.scope.filters, scopeKey: options.scope.key };
+    const admitted = await admitNew(backend, rule.maxSignals, await detectionsOf(backend, rule, context));
+    alreadyAlerted += admitted.alreadyAlerted;
+    if (admitted.capped) {
+      warnings.push(
+        `max_signals (${rule.maxSignals}) reached for ${window.gte.toISOString()}..${window.lte.toISOString()}: further findings were not alerted in this execution`,
+      );
+    }
+    const escalated: Alert[] = [];
+    for (const d of admitted.detections) escalated.push({ ...d, escalation: await options.escalate(d) });
+    const written = await writeAlerts(backend, escalated, options.scope);
+    alreadyAlerted += written.duplicates;
+    alerts.push(...escalated.filter((a) => written.createdIds.has(a.id)));
+  }
+  return { ...execution, alerts, alreadyAlerted, warnings };
 }
 
-/** A query rule alerts once per matching event, as Kibana's custom query rules do. */
-async function evaluateQuery(
+/** Runs each rule once at `startedAt` (the harness's on-demand mode, after a scenario's steps). */
+export async function executeRules(
   backend: Backend,
-  rule: QueryRule,
-  options: EvaluationOptions,
-): Promise<Detection[]> {
-  const response = await backend.client.search<Record<string, unknown>>({
-    index: [...rule.index],
-    size: rule.maxSignals,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: baseQuery(rule, options),
-    sort: [{ [rule.timestampField]: "asc" }],
-    fields: ["source.ip", "destination.ip", rule.timestampField],
-    _source: false,
-  });
-  const window = windowOf(rule, options.now);
-  return response.hits.hits.map((hit) => {
-    const field = (name: string): string => {
-      const value = (hit.fields?.[name] as unknown[] | undefined)?.[0];
-      return typeof value === "string" || typeof value === "number" ? String(value) : "";
-    };
-    const group = {
-      "source.ip": field("source.ip"),
-      "destination.ip": field("destination.ip"),
-      "event.id": hit._id ?? "",
-    };
-    const at = field(rule.timestampField);
-    return {
-      id: detectionId(rule, group, options.scopeKey),
-      rule,
-      group,
-      evidence: { events: 1, distinct: [], firstSeen: at, lastSeen: at },
-      window,
-    };
-  });
+  rules: readonly Rule[],
+  options: ExecutionOptions,
+): Promise<RuleExecution[]> {
+  const executions: RuleExecution[] = [];
+  for (const rule of rules) executions.push(await executeRule(backend, rule, options));
+  return executions;
+}
+
+async function detectionsOf(
+  backend: Backend,
+  rule: Rule,
+  context: SearchContext,
+): Promise<AsyncGenerator<Detection[]>> {
+  switch (rule.type) {
+    case "threshold":
+      return thresholdDetections(
+        backend,
+        rule,
+        context,
+        await thresholdHistory(backend, rule, context.scopeKey, context.window.gte),
+      );
+    case "new_terms":
+      return newTermsDetections(backend, rule, context);
+    case "query":
+      return queryDetections(backend, rule, context);
+  }
+}
+
+/** Up to `max` findings not alerted on before, in the order the rule yields them. */
+async function admitNew(
+  backend: Backend,
+  max: number,
+  pages: AsyncGenerator<Detection[]>,
+): Promise<{ detections: Detection[]; alreadyAlerted: number; capped: boolean }> {
+  const detections: Detection[] = [];
+  let alreadyAlerted = 0;
+  for await (const page of pages) {
+    const existing = await existingAlertIds(
+      backend,
+      page.map((d) => d.id),
+    );
+    alreadyAlerted += existing.size;
+    const fresh = page.filter((d) => !existing.has(d.id));
+    if (detections.length + fresh.length > max) {
+      detections.push(...fresh.slice(0, max - detections.length));
+      await pages.return(undefined);
+      return { detections, alreadyAlerted, capped: true };
+    }
+    detections.push(...fresh);
+  }
+  return { detections, alreadyAlerted, capped: false };
 }

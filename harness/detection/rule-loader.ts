@@ -1,15 +1,61 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { estypes } from "@elastic/elasticsearch";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { InputError, zodProblems, type Problem } from "../scenario/problems.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
-import type { Rule, SkippedRule, ThreatMapping } from "./rule.js";
+import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
 
-const SUPPORTED_TYPES = ["query", "threshold"] as const;
-const SUPPORTED_LANGUAGES = ["kuery", "lucene"] as const;
+const RUNNABLE_TYPES = ["query", "threshold", "new_terms"] as const;
+const LANGUAGES = ["kuery", "lucene"] as const;
 
-const dateMath = z.string().regex(/^now-\d+[smhd]$/, 'Kibana date math such as "now-9m"');
+/** Why each rule type Kibana knows, other than the runnable ones and esql, cannot run here. */
+const UNRUNNABLE_TYPES: Readonly<Record<string, string>> = {
+  eql: "EQL (event sequences) is not implemented by scanproof",
+  machine_learning: "it needs Elastic's anomaly detection jobs, which only a licensed cluster with ML runs",
+  threat_match:
+    "indicator match needs threat-intelligence indicator indices, which scanproof does not implement",
+  saved_query: "its query is saved in Kibana, which scanproof cannot read",
+};
+
+/** [rule] keys that change which events alert and that scanproof cannot honour, with the reason. */
+const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
+  exceptions_list: "its exception lists live in Kibana, so the rule would alert on what its authors excluded",
+  alert_suppression: "scanproof does not suppress alerts, so the rule would alert more often than in Kibana",
+  data_view_id: "it searches a Kibana data view; scanproof searches index patterns only",
+  saved_id: "its query is saved in Kibana, which scanproof cannot read",
+};
+
+/** [rule] keys that describe the rule or its alerts without changing which events alert. */
+const DESCRIPTIVE_KEYS = new Set([
+  "actions",
+  "author",
+  "building_block_type",
+  "enabled",
+  "false_positives",
+  "investigation_fields",
+  "license",
+  "meta",
+  "namespace",
+  "note",
+  "output_index",
+  "references",
+  "related_integrations",
+  "required_fields",
+  "response_actions",
+  "risk_score_mapping",
+  "rule_name_override",
+  "setup",
+  "severity_mapping",
+  "tags",
+  "throttle",
+  "timeline_id",
+  "timeline_title",
+  "version",
+]);
+
+const dateMath = z.string().regex(/^now(-\d+[smhdw])?$/, 'Kibana date math such as "now-9m"');
 const interval = z.string().regex(/^\d+[smhd]$/, 'an interval such as "5m"');
 
 const Threat = z.looseObject({
@@ -26,7 +72,35 @@ const Threat = z.looseObject({
     .default([]),
 });
 
-/** The [rule] table as Elastic's detection-rules repository writes it; documentation keys pass. */
+const Threshold = z.strictObject({
+  field: z.union([z.string(), z.array(z.string())]).transform((f) => (Array.isArray(f) ? f : f ? [f] : [])),
+  value: z.number().int().min(1),
+  cardinality: z
+    .array(z.strictObject({ field: z.string().min(1), value: z.number().int().min(1) }))
+    .max(1, "Kibana allows one cardinality clause")
+    .default([]),
+});
+
+const NewTermsFields = z.array(z.string().min(1)).min(1).max(3, "Kibana allows at most 3 new terms fields");
+
+/** detection-rules writes Kibana's `new_terms_fields` and `history_window_start` as this table. */
+const NewTermsTable = z.strictObject({
+  field: z.literal("new_terms_fields"),
+  value: NewTermsFields,
+  history_window_start: z
+    .array(z.strictObject({ field: z.literal("history_window_start"), value: dateMath }))
+    .length(1),
+});
+
+/** A Kibana filter: a query clause with `meta` saying whether it is negated or disabled. */
+const Filter = z.looseObject({
+  meta: z
+    .looseObject({ negate: z.boolean().default(false), disabled: z.boolean().default(false) })
+    .default({ negate: false, disabled: false }),
+  query: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** The [rule] table as Elastic's detection-rules repository writes it. */
 const RuleTable = z.looseObject({
   rule_id: z.string().min(1),
   name: z.string().min(1),
@@ -38,29 +112,51 @@ const RuleTable = z.looseObject({
   severity: z.enum(["low", "medium", "high", "critical"]),
   risk_score: z.number().min(0).max(100),
   from: dateMath.default("now-6m"),
+  to: dateMath.default("now"),
   interval: interval.default("5m"),
   max_signals: z.number().int().min(1).default(100),
-  timestamp_override: z.string().optional(),
+  timestamp_override: z.string().min(1).optional(),
+  timestamp_override_fallback_disabled: z.boolean().default(false),
   threat: z.array(Threat).default([]),
-  threshold: z
-    .strictObject({
-      field: z
-        .union([z.string(), z.array(z.string())])
-        .transform((f) => (Array.isArray(f) ? f : f ? [f] : [])),
-      value: z.number().int().min(1),
-      cardinality: z
-        .array(z.strictObject({ field: z.string().min(1), value: z.number().int().min(1) }))
-        .default([]),
-    })
-    .optional(),
+  threshold: Threshold.optional(),
+  new_terms: NewTermsTable.optional(),
+  new_terms_fields: NewTermsFields.optional(),
+  history_window_start: dateMath.optional(),
+  filters: z.array(Filter).default([]),
+  exceptions_list: z.array(z.unknown()).default([]),
+});
+type RuleTable = z.infer<typeof RuleTable>;
+
+const UNDERSTOOD_KEYS = new Set(Object.keys(RuleTable.shape));
+
+const RuleFile = z.looseObject({
+  metadata: z.looseObject({ maturity: z.string().optional() }).optional(),
+  rule: RuleTable,
 });
 
-const RuleFile = z.looseObject({ metadata: z.looseObject({}).optional(), rule: RuleTable });
-
+/** Milliseconds before "now" of Kibana date math ("now-9m") or of an interval ("5m"). */
 function toMs(spec: string): number {
-  const n = Number.parseInt(spec.replace(/^now-/, ""), 10);
-  const unit = spec.at(-1);
-  return n * (unit === "d" ? 86_400_000 : unit === "h" ? 3_600_000 : unit === "m" ? 60_000 : 1000);
+  const match = /(\d+)([smhdw])$/.exec(spec);
+  if (!match) return 0;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as "s"];
+  return Number(match[1]) * unit;
+}
+
+/** Where a [rule] key (or its [rule.key] table) is written, for problems about it. */
+function keyOrigin(text: string, key: string): { line: number; column: number } {
+  const table = /^\[rule\][ \t]*\r?$/m.exec(text);
+  const start = table ? table.index + table[0].length : 0;
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const found = new RegExp(`^([ \\t]*)(${escaped}[ \\t]*=|\\[\\[?rule\\.${escaped}[\\].])`, "m").exec(
+    text.slice(start),
+  );
+  if (!found) return table ? lineAndColumn(text, table.index) : { line: 1, column: 1 };
+  return lineAndColumn(text, start + found.index + (found[1]?.length ?? 0));
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const lines = text.slice(0, offset).split("\n");
+  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }
 
 /**
@@ -73,11 +169,13 @@ function queryOrigin(text: string): { line: number; column: number } {
   const start = table ? table.index + table[0].length : 0;
   const key = /^[ \t]*query[ \t]*=[ \t]*('''|"""|'|")(\r?\n)?/m.exec(text.slice(start));
   if (!key) return { line: 1, column: 1 };
-  const lines = text.slice(0, start + key.index + key[0].length).split("\n");
-  return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
+  return lineAndColumn(text, start + key.index + key[0].length);
 }
 
-export type LoadedRule = { ok: true; rule: Rule } | { ok: false; skipped: SkippedRule };
+export type LoadedRule =
+  | { ok: true; rule: Rule }
+  | { ok: true; esql: EsqlRule }
+  | { ok: false; skipped: SkippedRule };
 
 /**
  * Reads one rule TOML file. Malformed files throw an InputError naming file, line and path;
@@ -86,69 +184,44 @@ export type LoadedRule = { ok: true; rule: Rule } | { ok: false; skipped: Skippe
 export function loadRuleFile(path: string): LoadedRule {
   const file = relative(process.cwd(), path) || path;
   const text = readFileSync(path, "utf8");
-  let data: unknown;
-  try {
-    data = parseToml(text);
-  } catch (error) {
-    if (error instanceof TomlError) {
-      throw new InputError([
-        {
-          file,
-          line: error.line,
-          column: error.column,
-          path: "",
-          message: `TOML: ${error.message.split("\n")[0] ?? ""}`,
-        },
-      ]);
-    }
-    throw error;
+  const problem = (key: string, message: string): InputError =>
+    new InputError([{ file, ...keyOrigin(text, key), path: `rule.${key}`, message }]);
+  const parsed = RuleFile.safeParse(parseTomlFile(file, text));
+  if (!parsed.success) {
+    throw new InputError(
+      zodProblems(file, parsed.error.issues, (p) =>
+        p[0] === "rule" && typeof p[1] === "string" ? keyOrigin(text, p[1]) : { line: 1, column: 1 },
+      ),
+    );
   }
-  const parsed = RuleFile.safeParse(data);
-  if (!parsed.success)
-    throw new InputError(zodProblems(file, parsed.error.issues, () => ({ line: 1, column: 1 })));
   const r = parsed.data.rule;
   const skip = (reason: string): LoadedRule => ({
     ok: false,
     skipped: { file, ruleId: r.rule_id, name: r.name, reason },
   });
-  if (!(SUPPORTED_TYPES as readonly string[]).includes(r.type)) {
-    return skip(`rule type "${r.type}" is not supported (supported: ${SUPPORTED_TYPES.join(", ")})`);
+  if (parsed.data.metadata?.maturity === "deprecated") {
+    return skip("the rule is deprecated (metadata.maturity), as Kibana no longer installs it");
+  }
+  if (r.type === "esql") {
+    if (r.query === undefined) throw problem("query", "an esql rule needs a query");
+    return { ok: true, esql: { file, ruleId: r.rule_id, name: r.name, query: r.query } };
+  }
+  if (!(RUNNABLE_TYPES as readonly string[]).includes(r.type)) {
+    const why = UNRUNNABLE_TYPES[r.type] ?? "Kibana has no such rule type";
+    return skip(`rule type "${r.type}": ${why} (scanproof runs ${RUNNABLE_TYPES.join(", ")} and esql)`);
   }
   const language = r.language ?? "kuery";
-  if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(language)) {
+  if (!(LANGUAGES as readonly string[]).includes(language)) {
     return skip(
-      `query language "${language}" is not supported by this backend (supported: ${SUPPORTED_LANGUAGES.join(", ")})`,
+      `query language "${language}" is not supported for ${r.type} rules (supported: kuery, lucene)`,
     );
   }
+  const unsupported = unsupportedKey(r);
+  if (unsupported) return skip(unsupported);
   if (!r.index) return skip("the rule names no index pattern (data views are not supported)");
   if (r.query === undefined) return skip("the rule has no query");
-  let filter: Record<string, unknown>;
-  if (language === "kuery") {
-    try {
-      filter = r.query.trim() === "" ? { match_all: {} } : kqlToQueryDsl(parseKql(r.query));
-    } catch (error) {
-      if (!(error instanceof KqlSyntaxError)) throw error;
-      const origin = queryOrigin(text);
-      const problem: Problem = {
-        file,
-        line: origin.line + error.line - 1,
-        column: error.line === 1 ? origin.column + error.column - 1 : error.column,
-        path: "rule.query",
-        message: `KQL: ${error.message}`,
-      };
-      throw new InputError([problem]);
-    }
-  } else {
-    filter = { query_string: { query: r.query } };
-  }
-  const threat: ThreatMapping[] = r.threat.map((t) => ({
-    tactic: { id: t.tactic.id, name: t.tactic.name },
-    techniques: t.technique.map((tech) => ({
-      id: tech.id,
-      name: tech.name,
-      subtechniques: tech.subtechnique.map((s) => ({ id: s.id, name: s.name })),
-    })),
-  }));
+  if (toMs(r.to) >= toMs(r.from)) throw problem("from", `"${r.from}" must be earlier than to ("${r.to}")`);
+
   const base = {
     file,
     ruleId: r.rule_id,
@@ -159,49 +232,129 @@ export function loadRuleFile(path: string): LoadedRule {
     index: r.index,
     language: language as "kuery" | "lucene",
     query: r.query,
-    filter,
+    filter: withFilters(compileQuery(file, text, language, r.query), r.filters),
     lookbackMs: toMs(r.from),
+    endOffsetMs: toMs(r.to),
     intervalMs: toMs(r.interval),
     maxSignals: r.max_signals,
     timestampField: r.timestamp_override ?? "@timestamp",
-    threat,
+    timestampFallback: r.timestamp_override !== undefined && !r.timestamp_override_fallback_disabled,
+    threat: threatOf(r),
   };
-  if (r.type === "threshold") {
-    if (!r.threshold)
-      throw new InputError([
-        {
-          file,
-          line: 1,
-          column: 1,
-          path: "rule.threshold",
-          message: "a threshold rule needs a [rule.threshold] table",
-        },
-      ]);
-    return {
-      ok: true,
-      rule: {
-        ...base,
-        type: "threshold",
-        threshold: {
-          fields: r.threshold.field,
-          value: r.threshold.value,
-          cardinality: r.threshold.cardinality,
-        },
-      },
-    };
+  switch (r.type) {
+    case "threshold": {
+      if (!r.threshold) throw problem("threshold", "a threshold rule needs a [rule.threshold] table");
+      const { field, value, cardinality } = r.threshold;
+      return {
+        ok: true,
+        rule: { ...base, type: "threshold", threshold: { fields: field, value, cardinality } },
+      };
+    }
+    case "new_terms": {
+      const fields = r.new_terms?.value ?? r.new_terms_fields;
+      const start = r.new_terms?.history_window_start[0]?.value ?? r.history_window_start;
+      if (!fields || !start) {
+        throw problem(
+          "new_terms",
+          "a new_terms rule needs [rule.new_terms] (new_terms_fields and history_window_start)",
+        );
+      }
+      if (toMs(start) <= base.lookbackMs) {
+        throw problem("new_terms", `history_window_start "${start}" must be earlier than from ("${r.from}")`);
+      }
+      return {
+        ok: true,
+        rule: { ...base, type: "new_terms", newTerms: { fields, historyWindowMs: toMs(start) } },
+      };
+    }
+    default:
+      return { ok: true, rule: { ...base, type: "query" } };
   }
-  return { ok: true, rule: { ...base, type: "query" } };
 }
 
-export interface RuleSet {
-  readonly rules: readonly Rule[];
-  readonly skipped: readonly SkippedRule[];
+function parseTomlFile(file: string, text: string): unknown {
+  try {
+    return parseToml(text);
+  } catch (error) {
+    if (!(error instanceof TomlError)) throw error;
+    const message = `TOML: ${error.message.split("\n")[0] ?? ""}`;
+    throw new InputError([{ file, line: error.line, column: error.column, path: "", message }]);
+  }
+}
+
+/** The first [rule] key that changes what the rule detects and that scanproof cannot honour. */
+function unsupportedKey(r: RuleTable): string | undefined {
+  for (const [key, value] of Object.entries(r)) {
+    const reason = UNSUPPORTED_KEYS[key];
+    if (reason && !(Array.isArray(value) && value.length === 0)) return `rule.${key}: ${reason}`;
+    if (!reason && !UNDERSTOOD_KEYS.has(key) && !DESCRIPTIVE_KEYS.has(key)) {
+      return `rule.${key}: an unknown key, which may change what the rule detects`;
+    }
+  }
+  return undefined;
+}
+
+function compileQuery(
+  file: string,
+  text: string,
+  language: string,
+  query: string,
+): estypes.QueryDslQueryContainer {
+  if (query.trim() === "") return { match_all: {} };
+  if (language === "lucene") return { query_string: { query, analyze_wildcard: true } };
+  try {
+    return kqlToQueryDsl(parseKql(query));
+  } catch (error) {
+    if (!(error instanceof KqlSyntaxError)) throw error;
+    const origin = queryOrigin(text);
+    const problem: Problem = {
+      file,
+      line: origin.line + error.line - 1,
+      column: error.line === 1 ? origin.column + error.column - 1 : error.column,
+      path: "rule.query",
+      message: `KQL: ${error.message}`,
+    };
+    throw new InputError([problem]);
+  }
+}
+
+/** Kibana's filters beside the query: enabled ones must match, negated ones must not. */
+function withFilters(
+  query: estypes.QueryDslQueryContainer,
+  filters: RuleTable["filters"],
+): estypes.QueryDslQueryContainer {
+  const clauses = filters
+    .filter((f) => !f.meta.disabled)
+    .map((f) => {
+      const { meta, query: inner, $state: _state, ...rest } = f;
+      return { negate: meta.negate, clause: (inner ?? rest) as estypes.QueryDslQueryContainer };
+    });
+  if (clauses.length === 0) return query;
+  const mustNot = clauses.filter((c) => c.negate).map((c) => c.clause);
+  return {
+    bool: {
+      filter: [query, ...clauses.filter((c) => !c.negate).map((c) => c.clause)],
+      ...(mustNot.length > 0 ? { must_not: mustNot } : {}),
+    },
+  };
+}
+
+function threatOf(r: RuleTable): ThreatMapping[] {
+  return r.threat.map((t) => ({
+    tactic: { id: t.tactic.id, name: t.tactic.name },
+    techniques: t.technique.map((tech) => ({
+      id: tech.id,
+      name: tech.name,
+      subtechniques: tech.subtechnique.map((s) => ({ id: s.id, name: s.name })),
+    })),
+  }));
 }
 
 /** Loads every *.toml below the given files or folders; all problems are reported together. */
 export function loadRules(paths: readonly string[]): RuleSet {
   const files = paths.flatMap((p) => (statSync(p).isDirectory() ? tomlFilesBelow(p) : [p]));
   const rules: Rule[] = [];
+  const esql: EsqlRule[] = [];
   const skipped: SkippedRule[] = [];
   const problems: Problem[] = [];
   const ids = new Map<string, string>();
@@ -212,26 +365,28 @@ export function loadRules(paths: readonly string[]): RuleSet {
         skipped.push(loaded.skipped);
         continue;
       }
-      const earlier = ids.get(loaded.rule.ruleId);
+      const rule = "rule" in loaded ? loaded.rule : loaded.esql;
+      const earlier = ids.get(rule.ruleId);
       if (earlier) {
         problems.push({
-          file: loaded.rule.file,
+          file: rule.file,
           line: 1,
           column: 1,
           path: "rule.rule_id",
-          message: `rule_id ${loaded.rule.ruleId} is also used by ${earlier}`,
+          message: `rule_id ${rule.ruleId} is also used by ${earlier}`,
         });
         continue;
       }
-      ids.set(loaded.rule.ruleId, loaded.rule.file);
-      rules.push(loaded.rule);
+      ids.set(rule.ruleId, rule.file);
+      if ("rule" in loaded) rules.push(loaded.rule);
+      else esql.push(loaded.esql);
     } catch (error) {
       if (error instanceof InputError) problems.push(...error.problems);
       else throw error;
     }
   }
   if (problems.length > 0) throw new InputError(problems);
-  return { rules, skipped };
+  return { rules, esql, skipped };
 }
 
 function tomlFilesBelow(dir: string): string[] {

@@ -19,19 +19,31 @@ interface RuleBase {
   readonly index: readonly string[];
   readonly language: "kuery" | "lucene";
   readonly query: string;
-  /** The compiled query (KQL or Lucene) as Elasticsearch DSL. */
+  /** The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL. */
   readonly filter: estypes.QueryDslQueryContainer;
+  /** Kibana's `from`: how far before the execution time each window starts. */
   readonly lookbackMs: number;
+  /** Kibana's `to`: how far before the execution time each window ends (0 for "now"). */
+  readonly endOffsetMs: number;
   readonly intervalMs: number;
+  /** Kibana's `max_signals`: the most alerts one execution creates. */
   readonly maxSignals: number;
+  /** `timestamp_override`, else `@timestamp`. */
   readonly timestampField: string;
+  /**
+   * With a timestamp override, events without that field are placed by `@timestamp`, as Kibana
+   * does unless `timestamp_override_fallback_disabled` is set.
+   */
+  readonly timestampFallback: boolean;
   readonly threat: readonly ThreatMapping[];
 }
 
+/** Kibana's custom query rule: one alert per matching event. */
 export interface QueryRule extends RuleBase {
   readonly type: "query";
 }
 
+/** One alert per group of events that reaches the count and the distinct-value thresholds. */
 export interface ThresholdRule extends RuleBase {
   readonly type: "threshold";
   readonly threshold: {
@@ -41,7 +53,25 @@ export interface ThresholdRule extends RuleBase {
   };
 }
 
-export type Rule = QueryRule | ThresholdRule;
+/** One alert per combination of field values seen in the window but never in the history before it. */
+export interface NewTermsRule extends RuleBase {
+  readonly type: "new_terms";
+  readonly newTerms: {
+    readonly fields: readonly string[];
+    /** Kibana's `history_window_start`: how far before the execution time the history starts. */
+    readonly historyWindowMs: number;
+  };
+}
+
+export type Rule = QueryRule | ThresholdRule | NewTermsRule;
+
+/** An ES|QL rule: whether it can run depends on the backend, so it is decided once one is up. */
+export interface EsqlRule {
+  readonly file: string;
+  readonly ruleId: string;
+  readonly name: string;
+  readonly query: string;
+}
 
 /** A rule file that was read but will not run, with the precise reason. */
 export interface SkippedRule {
@@ -49,4 +79,11 @@ export interface SkippedRule {
   readonly ruleId?: string;
   readonly name?: string;
   readonly reason: string;
+}
+
+export interface RuleSet {
+  readonly rules: readonly Rule[];
+  /** ES|QL rules, loaded or skipped once the backend's capabilities are known. */
+  readonly esql: readonly EsqlRule[];
+  readonly skipped: readonly SkippedRule[];
 }

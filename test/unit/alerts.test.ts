@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { alertDocument, type Alert } from "../../harness/detection/alerts.js";
+import { alertDocument, buildThresholdHistory, type Alert } from "../../harness/detection/alerts.js";
 import type { ThresholdRule } from "../../harness/detection/rule.js";
 
 const NOW = new Date("2026-11-28T13:00:40.000Z");
 const LABELS = { runId: "20261128-125958-a77c", scenarioId: "nmap-syn-top1000" };
+const SCOPE = { key: `${LABELS.runId}/${LABELS.scenarioId}`, labels: LABELS };
 
 const RULE: ThresholdRule = {
   file: "assertions/rules/reconnaissance_vertical_port_scan_firewall.toml",
@@ -17,9 +18,11 @@ const RULE: ThresholdRule = {
   query: "event.category:network",
   filter: { match: { "event.category": "network" } },
   lookbackMs: 540_000,
+  endOffsetMs: 0,
   intervalMs: 300_000,
   maxSignals: 100,
   timestampField: "@timestamp",
+  timestampFallback: false,
   threat: [
     {
       tactic: { id: "TA0043", name: "Reconnaissance" },
@@ -62,7 +65,7 @@ function alert(
 }
 
 describe("alertDocument", () => {
-  const doc = alertDocument(alert(), LABELS, NOW);
+  const doc = alertDocument(alert(), SCOPE, NOW);
 
   it("is an ECS alert event stamped with the time it was written", () => {
     expect(doc["@timestamp"]).to.equal(NOW.toISOString());
@@ -111,7 +114,7 @@ describe("alertDocument", () => {
   });
 
   it("omits source and destination when the group does not have them", () => {
-    const grouped = alertDocument(alert({}), LABELS, NOW);
+    const grouped = alertDocument(alert({}), SCOPE, NOW);
     expect(grouped).to.not.have.property("source");
     expect(grouped).to.not.have.property("destination");
     expect(grouped["message"]).to.include("any source");
@@ -122,6 +125,10 @@ describe("alertDocument", () => {
       scanproof_run_id: LABELS.runId,
       scanproof_scenario: LABELS.scenarioId,
     });
+  });
+
+  it("records the scope its threshold history is kept in", () => {
+    expect(doc).to.have.nested.property("scanproof.scope", "20261128-125958-a77c/nmap-syn-top1000");
   });
 
   it("records the escalation tier and reasons", () => {
@@ -139,5 +146,36 @@ describe("alertDocument", () => {
     expect(doc["message"]).to.equal(
       "Vertical Port Scan Seen by the Firewall: 198.18.0.10 to 10.20.0.10, 1000 events, 1000 distinct destination.port between 2026-11-28T13:00:24.000Z and 2026-11-28T13:00:36.000Z",
     );
+  });
+});
+
+describe("buildThresholdHistory", () => {
+  const a = { "source.ip": "198.18.0.10", "destination.ip": "10.20.0.10" };
+  const b = { "source.ip": "198.18.0.11", "destination.ip": "10.20.0.10" };
+
+  it("keeps the latest last event of each group, as Kibana's signal history does", () => {
+    const history = buildThresholdHistory(RULE, [
+      { group: a, lastSeen: "2026-11-28T13:00:36.000Z" },
+      { group: b, lastSeen: "2026-11-28T13:01:00.000Z" },
+      {
+        group: { "destination.ip": a["destination.ip"], "source.ip": a["source.ip"] },
+        lastSeen: "2026-11-28T13:05:00.000Z",
+      },
+      { group: a, lastSeen: "2026-11-28T13:02:00.000Z" },
+    ]);
+    expect(
+      [...history.values()].map((h) => [h.group["source.ip"], h.lastSeen.toISOString()]),
+    ).to.have.deep.members([
+      ["198.18.0.10", "2026-11-28T13:05:00.000Z"],
+      ["198.18.0.11", "2026-11-28T13:01:00.000Z"],
+    ]);
+  });
+
+  it("ignores alerts grouped by other fields (an earlier version of the rule) and unreadable times", () => {
+    const history = buildThresholdHistory(RULE, [
+      { group: { "source.ip": "198.18.0.10" }, lastSeen: "2026-11-28T13:00:36.000Z" },
+      { group: a, lastSeen: "" },
+    ]);
+    expect(history.size).to.equal(0);
   });
 });

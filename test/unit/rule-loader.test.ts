@@ -3,7 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRuleFile, loadRules, type LoadedRule } from "../../harness/detection/rule-loader.js";
-import type { Rule, SkippedRule, ThresholdRule } from "../../harness/detection/rule.js";
+import type {
+  EsqlRule,
+  NewTermsRule,
+  Rule,
+  SkippedRule,
+  ThresholdRule,
+} from "../../harness/detection/rule.js";
 import { assertionsDir } from "../../harness/paths.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
@@ -12,7 +18,19 @@ const MINUTE = 60_000;
 
 function loaded(result: LoadedRule): Rule {
   if (!result.ok) return expect.fail(`expected the rule to load, it was skipped: ${result.skipped.reason}`);
+  if (!("rule" in result)) return expect.fail(`expected a rule, got the ES|QL rule ${result.esql.ruleId}`);
   return result.rule;
+}
+
+function esql(result: LoadedRule): EsqlRule {
+  if (!result.ok || !("esql" in result)) return expect.fail("expected an ES|QL rule");
+  return result.esql;
+}
+
+function newTerms(result: LoadedRule): NewTermsRule {
+  const rule = loaded(result);
+  if (rule.type !== "new_terms") return expect.fail(`expected a new_terms rule, got ${rule.type}`);
+  return rule;
 }
 
 function threshold(result: LoadedRule): ThresholdRule {
@@ -22,8 +40,26 @@ function threshold(result: LoadedRule): ThresholdRule {
 }
 
 function skipped(result: LoadedRule): SkippedRule {
-  if (result.ok) return expect.fail(`expected ${result.rule.ruleId} to be skipped`);
+  if (result.ok) return expect.fail("expected the rule to be skipped");
   return result.skipped;
+}
+
+/** A minimal query rule in detection-rules' layout; each key given replaces (undefined: removes) a default. */
+function ruleText(keys: Record<string, string | undefined>): string {
+  const defaults: Record<string, string | undefined> = {
+    name: '"Test Rule"',
+    rule_id: '"t-1"',
+    type: '"query"',
+    severity: '"low"',
+    risk_score: "21",
+    from: '"now-9m"',
+    index: '["logs-*"]',
+    query: '"event.category:network"',
+  };
+  const lines = Object.entries({ ...defaults, ...keys }).flatMap(([k, v]) =>
+    v === undefined ? [] : [`${k} = ${v}`],
+  );
+  return ["[rule]", ...lines, ""].join("\n");
 }
 
 function tempRule(text: string): string {
@@ -91,15 +127,39 @@ describe("loadRuleFile", () => {
     });
   });
 
-  describe("Elastic detection-rules format", () => {
-    it('loads "Potential SYN-Based Port Scan Detected" with its threshold', () => {
-      const rule = threshold(loadRuleFile(rules("elastic-style", "discovery_potential_syn_port_scan.toml")));
+  describe("Elastic's own rules, written in their format (test/fixtures/rules/elastic/)", () => {
+    const syn = rules("elastic", "discovery_potential_syn_port_scan_detected.toml");
+    const sweep = rules("elastic", "discovery_potential_network_sweep_detected.toml");
+    const scan = rules("elastic", "discovery_potential_network_scan_detected.toml");
+    const FLOWS = {
+      bool: {
+        should: [
+          { match_phrase: { "event.action": "network_flow" } },
+          { match_phrase: { "event.action": "flow_started" } },
+        ],
+        minimum_should_match: 1,
+      },
+    };
+
+    it('loads "Potential SYN-Based Port Scan Detected" with its threshold and schedule', () => {
+      const rule = threshold(loadRuleFile(syn));
       expect(rule).to.include({
         name: "Potential SYN-Based Port Scan Detected",
         severity: "low",
         riskScore: 21,
         lookbackMs: 9 * MINUTE,
+        endOffsetMs: 0,
+        intervalMs: 5 * MINUTE,
+        maxSignals: 5,
+        timestampField: "event.ingested",
+        timestampFallback: true,
       });
+      expect(rule.index).to.deep.equal([
+        "packetbeat-*",
+        "filebeat-*",
+        "logs-network_traffic.*",
+        "logs-panw.panos*",
+      ]);
       expect(rule.threshold).to.deep.equal({
         fields: ["destination.ip", "source.ip"],
         value: 1,
@@ -108,40 +168,30 @@ describe("loadRuleFile", () => {
     });
 
     it("compiles the SYN port scan query to flows of at most two packets from private sources", () => {
-      const rule = loaded(loadRuleFile(rules("elastic-style", "discovery_potential_syn_port_scan.toml")));
-      expect(rule.filter).to.deep.equal({
+      expect(loaded(loadRuleFile(syn)).filter).to.deep.equal({
         bool: {
           filter: [
+            FLOWS,
             { exists: { field: "destination.port" } },
-            {
-              bool: {
-                should: [
-                  { match_phrase: { "event.action": "network_flow" } },
-                  { match_phrase: { "event.action": "flow_started" } },
-                ],
-                minimum_should_match: 1,
-              },
-            },
-            { bool: { must_not: [{ range: { "network.packets": { gt: "2" } } }] } },
+            { range: { "network.packets": { lte: "2" } } },
             PRIVATE_SOURCES,
           ],
         },
       });
     });
 
-    it("honours timestamp_override, max_signals and both threat entries", () => {
-      const rule = loaded(loadRuleFile(rules("elastic-style", "discovery_potential_syn_port_scan.toml")));
-      expect(rule.timestampField).to.equal("event.ingested");
-      expect(rule.maxSignals).to.equal(5);
-      expect(rule.threat.map((t) => t.tactic.id)).to.deep.equal(["TA0007", "TA0043"]);
-      expect(rule.threat[1]?.techniques[0]?.subtechniques.map((s) => s.id)).to.deep.equal(["T1595.001"]);
+    it("maps both rules to Discovery and to T1595.001 under Reconnaissance", () => {
+      for (const path of [syn, sweep]) {
+        const rule = loaded(loadRuleFile(path));
+        expect(rule.threat.map((t) => t.tactic.id)).to.deep.equal(["TA0007", "TA0043"]);
+        expect(rule.threat[1]?.techniques[0]?.subtechniques.map((s) => s.id)).to.deep.equal(["T1595.001"]);
+      }
     });
 
     it('loads "Potential Network Sweep Detected" with its threshold', () => {
-      const rule = threshold(loadRuleFile(rules("elastic-style", "discovery_potential_network_sweep.toml")));
+      const rule = threshold(loadRuleFile(sweep));
       expect(rule).to.include({
         name: "Potential Network Sweep Detected",
-        severity: "low",
         riskScore: 21,
         lookbackMs: 9 * MINUTE,
       });
@@ -153,11 +203,11 @@ describe("loadRuleFile", () => {
     });
 
     it("compiles the network sweep query to the nine ports from private sources", () => {
-      const rule = loaded(loadRuleFile(rules("elastic-style", "discovery_potential_network_sweep.toml")));
       const ports = ["21", "22", "23", "25", "139", "445", "3389", "5985", "5986"];
-      expect(rule.filter).to.deep.equal({
+      expect(loaded(loadRuleFile(sweep)).filter).to.deep.equal({
         bool: {
           filter: [
+            FLOWS,
             {
               bool: {
                 should: ports.map((p) => ({ match: { "destination.port": p } })),
@@ -170,84 +220,228 @@ describe("loadRuleFile", () => {
       });
     });
 
-    it("loads the whole folder through loadRules with nothing skipped", () => {
-      const set = loadRules([rules("elastic-style")]);
+    it('keeps "Potential Network Scan Detected" (ES|QL) for the backend to decide', () => {
+      const rule = esql(loadRuleFile(scan));
+      expect(rule).to.include({ file: shownAs(scan), name: "Potential Network Scan Detected" });
+      expect(rule.query).to.match(/^from logs-network_traffic\.\*/);
+    });
+
+    it("reports every file of the folder: two rules loaded, one ES|QL rule pending, none dropped", () => {
+      const set = loadRules([rules("elastic")]);
       expect(set.rules.map((r) => r.name)).to.have.members([
         "Potential SYN-Based Port Scan Detected",
         "Potential Network Sweep Detected",
       ]);
+      expect(set.esql.map((r) => r.name)).to.deep.equal(["Potential Network Scan Detected"]);
       expect(set.skipped).to.deep.equal([]);
     });
   });
 
-  describe("rules scanproof cannot run", () => {
-    it("skips an EQL rule, naming its type", () => {
-      const path = rules("unsupported", "eql_sequence.toml");
-      const s = skipped(loadRuleFile(path));
-      expect(s).to.include({
-        file: shownAs(path),
-        ruleId: "c1a2b3d4-0001-4000-8000-000000000001",
-        name: "Telnet Then SSH From One Source",
-      });
-      expect(s.reason).to.include('"eql"');
+  describe("new_terms rules", () => {
+    it("reads detection-rules' [rule.new_terms] table: fields and history window", () => {
+      const rule = newTerms(loadRuleFile(rules("new-terms", "new_terms_first_source.toml")));
+      expect(rule.newTerms).to.deep.equal({ fields: ["source.ip"], historyWindowMs: 7 * 24 * 60 * MINUTE });
+      expect(rule.filter).to.deep.equal({ match: { "event.category": "network" } });
     });
 
-    it("skips an ES|QL rule, naming esql", () => {
-      const s = skipped(loadRuleFile(rules("unsupported", "esql_port_count.toml")));
-      expect(s.reason).to.include('"esql"');
-    });
-
-    it("skips a new_terms rule, naming its type", () => {
-      const s = skipped(loadRuleFile(rules("unsupported", "new_terms_first_source.toml")));
-      expect(s.reason).to.include('"new_terms"');
-    });
-
-    it("skips a query rule in a language other than kuery or lucene, naming the language", () => {
+    it("reads Kibana's new_terms_fields and history_window_start keys", () => {
       const path = tempRule(
-        [
-          "[rule]",
-          'name = "EQL Language"',
-          'rule_id = "t-1"',
-          'type = "query"',
-          'language = "eql"',
-          'severity = "low"',
-          "risk_score = 21",
-          'index = ["logs-*"]',
-          'query = "network where true"',
-          "",
-        ].join("\n"),
+        ruleText({
+          type: '"new_terms"',
+          new_terms_fields: '["source.ip", "destination.port"]',
+          history_window_start: '"now-2h"',
+        }),
       );
-      expect(skipped(loadRuleFile(path)).reason).to.include('query language "eql"');
+      expect(newTerms(loadRuleFile(path)).newTerms).to.deep.equal({
+        fields: ["source.ip", "destination.port"],
+        historyWindowMs: 120 * MINUTE,
+      });
     });
 
-    it("reports skipped rules from loadRules without failing", () => {
-      const set = loadRules([rules("unsupported")]);
-      expect(set.rules).to.deep.equal([]);
-      expect(set.skipped.map((s) => s.ruleId)).to.have.members([
-        "c1a2b3d4-0001-4000-8000-000000000001",
-        "c1a2b3d4-0002-4000-8000-000000000002",
-        "c1a2b3d4-0003-4000-8000-000000000003",
-      ]);
+    it("refuses a history window that does not start before the rule's window", () => {
+      const path = tempRule(
+        ruleText({
+          type: '"new_terms"',
+          new_terms_fields: '["source.ip"]',
+          history_window_start: '"now-5m"',
+        }),
+      );
+      const p = onlyProblem(() => loadRuleFile(path));
+      expect(p).to.include({ path: "rule.new_terms", line: 1 });
+      expect(p.message).to.include('history_window_start "now-5m" must be earlier than from ("now-9m")');
     });
 
-    it("translates a lucene query to query_string", () => {
+    it("refuses more than three fields, as Kibana does", () => {
+      const path = tempRule(
+        ruleText({
+          type: '"new_terms"',
+          new_terms_fields: '["a", "b", "c", "d"]',
+          history_window_start: '"now-1d"',
+        }),
+      );
+      const p = onlyProblem(() => loadRuleFile(path));
+      expect(p).to.include({ path: "rule.new_terms_fields" });
+      expect(p.message).to.include("at most 3");
+      expect(lineOf(path, p.line)).to.match(/^new_terms_fields = /);
+    });
+
+    it("refuses a new_terms rule without its fields", () => {
+      const p = onlyProblem(() => loadRuleFile(tempRule(ruleText({ type: '"new_terms"' }))));
+      expect(p.message).to.include("needs [rule.new_terms]");
+    });
+  });
+
+  describe("Kibana's scheduling keys", () => {
+    it("reads to as the end of the window and defaults from, interval and max_signals as Kibana does", () => {
+      const rule = loaded(loadRuleFile(tempRule(ruleText({ from: undefined, to: '"now-1m"' }))));
+      expect(rule).to.include({
+        lookbackMs: 6 * MINUTE,
+        endOffsetMs: MINUTE,
+        intervalMs: 5 * MINUTE,
+        maxSignals: 100,
+      });
+    });
+
+    it("places events without a timestamp override by @timestamp unless the fallback is disabled", () => {
+      const fallback = loaded(loadRuleFile(tempRule(ruleText({ timestamp_override: '"event.ingested"' }))));
+      expect(fallback).to.include({ timestampField: "event.ingested", timestampFallback: true });
+      const strict = loaded(
+        loadRuleFile(
+          tempRule(
+            ruleText({
+              timestamp_override: '"event.ingested"',
+              timestamp_override_fallback_disabled: "true",
+            }),
+          ),
+        ),
+      );
+      expect(strict).to.include({ timestampField: "event.ingested", timestampFallback: false });
+      expect(loaded(loadRuleFile(tempRule(ruleText({})))).timestampFallback).to.equal(false);
+    });
+
+    it("refuses a window whose end is not after its start, pointing at from", () => {
+      const path = tempRule(ruleText({ from: '"now-5m"', to: '"now-5m"' }));
+      const p = onlyProblem(() => loadRuleFile(path));
+      expect(p).to.include({ path: "rule.from" });
+      expect(lineOf(path, p.line)).to.equal('from = "now-5m"');
+    });
+
+    it("refuses date math it does not understand, at its line", () => {
+      const path = tempRule(ruleText({ from: '"yesterday"' }));
+      const p = onlyProblem(() => loadRuleFile(path));
+      expect(p).to.include({ path: "rule.from" });
+      expect(p.message).to.include('Kibana date math such as "now-9m"');
+      expect(lineOf(path, p.line)).to.equal('from = "yesterday"');
+    });
+  });
+
+  describe("query languages and filters", () => {
+    it("compiles lucene to query_string with analyze_wildcard, as Kibana does", () => {
+      const path = tempRule(
+        ruleText({ language: '"lucene"', query: '"destination.port:[1 TO 1024] AND source.ip:10.*"' }),
+      );
+      expect(loaded(loadRuleFile(path)).filter).to.deep.equal({
+        query_string: { query: "destination.port:[1 TO 1024] AND source.ip:10.*", analyze_wildcard: true },
+      });
+    });
+
+    it("matches everything for an empty query", () => {
+      expect(loaded(loadRuleFile(tempRule(ruleText({ query: '""' })))).filter).to.deep.equal({
+        match_all: {},
+      });
+    });
+
+    it("adds enabled filters beside the query, negated ones as must_not, and drops disabled ones", () => {
       const path = tempRule(
         [
-          "[rule]",
-          'name = "Lucene"',
-          'rule_id = "t-2"',
-          'type = "query"',
-          'language = "lucene"',
-          'severity = "low"',
-          "risk_score = 21",
-          'index = ["logs-*"]',
-          'query = "destination.port:[1 TO 1024]"',
+          ruleText({ query: '"event.category:network"' }),
+          "[[rule.filters]]",
+          "[rule.filters.meta]",
+          "negate = true",
+          "[rule.filters.query.match_phrase]",
+          '"source.ip" = "10.0.0.5"',
+          "",
+          "[[rule.filters]]",
+          "[rule.filters.exists]",
+          'field = "destination.port"',
+          "",
+          "[[rule.filters]]",
+          "[rule.filters.meta]",
+          "disabled = true",
+          "[rule.filters.query.match_phrase]",
+          '"source.ip" = "10.0.0.6"',
           "",
         ].join("\n"),
       );
       expect(loaded(loadRuleFile(path)).filter).to.deep.equal({
-        query_string: { query: "destination.port:[1 TO 1024]" },
+        bool: {
+          filter: [{ match: { "event.category": "network" } }, { exists: { field: "destination.port" } }],
+          must_not: [{ match_phrase: { "source.ip": "10.0.0.5" } }],
+        },
       });
+    });
+  });
+
+  describe("rules scanproof cannot run, each with the precise reason", () => {
+    const reasons: [string, Record<string, string | undefined>, string][] = [
+      [
+        "an EQL rule",
+        { type: '"eql"', language: '"eql"' },
+        'rule type "eql": EQL (event sequences) is not implemented',
+      ],
+      ["a machine learning rule", { type: '"machine_learning"' }, "anomaly detection jobs"],
+      ["an indicator match rule", { type: '"threat_match"' }, "threat-intelligence indicator indices"],
+      ["a saved query rule", { type: '"saved_query"' }, "saved in Kibana"],
+      ["an unknown rule type", { type: '"magic"' }, 'rule type "magic": Kibana has no such rule type'],
+      [
+        "a query in another language",
+        { language: '"eql"' },
+        'query language "eql" is not supported for query rules',
+      ],
+      [
+        "a rule with exception lists",
+        { exceptions_list: '[{ id = "x", list_id = "y", type = "detection", namespace_type = "single" }]' },
+        "rule.exceptions_list: its exception lists live in Kibana",
+      ],
+      [
+        "a rule with alert suppression",
+        { alert_suppression: '{ group_by = ["source.ip"] }' },
+        "rule.alert_suppression: scanproof does not suppress alerts",
+      ],
+      [
+        "a rule on a data view",
+        { data_view_id: '"security-solution-default"' },
+        "rule.data_view_id: it searches a Kibana data view",
+      ],
+      [
+        "a rule with a key scanproof does not know",
+        { shiny_new_option: "true" },
+        "rule.shiny_new_option: an unknown key",
+      ],
+      ["a rule without an index", { index: undefined }, "names no index pattern"],
+    ];
+    for (const [what, keys, reason] of reasons) {
+      it(`skips ${what}`, () => {
+        const s = skipped(loadRuleFile(tempRule(ruleText(keys))));
+        expect(s).to.include({ ruleId: "t-1", name: "Test Rule" });
+        expect(s.reason).to.include(reason);
+      });
+    }
+
+    it("skips a deprecated rule", () => {
+      const path = tempRule(["[metadata]", 'maturity = "deprecated"', "", ruleText({})].join("\n"));
+      expect(skipped(loadRuleFile(path)).reason).to.include("deprecated");
+    });
+
+    it("loads a rule whose empty exception list changes nothing", () => {
+      expect(loaded(loadRuleFile(tempRule(ruleText({ exceptions_list: "[]" })))).ruleId).to.equal("t-1");
+    });
+
+    it("reports each file of a folder as loaded, pending or skipped, never silently dropped", () => {
+      const set = loadRules([rules("unsupported")]);
+      expect(set.rules).to.deep.equal([]);
+      expect(set.esql.map((r) => r.ruleId)).to.deep.equal(["c1a2b3d4-0002-4000-8000-000000000002"]);
+      expect(set.skipped.map((s) => s.ruleId)).to.deep.equal(["c1a2b3d4-0001-4000-8000-000000000001"]);
     });
   });
 

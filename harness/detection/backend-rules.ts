@@ -1,0 +1,46 @@
+import { errors } from "@elastic/elasticsearch";
+import type { Backend } from "../backend/backend.js";
+import type { RuleSet } from "./rule.js";
+
+/** Whether the backend answers an ES|QL query, and if not, what it answered. */
+export async function probeEsql(
+  backend: Backend,
+): Promise<{ available: true } | { available: false; answer: string }> {
+  try {
+    await backend.client.transport.request({
+      method: "POST",
+      path: "/_query",
+      body: { query: "ROW probe = 1" },
+    });
+    return { available: true };
+  } catch (error) {
+    if (!(error instanceof errors.ResponseError)) throw error;
+    const body: unknown = error.body;
+    const reason =
+      typeof body === "object" && body !== null && "error" in body
+        ? JSON.stringify((body as { error: unknown }).error).slice(0, 200)
+        : String(body).slice(0, 200);
+    return { available: false, answer: `POST /_query answered ${error.statusCode ?? "?"}: ${reason}` };
+  }
+}
+
+/**
+ * Decides the ES|QL rules once the backend is known, by asking it: with no ES|QL (the embedded
+ * integ-test distribution has none) each is skipped saying so; where ES|QL exists they are skipped
+ * too, because scanproof has no ES|QL rule executor — never run as something else.
+ */
+export async function settleEsqlRules(backend: Backend, set: RuleSet): Promise<RuleSet> {
+  if (set.esql.length === 0) return set;
+  const probe = await probeEsql(backend);
+  const reason = probe.available
+    ? `esql: ${backend.description} offers ES|QL, but scanproof has no ES|QL rule executor`
+    : `esql: the backend has no ES|QL (${backend.description}: ${probe.answer})`;
+  return {
+    rules: set.rules,
+    esql: [],
+    skipped: [
+      ...set.skipped,
+      ...set.esql.map((r) => ({ file: r.file, ruleId: r.ruleId, name: r.name, reason })),
+    ],
+  };
+}

@@ -1,0 +1,100 @@
+import type { estypes } from "@elastic/elasticsearch";
+import type { Backend } from "../backend/backend.js";
+import { kqlFields, parseKql } from "./kql.js";
+import type { Rule } from "./rule.js";
+import { SEARCH_DEFAULTS } from "./search.js";
+
+/** What the searched indices' mappings mean for one rule. */
+export interface FieldCheck {
+  /** The concrete indices the rule's patterns match now. */
+  readonly indices: readonly string[];
+  readonly warnings: readonly string[];
+  /** Why the rule cannot run against these indices at all, when it cannot. */
+  readonly blocking?: string;
+}
+
+const DATE_TYPES = new Set(["date", "date_nanos"]);
+
+/** The fields the rule groups or counts by, each with the role it plays. */
+function aggregationFields(rule: Rule): { field: string; role: string }[] {
+  switch (rule.type) {
+    case "threshold":
+      return [
+        ...rule.threshold.fields.map((field) => ({ field, role: "threshold field" })),
+        ...rule.threshold.cardinality.map((c) => ({ field: c.field, role: "cardinality field" })),
+      ];
+    case "new_terms":
+      return rule.newTerms.fields.map((field) => ({ field, role: "new terms field" }));
+    case "query":
+      return [];
+  }
+}
+
+function queryFields(rule: Rule): string[] {
+  return rule.language === "kuery" && rule.query.trim() !== "" ? kqlFields(parseKql(rule.query)) : [];
+}
+
+/** Field types as `_field_caps` reports them for the rule's index patterns. */
+export async function checkFields(backend: Backend, rule: Rule): Promise<FieldCheck> {
+  const fields = [
+    rule.timestampField,
+    "@timestamp",
+    ...aggregationFields(rule).map((f) => f.field),
+    ...queryFields(rule),
+  ];
+  const caps = await backend.client.fieldCaps({
+    ...SEARCH_DEFAULTS,
+    index: [...rule.index],
+    fields: [...new Set(fields)],
+  });
+  return assessFieldCaps(rule, caps);
+}
+
+/**
+ * Kibana runs such rules and finds nothing; scanproof says why: an aggregation over a field no
+ * searched index can aggregate never makes a group, and a window over an unmapped time never matches.
+ */
+export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): FieldCheck {
+  const indices = typeof caps.indices === "string" ? [caps.indices] : caps.indices;
+  if (indices.length === 0) {
+    return { indices, warnings: [`no index matches ${rule.index.join(", ")}: nothing was searched`] };
+  }
+  const where = `in ${indices.join(", ")}`;
+  const types = (field: string): Record<string, estypes.FieldCapsFieldCapability> => caps.fields[field] ?? {};
+  const isDate = (field: string): boolean => Object.keys(types(field)).some((t) => DATE_TYPES.has(t));
+  const warnings: string[] = [];
+
+  if (!isDate(rule.timestampField)) {
+    if (!rule.timestampFallback || !isDate("@timestamp")) {
+      return {
+        indices,
+        warnings,
+        blocking: `the timestamp field ${rule.timestampField} is not mapped as a date ${where}, so no event falls in a window`,
+      };
+    }
+    warnings.push(
+      `timestamp_override ${rule.timestampField} is not mapped as a date ${where}: every event is placed by @timestamp (Kibana's fallback)`,
+    );
+  }
+  for (const { field, role } of aggregationFields(rule)) {
+    const found = Object.entries(types(field));
+    if (found.length === 0) {
+      return { indices, warnings, blocking: `${role} ${field} is not mapped ${where}, so no group can form` };
+    }
+    const unaggregatable = found.filter(([, cap]) => !cap.aggregatable).map(([type]) => type);
+    if (unaggregatable.length === found.length) {
+      return {
+        indices,
+        warnings,
+        blocking: `${role} ${field} cannot be aggregated ${where} (mapped as ${unaggregatable.join(", ")}), so no group can form`,
+      };
+    }
+  }
+  const unmapped = queryFields(rule).filter((f) => Object.keys(types(f)).length === 0);
+  if (unmapped.length > 0) {
+    warnings.push(
+      `the query names fields not mapped ${where}, whose clauses match nothing: ${unmapped.join(", ")}`,
+    );
+  }
+  return { indices, warnings };
+}

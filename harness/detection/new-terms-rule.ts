@@ -1,0 +1,116 @@
+import type { estypes } from "@elastic/elasticsearch";
+import type { Backend } from "../backend/backend.js";
+import type { Detection } from "./engine.js";
+import type { NewTermsRule } from "./rule.js";
+import { alertId, groupOf, SEARCH_DEFAULTS, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { readTimeBounds, timeBoundsAggs, timeFields, timeRange, timeSort } from "./timestamp.js";
+
+const PAGE_SIZE = 1000;
+
+function sourcesOf(rule: NewTermsRule): Record<string, estypes.AggregationsCompositeAggregationSource>[] {
+  return rule.newTerms.fields.map((f) => ({ [f]: { terms: { field: f } } }));
+}
+
+/** The combination of field values a group stands for, as the clauses that select its events. */
+function termsOf(group: Readonly<Record<string, string>>): estypes.QueryDslQueryContainer {
+  return { bool: { filter: Object.entries(group).map(([field, value]) => ({ term: { [field]: value } })) } };
+}
+
+/**
+ * Kibana's new terms semantics: every combination of the new terms fields' values found in the
+ * window (phase 1, a composite aggregation) that no event matching the rule had in the history
+ * window before it (phase 2, the same aggregation over the history, limited to those combinations).
+ * Each alert is tied to the first event with the new combination, as Kibana's are.
+ */
+export async function* newTermsDetections(
+  backend: Backend,
+  rule: NewTermsRule,
+  context: SearchContext,
+): AsyncGenerator<Detection[]> {
+  const { fields, historyWindowMs } = rule.newTerms;
+  const sources = sourcesOf(rule);
+  const historyStart = new Date(context.window.lte.getTime() - historyWindowMs);
+  let after: Record<string, estypes.FieldValue> | undefined;
+  do {
+    const recent = await backend.client.search({
+      ...SEARCH_DEFAULTS,
+      index: [...rule.index],
+      size: 0,
+      query: windowQuery(rule, context),
+      aggs: {
+        terms: {
+          composite: { size: PAGE_SIZE, sources, ...(after ? { after } : {}) },
+          aggs: {
+            ...timeBoundsAggs(rule),
+            first_event: {
+              top_hits: { size: 1, sort: timeSort(rule), _source: false, docvalue_fields: timeFields(rule) },
+            },
+          },
+        },
+      },
+    });
+    const agg = recent.aggregations?.terms as estypes.AggregationsCompositeAggregate | undefined;
+    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+    if (buckets.length === 0) return;
+    const seen = await seenBefore(
+      backend,
+      rule,
+      context,
+      historyStart,
+      buckets.map((b) => groupOf(b.key)),
+    );
+    yield buckets
+      .filter((b) => !seen.has(JSON.stringify(groupOf(b.key))))
+      .map((b) => {
+        const group = groupOf(b.key);
+        const first = (b.first_event as estypes.AggregationsTopHitsAggregate).hits.hits[0];
+        const { firstSeen, lastSeen } = readTimeBounds(b);
+        return {
+          id: alertId(rule, context.scopeKey, [first?._index, first?._id, fields.map((f) => group[f])]),
+          rule,
+          group,
+          evidence: { events: b.doc_count, distinct: [], firstSeen, lastSeen },
+          window: windowOf(context),
+        };
+      });
+    after = buckets.length === PAGE_SIZE ? agg?.after_key : undefined;
+  } while (after);
+}
+
+/** Which of the groups occur in the history window, from its start up to the window's start. */
+async function seenBefore(
+  backend: Backend,
+  rule: NewTermsRule,
+  context: SearchContext,
+  historyStart: Date,
+  groups: readonly Record<string, string>[],
+): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const query: estypes.QueryDslQueryContainer = {
+    bool: {
+      filter: [
+        rule.filter,
+        timeRange(rule, { gte: historyStart, lt: context.window.gte }),
+        ...context.filters,
+        { bool: { should: groups.map(termsOf), minimum_should_match: 1 } },
+      ],
+    },
+  };
+  let after: Record<string, estypes.FieldValue> | undefined;
+  do {
+    const response = await backend.client.search({
+      ...SEARCH_DEFAULTS,
+      index: [...rule.index],
+      size: 0,
+      query,
+      aggs: {
+        terms: { composite: { size: PAGE_SIZE, sources: sourcesOf(rule), ...(after ? { after } : {}) } },
+      },
+    });
+    const agg = response.aggregations?.terms as estypes.AggregationsCompositeAggregate | undefined;
+    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+    for (const b of buckets) seen.add(JSON.stringify(groupOf(b.key)));
+    after = buckets.length === PAGE_SIZE ? agg?.after_key : undefined;
+  } while (after);
+  return seen;
+}

@@ -1,0 +1,103 @@
+import type { Backend } from "../backend/backend.js";
+import { executeRule, type ExecutionOptions, type RuleExecution } from "./engine.js";
+import type { Rule } from "./rule.js";
+import { nextStart } from "./schedule.js";
+
+/** Time as the scheduler sees it; tests pass a fake one. */
+export interface Clock {
+  now(): Date;
+  /** Resolves at `at`, or as soon as the signal aborts. */
+  waitUntil(at: Date, signal: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  waitUntil: (at, signal) =>
+    new Promise((resolve) => {
+      if (signal.aborted) {
+        resolve();
+        return;
+      }
+      const timer = setTimeout(done, Math.max(at.getTime() - Date.now(), 0));
+      signal.addEventListener("abort", done, { once: true });
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    }),
+};
+
+export interface Scheduler {
+  /** Stops scheduling; resolves when the executions under way have finished. */
+  stop(): Promise<void>;
+}
+
+/** Runs one execution of a rule that started at `startedAt`; the previous one started at `previousStartedAt`. */
+export type RunExecution = (
+  rule: Rule,
+  startedAt: Date,
+  previousStartedAt: Date | undefined,
+) => Promise<void>;
+
+/**
+ * Kibana's task scheduling: every rule runs at once, then one interval after its previous start
+ * (at once if its execution took longer than that); executions of one rule never overlap.
+ */
+export function schedule(rules: readonly Rule[], run: RunExecution, clock: Clock): Scheduler {
+  const stopping = new AbortController();
+  const loops = rules.map(async (rule) => {
+    let previous: Date | undefined;
+    let next = clock.now();
+    for (;;) {
+      await clock.waitUntil(next, stopping.signal);
+      if (stopping.signal.aborted) return;
+      const startedAt = clock.now();
+      await run(rule, startedAt, previous);
+      previous = startedAt;
+      next = nextStart(rule.intervalMs, startedAt, clock.now());
+    }
+  });
+  return {
+    stop: async () => {
+      stopping.abort();
+      await Promise.all(loops);
+    },
+  };
+}
+
+export interface SchedulerOptions extends Pick<ExecutionOptions, "scope" | "escalate"> {
+  /** Told about every execution: its alerts, what was already alerted, warnings and skips. */
+  readonly onExecution?: (execution: RuleExecution) => void;
+  /** Told when an execution fails; the rule runs again at its next interval. */
+  readonly onError: (rule: Rule, error: unknown) => void;
+  readonly clock?: Clock;
+}
+
+/**
+ * The scheduled mode (`lab up`): every rule runs at its interval over its look-back window, as
+ * Kibana runs it, until `stop()`. Overlapping windows never alert twice.
+ */
+export function startScheduler(
+  backend: Backend,
+  rules: readonly Rule[],
+  options: SchedulerOptions,
+): Scheduler {
+  return schedule(
+    rules,
+    async (rule, startedAt, previousStartedAt) => {
+      try {
+        const execution = await executeRule(backend, rule, {
+          startedAt,
+          ...(previousStartedAt ? { previousStartedAt } : {}),
+          scope: options.scope,
+          escalate: options.escalate,
+        });
+        options.onExecution?.(execution);
+      } catch (error) {
+        options.onError(rule, error);
+      }
+    },
+    options.clock ?? systemClock,
+  );
+}
