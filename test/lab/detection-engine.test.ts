@@ -1,0 +1,352 @@
+import { expect } from "chai";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import type { Backend } from "../../harness/backend/backend.js";
+import { settleEsqlRules } from "../../harness/detection/backend-rules.js";
+import {
+  executeRule,
+  executeRules,
+  type ExecutionScope,
+  type RuleExecution,
+} from "../../harness/detection/engine.js";
+import type { Rule } from "../../harness/detection/rule.js";
+import { loadRuleFile, loadRules } from "../../harness/detection/rule-loader.js";
+import { loadContext } from "../../harness/escalation/context.js";
+import { escalate } from "../../harness/escalation/escalate.js";
+import { gatherFacts } from "../../harness/escalation/facts.js";
+import { assertionsDir, projectRoot } from "../../harness/paths.js";
+import { newRunId } from "../../harness/run.js";
+import { sharedBackend } from "./shared-backend.js";
+
+const MINUTE = 60_000;
+const RECORDED_ATTACKER = "198.18.0.10";
+const INSIDER = "192.168.50.10";
+const SECOND_INSIDER = "192.168.50.11";
+const WEB = "10.20.0.10";
+const fixtures = (...parts: string[]): string => join(projectRoot, "test", "fixtures", ...parts);
+const context = loadContext(join(assertionsDir, "context", "default.yaml"));
+
+type Doc = Record<string, unknown> & {
+  "@timestamp": string;
+  event: Record<string, unknown>;
+  source: { ip: string; port?: number };
+  destination: { ip: string; port?: number };
+  labels: Record<string, string>;
+};
+
+/** Every NetFlow event the shipper indexed for test/fixtures/events/record-flows.yaml. */
+const RECORDED: readonly Doc[] = gunzipSync(readFileSync(fixtures("events", "flows-nmap.ndjson.gz")))
+  .toString("utf8")
+  .trim()
+  .split("\n")
+  .map((line) => JSON.parse(line) as Doc);
+const RECORDED_END = Math.max(...RECORDED.map((d) => Date.parse(d["@timestamp"])));
+
+interface Replay {
+  readonly runId: string;
+  /** Where the recording's last event lands (its @timestamp and event times). */
+  readonly endAt: Date;
+  /** Where its last event.ingested lands; the same shift as @timestamp unless given. */
+  readonly ingestedEndAt?: Date;
+  /** The address the recorded attacker is replaced by. */
+  readonly attacker?: string;
+  readonly withoutIngested?: boolean;
+}
+
+/** The recording moved in time (and the attacker renamed), labelled as its own run. */
+function replay(r: Replay): Doc[] {
+  const shift = r.endAt.getTime() - RECORDED_END;
+  const ingestedShift = (r.ingestedEndAt ?? r.endAt).getTime() - RECORDED_END;
+  const moved = (value: unknown, by: number): string =>
+    new Date(Date.parse(String(value)) + by).toISOString();
+  const address = (ip: string): string => (ip === RECORDED_ATTACKER ? (r.attacker ?? ip) : ip);
+  return RECORDED.map((d) => {
+    const event: Record<string, unknown> = { ...d.event, start: moved(d.event["start"], shift) };
+    event["end"] = moved(d.event["end"], shift);
+    if (r.withoutIngested) delete event["ingested"];
+    else event["ingested"] = moved(d.event["ingested"], ingestedShift);
+    return {
+      ...d,
+      "@timestamp": moved(d["@timestamp"], shift),
+      event,
+      source: { ...d.source, ip: address(d.source.ip) },
+      destination: { ...d.destination, ip: address(d.destination.ip) },
+      labels: { scanproof_run_id: r.runId, scanproof_scenario: "detection-engine" },
+    };
+  });
+}
+
+async function index(backend: Backend, docs: readonly Doc[]): Promise<void> {
+  const response = await backend.client.bulk({
+    refresh: "wait_for",
+    operations: docs.flatMap((d) => [{ create: { _index: "scanproof-flow" } }, d]),
+  });
+  expect(response.errors, JSON.stringify(response.items.find((i) => i.create?.error))).to.equal(false);
+}
+
+function scopeOf(runId: string): ExecutionScope {
+  return {
+    filters: [{ term: { "labels.scanproof_run_id": runId } }],
+    key: runId,
+    labels: { runId, scenarioId: "detection-engine" },
+  };
+}
+
+function run(
+  backend: Backend,
+  rule: Rule,
+  runId: string,
+  startedAt: Date,
+  previousStartedAt?: Date,
+): Promise<RuleExecution> {
+  const scope = scopeOf(runId);
+  return executeRule(backend, rule, {
+    startedAt,
+    ...(previousStartedAt ? { previousStartedAt } : {}),
+    scope,
+    escalate: async (d) => escalate(await gatherFacts(backend, d, context, scope.filters), context),
+  });
+}
+
+/** A copy of a rule file with [rule] keys replaced, added or (undefined) removed. */
+function variant(path: string, keys: Record<string, string | undefined>): Rule {
+  const lines = readFileSync(path, "utf8").split("\n");
+  const kept = lines.filter((line) => !Object.keys(keys).some((k) => line.startsWith(`${k} = `)));
+  const added = Object.entries(keys).flatMap(([k, v]) => (v === undefined ? [] : [`${k} = ${v}`]));
+  kept.splice(kept.indexOf("[rule]") + 1, 0, ...added);
+  const copy = join(mkdtempSync(join(tmpdir(), "scanproof-rule-")), "rule.toml");
+  writeFileSync(copy, kept.join("\n"));
+  return rule(copy);
+}
+
+function rule(path: string): Rule {
+  const loaded = loadRuleFile(path);
+  if (!loaded.ok || !("rule" in loaded)) return expect.fail(`${path} did not load as a runnable rule`);
+  return loaded.rule;
+}
+
+const freshRun = (): string => `engine-${newRunId()}`;
+
+describe("detection engine against Elasticsearch (recorded NetFlow events)", function () {
+  this.timeout(300_000);
+  let backend: Backend;
+
+  before(async () => {
+    backend = await sharedBackend();
+  });
+
+  describe("Elastic's own rules, unmodified", () => {
+    const elastic = (): ReturnType<typeof loadRules> => loadRules([fixtures("rules", "elastic")]);
+
+    it("fire for an internal attacker: SYN-based port scan of the web server, network sweep of the DMZ", async () => {
+      const runId = freshRun();
+      const now = new Date();
+      await index(backend, replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: INSIDER }));
+      const executions = await executeRules(backend, elastic().rules, {
+        startedAt: now,
+        scope: scopeOf(runId),
+        escalate: async (d) =>
+          escalate(await gatherFacts(backend, d, context, scopeOf(runId).filters), context),
+      });
+      const byName = new Map(executions.map((e) => [e.rule.name, e]));
+      const syn = byName.get("Potential SYN-Based Port Scan Detected");
+      const sweep = byName.get("Potential Network Sweep Detected");
+      expect(syn?.indices, "the rule's logs-network_traffic.* pattern reaches scanproof-flow").to.include(
+        "scanproof-flow",
+      );
+      expect(syn?.alerts.map((a) => a.group)).to.deep.equal([
+        { "destination.ip": WEB, "source.ip": INSIDER },
+      ]);
+      const ports = new Set(
+        RECORDED.filter((d) => d.source.ip === RECORDED_ATTACKER && d.destination.ip === WEB).map(
+          (d) => d.destination.port,
+        ),
+      );
+      expect(syn?.alerts[0]?.evidence.distinct).to.deep.equal([
+        { field: "destination.port", values: ports.size },
+      ]);
+      expect(sweep?.alerts.map((a) => a.group)).to.deep.equal([{ "source.ip": INSIDER }]);
+      expect(sweep?.alerts[0]?.evidence.distinct).to.deep.equal([{ field: "destination.ip", values: 256 }]);
+      for (const e of executions) expect(e.warnings, e.rule.name).to.deep.equal([]);
+    });
+
+    it("stay silent for the same scan from an external address, as published", async () => {
+      const runId = freshRun();
+      const now = new Date();
+      await index(backend, replay({ runId, endAt: new Date(now.getTime() - MINUTE) }));
+      const executions = await executeRules(backend, elastic().rules, {
+        startedAt: now,
+        scope: scopeOf(runId),
+        escalate: () => Promise.reject(new Error("no alert expected")),
+      });
+      expect(executions.flatMap((e) => e.alerts)).to.deep.equal([]);
+    });
+
+    it("report the ES|QL rule skipped because this backend has no ES|QL, as the backend itself answers", async () => {
+      const set = await settleEsqlRules(backend, elastic());
+      expect(set.esql).to.deep.equal([]);
+      expect(set.rules).to.have.lengthOf(2);
+      expect(set.skipped).to.have.lengthOf(1);
+      expect(set.skipped[0]?.name).to.equal("Potential Network Scan Detected");
+      expect(set.skipped[0]?.reason).to.match(
+        /^esql: the backend has no ES\|QL \(.*POST \/_query answered 4\d\d: /,
+      );
+    });
+  });
+
+  describe("scheduling", () => {
+    it("does not alert a threshold group twice from overlapping windows, and alerts again only on new events", async () => {
+      const syn = rule(fixtures("rules", "elastic", "discovery_potential_syn_port_scan_detected.toml"));
+      const runId = freshRun();
+      const t0 = new Date();
+      await index(backend, replay({ runId, endAt: new Date(t0.getTime() - MINUTE), attacker: INSIDER }));
+      const first = await run(backend, syn, runId, t0);
+      expect(first.alerts).to.have.lengthOf(1);
+
+      // Five minutes later the window (now-9m) still holds every event of the first alert.
+      const second = await run(backend, syn, runId, new Date(t0.getTime() + 5 * MINUTE), t0);
+      expect(second.alerts).to.deep.equal([]);
+
+      // The same scan again, two minutes after the first: only its events make the next alert.
+      await index(backend, replay({ runId, endAt: new Date(t0.getTime() + 2 * MINUTE), attacker: INSIDER }));
+      const third = await run(
+        backend,
+        syn,
+        runId,
+        new Date(t0.getTime() + 7 * MINUTE),
+        new Date(t0.getTime() + 5 * MINUTE),
+      );
+      expect(third.alerts).to.have.lengthOf(1);
+      expect(third.alerts[0]?.evidence.events).to.equal(first.alerts[0]?.evidence.events);
+      expect(Date.parse(third.alerts[0]?.evidence.firstSeen ?? "")).to.be.above(
+        Date.parse(first.alerts[0]?.evidence.lastSeen ?? ""),
+      );
+      expect(third.alerts[0]?.id).to.not.equal(first.alerts[0]?.id);
+    });
+
+    it("does not alert an event twice from overlapping windows of a query rule", async () => {
+      const lucene = rule(fixtures("rules", "engine", "lucene_low_ports.toml"));
+      const runId = freshRun();
+      const t0 = new Date();
+      await index(backend, replay({ runId, endAt: new Date(t0.getTime() - MINUTE), attacker: INSIDER }));
+      const first = await run(backend, lucene, runId, t0);
+      const second = await run(backend, lucene, runId, new Date(t0.getTime() + 5 * MINUTE), t0);
+      expect(first.alerts.length).to.be.above(0);
+      expect(second.alerts).to.deep.equal([]);
+      expect(second.alreadyAlerted).to.equal(first.alerts.length);
+    });
+
+    it("caps alerts at max_signals per execution, says so, and alerts the rest in later executions", async () => {
+      const capped = variant(fixtures("rules", "engine", "lucene_low_ports.toml"), { max_signals: "3" });
+      const runId = freshRun();
+      const t0 = new Date();
+      await index(backend, replay({ runId, endAt: new Date(t0.getTime() - MINUTE), attacker: INSIDER }));
+      const first = await run(backend, capped, runId, t0);
+      expect(first.alerts).to.have.lengthOf(3);
+      expect(first.warnings.join("\n")).to.match(/max_signals \(3\) reached/);
+      const second = await run(backend, capped, runId, new Date(t0.getTime() + MINUTE), t0);
+      expect(second.alerts).to.have.lengthOf(3);
+      expect(second.alreadyAlerted).to.equal(3);
+      const ids = new Set([...first.alerts, ...second.alerts].map((a) => a.group["event.id"]));
+      expect(ids.size).to.equal(6);
+    });
+
+    it("honours timestamp_override: the window is over event.ingested, not @timestamp", async () => {
+      const byIngest = rule(fixtures("rules", "engine", "port_scan_by_ingest_time.toml"));
+      const byTimestamp = variant(fixtures("rules", "engine", "port_scan_by_ingest_time.toml"), {
+        timestamp_override: undefined,
+      });
+      const runId = freshRun();
+      const now = new Date();
+      // Events that happened three hours ago and were shipped a minute ago (a shipper catching up).
+      await index(
+        backend,
+        replay({
+          runId,
+          endAt: new Date(now.getTime() - 180 * MINUTE),
+          ingestedEndAt: new Date(now.getTime() - MINUTE),
+        }),
+      );
+      expect((await run(backend, byIngest, `${runId}`, now)).alerts).to.have.lengthOf(1);
+      const other = { ...scopeOf(runId), key: `${runId}/by-timestamp` };
+      const silent = await executeRule(backend, byTimestamp, {
+        startedAt: now,
+        scope: other,
+        escalate: () => Promise.reject(new Error("no alert expected")),
+      });
+      expect(silent.alerts).to.deep.equal([]);
+    });
+
+    it("places events without the override field by @timestamp, unless the fallback is disabled", async () => {
+      const path = fixtures("rules", "engine", "port_scan_by_ingest_time.toml");
+      const runId = freshRun();
+      const now = new Date();
+      await index(backend, replay({ runId, endAt: new Date(now.getTime() - MINUTE), withoutIngested: true }));
+      expect((await run(backend, rule(path), runId, now)).alerts).to.have.lengthOf(1);
+      const strict = variant(path, { timestamp_override_fallback_disabled: "true" });
+      const other = { ...scopeOf(runId), key: `${runId}/strict` };
+      const silent = await executeRule(backend, strict, {
+        startedAt: now,
+        scope: other,
+        escalate: () => Promise.reject(new Error("no alert expected")),
+      });
+      expect(silent.alerts).to.deep.equal([]);
+    });
+  });
+
+  describe("rule types and languages", () => {
+    it("lucene: alerts exactly the events its query_string matches", async () => {
+      const lucene = rule(fixtures("rules", "engine", "lucene_low_ports.toml"));
+      const runId = freshRun();
+      const now = new Date();
+      const docs = replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: INSIDER });
+      await index(backend, docs);
+      const expected = docs.filter(
+        (d) => (d.destination.port ?? 0) >= 20 && (d.destination.port ?? 0) <= 25,
+      ).length;
+      const execution = await run(backend, lucene, runId, now);
+      expect(expected).to.be.above(0);
+      expect(execution.alerts).to.have.lengthOf(expected);
+      expect(execution.alerts.every((a) => a.evidence.events === 1)).to.equal(true);
+    });
+
+    it("new_terms: alerts only the source never seen in the history window, once", async () => {
+      const newSource = rule(fixtures("rules", "engine", "new_source.toml"));
+      const runId = freshRun();
+      const now = new Date();
+      await index(
+        backend,
+        replay({ runId, endAt: new Date(now.getTime() - 180 * MINUTE), attacker: INSIDER }),
+      );
+      await index(backend, replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: INSIDER }));
+      await index(
+        backend,
+        replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: SECOND_INSIDER }),
+      );
+      const first = await run(backend, newSource, runId, now);
+      expect(first.alerts.map((a) => a.group)).to.deep.equal([{ "source.ip": SECOND_INSIDER }]);
+      const outbound = RECORDED.filter((d) => d.source.ip === RECORDED_ATTACKER).length;
+      expect(first.alerts[0]?.evidence.events).to.equal(outbound);
+      const again = await run(backend, newSource, runId, new Date(now.getTime() + 5 * MINUTE), now);
+      expect(again.alerts).to.deep.equal([]);
+      expect(again.alreadyAlerted).to.equal(1);
+    });
+
+    it("does not run a threshold rule over a field no searched index maps, and says why", async () => {
+      const unmapped = variant(fixtures("rules", "engine", "port_scan_by_ingest_time.toml"), {});
+      const broken = {
+        ...unmapped,
+        threshold: {
+          ...(unmapped as Extract<Rule, { type: "threshold" }>).threshold,
+          fields: ["source.hostname"],
+        },
+      } as Rule;
+      const execution = await run(backend, broken, freshRun(), new Date());
+      expect(execution.skipped).to.equal(
+        "threshold field source.hostname is not mapped in scanproof-flow, so no group can form",
+      );
+    });
+  });
+});
