@@ -8,14 +8,16 @@ import { settleEsqlRules } from "../../harness/detection/backend-rules.js";
 import {
   executeRule,
   executeRules,
+  type Detection,
   type ExecutionScope,
   type RuleExecution,
 } from "../../harness/detection/engine.js";
 import type { Rule } from "../../harness/detection/rule.js";
 import { loadRuleFile, loadRules } from "../../harness/detection/rule-loader.js";
 import { loadContext } from "../../harness/escalation/context.js";
-import { escalate } from "../../harness/escalation/escalate.js";
+import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { gatherFacts } from "../../harness/escalation/facts.js";
+import { placeInventory } from "../../harness/escalation/inventory.js";
 import { assertionsDir, projectRoot } from "../../harness/paths.js";
 import { newRunId } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";
@@ -27,6 +29,12 @@ const SECOND_INSIDER = "192.168.50.11";
 const WEB = "10.20.0.10";
 const fixtures = (...parts: string[]): string => join(projectRoot, "test", "fixtures", ...parts);
 const context = loadContext(join(assertionsDir, "context", "default.yaml"));
+const inventory = placeInventory(context.assets, [{ name: "web", address: WEB }]);
+
+/** The harness's escalation: facts from Elasticsearch, the playbook's decision. */
+function escalation(backend: Backend, scope: ExecutionScope): (d: Detection) => Promise<Escalation> {
+  return async (d) => escalate(await gatherFacts(backend, d, context, scope.filters), context, inventory);
+}
 
 type Doc = Record<string, unknown> & {
   "@timestamp": string;
@@ -106,7 +114,7 @@ function run(
     startedAt,
     ...(previousStartedAt ? { previousStartedAt } : {}),
     scope,
-    escalate: async (d) => escalate(await gatherFacts(backend, d, context, scope.filters), context),
+    escalate: escalation(backend, scope),
   });
 }
 
@@ -147,8 +155,7 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       const executions = await executeRules(backend, elastic().rules, {
         startedAt: now,
         scope: scopeOf(runId),
-        escalate: async (d) =>
-          escalate(await gatherFacts(backend, d, context, scopeOf(runId).filters), context),
+        escalate: escalation(backend, scopeOf(runId)),
       });
       const byName = new Map(executions.map((e) => [e.rule.name, e]));
       const syn = byName.get("Potential SYN-Based Port Scan Detected");
@@ -269,7 +276,7 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
           ingestedEndAt: new Date(now.getTime() - MINUTE),
         }),
       );
-      expect((await run(backend, byIngest, `${runId}`, now)).alerts).to.have.lengthOf(1);
+      expect((await run(backend, byIngest, runId, now)).alerts).to.have.lengthOf(1);
       const other = { ...scopeOf(runId), key: `${runId}/by-timestamp` };
       const silent = await executeRule(backend, byTimestamp, {
         startedAt: now,
