@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { describeError, ScanproofError } from "./errors.js";
 import { assertionsDir, scenariosDir } from "./paths.js";
-import { prune } from "./prune.js";
+import { prune, pruneOrphans } from "./prune.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
@@ -157,11 +157,21 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command("prune")
-    .description("remove every container and network scanproof created (or only one run's)")
-    .option("--run <id>", "only this run")
-    .action(async (options: { run?: string }) => {
-      const removed = await prune(options.run);
-      process.stdout.write(`removed ${removed.containers} containers and ${removed.networks} networks\n`);
+    .description(
+      "remove what runs whose harness process was killed left behind (or one run's, or everything scanproof labelled)",
+    )
+    .option("--run <id>", "only this run, whether or not it is still going")
+    .option("--all", "everything scanproof labelled, including labs of runs still going")
+    .action(async (options: { run?: string; all?: boolean }) => {
+      if (options.run || options.all) {
+        const removed = await prune(options.run);
+        process.stdout.write(`removed ${removed.containers} containers and ${removed.networks} networks\n`);
+        return;
+      }
+      const removed = await pruneOrphans();
+      process.stdout.write(
+        `removed ${removed.containers} containers and ${removed.networks} networks of ${removed.runs.length} runs whose harness is gone${removed.runs.length ? ` (${removed.runs.join(", ")})` : ""}\n`,
+      );
     });
 
   try {

@@ -1,4 +1,5 @@
-import { docker, LABEL_MANAGED, LABEL_RUN } from "./docker/client.js";
+import { hostname } from "node:os";
+import { docker, LABEL_MANAGED, LABEL_OWNER, LABEL_RUN } from "./docker/client.js";
 
 export interface PruneResult {
   readonly containers: number;
@@ -26,11 +27,55 @@ async function alreadyGoneIsDone(removal: Promise<unknown>): Promise<void> {
   }
 }
 
-export async function countLeftovers(): Promise<PruneResult> {
+/**
+ * Whether the harness process named by an owner label ("<machine>/<pid>") has ended. Only a
+ * process on this machine can be checked; an unknown or foreign owner counts as alive.
+ */
+export function ownerGone(owner: string | undefined, machine = hostname()): boolean {
+  const slash = owner?.lastIndexOf("/") ?? -1;
+  if (!owner || slash < 0 || owner.slice(0, slash) !== machine) return false;
+  const pid = Number(owner.slice(slash + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+export interface Leftovers extends PruneResult {
+  /** Runs whose harness process is gone (killed, crashed): their resources are leftovers. */
+  readonly orphanedRuns: readonly string[];
+}
+
+/** Labelled containers and networks, and the runs among them whose harness process has ended. */
+export async function countLeftovers(): Promise<Leftovers> {
   const label = [`${LABEL_MANAGED}=true`];
   const [containers, networks] = await Promise.all([
     docker().listContainers({ all: true, filters: { label } }),
     docker().listNetworks({ filters: { label } }),
   ]);
-  return { containers: containers.length, networks: networks.length };
+  const orphaned = new Set<string>();
+  for (const labels of [...containers.map((c) => c.Labels), ...networks.map((n) => n.Labels ?? {})]) {
+    const run = labels[LABEL_RUN];
+    if (run && ownerGone(labels[LABEL_OWNER])) orphaned.add(run);
+  }
+  return { containers: containers.length, networks: networks.length, orphanedRuns: [...orphaned] };
+}
+
+/**
+ * Removes what runs whose harness process was killed left behind, and nothing of runs still
+ * going: every run does this before it starts, and `scanproof prune` by default.
+ */
+export async function pruneOrphans(): Promise<PruneResult & { runs: readonly string[] }> {
+  const { orphanedRuns } = await countLeftovers();
+  let containers = 0;
+  let networks = 0;
+  for (const run of orphanedRuns) {
+    const removed = await prune(run);
+    containers += removed.containers;
+    networks += removed.networks;
+  }
+  return { containers, networks, runs: orphanedRuns };
 }

@@ -20,6 +20,7 @@ import { startLab, type StartedLab } from "./lab/lab.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
 import { labAddresses, planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
+import { pruneOrphans } from "./prune.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
 import { writeReports } from "./report/write-reports.js";
@@ -88,6 +89,12 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
 
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
   const { scenarios, rules: loaded, context } = loadInputs(options);
+  await requireDocker();
+  const swept = await pruneOrphans();
+  if (swept.runs.length > 0)
+    say(
+      `Removed ${swept.containers} containers and ${swept.networks} networks left by killed runs (${swept.runs.join(", ")})`,
+    );
   const runId = newRunId();
   const startedAt = new Date().toISOString();
   const runDir = join(resultsDir(), runId);
@@ -97,7 +104,6 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   );
   const teardown = new Teardown();
   const results = await withTeardown(teardown, async () => {
-    await requireDocker();
     const backend = options.backend ?? (await openBackend(runId, teardown));
     const rules = await settleEsqlRules(backend, loaded);
     for (const s of rules.skipped) say(`  rule skipped: ${s.file}: ${s.reason}`);

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import Docker from "dockerode";
 import { ScanproofError } from "../errors.js";
 
@@ -5,6 +6,8 @@ export const LABEL_MANAGED = "io.scanproof.managed";
 export const LABEL_RUN = "io.scanproof.run";
 export const LABEL_SCENARIO = "io.scanproof.scenario";
 export const LABEL_ROLE = "io.scanproof.role";
+/** The harness process that created a resource, as "<machine>/<pid>": a run whose owner is gone is a leftover. */
+export const LABEL_OWNER = "io.scanproof.owner";
 export const LABEL_IMAGE = "io.scanproof.image";
 export const LABEL_IMAGE_INPUTS = "io.scanproof.inputs";
 
@@ -43,7 +46,12 @@ export async function requireDocker(): Promise<void> {
 }
 
 export function runLabels(runId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { [LABEL_MANAGED]: "true", [LABEL_RUN]: runId, ...extra };
+  return {
+    [LABEL_MANAGED]: "true",
+    [LABEL_RUN]: runId,
+    [LABEL_OWNER]: `${hostname()}/${process.pid}`,
+    ...extra,
+  };
 }
 
 export async function imageExists(ref: string): Promise<boolean> {

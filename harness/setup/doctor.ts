@@ -64,11 +64,11 @@ export async function doctor(): Promise<Check[]> {
       }
     }
     const leftovers = await countLeftovers();
-    const clean = leftovers.containers === 0 && leftovers.networks === 0;
+    const orphaned = leftovers.orphanedRuns.length;
     add(
-      "leftovers of earlier runs",
-      clean,
-      clean ? "none" : `${leftovers.containers} containers, ${leftovers.networks} networks`,
+      "leftovers of killed runs",
+      orphaned === 0,
+      `${orphaned === 0 ? "none" : `runs ${leftovers.orphanedRuns.join(", ")}`}; ${leftovers.containers} labelled containers and ${leftovers.networks} networks in all`,
       "scanproof prune",
     );
   }

@@ -1,12 +1,23 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { docker, LABEL_RUN, requireDocker } from "../../harness/docker/client.js";
+import { docker, LABEL_RUN, requireDocker, runLabels } from "../../harness/docker/client.js";
+import { startLab } from "../../harness/lab/lab.js";
+import { planLab } from "../../harness/lab/topology.js";
+import { Teardown, withTeardown } from "../../harness/lifecycle.js";
 import { projectRoot, scenariosDir } from "../../harness/paths.js";
+import { newRunId } from "../../harness/run.js";
+import { builtLabImage } from "../../harness/setup/lab-images.js";
+import { sharedBackend } from "./shared-backend.js";
+
+const CLI = join(projectRoot, "bin", "scanproof.js");
 
 interface Interrupted {
   readonly runId: string;
   readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
   readonly output: string;
 }
 
@@ -15,15 +26,8 @@ function interruptRun(signal: NodeJS.Signals, marker: RegExp): Promise<Interrupt
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        join(projectRoot, "bin", "scanproof.js"),
-        "run",
-        "--no-setup",
-        join(scenariosDir, "nmap-syn-top1000.yaml"),
-      ],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+      [CLI, "run", "--no-setup", join(scenariosDir, "nmap-syn-top1000.yaml")],
+      { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
     let sent = false;
@@ -37,11 +41,21 @@ function interruptRun(signal: NodeJS.Signals, marker: RegExp): Promise<Interrupt
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, killedBy) => {
       const runId = /Run (\S+):/.exec(output)?.[1];
       if (!sent || !runId) reject(new Error(`the run ended before it could be interrupted:\n${output}`));
-      else resolve({ runId, code, output });
+      else resolve({ runId, code, signal: killedBy, output });
     });
+  });
+}
+
+function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout }));
   });
 }
 
@@ -68,4 +82,54 @@ describe("teardown on interruption (real Docker)", function () {
       expect(await leftovers(run.runId)).to.deep.equal({ containers: 0, networks: 0 });
     });
   }
+
+  it("removes a started lab when an error is thrown, and passes the error on", async function () {
+    const runId = newRunId();
+    const teardown = new Teardown();
+    const thrown = new Error("thrown mid-run");
+    const backend = await sharedBackend();
+    const outcome = await withTeardown(teardown, async () => {
+      await startLab({
+        runId,
+        scenarioId: "thrown",
+        plan: planLab({ lab: { targets: [{ name: "web", kind: "web" }] } }),
+        sensors: ["ids"],
+        backend,
+        workDir: mkdtempSync(join(tmpdir(), "scanproof-thrown-")),
+        teardown,
+      });
+      expect((await leftovers(runId)).containers, "the lab was running").to.be.greaterThan(0);
+      throw thrown;
+    }).then(
+      () => expect.fail("the error was swallowed"),
+      (e: unknown) => e,
+    );
+    expect(outcome).to.equal(thrown);
+    expect(await leftovers(runId)).to.deep.equal({ containers: 0, networks: 0 });
+  });
+
+  it("leaves a killed run's lab to `scanproof prune`, which removes it and spares runs still going", async function () {
+    const alive = newRunId();
+    const live = await docker().createContainer({
+      Image: await builtLabImage("netkit"),
+      Labels: runLabels(alive),
+    });
+    try {
+      const run = await interruptRun("SIGKILL", /step 1\/1: nmap/);
+      expect(run.signal).to.equal("SIGKILL");
+      expect(run.output).not.to.include("tearing down");
+      const left = await leftovers(run.runId);
+      expect(left.containers, "a killed harness cannot clean up").to.be.greaterThan(0);
+      const pruned = await runCli(["prune"]);
+      expect(pruned.code).to.equal(0);
+      expect(pruned.stdout).to.include(run.runId);
+      expect(await leftovers(run.runId)).to.deep.equal({ containers: 0, networks: 0 });
+      expect(await leftovers(alive), "a run whose harness is alive is kept").to.deep.equal({
+        containers: 1,
+        networks: 0,
+      });
+    } finally {
+      await live.remove({ force: true });
+    }
+  });
 });
