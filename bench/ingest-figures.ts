@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import { ScanproofError } from "../harness/errors.js";
 import type { LogSourceReport } from "../harness/logs/accounting.js";
 import type { RunResult, Verdict } from "../harness/result.js";
 import type { LogSourceName } from "../harness/scenario/schema.js";
 import { lossEvidence } from "./lib/container-logs.js";
 import type { ResourcePeak } from "./lib/container-peaks.js";
-import { firewallLogWindow } from "./firewall-log.js";
+import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
 import { firstSeenAllMs, type CountSample } from "./lib/index-progress.js";
 import { INGEST_SOURCES } from "./ingest-scenario.js";
 import type { BenchHeader } from "./lib/session.js";
@@ -94,9 +93,7 @@ export function rateFigures(observed: RateObservations): RateFigures {
   const truth = scenario.groundTruth.find((t) => t.tool === "masscan");
   const probes = truth?.probes.length ?? 0;
   const masscanSeconds = truth ? (Date.parse(truth.endedAt) - Date.parse(truth.startedAt)) / 1000 : 0;
-  const firewallLog = firewallLogWindow(
-    join(run.resultsDir, scenario.id, "logs", "firewall", "firewall.json"),
-  );
+  const firewallLog = firewallLogWindow(scenarioFirewallLog(run.resultsDir, scenario.id));
   return {
     requestedPps,
     scenarioId: scenario.id,

@@ -4,6 +4,7 @@ import { assertionsDir } from "../harness/paths.js";
 import type { ScenarioResult } from "../harness/result.js";
 import { runScenarios } from "../harness/run.js";
 import { watchAlerts, type FirstAlerts } from "./lib/alert-watch.js";
+import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
 import { writeBenchResults } from "./lib/results.js";
 import { libraryScenarios, writeVariant, type Variant } from "./lib/scenario-variants.js";
 import { benchSession, type BenchHeader } from "./lib/session.js";
@@ -18,7 +19,7 @@ export interface LatencySample {
   readonly rule: string;
   readonly scenario: string;
   readonly repeat: number;
-  /** From the end of the scenario's last step until a search first found the rule's alert. */
+  /** From the scan's last packet until a search first found the rule's alert. */
   readonly searchableAfterMs?: number;
   readonly verdict: string;
 }
@@ -42,7 +43,13 @@ export interface LatencyBench extends BenchHeader {
   readonly errors: readonly string[];
 }
 
-function stepsEndedMs(result: ScenarioResult): number | undefined {
+/**
+ * When the scan ended: the firewall's last logged packet (microseconds), or else the tools' own end
+ * times (nmap reports whole seconds).
+ */
+export function scanEndedMs(result: ScenarioResult, resultsDir: string): number | undefined {
+  const logged = firewallLogWindow(scenarioFirewallLog(resultsDir, result.id));
+  if (logged) return logged.lastMs;
   const ends = result.groundTruth.map((t) => Date.parse(t.endedAt));
   return ends.length > 0 ? Math.max(...ends) : undefined;
 }
@@ -51,13 +58,14 @@ function stepsEndedMs(result: ScenarioResult): number | undefined {
 export function latencySamples(
   variants: readonly (Variant & { readonly repeat: number })[],
   results: readonly ScenarioResult[],
+  resultsDir: string,
   first: FirstAlerts,
   ruleNames: ReadonlyMap<string, string>,
 ): LatencySample[] {
   return variants.flatMap((v) => {
     const result = results.find((r) => r.id === v.id);
     if (!result) return [];
-    const ended = stepsEndedMs(result);
+    const ended = scanEndedMs(result, resultsDir);
     return v.scenario.expect.alerts.flatMap((expected) => {
       const rule = [...ruleNames].find(([id, name]) => expected.rule === id || expected.rule === name)?.[0];
       if (!rule) return [];
@@ -122,7 +130,7 @@ export async function benchLatency(repeats = 5): Promise<void> {
     }).finally(async () => {
       first = await watch.stop();
     });
-    const samples = latencySamples(variants, run.scenarios, first, ruleNames);
+    const samples = latencySamples(variants, run.scenarios, run.resultsDir, first, ruleNames);
     const labStart = spread(
       run.scenarios.flatMap((s) => (s.timings.labStartMs === undefined ? [] : [s.timings.labStartMs])),
     );

@@ -1,4 +1,5 @@
 import type { FirstAlerts } from "./lib/alert-watch.js";
+import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
 import type { DetectorReport } from "./lib/detector-logs.js";
 import { spread } from "./lib/stats.js";
 import type { Scenario } from "../harness/scenario/load.js";
@@ -16,7 +17,7 @@ export const CONTENDER_TITLES: Record<Contender, string> = {
 
 export interface Detection {
   readonly detected: boolean;
-  /** From the first step's start until the first alert was searchable or the detector logged the scan. */
+  /** From the scan's first packet until the first alert was searchable or the detector logged the scan. */
   readonly detectMs?: number;
   /** detectMs divided by scanproof's, when both detected. */
   readonly ratioToScanproof?: number;
@@ -52,19 +53,27 @@ export interface RowInputs {
   readonly scenario: Scenario;
   readonly variantId: string;
   readonly result: ScenarioResult | undefined;
+  readonly resultsDir: string;
   readonly firstAlerts: FirstAlerts;
   readonly ruleSets: Readonly<Record<"scanproof" | "elastic", ReadonlySet<string>>>;
   readonly reports: Readonly<Record<"psad" | "scanlogd", readonly DetectorReport[]>>;
 }
 
-function firstStepStartMs(result: ScenarioResult | undefined): number | undefined {
-  const starts = result?.groundTruth.map((t) => Date.parse(t.startedAt)) ?? [];
+/**
+ * When the scan started: the firewall's first logged packet (microseconds), or else the tools' own
+ * start times (nmap reports whole seconds).
+ */
+function scanStartedMs(result: ScenarioResult | undefined, resultsDir: string): number | undefined {
+  if (!result) return undefined;
+  const logged = firewallLogWindow(scenarioFirewallLog(resultsDir, result.id));
+  if (logged) return logged.firstMs;
+  const starts = result.groundTruth.map((t) => Date.parse(t.startedAt));
   return starts.length > 0 ? Math.min(...starts) : undefined;
 }
 
 export function matrixRow(inputs: RowInputs): MatrixRow {
   const { scenario, result } = inputs;
-  const start = firstStepStartMs(result);
+  const start = scanStartedMs(result, inputs.resultsDir);
   const since = (atMs: number | undefined) =>
     atMs === undefined || start === undefined ? {} : { detectMs: atMs - start };
   const fromRules = (ids: ReadonlySet<string>) => {

@@ -56,6 +56,7 @@ export async function benchMatrix(): Promise<void> {
         scenario: v.scenario,
         variantId: v.id,
         result: run.scenarios.find((r) => r.id === v.id),
+        resultsDir: run.resultsDir,
         firstAlerts,
         ruleSets,
         reports: {

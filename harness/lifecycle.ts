@@ -32,9 +32,18 @@ export class Teardown {
 
 type Signal = "SIGINT" | "SIGTERM";
 
+/** Teardowns of work in progress, oldest first: nested work (a bench around a run) has several. */
+const active: Teardown[] = [];
+
+/** Runs every active teardown, the innermost (newest) first, so a lab goes before its backend. */
+async function runActive(): Promise<void> {
+  for (const teardown of [...active].reverse()) await teardown.run();
+}
+
 /**
- * While `work` runs, SIGINT/SIGTERM run the teardown and exit with 128+signal; otherwise the
- * teardown runs when `work` settles, whatever the outcome.
+ * While `work` runs, SIGINT/SIGTERM run the teardown — and those of any work it runs inside, or
+ * that runs inside it — and exit with 128+signal; otherwise the teardown runs when `work` settles,
+ * whatever the outcome.
  */
 export async function withTeardown<T>(teardown: Teardown, work: () => Promise<T>): Promise<T> {
   const handlers = new Map<Signal, () => void>();
@@ -44,15 +53,17 @@ export async function withTeardown<T>(teardown: Teardown, work: () => Promise<T>
   ] as const) {
     const handler = (): void => {
       say(`\n${signal}: tearing down the lab…`);
-      void teardown.run().finally(() => process.exit(code));
+      void runActive().finally(() => process.exit(code));
     };
     handlers.set(signal, handler);
     process.once(signal, handler);
   }
+  active.push(teardown);
   try {
     return await work();
   } finally {
     for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+    active.splice(active.indexOf(teardown), 1);
     await teardown.run();
   }
 }

@@ -12,7 +12,7 @@ trap 'kill -TERM "$syslog"' TERM INT
 while [ ! -S /dev/log ]; do sleep 0.1; done
 case "$detector" in
   psad)
-    nft insert rule inet scanproof forward iifname "vx-out" ct state '{ new, invalid, untracked }' \
+    nft insert rule inet scanproof forward iifname '{ "vx-out", "vx-lan" }' ct state '{ new, invalid, untracked }' \
       log group 2 prefix '"kernel: psad "'
     ulogd -d -c /etc/ulogd-psad.conf
     while [ ! -e /var/log/scanproof/psad-fw.log ]; do sleep 0.1; done

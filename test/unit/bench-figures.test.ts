@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { join } from "node:path";
 import { latencySamples, ruleLatencies } from "../../bench/latency.js";
 import { parseDetectorLog, readDetectorReports } from "../../bench/lib/detector-logs.js";
 import { spread } from "../../bench/lib/stats.js";
@@ -10,6 +11,9 @@ import { fixture } from "./fixture-helpers.js";
 
 const RULE = "5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01";
 const ELASTIC_RULE = "0e3c5b7a-4f0d-4b8e-9a61-2d7f1c5e8b90";
+/** A recorded run folder: one scenario's firewall log (first and last records) and detector logs. */
+const RUN = fixture("bench-run");
+const LOGS = join(RUN, "try-detectors", "logs");
 
 function scenario(id: string, extra: Record<string, unknown> = {}): Scenario {
   const spec = ScenarioSchema.parse({
@@ -71,7 +75,7 @@ describe("bench statistics", () => {
 
 describe("detector logs", () => {
   it("reads psad's scan reports and ignores its start-up and signature lines", () => {
-    const reports = readDetectorReports(fixture("detectors"), "psad");
+    const reports = readDetectorReports(LOGS, "psad");
     expect(reports.map((r) => [r.at, r.source, r.destination])).to.deep.equal([
       ["2026-11-28T16:11:40.766Z", "198.18.0.10", "10.20.0.10"],
       ["2026-11-28T16:11:41.784Z", "198.18.0.10", "10.20.0.10"],
@@ -79,7 +83,7 @@ describe("detector logs", () => {
   });
 
   it("reads scanlogd's reports from every target's folder, oldest first", () => {
-    const reports = readDetectorReports(fixture("detectors"), "scanlogd");
+    const reports = readDetectorReports(LOGS, "scanlogd");
     expect(reports.map((r) => [r.at, r.source, r.destination])).to.deep.equal([
       ["2026-11-28T16:11:38.949Z", "198.18.0.10", "10.20.0.10"],
     ]);
@@ -97,7 +101,7 @@ describe("detector logs", () => {
   });
 
   it("finds nothing where a detector never ran", () => {
-    expect(readDetectorReports(fixture("detectors", "psad"), "scanlogd")).to.deep.equal([]);
+    expect(readDetectorReports(join(LOGS, "psad"), "scanlogd")).to.deep.equal([]);
   });
 });
 
@@ -115,7 +119,7 @@ describe("detection latency figures", () => {
       result("nmap-syn-bbbb", "2026-11-28T16:01:00.000Z", "2026-11-28T16:01:01.000Z", "fail"),
     ];
     const first = new Map([["nmap-syn-aaaa", new Map([[RULE, Date.parse("2026-11-28T16:00:04.500Z")]])]]);
-    const samples = latencySamples(variants, results, first, names);
+    const samples = latencySamples(variants, results, RUN, first, names);
     expect(samples).to.deep.equal([
       { rule: RULE, scenario: "nmap-syn", repeat: 1, searchableAfterMs: 3500, verdict: "pass" },
       { rule: RULE, scenario: "nmap-syn", repeat: 2, verdict: "fail" },
@@ -125,6 +129,17 @@ describe("detection latency figures", () => {
     expect(figures?.latency?.p95).to.equal(3500);
   });
 
+  it("takes the scan's end from the firewall's last logged packet when there is one", () => {
+    const samples = latencySamples(
+      [{ id: "try-detectors", file: "t.yaml", scenario: s, repeat: 1 }],
+      [result("try-detectors", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z")],
+      RUN,
+      new Map([["try-detectors", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
+      names,
+    );
+    expect(samples[0]?.searchableAfterMs).to.be.closeTo(42_000 - 39_034.903, 0.001);
+  });
+
   it("matches an expectation that names the rule instead of its id", () => {
     const byName = scenario("by-name", {
       expect: { alerts: [{ rule: "Vertical Port Scan Seen by the Firewall" }] },
@@ -132,6 +147,7 @@ describe("detection latency figures", () => {
     const samples = latencySamples(
       [{ id: "by-name-cccc", file: "c.yaml", scenario: byName, repeat: 1 }],
       [result("by-name-cccc", "2026-11-28T16:00:00.000Z", "2026-11-28T16:00:01.000Z")],
+      RUN,
       new Map([["by-name-cccc", new Map([[RULE, Date.parse("2026-11-28T16:00:02.000Z")]])]]),
       names,
     );
@@ -141,24 +157,40 @@ describe("detection latency figures", () => {
 
 describe("detection matrix figures", () => {
   const ruleSets = { scanproof: new Set([RULE]), elastic: new Set([ELASTIC_RULE]) };
-  const psad = readDetectorReports(fixture("detectors"), "psad");
-  const scanlogd = readDetectorReports(fixture("detectors"), "scanlogd");
+  const psad = readDetectorReports(LOGS, "psad");
+  const scanlogd = readDetectorReports(LOGS, "scanlogd");
 
-  it("times every contender from the first step's start and divides by scanproof's time", () => {
+  it("times every contender from the firewall's first packet and divides by scanproof's time", () => {
     const row = matrixRow({
       scenario: scenario("nmap-syn"),
-      variantId: "nmap-syn-aaaa",
-      result: result("nmap-syn-aaaa", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
-      firstAlerts: new Map([["nmap-syn-aaaa", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
+      variantId: "try-detectors",
+      result: result("try-detectors", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
+      resultsDir: RUN,
+      firstAlerts: new Map([["try-detectors", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
       ruleSets,
       reports: { psad, scanlogd },
     });
-    expect(row.detections.scanproof).to.deep.include({ detected: true, detectMs: 4000, ratioToScanproof: 1 });
+    expect(row.detections.scanproof).to.deep.include({ detected: true, ratioToScanproof: 1 });
+    expect(row.detections.scanproof.detectMs).to.be.closeTo(3083.453, 0.001);
     expect(row.detections.elastic).to.deep.include({ detected: false, evidence: [] });
-    expect(row.detections.psad.detectMs).to.equal(2766);
-    expect(row.detections.psad.ratioToScanproof).to.be.closeTo(0.69, 0.01);
-    expect(row.detections.scanlogd.detectMs).to.equal(949);
+    expect(row.detections.psad.detectMs).to.be.closeTo(1849.453, 0.001);
+    expect(row.detections.psad.ratioToScanproof).to.be.closeTo(0.5998, 0.0001);
+    expect(row.detections.scanlogd.detectMs).to.be.closeTo(32.453, 0.001);
     expect(row.detections.scanlogd.evidence[0]).to.match(/^scanlogd: 198\.18\.0\.10 to 10\.20\.0\.10 ports/);
+  });
+
+  it("falls back to the tools' own start time where the firewall logged nothing", () => {
+    const row = matrixRow({
+      scenario: scenario("nmap-syn"),
+      variantId: "elsewhere",
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
+      resultsDir: RUN,
+      firstAlerts: new Map([["elsewhere", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
+      ruleSets,
+      reports: { psad, scanlogd: [] },
+    });
+    expect(row.detections.scanproof.detectMs).to.equal(4000);
+    expect(row.detections.scanlogd).to.deep.equal({ detected: false, evidence: [] });
   });
 
   it("counts detections on benign scenarios as false positives and skips errored rows", () => {
