@@ -126,6 +126,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { scenarios, rules } = selected(paths, options);
       process.stdout.write(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
       for (const s of rules.skipped) process.stdout.write(`  rule skipped: ${s.file}: ${s.reason}\n`);
+      for (const r of rules.esql) {
+        process.stdout.write(
+          `  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`,
+        );
+      }
     });
 
   withInputOptions(

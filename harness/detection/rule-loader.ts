@@ -208,7 +208,7 @@ export function loadRuleFile(path: string): LoadedRule {
   }
   if (!(RUNNABLE_TYPES as readonly string[]).includes(r.type)) {
     const why = UNRUNNABLE_TYPES[r.type] ?? "Kibana has no such rule type";
-    return skip(`rule type "${r.type}": ${why} (scanproof runs ${RUNNABLE_TYPES.join(", ")} and esql)`);
+    return skip(`rule type "${r.type}": ${why} (scanproof runs ${RUNNABLE_TYPES.join(", ")} rules)`);
   }
   const language = r.language ?? "kuery";
   if (!(LANGUAGES as readonly string[]).includes(language)) {

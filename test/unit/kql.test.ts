@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import fc from "fast-check";
 import { performance } from "node:perf_hooks";
 import {
   KqlSyntaxError,
@@ -430,97 +431,82 @@ describe("kqlFields", () => {
   });
 });
 
-class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** mulberry32 */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  int(max: number): number {
-    return Math.floor(this.next() * max);
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[this.int(items.length)];
-    if (item === undefined) throw new Error("pick from an empty list");
-    return item;
-  }
-
-  character(characters: string): string {
-    return characters.charAt(this.int(characters.length));
-  }
-}
-
 const FIELDS = ["a", "source.ip", "destination.port", "event.action", "x_y", "@timestamp", "android", "NOTE"];
 const RANGE_VALUES = ["2", "-1", "1.5", "2020-01-01", "now-1d/d", "10:00", "two words", "and"];
 const OPS: Readonly<Record<KqlRangeOp, string>> = { gt: ">", gte: ">=", lt: "<", lte: "<=" };
-const WORD_CHARACTERS = 'aZ09._-/@?é=\\():<>"{}\t\r\n';
-const QUOTED_CHARACTERS = 'a Z0\\"*()\n\t:';
-const KEYWORDS = ["and", "OR", "Not"];
+const WORD_CHARACTERS = Array.from('aZ09._-/@?é=\\():<>"{}\t\r\n');
+const QUOTED_CHARACTERS = Array.from('a Z0\\"*()\n\t:');
 const WILDCARD = Symbol("wildcard");
 
-function randomValue(random: Random): KqlValue {
-  if (random.chance(0.25)) {
-    const length = random.int(6);
-    return phrase(Array.from({ length }, () => random.character(QUOTED_CHARACTERS)).join(""));
-  }
-  const words: (string | typeof WILDCARD)[][] = Array.from({ length: 1 + random.int(3) }, () =>
-    random.chance(0.1)
-      ? [random.pick(KEYWORDS)]
-      : Array.from({ length: 1 + random.int(4) }, () =>
-          random.chance(0.15) ? WILDCARD : random.character(WORD_CHARACTERS),
-        ),
-  );
-  const wildcard = words.some((word) => word.includes(WILDCARD));
-  const literal = (piece: string): string => (wildcard ? piece.replace(/[*?\\]/g, "\\$&") : piece);
-  const value = words
-    .map((word) => word.map((piece) => (piece === WILDCARD ? "*" : literal(piece))).join(""))
-    .join(" ");
-  return { text: value, quoted: false, wildcard };
-}
+const field = fc.constantFrom(...FIELDS);
 
-function randomNode(random: Random, depth: number, inNested: boolean): KqlNode {
-  const leaves = inNested ? 3 : 4;
-  const choice = random.int(depth > 0 ? leaves + 4 : leaves);
-  const field = random.pick(FIELDS);
-  switch (choice) {
-    case 0: {
-      const value = randomValue(random);
-      return value.wildcard && value.text === "*" ? exists(field) : match(field, value);
-    }
-    case 1:
-      return exists(field);
-    case 2:
-      return range(field, random.pick(["gt", "gte", "lt", "lte"] as const), random.pick(RANGE_VALUES));
-    case leaves:
-      return not(randomNode(random, depth - 1, inNested));
-    case leaves + 1:
-      return nested(field, randomNode(random, depth - 1, true));
-    case leaves + 2:
-    case leaves + 3: {
-      const children = Array.from({ length: 2 + random.int(3) }, () =>
-        randomNode(random, depth - 1, inNested),
-      );
-      return choice === leaves + 2 ? and(...children) : or(...children);
-    }
-    default:
-      return text(randomValue(random));
-  }
-}
+/** A quoted phrase, or unquoted words (keywords escaped by the printer) with or without wildcards. */
+const value: fc.Arbitrary<KqlValue> = fc.oneof(
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(fc.constantFrom(...QUOTED_CHARACTERS), { maxLength: 5 })
+      .map((cs) => phrase(cs.join(""))),
+  },
+  {
+    weight: 3,
+    arbitrary: fc
+      .array(
+        fc.oneof(
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom("and", "OR", "Not").map((k): (string | typeof WILDCARD)[] => [k]),
+          },
+          {
+            weight: 9,
+            arbitrary: fc.array(
+              fc.oneof(
+                { weight: 2, arbitrary: fc.constant<typeof WILDCARD>(WILDCARD) },
+                { weight: 11, arbitrary: fc.constantFrom(...WORD_CHARACTERS) },
+              ),
+              { minLength: 1, maxLength: 4 },
+            ),
+          },
+        ),
+        { minLength: 1, maxLength: 3 },
+      )
+      .map((words): KqlValue => {
+        const wildcard = words.some((word) => word.includes(WILDCARD));
+        const literal = (piece: string): string => (wildcard ? piece.replace(/[*?\\]/g, "\\$&") : piece);
+        const text = words
+          .map((word) => word.map((piece) => (piece === WILDCARD ? "*" : literal(piece))).join(""))
+          .join(" ");
+        return { text, quoted: false, wildcard };
+      }),
+  },
+);
+
+const leaf: fc.Arbitrary<KqlNode> = fc.oneof(
+  fc.tuple(field, value).map(([f, v]) => (v.wildcard && v.text === "*" ? exists(f) : match(f, v))),
+  field.map(exists),
+  fc
+    .tuple(field, fc.constantFrom<KqlRangeOp>("gt", "gte", "lt", "lte"), fc.constantFrom(...RANGE_VALUES))
+    .map(([f, op, v]) => range(f, op, v)),
+);
+
+/** Random queries: free text only outside nested queries, where Kibana allows it. */
+const { query } = fc.letrec<{ query: KqlNode; inner: KqlNode }>((tie) => {
+  const compound = (self: fc.Arbitrary<KqlNode>): fc.Arbitrary<KqlNode>[] => [
+    self.map(not),
+    fc.tuple(field, tie("inner")).map(([f, q]) => nested(f, q)),
+    fc.array(self, { minLength: 2, maxLength: 4 }).map((children) => and(...children)),
+    fc.array(self, { minLength: 2, maxLength: 4 }).map((children) => or(...children)),
+  ];
+  return {
+    query: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      leaf,
+      value.map(text),
+      ...compound(tie("query")),
+    ),
+    inner: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, ...compound(tie("inner"))),
+  };
+});
 
 function printUnquoted(value: KqlValue): string {
   return value.text
@@ -576,69 +562,77 @@ function printKql(node: KqlNode): string {
   }
 }
 
-describe("KQL properties", () => {
-  it("round-trips 2000 random queries through printKql and parseKql", () => {
-    const random = new Random(0x5ca9);
-    for (let i = 0; i < 2000; i++) {
-      const query = randomNode(random, 4, false);
-      const source = printKql(query);
-      expect(parseKql(source), source).to.deep.equal(query);
-      expect(() => JSON.stringify(kqlToQueryDsl(query))).not.to.throw();
-    }
+/** Either parses, or throws a KqlSyntaxError positioned inside the input; never anything else. */
+function parsesOrPointsInside(input: string): boolean {
+  const started = performance.now();
+  try {
+    const node = parseKql(input);
+    kqlToQueryDsl(node);
+    kqlFields(node);
+  } catch (error) {
+    if (!(error instanceof KqlSyntaxError)) throw error;
+    const lines = input.split("\n");
+    expect(error.line, JSON.stringify(input)).to.be.within(1, lines.length);
+    expect(error.column, JSON.stringify(input)).to.be.within(1, (lines[error.line - 1] ?? "").length + 1);
+  }
+  expect(performance.now() - started, JSON.stringify(input)).to.be.below(250);
+  return true;
+}
+
+const FRAGMENTS = [
+  ...["(", ")", ":", "<", ">", "=", '"', "*", "{", "}", "\\", " ", "\n", "\t"],
+  "and",
+  " or ",
+  "not ",
+  "a",
+  "b.c",
+  "1",
+  "\\and",
+  "\\u00",
+  '"x',
+];
+
+describe("KQL properties (fast-check)", () => {
+  it("prints any query so that parsing gives the same tree back, which always translates", () => {
+    fc.assert(
+      fc.property(query, (node) => {
+        const source = printKql(node);
+        expect(parseKql(source), source).to.deep.equal(node);
+        expect(() => JSON.stringify(kqlToQueryDsl(node))).not.to.throw();
+      }),
+      { numRuns: 2000 },
+    );
   });
 
-  it("either parses or throws a positioned KqlSyntaxError for 4000 random and mutated inputs", () => {
-    const random = new Random(0xf022);
-    const seeds = [
-      PORT_SCAN_RULE,
-      LATERAL_RULE,
-      ...Array.from({ length: 50 }, () => printKql(randomNode(random, 3, false))),
-    ];
-    const fragments = [
-      ...["(", ")", ":", "<", ">", "=", '"', "*", "{", "}", "\\", " ", "\n", "\t"],
-      "and",
-      " or ",
-      "not ",
-      "a",
-      "b.c",
-      "1",
-      "\\and",
-      "\\u00",
-      '"x',
-    ];
-    const mutate = (source: string): string => {
-      const at = random.int(source.length + 1);
-      switch (random.int(3)) {
-        case 0:
-          return source.slice(0, at) + source.slice(at + 1 + random.int(8));
-        case 1:
-          return source.slice(0, at) + random.pick(fragments) + source.slice(at);
-        default:
-          return source.slice(0, at) + source.slice(random.int(source.length + 1));
-      }
-    };
-    let parsed = 0;
-    for (let i = 0; i < 4000; i++) {
-      const input =
-        i % 2 === 0
-          ? Array.from({ length: random.int(30) }, () => random.pick(fragments)).join("")
-          : Array.from({ length: 1 + random.int(4) }).reduce<string>(mutate, random.pick(seeds));
-      const started = performance.now();
-      try {
-        const node = parseKql(input);
-        kqlToQueryDsl(node);
-        kqlFields(node);
-        parsed++;
-      } catch (error) {
-        expect(error, JSON.stringify(input)).to.be.instanceOf(KqlSyntaxError);
-        const { line, column } = error as KqlSyntaxError;
-        const lines = input.split("\n");
-        expect(line, JSON.stringify(input)).to.be.within(1, lines.length);
-        expect(column, JSON.stringify(input)).to.be.within(1, (lines[line - 1] ?? "").length + 1);
-      }
-      expect(performance.now() - started, JSON.stringify(input)).to.be.below(250);
-    }
-    expect(parsed).to.be.within(100, 3900);
+  it("never crashes on arbitrary strings: a tree or a positioned KqlSyntaxError", () => {
+    fc.assert(fc.property(fc.string({ unit: "grapheme", maxLength: 60 }), parsesOrPointsInside), {
+      numRuns: 2000,
+    });
+  });
+
+  it("never crashes on strings made of KQL's own tokens", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 30 }).map((f) => f.join("")),
+        parsesOrPointsInside,
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("never crashes on valid queries with a piece cut out or pasted in", () => {
+    const mutated = fc
+      .tuple(
+        fc.oneof(fc.constantFrom(PORT_SCAN_RULE, LATERAL_RULE), query.map(printKql)),
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom(...FRAGMENTS, ""),
+      )
+      .map(([source, at, length, insert]) => {
+        const start = at % (source.length + 1);
+        return source.slice(0, start) + insert + source.slice(start + (length % 9));
+      });
+    fc.assert(fc.property(mutated, parsesOrPointsInside), { numRuns: 2000 });
   });
 
   it("handles very large and deeply nested inputs quickly", () => {
