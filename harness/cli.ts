@@ -1,13 +1,17 @@
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, ScanproofError } from "./errors.js";
 import { assertionsDir, scenariosDir } from "./paths.js";
 import { prune, pruneOrphans } from "./prune.js";
+import { describeLab, labDown, labUp } from "./lab/lab-session.js";
+import { LiveView } from "./report/live.js";
+import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
-import { loadInputs, runScenarios } from "./run.js";
+import { loadInputs, runScenarios, type ScenarioProgress } from "./run.js";
+import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
 import { InputError } from "./scenario/problems.js";
 import { doctor } from "./setup/doctor.js";
@@ -71,12 +75,49 @@ function selected(paths: string[], options: InputOptions) {
   return { ...inputs, scenarios };
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number of at least 1");
+  return n;
+}
+
+function exitCodeOf(scenarios: Parameters<typeof overallVerdict>[0]): number {
+  const verdict = overallVerdict(scenarios);
+  return verdict === "pass" ? EXIT.ok : verdict === "fail" ? EXIT.failed : EXIT.error;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  every scenario passed
+  1  a scenario failed (an expectation did not hold)
+  2  a scenario errored (the lab or a tool broke), or an unexpected error
+  3  invalid input or arguments: nothing was started
+  4  set-up or environment problem (Docker, images, Elasticsearch)
+  130/143  interrupted by SIGINT/SIGTERM (everything created was removed)`;
+
+/** Where the CLI writes: the process's streams, or a test's buffers. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const PROCESS_IO: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   let code: number = EXIT.ok;
+  const usage = (message: string) => {
+    io.err(`scanproof: ${message}\n`);
+    code = EXIT.badInput;
+  };
   const program = new Command("scanproof")
     .description("Prove that T1595 Active Scanning is logged, detected and escalated, end to end.")
     .exitOverride()
-    .showHelpAfterError();
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError()
+    .addHelpText("after", EXIT_CODES_HELP);
 
   program
     .command("setup")
@@ -92,9 +133,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("list what is present, what is missing, and the exact fix")
     .action(async () => {
       for (const c of await doctor()) {
-        process.stdout.write(
-          `${c.ok ? "✔" : "✖"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}\n`,
-        );
+        io.out(`${c.ok ? "✔" : "✖"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}\n`);
         if (!c.ok) code = EXIT.environment;
       }
     });
@@ -104,18 +143,74 @@ export async function main(argv: readonly string[]): Promise<number> {
   )
     .description("set up, then run scenarios in throwaway labs and print the verdicts")
     .option("--no-setup", "skip the set-up check")
-    .action(async (paths: string[], options: InputOptions & { setup: boolean }) => {
-      const { scenarios } = selected(paths, options);
-      if (options.setup) await runSetup();
-      const result = await runScenarios({
-        scenarioFiles: scenarios.map((s) => s.file),
+    .option("--concurrency <n>", "scenarios run at once, each in its own lab", positiveInteger, 1)
+    .option(
+      "--shard <i/n>",
+      "run only shard i of n (stable: sorted by id, dealt round-robin)",
+      (text: string) => {
+        try {
+          return parseShard(text);
+        } catch (error) {
+          throw new InvalidArgumentError(describeError(error));
+        }
+      },
+    )
+    .option("--keep-lab", "leave the lab of a scenario that did not pass running, and say how to inspect it")
+    .action(
+      async (
+        paths: string[],
+        options: InputOptions & { setup: boolean; concurrency: number; shard?: Shard; keepLab?: true },
+      ) => {
+        const { scenarios: all } = selected(paths, options);
+        const scenarios = options.shard ? selectShard(all, options.shard) : all;
+        if (options.shard)
+          io.err(
+            `shard ${options.shard.index}/${options.shard.count}: ${scenarios.length} of ${all.length} scenarios\n`,
+          );
+        if (scenarios.length === 0) {
+          io.out("nothing to run in this shard\n");
+          return;
+        }
+        if (options.setup) await runSetup();
+        const live = options.concurrency > 1 ? new LiveView(process.stderr) : undefined;
+        const result = await runScenarios({
+          scenarioFiles: scenarios.map((s) => s.file),
+          rulePaths: options.rules,
+          contextFile: options.context,
+          concurrency: options.concurrency,
+          keepLab: options.keepLab ?? false,
+          ...(live ? { onProgress: (p: ScenarioProgress) => live.update(p) } : {}),
+        }).finally(() => live?.stop());
+        io.out(`\n${renderSummary(result)}\n`);
+        io.out(`reports: ${REPORT_FILES.map((f) => join(result.resultsDir, f)).join(", ")}\n`);
+        for (const s of result.scenarios)
+          if (s.keptLab) io.out(`\n${describeLab({ ...s.keptLab, scenarioId: s.id })}\n`);
+        code = exitCodeOf(result.scenarios);
+      },
+    );
+
+  const lab = program.command("lab").description("keep a scenario's lab running while you iterate on rules");
+  withInputOptions(lab.command("up").argument("<scenario>", "the scenario file whose lab to start"))
+    .description(
+      "start the scenario's lab and Elasticsearch, run its steps, print how to reach them; stay until Ctrl-C or `lab down`",
+    )
+    .option("--no-steps", "start the lab without running the scenario's steps")
+    .action(async (scenario: string, options: InputOptions & { steps: boolean }) => {
+      await runSetup();
+      await labUp({
+        scenarioFile: scenario,
         rulePaths: options.rules,
         contextFile: options.context,
+        steps: options.steps,
       });
-      process.stdout.write(`\n${renderSummary(result)}\n`);
-      process.stdout.write(`reports: ${REPORT_FILES.map((f) => join(result.resultsDir, f)).join(", ")}\n`);
-      const verdict = overallVerdict(result.scenarios);
-      code = verdict === "pass" ? EXIT.ok : verdict === "fail" ? EXIT.failed : EXIT.error;
+    });
+  lab
+    .command("down")
+    .argument("[run-ids...]", "runs to remove (default: every lab left by `lab up` or --keep-lab)")
+    .description("remove labs left running, by their run label")
+    .action(async (runIds: string[]) => {
+      const removed = await labDown(runIds);
+      io.out(removed.length > 0 ? `removed ${removed.join(", ")}\n` : "no lab is running\n");
     });
 
   withInputOptions(
@@ -124,12 +219,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("check scenarios, rules and context without starting anything")
     .action((paths: string[], options: InputOptions) => {
       const { scenarios, rules } = selected(paths, options);
-      process.stdout.write(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
-      for (const s of rules.skipped) process.stdout.write(`  rule skipped: ${s.file}: ${s.reason}\n`);
+      io.out(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
+      for (const s of rules.skipped) io.out(`  rule skipped: ${s.file}: ${s.reason}\n`);
       for (const r of rules.esql) {
-        process.stdout.write(
-          `  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`,
-        );
+        io.out(`  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`);
       }
     });
 
@@ -139,7 +232,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("list the scenarios: id, technique, tags, title")
     .action((paths: string[], options: InputOptions) => {
       for (const s of selected(paths, options).scenarios) {
-        process.stdout.write(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
+        io.out(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
       }
     });
 
@@ -147,17 +240,37 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command("schema")
     .description("print the JSON Schema of scenario files (scenarios/scenario.schema.json is this output)")
     .action(() => {
-      process.stdout.write(renderScenarioJsonSchema());
+      io.out(renderScenarioJsonSchema());
     });
 
   program
     .command("report")
-    .argument("<results>", "a results.json written by `scanproof run`")
-    .option("--out <dir>", "where to write the reports (default: beside the results file)")
-    .description("write the JUnit XML, JSON, ATT&CK Navigator layer and HTML report of a run again")
-    .action((results: string, options: { out?: string }) => {
-      const files = writeReports(readRunResult(results), options.out ?? dirname(resolve(results)));
-      process.stdout.write(`${Object.values(files).join("\n")}\n`);
+    .argument("<results...>", "results.json files or run folders written by `scanproof run`")
+    .option("--merge", "merge several shards' results into one run")
+    .option(
+      "--out <dir>",
+      "where to write the reports (default: beside the results file; required with --merge)",
+    )
+    .description(
+      "write the JUnit XML, JSON, ATT&CK Navigator layer and HTML report of a run again, or of merged shards",
+    )
+    .action((results: string[], options: { out?: string; merge?: true }) => {
+      const problem =
+        results.length > 1 && !options.merge
+          ? "several results given: add --merge to merge shards"
+          : options.merge && !options.out
+            ? "--merge needs --out <dir> for the merged reports"
+            : undefined;
+      if (problem) {
+        usage(problem);
+        return;
+      }
+      const out = resolve(options.out ?? dirname(resolve(results[0] ?? ".")));
+      const run = options.merge ? mergeRunResults(results, out) : readRunResult(results[0] ?? "");
+      const files = writeReports(run, out);
+      if (options.merge) io.out(`${renderSummary(run)}\n`);
+      io.out(`${Object.values(files).join("\n")}\n`);
+      if (options.merge) code = exitCodeOf(run.scenarios);
     });
 
   program
@@ -170,11 +283,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (options: { run?: string; all?: boolean }) => {
       if (options.run || options.all) {
         const removed = await prune(options.run);
-        process.stdout.write(`removed ${removed.containers} containers and ${removed.networks} networks\n`);
+        io.out(`removed ${removed.containers} containers and ${removed.networks} networks\n`);
         return;
       }
       const removed = await pruneOrphans();
-      process.stdout.write(
+      io.out(
         `removed ${removed.containers} containers and ${removed.networks} networks of ${removed.runs.length} runs whose harness is gone${removed.runs.length ? ` (${removed.runs.join(", ")})` : ""}\n`,
       );
     });
@@ -185,10 +298,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     if (error instanceof InputError) {
-      process.stderr.write(`scanproof: invalid input, nothing was started:\n${error.message}\n`);
+      io.err(`scanproof: invalid input, nothing was started:\n${error.message}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(`scanproof: ${describeError(error)}\n`);
+    io.err(`scanproof: ${describeError(error)}\n`);
     return error instanceof ScanproofError ? EXIT.environment : EXIT.error;
   }
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describeError } from "./errors.js";
 
 export type ProgressSink = (line: string) => void;
@@ -10,8 +11,15 @@ export function setProgressSink(next: ProgressSink): ProgressSink {
   return previous;
 }
 
+const scoped = new AsyncLocalStorage<ProgressSink>();
+
 export function say(line: string): void {
-  sink(line);
+  (scoped.getStore() ?? sink)(line);
+}
+
+/** Sends what `work` says (and everything it awaits) to `scopedSink`: one scenario's own log. */
+export function withProgressSink<T>(scopedSink: ProgressSink, work: () => Promise<T>): Promise<T> {
+  return scoped.run(scopedSink, work);
 }
 
 export function seconds(ms: number): string {

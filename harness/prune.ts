@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { docker, LABEL_MANAGED, LABEL_OWNER, LABEL_RUN } from "./docker/client.js";
+import { recordedLabs } from "./lab/lab-records.js";
 
 export interface PruneResult {
   readonly containers: number;
@@ -14,8 +15,20 @@ export async function prune(runId?: string): Promise<PruneResult> {
     containers.map((c) => alreadyGoneIsDone(docker().getContainer(c.Id).remove({ force: true, v: true }))),
   );
   const networks = await docker().listNetworks({ filters: { label } });
-  for (const n of networks) await alreadyGoneIsDone(docker().getNetwork(n.Id).remove());
+  for (const n of networks) await alreadyGoneIsDone(removeNetwork(n.Id));
   return { containers: containers.length, networks: networks.length };
+}
+
+/**
+ * Disconnects whatever is still attached first: a cluster scanproof did not start for this run (a
+ * shared or kept Elasticsearch) stays joined to a lab's management network until its lab is gone.
+ */
+async function removeNetwork(id: string): Promise<void> {
+  const network = docker().getNetwork(id);
+  const info = (await network.inspect()) as { Containers?: Record<string, unknown> };
+  for (const container of Object.keys(info.Containers ?? {}))
+    await alreadyGoneIsDone(network.disconnect({ Container: container, Force: true }));
+  await network.remove();
 }
 
 /** Something another teardown removed meanwhile (404) is as good as removed. */
@@ -66,10 +79,11 @@ export async function countLeftovers(): Promise<Leftovers> {
 
 /**
  * Removes what runs whose harness process was killed left behind, and nothing of runs still
- * going: every run does this before it starts, and `scanproof prune` by default.
+ * going nor of labs kept on purpose (`lab up`, `--keep-lab`) until `lab down`: every run does this before it starts, and `scanproof prune` by default.
  */
 export async function pruneOrphans(): Promise<PruneResult & { runs: readonly string[] }> {
-  const { orphanedRuns } = await countLeftovers();
+  const kept = new Set(recordedLabs().map((r) => r.runId));
+  const orphanedRuns = (await countLeftovers()).orphanedRuns.filter((run) => !kept.has(run));
   let containers = 0;
   let networks = 0;
   for (const run of orphanedRuns) {

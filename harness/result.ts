@@ -47,6 +47,16 @@ export interface ScenarioResult {
   /** From the end of the last step until the scenario's alerts were searchable. */
   readonly timeToAlertMs?: number;
   readonly expectations: readonly ExpectationResult[];
+  /** The lab left running because the scenario did not pass and --keep-lab was given. */
+  readonly keptLab?: KeptLab;
+}
+
+export interface KeptLab {
+  readonly runId: string;
+  /** The attacker's container name, for `docker exec`. */
+  readonly attacker: string;
+  readonly elasticsearch: string;
+  readonly logDir: string;
 }
 
 export interface RunResult {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "./backend/backend.js";
 import { startEmbeddedElasticsearch } from "./backend/embedded.js";
@@ -17,6 +17,7 @@ import { gatherFacts } from "./escalation/facts.js";
 import { placeInventory } from "./escalation/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
+import { recordLab } from "./lab/lab-records.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
 import { labAddresses, planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
@@ -24,8 +25,8 @@ import { pruneOrphans } from "./prune.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
 import { writeReports } from "./report/write-reports.js";
-import { say, task } from "./progress.js";
-import type { AlertSummary, RunResult, ScenarioResult } from "./result.js";
+import { say, task, withProgressSink } from "./progress.js";
+import type { AlertSummary, KeptLab, RunResult, ScenarioResult, Verdict } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runHttp } from "./scanners/http.js";
 import { runMasscan } from "./scanners/masscan.js";
@@ -42,6 +43,21 @@ export interface RunOptions {
   /** An already started backend (tests share one); otherwise embedded or SCANPROOF_ES_URL. */
   readonly backend?: Backend;
   readonly ingestTimeoutMs?: number;
+  /** Scenarios run at the same time, each in its own lab (default 1). */
+  readonly concurrency?: number;
+  /** Leave the lab of a scenario that did not pass, and Elasticsearch, running for inspection. */
+  readonly keepLab?: boolean;
+  /** Told each scenario's phase as it changes: the live terminal view. */
+  readonly onProgress?: (update: ScenarioProgress) => void;
+}
+
+export type ScenarioPhase = "queued" | "lab" | "steps" | "ingest" | "detection" | "done";
+
+export interface ScenarioProgress {
+  readonly scenarioId: string;
+  readonly phase: ScenarioPhase;
+  readonly detail: string;
+  readonly verdict?: Verdict;
 }
 
 export function newRunId(now = new Date()): string {
@@ -103,25 +119,34 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     `Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${loaded.rules.length + loaded.esql.length} rules; results in ${runDir}`,
   );
   const teardown = new Teardown();
+  /** Elasticsearch stays up as long as a kept lab ships to it. */
+  const backendTeardown = new Teardown();
+  let kept = false;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const progress = options.onProgress ?? (() => undefined);
   const results = await withTeardown(teardown, async () => {
-    const backend = options.backend ?? (await openBackend(runId, teardown));
+    const backend = options.backend ?? (await openBackend(runId, backendTeardown));
+    if (!options.backend)
+      teardown.defer("stop the run's backend", () => (kept ? Promise.resolve() : backendTeardown.run()));
     const rules = await settleEsqlRules(backend, loaded);
     for (const s of rules.skipped) say(`  rule skipped: ${s.file}: ${s.reason}`);
-    const out: ScenarioResult[] = [];
-    for (const scenario of scenarios) {
-      out.push(
-        await runScenario({
-          scenario,
-          rules,
-          context,
-          backend,
-          runId,
-          runDir,
-          teardown,
-          ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
-        }),
-      );
-    }
+    for (const scenario of scenarios) progress({ scenarioId: scenario.id, phase: "queued", detail: "" });
+    const out = await inPool(scenarios, concurrency, (scenario) =>
+      runScenario({
+        scenario,
+        rules,
+        context,
+        backend,
+        runId,
+        runDir,
+        teardown,
+        ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
+        keepLab: options.keepLab ?? false,
+        ownLog: concurrency > 1,
+        progress,
+      }),
+    );
+    kept = out.some((r) => r.keptLab);
     return { results: out, backend: backend.description, rules };
   });
   const result: RunResult = {
@@ -135,6 +160,27 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   };
   writeReports(result, runDir);
   return result;
+}
+
+/**
+ * Runs `work` on every item with at most `limit` at once; results keep the items' order. A slot
+ * takes the next item as soon as its previous one settles.
+ */
+export async function inPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const slot = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, slot));
+  return results;
 }
 
 export async function openBackend(runId: string, teardown: Teardown): Promise<Backend> {
@@ -152,11 +198,28 @@ interface ScenarioContext {
   /** The run's teardown: the scenario's own is registered in it, so Ctrl-C removes the lab too. */
   readonly teardown: Teardown;
   readonly ingestTimeoutMs: number;
+  readonly keepLab: boolean;
+  /** Write the detailed progress to the scenario's own progress.log (labs running side by side). */
+  readonly ownLog: boolean;
+  readonly progress: (update: ScenarioProgress) => void;
 }
 
 async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
+  const workDir = join(ctx.runDir, ctx.scenario.id);
+  mkdirSync(workDir, { recursive: true });
+  if (!ctx.ownLog) return scenarioInLab(ctx, workDir);
+  const log = join(workDir, "progress.log");
+  return withProgressSink(
+    (line) => appendFileSync(log, `${line}\n`),
+    () => scenarioInLab(ctx, workDir),
+  );
+}
+
+async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<ScenarioResult> {
   const { scenario } = ctx;
   const started = Date.now();
+  const phase = (p: ScenarioPhase, detail = "", verdict?: Verdict) =>
+    ctx.progress({ scenarioId: scenario.id, phase: p, detail, ...(verdict ? { verdict } : {}) });
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const t = Date.now();
@@ -167,9 +230,10 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
     }
   };
   const labTeardown = new Teardown();
-  ctx.teardown.defer(`tear down the lab of ${scenario.id}`, () => labTeardown.run());
-  const workDir = join(ctx.runDir, scenario.id);
-  mkdirSync(workDir, { recursive: true });
+  let keep = false;
+  ctx.teardown.defer(`tear down the lab of ${scenario.id}`, () =>
+    keep ? Promise.resolve() : labTeardown.run(),
+  );
   const plan = planLab(scenario);
   const base = {
     id: scenario.id,
@@ -181,8 +245,20 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   say(`\n[${scenario.id}] ${scenario.title}`);
   const truths: GroundTruth[] = [];
   let logs: LogSourceReport[] = [];
+  let lab: StartedLab | undefined;
+  const finish = async (result: ScenarioResult): Promise<ScenarioResult> => {
+    keep = ctx.keepLab && result.verdict !== "pass" && lab !== undefined;
+    if (!keep) await timed("teardownMs", () => labTeardown.run());
+    phase("done", result.reason ?? "", result.verdict);
+    const done = { ...result, durationMs: Date.now() - started, timings };
+    if (!keep || !lab) return done;
+    const kept = keptLab(lab, ctx.backend);
+    recordLab({ ...kept, scenarioId: scenario.id });
+    return { ...done, keptLab: kept };
+  };
   try {
-    const lab = await timed("labStartMs", () =>
+    phase("lab", "starting");
+    lab = await timed("labStartMs", () =>
       startLab({
         runId: ctx.runId,
         scenarioId: scenario.id,
@@ -193,20 +269,19 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
         teardown: labTeardown,
       }),
     );
-    const guard = new ScopeGuard(lab.subnets, labAddresses(plan));
-    await timed("stepsMs", async () => {
-      for (const [i, step] of scenario.steps.entries()) {
-        const truth = await task(
-          `[${scenario.id}] step ${i + 1}/${scenario.steps.length}: ${describeStep(step)}`,
-          () => runStep(lab, step, i, guard, workDir),
-          (t) => t.summary,
-        );
+    const running = lab;
+    const steps = scenario.steps.length;
+    phase("steps", `1/${steps}`);
+    await timed("stepsMs", () =>
+      runSteps(running, scenario, workDir, (truth, i) => {
         truths.push(truth);
-      }
-    });
+        if (i + 1 < steps) phase("steps", `${i + 2}/${steps}`);
+      }),
+    );
     const stepsEnded = Date.now();
     await lab.quiesce();
     const sources = labSources(plan, scenario);
+    phase("ingest", sources.join(", "));
     logs = await timed("ingestMs", () =>
       task(
         `[${scenario.id}] wait for ${sources.join(", ")} events in Elasticsearch`,
@@ -214,7 +289,7 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
           const reports: LogSourceReport[] = [];
           for (const source of sources)
             reports.push(
-              await awaitIngest(ctx.backend, lab, source, truths, stepsEnded, ctx.ingestTimeoutMs),
+              await awaitIngest(ctx.backend, running, source, truths, stepsEnded, ctx.ingestTimeoutMs),
             );
           return reports;
         },
@@ -227,47 +302,80 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
             .join("; "),
       ),
     );
+    phase("detection", `${ctx.rules.rules.length} rules`);
     const alerts = await timed("detectionMs", () =>
       task(
         `[${scenario.id}] run ${ctx.rules.rules.length} rules and escalate`,
-        () => detectAndEscalate(ctx, lab),
+        () => detectAndEscalate(ctx, running),
         (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
       ),
     );
     const timeToAlertMs = alerts.length > 0 ? Date.now() - stepsEnded : undefined;
-    await timed("teardownMs", () => labTeardown.run());
     const expectations = judge(scenario, {
       plan,
       logs,
       alerts,
       ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }),
     });
-    return {
+    return await finish({
       ...base,
       verdict: expectations.every((e) => e.passed) ? "pass" : "fail",
-      durationMs: Date.now() - started,
+      durationMs: 0,
       timings,
       groundTruth: truths,
       logs,
       alerts,
       ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }),
       expectations,
-    };
+    });
   } catch (error) {
     say(`✖ [${scenario.id}] error: ${describeError(error)}`);
-    await labTeardown.run();
-    return {
+    return finish({
       ...base,
       verdict: "error",
       reason: describeError(error),
-      durationMs: Date.now() - started,
+      durationMs: 0,
       timings,
       groundTruth: truths,
       logs,
       alerts: [],
       expectations: [],
-    };
+    });
   }
+}
+
+/**
+ * Runs a scenario's steps in order, each from the host its `from` names, every target through the
+ * scope guard; `onStep` gets each step's ground truth as it ends.
+ */
+export async function runSteps(
+  lab: StartedLab,
+  scenario: Scenario,
+  workDir: string,
+  onStep: (truth: GroundTruth, index: number) => void = () => undefined,
+): Promise<GroundTruth[]> {
+  const guard = new ScopeGuard(lab.subnets, labAddresses(lab.plan));
+  const truths: GroundTruth[] = [];
+  for (const [i, step] of scenario.steps.entries()) {
+    const truth = await task(
+      `[${scenario.id}] step ${i + 1}/${scenario.steps.length}: ${describeStep(step)}`,
+      () => runStep(lab, step, i, guard, workDir),
+      (t) => t.summary,
+    );
+    truths.push(truth);
+    onStep(truth, i);
+  }
+  return truths;
+}
+
+/** How to look at a lab left running, and how to remove it. */
+function keptLab(lab: StartedLab, backend: Backend): KeptLab {
+  return {
+    runId: lab.runId,
+    attacker: lab.attacker.container.getName().replace(/^\//, ""),
+    elasticsearch: backend.url,
+    logDir: lab.logDir,
+  };
 }
 
 /** Every source the lab writes (the firewall, and each target kind's own log), in a stable order. */

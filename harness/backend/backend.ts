@@ -15,6 +15,8 @@ export interface ShipperRoute {
 /** An Elasticsearch cluster scanproof writes events and alerts to and queries from. */
 export interface Backend {
   readonly description: string;
+  /** Where a person reaches the cluster (the harness's own address of it). */
+  readonly url: string;
   readonly client: Client;
   /** Makes the cluster reachable from a lab's management network; returns the shipper's route. */
   attachLab(managementNetwork: string): Promise<ShipperRoute>;

@@ -46,6 +46,7 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
   await installIndexTemplates(client);
   const network = (name: string) => docker().getNetwork(name);
   return {
+    url,
     description: `embedded Elasticsearch ${process.env.SCANPROOF_ES_IMAGE ? image : ELASTICSEARCH_VERSION} at ${url}`,
     client,
     async attachLab(managementNetwork) {

@@ -30,6 +30,7 @@ export async function connectExternalCluster(
   const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
   return {
     description,
+    url: url.origin,
     client,
     attachLab: () => Promise.resolve({ host: url.hostname, port, network: "bridge" }),
     detachLab: () => Promise.resolve(),
