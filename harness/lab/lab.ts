@@ -48,7 +48,7 @@ const GRACEFUL_STOP_MS: Record<HostRole, number> = {
   shipper: 10_000,
 };
 
-/** Roles that may send raw packets; the others lose Docker's default NET_RAW, as a user's machine. */
+/** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
 const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
 
 function once(work: () => Promise<void>): () => Promise<void> {
@@ -175,17 +175,14 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     if (plan.lan) await docker().getNetwork(networks.lan).connect({ Container: firewall.getId() });
     const natRouter = plan.nat
       ? await start("attacker", "nat-router", "router", (c) =>
-          c
-            .withNetworkMode(networks.outside)
-            .withDroppedCapabilities("NET_RAW")
-            .withSysctls({ "net.ipv4.ip_forward": "1" }),
+          c.withNetworkMode(networks.outside).withSysctls({ "net.ipv4.ip_forward": "1" }),
         )
       : undefined;
     const sources = await Promise.all(
       plan.hosts.map(async (h) => {
         const container = await start("attacker", h.name, h.role, (c) => {
           const placed = c.withNetworkMode(networks[UNDERLAY[h.network]]);
-          return RAW_SOCKET_ROLES.includes(h.role) ? placed : placed.withDroppedCapabilities("NET_RAW");
+          return RAW_SOCKET_ROLES.includes(h.role) ? placed.withAddedCapabilities("NET_RAW") : placed;
         });
         return { plan: h, container };
       }),
@@ -525,7 +522,7 @@ async function runNetkit(
     Cmd: [...args],
     Env: [`UNDERLAY_HOSTS=${dockerHost.join(",")}`],
     Labels: labels,
-    HostConfig: { NetworkMode: `container:${host.getId()}`, CapAdd: ["NET_ADMIN"] },
+    HostConfig: { NetworkMode: `container:${host.getId()}`, CapAdd: ["NET_ADMIN"], CapDrop: ["NET_RAW"] },
   });
   try {
     await helper.start();
