@@ -20,6 +20,8 @@ import { gatherFacts } from "../../harness/escalation/facts.js";
 import { placeInventory } from "../../harness/escalation/inventory.js";
 import { assertionsDir, projectRoot } from "../../harness/paths.js";
 import { newRunId } from "../../harness/run.js";
+import { startScheduler } from "../../harness/detection/scheduler.js";
+import { waitFor } from "../../harness/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
 const MINUTE = 60_000;
@@ -300,6 +302,40 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
         escalate: () => Promise.reject(new Error("no alert expected")),
       });
       expect(silent.alerts).to.deep.equal([]);
+    });
+  });
+
+  describe("scheduled mode", () => {
+    it("runs a rule at its interval until stopped, alerting the scan once over overlapping windows", async () => {
+      const syn = variant(fixtures("rules", "elastic", "discovery_potential_syn_port_scan_detected.toml"), {
+        interval: '"1s"',
+      });
+      const runId = freshRun();
+      await index(backend, replay({ runId, endAt: new Date(Date.now() - MINUTE), attacker: INSIDER }));
+      const executions: RuleExecution[] = [];
+      const errors: unknown[] = [];
+      const scheduler = startScheduler(backend, [syn], {
+        scope: scopeOf(runId),
+        escalate: escalation(backend, scopeOf(runId)),
+        onExecution: (e) => executions.push(e),
+        onError: (_rule, error) => errors.push(error),
+      });
+      try {
+        await waitFor("three scheduled executions", () => executions.length >= 3, 120_000);
+      } finally {
+        await scheduler.stop();
+      }
+      const stoppedAfter = executions.length;
+      expect(errors).to.deep.equal([]);
+      expect(executions.flatMap((e) => e.alerts).map((a) => a.group)).to.deep.equal([
+        { "destination.ip": WEB, "source.ip": INSIDER },
+      ]);
+      const starts = executions.map((e) => e.startedAt.getTime());
+      for (let i = 1; i < starts.length; i++)
+        expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).to.be.at.least(1000);
+      // Nothing may start after stop(): the 1 s interval gets two chances to.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(executions).to.have.lengthOf(stoppedAfter);
     });
   });
 

@@ -1,0 +1,61 @@
+import { join } from "node:path";
+import * as chai from "chai";
+import { expect } from "chai";
+import { scanproofChai } from "../../assertions/chai.js";
+import { assertionsDir, projectRoot } from "../../harness/paths.js";
+import type { RunResult, ScenarioResult } from "../../harness/result.js";
+import { runScenarios } from "../../harness/run.js";
+import { sharedBackend } from "./shared-backend.js";
+
+chai.use(scanproofChai);
+
+const INSIDER = "10.30.0.66";
+const WEB = "10.20.0.10";
+
+describe("Elastic's own rules, unmodified, against an insider in the live lab", function () {
+  let run: RunResult;
+  let scenario: ScenarioResult;
+
+  before(async function () {
+    run = await runScenarios({
+      scenarioFiles: [
+        join(projectRoot, "test", "fixtures", "scenarios", "elastic-rules-internal-attacker.yaml"),
+      ],
+      rulePaths: [join(projectRoot, "test", "fixtures", "rules", "elastic")],
+      contextFile: join(assertionsDir, "context", "default.yaml"),
+      backend: await sharedBackend(),
+    });
+    const only = run.scenarios[0];
+    if (!only) throw new Error("the scenario did not run");
+    scenario = only;
+  });
+
+  it("passes every expectation of its scenario file", function () {
+    expect(scenario).to.have.verdict("pass");
+  });
+
+  it("sees every probe of the insider in NetFlow", function () {
+    expect(scenario).to.have.logged("flow");
+  });
+
+  it('fires "Potential SYN-Based Port Scan Detected" once, for the insider and the web server', function () {
+    const alerts = scenario.alerts.filter((a) => a.ruleName === "Potential SYN-Based Port Scan Detected");
+    expect(alerts.map((a) => [a.source, a.destination])).to.deep.equal([[INSIDER, WEB]]);
+    expect(alerts[0]?.distinct[0]?.field).to.equal("destination.port");
+    expect(alerts[0]?.distinct[0]?.values).to.be.at.least(300);
+  });
+
+  it('fires "Potential Network Sweep Detected" once, for the insider across the DMZ', function () {
+    const alerts = scenario.alerts.filter((a) => a.ruleName === "Potential Network Sweep Detected");
+    expect(alerts.map((a) => a.source)).to.deep.equal([INSIDER]);
+    expect(alerts[0]?.distinct).to.deep.equal([{ field: "destination.ip", values: 256 }]);
+  });
+
+  it("reports the ES|QL rule skipped with what the backend answered", function () {
+    expect(run.rules.loaded).to.have.lengthOf(2);
+    expect(run.rules.skipped.map((s) => s.name)).to.deep.equal(["Potential Network Scan Detected"]);
+    expect(run.rules.skipped[0]?.reason).to.match(
+      /^esql: the backend has no ES\|QL \(.*POST \/_query answered 4\d\d: /,
+    );
+  });
+});
