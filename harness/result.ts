@@ -1,4 +1,7 @@
-import type { Reason } from "./escalation/escalate.js";
+import type { Analysis } from "./escalation/analysis.js";
+import type { ContainmentRecord } from "./escalation/containment.js";
+import type { Enrichment, Reason } from "./escalation/escalate.js";
+import type { NextAction } from "./escalation/next-action.js";
 import type { SkippedRule } from "./detection/rule.js";
 import type { LogSourceReport } from "./logs/accounting.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
@@ -28,6 +31,14 @@ export interface AlertSummary {
   readonly distinct: readonly { readonly field: string; readonly values: number }[];
   readonly tier: Tier;
   readonly reasons: readonly Reason[];
+  /** The alert's first and last event, and every host it names. */
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  readonly targets?: readonly string[];
+  /** The playbook's analysis questions answered, the enrichment and the next step (results since escalation details). */
+  readonly analysis?: Analysis;
+  readonly enrichment?: Enrichment;
+  readonly nextAction?: NextAction;
 }
 
 export interface ScenarioResult {
@@ -46,6 +57,8 @@ export interface ScenarioResult {
   readonly alerts: readonly AlertSummary[];
   /** From the end of the last step until the scenario's alerts were searchable. */
   readonly timeToAlertMs?: number;
+  /** What each contain step decided and did, verified against the events that followed. */
+  readonly containment?: readonly ContainmentRecord[];
   readonly expectations: readonly ExpectationResult[];
   /** The lab left running because the scenario did not pass and --keep-lab was given. */
   readonly keptLab?: KeptLab;

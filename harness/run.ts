@@ -10,10 +10,11 @@ import { executeRules, type RuleExecution } from "./detection/engine.js";
 import type { RuleSet } from "./detection/rule.js";
 import { loadRules } from "./detection/rule-loader.js";
 import { requireDocker } from "./docker/client.js";
-import { describeError } from "./errors.js";
+import { describeError, ScanproofError } from "./errors.js";
 import { loadContext, type EscalationContext } from "./escalation/context.js";
 import { escalate } from "./escalation/escalate.js";
-import { gatherFacts } from "./escalation/facts.js";
+import { contain, verifyContainment, type ContainmentRecord } from "./escalation/containment.js";
+import { gatherFacts } from "./escalation/gather-facts.js";
 import { placeInventory } from "./escalation/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
@@ -34,7 +35,7 @@ import { runNmap } from "./scanners/nmap.js";
 import { runAxfr, runFfuf, runGobusterDns } from "./scanners/wordlists.js";
 import { InputError, type Problem } from "./scenario/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
-import { LOG_SOURCES, type LogSourceName, type StepSpec } from "./scenario/schema.js";
+import { LOG_SOURCES, type ContainStepSpec, type LogSourceName, type StepSpec } from "./scenario/schema.js";
 
 export interface RunOptions {
   readonly scenarioFiles: readonly string[];
@@ -70,6 +71,8 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
   scenarios: Scenario[];
   rules: RuleSet;
   context: EscalationContext;
+  /** The escalation context of each scenario: its own `context` file, or the run's. */
+  contextOf: (scenario: Scenario) => EscalationContext;
 } {
   const problems: Problem[] = [];
   const collect = <T>(load: () => T): T | undefined => {
@@ -84,6 +87,15 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
   const scenarios = options.scenarioFiles.map((f) => collect(() => loadScenario(f)));
   const rules = collect(() => loadRules(options.rulePaths));
   const context = collect(() => loadContext(options.contextFile));
+  const own = new Map<string, EscalationContext | undefined>();
+  for (const s of scenarios)
+    if (s?.contextFile !== undefined && !own.has(s.contextFile)) {
+      const file = s.contextFile;
+      own.set(
+        file,
+        collect(() => loadContext(file)),
+      );
+    }
   if (problems.length > 0 || !rules || !context) throw new InputError(problems);
   const ids = new Map<string, string>();
   for (const s of scenarios) {
@@ -100,11 +112,16 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
     ids.set(s.id, s.file);
   }
   if (problems.length > 0) throw new InputError(problems);
-  return { scenarios: scenarios.filter((s): s is Scenario => s !== undefined), rules, context };
+  return {
+    scenarios: scenarios.filter((s): s is Scenario => s !== undefined),
+    rules,
+    context,
+    contextOf: (s) => (s.contextFile === undefined ? undefined : own.get(s.contextFile)) ?? context,
+  };
 }
 
 export async function runScenarios(options: RunOptions): Promise<RunResult> {
-  const { scenarios, rules: loaded, context } = loadInputs(options);
+  const { scenarios, rules: loaded, contextOf } = loadInputs(options);
   await requireDocker();
   const swept = await pruneOrphans();
   if (swept.runs.length > 0)
@@ -135,7 +152,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
       runScenario({
         scenario,
         rules,
-        context,
+        context: contextOf(scenario),
         backend,
         runId,
         runDir,
@@ -244,6 +261,9 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
   };
   say(`\n[${scenario.id}] ${scenario.title}`);
   const truths: GroundTruth[] = [];
+  const containment: ContainmentRecord[] = [];
+  /** Alerts a contain step raised: the final detection does not raise them again. */
+  const alertedEarlier: AlertSummary[] = [];
   let logs: LogSourceReport[] = [];
   let lab: StartedLab | undefined;
   const finish = async (result: ScenarioResult): Promise<ScenarioResult> => {
@@ -272,11 +292,23 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
     const running = lab;
     const steps = scenario.steps.length;
     phase("steps", `1/${steps}`);
+    const containStep = async (step: ContainStepSpec, index: number): Promise<GroundTruth> => {
+      alertedEarlier.push(...(await alertsSoFar(ctx, running, truths)));
+      const record = await contain(running, index, running.host(step.source).address, [...alertedEarlier]);
+      containment.push(record);
+      return containmentTruth(record, index);
+    };
     await timed("stepsMs", () =>
-      runSteps(running, scenario, workDir, (truth, i) => {
-        truths.push(truth);
-        if (i + 1 < steps) phase("steps", `${i + 2}/${steps}`);
-      }),
+      runSteps(
+        running,
+        scenario,
+        workDir,
+        (truth, i) => {
+          truths.push(truth);
+          if (i + 1 < steps) phase("steps", `${i + 2}/${steps}`);
+        },
+        containStep,
+      ),
     );
     const stepsEnded = Date.now();
     await lab.quiesce();
@@ -303,18 +335,27 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       ),
     );
     phase("detection", `${ctx.rules.rules.length} rules`);
-    const alerts = await timed("detectionMs", () =>
+    const raised = await timed("detectionMs", () =>
       task(
         `[${scenario.id}] run ${ctx.rules.rules.length} rules and escalate`,
         () => detectAndEscalate(ctx, running),
         (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
       ),
     );
-    const timeToAlertMs = alerts.length > 0 ? Date.now() - stepsEnded : undefined;
+    const timeToAlertMs = raised.length > 0 ? Date.now() - stepsEnded : undefined;
+    const alerts = [...alertedEarlier, ...raised];
+    const contained = await Promise.all(
+      containment.map(async (c) =>
+        c.blocked
+          ? { ...c, verification: await verifyContainment(ctx.backend, scenarioFilter(running), c) }
+          : c,
+      ),
+    );
     const expectations = judge(scenario, {
       plan,
       logs,
       alerts,
+      containment: contained,
       ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }),
     });
     return await finish({
@@ -326,6 +367,7 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       logs,
       alerts,
       ...(timeToAlertMs === undefined ? {} : { timeToAlertMs }),
+      ...(contained.length > 0 ? { containment: contained } : {}),
       expectations,
     });
   } catch (error) {
@@ -353,13 +395,21 @@ export async function runSteps(
   scenario: Scenario,
   workDir: string,
   onStep: (truth: GroundTruth, index: number) => void = () => undefined,
+  contain?: (step: ContainStepSpec, index: number) => Promise<GroundTruth>,
 ): Promise<GroundTruth[]> {
   const guard = new ScopeGuard(lab.subnets, labAddresses(lab.plan));
   const truths: GroundTruth[] = [];
+  const containStep = (step: ContainStepSpec, index: number): Promise<GroundTruth> => {
+    if (contain) return contain(step, index);
+    throw new ScanproofError(
+      `steps[${index}]: a contain step decides on the alerts so far, and nothing detects here.`,
+      "Run the scenario with `scanproof run`.",
+    );
+  };
   for (const [i, step] of scenario.steps.entries()) {
     const truth = await task(
       `[${scenario.id}] step ${i + 1}/${scenario.steps.length}: ${describeStep(step)}`,
-      () => runStep(lab, step, i, guard, workDir),
+      () => (step.tool === "contain" ? containStep(step, i) : runStep(lab, step, i, guard, workDir)),
       (t) => t.summary,
     );
     truths.push(truth);
@@ -407,12 +457,14 @@ function describeStep(step: StepSpec): string {
       return `gobuster dns ${step.wordlist} for ${step.domain} at ${step.server}`;
     case "axfr":
       return `AXFR of ${step.domain} from ${step.server}`;
+    case "contain":
+      return `contain ${step.source} if its alerts reach Tier 2`;
   }
 }
 
 function runStep(
   lab: StartedLab,
-  step: StepSpec,
+  step: Exclude<StepSpec, ContainStepSpec>,
   index: number,
   guard: ScopeGuard,
   workDir: string,
@@ -433,6 +485,42 @@ function runStep(
   }
 }
 
+/**
+ * What a contain step decides on: once the firewall's (and the targets') records of the steps so
+ * far are searchable, the rules run and escalate. Sensors that only flush when they stop (IDS
+ * flows, NetFlow) are not waited for: they keep watching the steps after.
+ */
+async function alertsSoFar(
+  ctx: ScenarioContext,
+  lab: StartedLab,
+  truths: readonly GroundTruth[],
+): Promise<AlertSummary[]> {
+  const now = Date.now();
+  const sources = labSources(lab.plan, ctx.scenario).filter((s) => !QUIESCED_SOURCES.has(s));
+  await task(`  wait for ${sources.join(", ")} events so far`, async () => {
+    for (const source of sources)
+      await awaitIngest(ctx.backend, lab, source, truths, now, ctx.ingestTimeoutMs);
+  });
+  return task(`  run ${ctx.rules.rules.length} rules and escalate`, () => detectAndEscalate(ctx, lab));
+}
+
+/** Sources whose last records are only written when their sensor stops. */
+const QUIESCED_SOURCES: ReadonlySet<LogSourceName> = new Set(["ids", "flow"]);
+
+function containmentTruth(record: ContainmentRecord, index: number): GroundTruth {
+  return {
+    step: index,
+    tool: "contain",
+    command: record.commands,
+    source: record.source,
+    startedAt: record.at,
+    endedAt: record.at,
+    probes: [],
+    events: [],
+    summary: record.reason,
+  };
+}
+
 async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
   const filters = scenarioFilter(lab);
   const inventory = placeInventory(ctx.context.assets, lab.plan.targets);
@@ -444,7 +532,11 @@ async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise
       labels: { runId: ctx.runId, scenarioId: lab.scenarioId },
     },
     escalate: async (detection) =>
-      escalate(await gatherFacts(ctx.backend, detection, ctx.context, filters), ctx.context, inventory),
+      escalate(
+        await gatherFacts(ctx.backend, detection, ctx.context, { filters, inventory }),
+        ctx.context,
+        inventory,
+      ),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
   return executions.flatMap((e) => e.alerts).map(summarise);
@@ -476,5 +568,11 @@ function summarise(alert: Alert): AlertSummary {
     distinct: alert.evidence.distinct,
     tier: alert.escalation.tier,
     reasons: alert.escalation.reasons,
+    firstSeen: alert.evidence.firstSeen,
+    lastSeen: alert.evidence.lastSeen,
+    targets: alert.escalation.enrichment.targets,
+    analysis: alert.escalation.analysis,
+    enrichment: alert.escalation.enrichment,
+    nextAction: alert.escalation.nextAction,
   };
 }

@@ -96,6 +96,7 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
         icmp: { properties: { type: long, code: long } },
         flow: { properties: { id: long, state: keyword, reason: keyword, alerted: { type: "boolean" } } },
         anomaly: { properties: { type: keyword, event: keyword, layer: keyword, app_proto: keyword } },
+        ids: { properties: { tool: keyword, evasion: keyword, containment: keyword } },
       },
     },
   },
@@ -140,6 +141,10 @@ const alertMappings: estypes.MappingTypeMapping = {
           properties: {
             tier: keyword,
             reasons: { properties: { code: keyword, message: { type: "text" } } },
+            // Kept with the alert for analysts and reports, not searched: no mapping to drift.
+            analysis: { type: "object", enabled: false },
+            enrichment: { type: "object", enabled: false },
+            nextAction: { type: "object", enabled: false },
           },
         },
       },

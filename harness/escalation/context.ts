@@ -1,32 +1,30 @@
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
-import ipaddr from "ipaddr.js";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
-import { InputError, locate, zodProblems } from "../scenario/problems.js";
+import { InputError, locate, type Problem } from "../scenario/problems.js";
+import { AdvisoriesSchema, type AdvisoriesFile } from "./advisories.js";
+import { duration } from "./durations.js";
+import { address, cidr, cve, day, port, transport } from "./fields.js";
+import { IntelSchema, type IntelFile } from "./intel.js";
+import { PatternsSchema, type PatternsFile } from "./patterns.js";
+import { readValidatedYaml } from "./yaml-input.js";
 
-const address = z.string().refine((v) => ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address");
-const cidr = z
-  .string()
-  .refine((v) => ipaddr.isValidCIDR(v) || ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address or CIDR");
-const days = z
-  .string()
-  .regex(/^\d+d$/, 'a number of days such as "30d"')
-  .transform((v) => Number.parseInt(v, 10) * 86_400_000);
+export { inRanges } from "./fields.js";
+
 const labTargetName = z
   .string()
   .regex(
     /^[a-z][a-z0-9-]{0,30}$/,
     "the name of a lab target such as web (lower-case letters, digits, dashes)",
   );
-const cve = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024-6387"');
 
 export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
 
 /** A service the asset owner declares: what should answer on this port, and what is known to be wrong with it. */
 const AssetService = z.strictObject({
-  port: z.number().int().min(1).max(65_535),
-  protocol: z.enum(["tcp", "udp"]),
+  port,
+  protocol: transport,
   product: z.string().min(1).optional(),
   version: z.string({ error: 'a version in quotes such as "1.22.1"' }).min(1).optional(),
   cves: z.array(cve).default([]),
@@ -51,7 +49,52 @@ const Asset = z
       });
   });
 
-/** What the SOC knows that the events do not say: its networks, its assets, who may scan. */
+const count = z.number().int().min(1);
+
+/**
+ * The thresholds of the escalation decision. Every one has a default; the README's "Escalation"
+ * section explains each.
+ */
+const Thresholds = z.strictObject({
+  activity_window: duration.prefault("24h"),
+  persistence: z
+    .strictObject({ min_duration: duration.prefault("30m"), min_active_days: count.default(2) })
+    .prefault({}),
+  range_of_services: z.strictObject({ min_ports: count.default(20) }).prefault({}),
+  several_methods: z
+    .strictObject({
+      min_rules: count.default(2),
+      min_tools: count.default(2),
+      min_transports: count.default(3),
+    })
+    .prefault({}),
+  slow_scan: z
+    .strictObject({ min_probes: count.default(5), min_interval: duration.prefault("3s") })
+    .prefault({}),
+  trusted_source_ports: z
+    .strictObject({ ports: z.array(port).min(1).default([20, 53, 67, 88]), min_ports: count.default(10) })
+    .prefault({}),
+  decoys: z.strictObject({ min_shared_ports: count.default(20) }).prefault({}),
+  exploit_window: duration.prefault("15m"),
+  exploit_categories: z
+    .array(z.string().min(1))
+    .min(1)
+    .default([
+      "Web Application Attack",
+      "Attempted Administrator Privilege Gain",
+      "Attempted User Privilege Gain",
+      "Executable code was detected",
+      "A Network Trojan was detected",
+    ]),
+  advisory_recency: duration.prefault("90d"),
+  reputation: z
+    .strictObject({
+      min_confidence: z.number().int().min(0).max(100).default(70),
+      max_age: duration.optional(),
+    })
+    .prefault({}),
+});
+
 const ContextSchema = z.strictObject({
   internal_networks: z.array(cidr).min(1),
   assets: z.array(Asset).default([]),
@@ -61,51 +104,81 @@ const ContextSchema = z.strictObject({
         source: cidr,
         owner: z.string().min(1),
         purpose: z.string().min(1),
-        valid_from: z.iso.date().optional(),
-        valid_until: z.iso.date().optional(),
+        valid_from: day.optional(),
+        valid_until: day.optional(),
       }),
     )
     .default([]),
-  history_window: days.prefault("30d"),
+  history_window: duration.prefault("30d"),
+  escalation: Thresholds.prefault({}),
+  /** Enrichment files, relative to this file. */
+  enrichment: z
+    .strictObject({
+      intel: z.string().min(1).optional(),
+      advisories: z.string().min(1).optional(),
+      scanning_patterns: z.string().min(1).optional(),
+    })
+    .default({}),
 });
 
-export type EscalationContext = z.output<typeof ContextSchema> & { readonly file: string };
+/** What the SOC knows that the events do not say: its networks, its assets, who may scan, and what intel it holds. */
+export type EscalationContext = Omit<z.output<typeof ContextSchema>, "enrichment"> & {
+  readonly file: string;
+  readonly intel?: IntelFile;
+  readonly advisories?: AdvisoriesFile;
+  readonly patterns?: PatternsFile;
+};
+export type Thresholds = z.output<typeof Thresholds>;
+export type AllowListEntry = EscalationContext["allow_list"][number];
 export type AssetSpec = z.output<typeof Asset>;
 export type AssetServiceSpec = z.output<typeof AssetService>;
 export type Criticality = (typeof CRITICALITIES)[number];
 
+/**
+ * Loads a context file and the enrichment files it names; every problem of every file is reported
+ * at once, a missing enrichment file at the line that names it.
+ */
 export function loadContext(path: string): EscalationContext {
-  const file = relative(process.cwd(), path) || path;
+  const { enrichment, ...context } = readValidatedYaml(path, ContextSchema);
+  const problems: Problem[] = [];
+  const load = <T>(
+    key: keyof typeof enrichment,
+    schema: z.ZodType<T>,
+  ): (T & { file: string }) | undefined => {
+    const ref = enrichment[key];
+    if (ref === undefined) return undefined;
+    const target = resolve(dirname(path), ref);
+    if (!existsSync(target)) {
+      problems.push({
+        file: context.file,
+        ...locateKey(path, ["enrichment", key]),
+        path: `enrichment.${key}`,
+        message: `${ref} does not exist (paths are relative to this file)`,
+      });
+      return undefined;
+    }
+    try {
+      return readValidatedYaml(target, schema);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const intel = load("intel", IntelSchema);
+  const advisories = load("advisories", AdvisoriesSchema);
+  const patterns = load("scanning_patterns", PatternsSchema);
+  if (problems.length > 0) throw new InputError(problems);
+  return {
+    ...context,
+    ...(intel ? { intel } : {}),
+    ...(advisories ? { advisories } : {}),
+    ...(patterns ? { patterns } : {}),
+  };
+}
+
+function locateKey(path: string, at: readonly PropertyKey[]): { line: number; column: number } {
   const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, "utf8"), { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      doc.errors.map((e) => ({
-        file,
-        ...toPos(lines, e.pos[0]),
-        path: "",
-        message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
-      })),
-    );
-  }
-  const parsed = ContextSchema.safeParse(doc.toJS());
-  if (!parsed.success)
-    throw new InputError(
-      zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),
-    );
-  return { ...parsed.data, file };
-}
-
-function toPos(lines: LineCounter, offset: number): { line: number; column: number } {
-  const pos = lines.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-
-export function inRanges(ip: string, ranges: readonly string[]): boolean {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return false;
-  const parsed = ipaddr.IPv4.parse(ip);
-  return ranges.some((r) => {
-    const [network, bits] = r.includes("/") ? ipaddr.parseCIDR(r) : [ipaddr.parse(r), 32];
-    return network.kind() === "ipv4" && parsed.match(network as ipaddr.IPv4, bits);
-  });
+  const doc = parseDocument(readFileSync(path, "utf8"), { lineCounter: lines });
+  return locate(doc, lines, at);
 }

@@ -1,70 +1,286 @@
 import type { Tier } from "../scenario/schema.js";
-import { inRanges, type EscalationContext } from "./context.js";
+import { matchAdvisories, type AdvisoryMatch } from "./advisories.js";
+import { answerAnalysisQuestions, type Analysis } from "./analysis.js";
+import { inRanges, type AllowListEntry, type EscalationContext } from "./context.js";
+import { formatDuration } from "./durations.js";
+import type { EscalationFacts, IdsSignature } from "./facts.js";
+import { checkReputation, type Reputation } from "./intel.js";
 import type { Asset } from "./inventory.js";
+import { recommendNextAction, type NextAction } from "./next-action.js";
+import { matchPatterns, type PatternMatch } from "./patterns.js";
+import { targetedServices, type TargetedService } from "./services.js";
 
-export type ReasonCode = "external-never-seen" | "critical-target" | "authorised-scanner";
+export const REASON_CODES = [
+  "authorised-scanner",
+  "authorised-scanner-outside-window",
+  "external-never-seen",
+  "critical-target",
+  "persistent-activity",
+  "range-of-services",
+  "several-methods",
+  "evasion-slow-scan",
+  "evasion-fragmentation",
+  "evasion-source-port",
+  "evasion-decoys",
+  "known-vulnerable-service",
+  "exploit-attempt",
+  "malicious-reputation",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
 
 export interface Reason {
   readonly code: ReasonCode;
   readonly message: string;
 }
 
+/** What scanproof looked up about the alert: the analyst's enrichment steps, done. */
+export interface Enrichment {
+  /** The hosts the detection names. */
+  readonly targets: readonly string[];
+  /** What the firewall saw of the source in the activity window. */
+  readonly activity: Omit<
+    EscalationFacts["activity"],
+    "ports" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
+  >;
+  /** Every IDS alert from the source around the scan. */
+  readonly idsSignatures: readonly IdsSignature[];
+  readonly internal: boolean;
+  readonly allowList?: AllowListEntry & { readonly inWindow: boolean };
+  readonly reputation: Reputation;
+  readonly history: EscalationFacts["history"] & { readonly priorEvents: number };
+  readonly targetedServices: readonly TargetedService[];
+  readonly advisories: readonly AdvisoryMatch[];
+  readonly exploitAttempts: readonly IdsSignature[];
+  readonly patterns: readonly PatternMatch[];
+  readonly methods: readonly string[];
+}
+
 export interface Escalation {
   readonly tier: Tier;
   readonly reasons: readonly Reason[];
-}
-
-/** The facts about one detection that the playbook's decision needs. */
-export interface EscalationFacts {
-  readonly source: string;
-  readonly targets: readonly string[];
-  /** Events from the source before the detection's window, within the history window. */
-  readonly priorEvents: number;
-  readonly at: Date;
+  readonly analysis: Analysis;
+  readonly enrichment: Enrichment;
+  readonly nextAction: NextAction;
 }
 
 /**
- * The playbook's "Decision for Escalation": an authorised scanner inside its engagement window is
- * suppressed; an external source never seen before, or any critical target, goes to Tier 2;
- * everything else is L1 triage. Every reason is machine-readable and says why in words.
+ * The playbook's "Decision for Escalation". An authorised scanner inside its engagement window is
+ * suppressed. Otherwise every Tier 2 condition that holds is a reason — an external source never
+ * seen before, a critical target, persistence, a range of services, several methods, rate-limit
+ * evasion, a known-vulnerable or recently disclosed service, exploit attempts after the scan, a
+ * malicious reputation, an authorised scanner outside its window — and no reason means L1 triage.
  */
 export function escalate(
   facts: EscalationFacts,
   context: EscalationContext,
   inventory: readonly Asset[],
 ): Escalation {
-  const day = facts.at.toISOString().slice(0, 10);
-  const authorised = context.allow_list.find(
-    (a) =>
-      inRanges(facts.source, [a.source]) &&
-      (a.valid_from === undefined || a.valid_from <= day) &&
-      (a.valid_until === undefined || day <= a.valid_until),
+  const at = new Date(facts.detection.lastSeen);
+  const t = context.escalation;
+  const enrichment = enrich(facts, context, inventory, at);
+  const reasons: Reason[] = [];
+  const add = (code: ReasonCode, message: string): void => {
+    reasons.push({ code, message });
+  };
+  const source = facts.source;
+  const allowed = enrichment.allowList;
+  if (allowed?.inWindow) {
+    const reasons: Reason[] = [
+      {
+        code: "authorised-scanner",
+        message: `${source} is ${allowed.owner}'s authorised scanner (${allowed.purpose})${describeWindow(allowed)}`,
+      },
+    ];
+    return finish("suppressed", reasons);
+  }
+  if (allowed)
+    add(
+      "authorised-scanner-outside-window",
+      `${source} is ${allowed.owner}'s authorised scanner (${allowed.purpose}) but scanned on ${at.toISOString().slice(0, 10)}, outside its engagement window${describeWindow(allowed)}`,
+    );
+  if (!enrichment.internal && facts.priorEvents === 0)
+    add(
+      "external-never-seen",
+      `${source} is outside the internal networks and has no events in the ${formatDuration(context.history_window)} before this activity`,
+    );
+  for (const asset of inventory.filter(
+    (a) => a.criticality === "critical" && facts.targets.includes(a.address),
+  ))
+    add("critical-target", `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}`);
+  const { activity } = facts;
+  const days = facts.history.activeDays.length;
+  const spanMs = span(activity.firstSeen, activity.lastSeen);
+  if (days >= t.persistence.min_active_days)
+    add(
+      "persistent-activity",
+      `${source} was active on ${days} days in the last ${formatDuration(context.history_window)} (${facts.history.activeDays.join(", ")})`,
+    );
+  else if (spanMs >= t.persistence.min_duration)
+    add(
+      "persistent-activity",
+      `${source} kept probing for ${formatDuration(spanMs)} (${activity.firstSeen ?? "?"} to ${activity.lastSeen ?? "?"}), at least ${formatDuration(t.persistence.min_duration)}`,
+    );
+  if (activity.distinctPorts >= t.range_of_services.min_ports)
+    add(
+      "range-of-services",
+      `${source} probed ${activity.distinctPorts} distinct ports on ${activity.targets.length} host${activity.targets.length === 1 ? "" : "s"} (${t.range_of_services.min_ports} or more is a range of services)`,
+    );
+  const several = severalMethods(facts, t.several_methods);
+  if (several.length > 0)
+    add("several-methods", `${source} used several scanning methods: ${several.join("; ")}`);
+  if (activity.slowestRun.probes >= t.slow_scan.min_probes)
+    add(
+      "evasion-slow-scan",
+      `${activity.slowestRun.probes} probes in a row from ${source}, each at least ${formatDuration(activity.slowestRun.minGapMs ?? t.slow_scan.min_interval)} after the previous: slower than rate-based detectors look (interval threshold ${formatDuration(t.slow_scan.min_interval)})`,
+    );
+  const fragments = facts.ids.filter((s) => s.evasion.includes("fragmentation"));
+  if (fragments.length > 0)
+    add(
+      "evasion-fragmentation",
+      `the IDS saw tiny IP fragments from ${source} (${fragments.map((s) => `${s.id} "${s.name}"`).join(", ")}): fragmented probes slip past filters that do not reassemble`,
+    );
+  const fixedPorts = activity.trustedSourcePorts.filter(
+    (p) => p.destinationPorts >= t.trusted_source_ports.min_ports,
   );
-  if (authorised) {
+  const portSignatures = facts.ids.filter((s) => s.evasion.includes("source-port"));
+  if (fixedPorts.length > 0 || portSignatures.length > 0)
+    add(
+      "evasion-source-port",
+      `${source} probed from a trusted source port: ${[
+        ...fixedPorts.map(
+          (p) => `source port ${p.port} to ${p.destinationPorts} destination ports (firewall)`,
+        ),
+        ...portSignatures.map((s) => `IDS ${s.id} "${s.name}"`),
+      ].join("; ")}`,
+    );
+  const decoys = facts.decoys.filter((d) => d.sharedPorts >= t.decoys.min_shared_ports);
+  if (decoys.length > 0)
+    add(
+      "evasion-decoys",
+      `${decoys.map((d) => `${d.source} (${d.sharedPorts} ports)`).join(", ")} probed the same ports of the same targets at the same time as ${source}: decoy scanning hides the real source among them`,
+    );
+  const vulnerable = enrichment.targetedServices.filter((s) => s.cves.length > 0);
+  for (const s of vulnerable)
+    add(
+      "known-vulnerable-service",
+      `targets ${s.asset} ${s.port}/${s.protocol}${s.product ? ` (${[s.product, s.version].filter(Boolean).join(" ")})` : ""}, which has known vulnerabilities: ${s.cves.join(", ")}`,
+    );
+  if (enrichment.exploitAttempts.length > 0)
+    add(
+      "exploit-attempt",
+      `${source} followed the scan with exploit attempts the IDS flagged: ${enrichment.exploitAttempts.map((s) => `${s.id} "${s.name}" (${s.category}) at ${s.firstSeen}`).join("; ")}`,
+    );
+  if (enrichment.reputation.verdict === "malicious")
+    add("malicious-reputation", enrichment.reputation.message);
+  return finish(reasons.length > 0 ? "tier2" : "l1", reasons);
+
+  function finish(tier: Tier, given: readonly Reason[]): Escalation {
     return {
-      tier: "suppressed",
-      reasons: [
-        {
-          code: "authorised-scanner",
-          message: `${facts.source} is ${authorised.owner}'s authorised scanner (${authorised.purpose})`,
-        },
-      ],
+      tier,
+      reasons: given,
+      analysis: answerAnalysisQuestions(facts, enrichment, context),
+      enrichment,
+      nextAction: recommendNextAction(tier, source, enrichment),
     };
   }
-  const reasons: Reason[] = [];
-  const historyDays = Math.round(context.history_window / 86_400_000);
-  if (!inRanges(facts.source, context.internal_networks) && facts.priorEvents === 0) {
-    reasons.push({
-      code: "external-never-seen",
-      message: `${facts.source} is outside the internal networks and has no events in the ${historyDays} days before this activity`,
-    });
-  }
-  const critical = inventory.filter((a) => a.criticality === "critical" && facts.targets.includes(a.address));
-  for (const asset of critical) {
-    reasons.push({
-      code: "critical-target",
-      message: `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}`,
-    });
-  }
-  return { tier: reasons.length > 0 ? "tier2" : "l1", reasons };
+}
+
+function enrich(
+  facts: EscalationFacts,
+  context: EscalationContext,
+  inventory: readonly Asset[],
+  at: Date,
+): Enrichment {
+  const t = context.escalation;
+  const day = at.toISOString().slice(0, 10);
+  const listed = context.allow_list.filter((a) => inRanges(facts.source, [a.source]));
+  const inWindow = (a: AllowListEntry) =>
+    (a.valid_from === undefined || a.valid_from <= day) &&
+    (a.valid_until === undefined || day <= a.valid_until);
+  const entry = listed.find(inWindow) ?? listed[0];
+  const exploitEnd = at.getTime() + t.exploit_window;
+  const scanStart = Date.parse(facts.detection.firstSeen);
+  const { ports, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
+  return {
+    targets: facts.targets,
+    activity,
+    idsSignatures: facts.ids,
+    internal: inRanges(facts.source, context.internal_networks),
+    ...(entry ? { allowList: { ...entry, inWindow: inWindow(entry) } } : {}),
+    reputation: checkReputation(facts.source, context.intel, t.reputation, at),
+    history: { ...facts.history, priorEvents: facts.priorEvents },
+    targetedServices: targetedServices(inventory, facts.activity.probedPorts),
+    advisories: matchAdvisories(
+      facts.activity.probedPorts,
+      inventory,
+      context.advisories,
+      t.advisory_recency,
+      at,
+    ),
+    exploitAttempts: facts.ids.filter((s) => {
+      const first = Date.parse(s.firstSeen);
+      return t.exploit_categories.includes(s.category) && first >= scanStart && first <= exploitEnd;
+    }),
+    patterns: matchPatterns(
+      {
+        transports: facts.activity.transports,
+        distinctPorts: facts.activity.distinctPorts,
+        ...(facts.activity.ports ? { ports: facts.activity.ports } : {}),
+        targets: facts.activity.targets.length,
+        probes: facts.activity.probes,
+        durationMs: span(facts.activity.firstSeen, facts.activity.lastSeen),
+      },
+      context.patterns,
+    ),
+    methods: methodsOf(facts),
+  };
+}
+
+/** Each method the source used, as an analyst would name it. */
+export function methodsOf(facts: EscalationFacts): string[] {
+  return [
+    ...facts.activity.transports.map((x) => `${x} probes`),
+    ...facts.activity.tcpFlags.map((f) => `TCP ${TCP_SHAPES[f] ?? `flags "${f}"`}`),
+    ...toolsOf(facts).map((x) => `${x} (IDS signature)`),
+    ...facts.rules.map((r) => `rule "${r.name}"`),
+  ];
+}
+
+const TCP_SHAPES: Record<string, string> = {
+  S: "SYN (half-open or connect scan)",
+  A: "ACK scan or ACK ping",
+  F: "FIN scan",
+  FPU: "Xmas scan",
+  "": "NULL scan",
+  FA: "Maimon scan",
+};
+
+function toolsOf(facts: EscalationFacts): string[] {
+  return [...new Set(facts.ids.flatMap((s) => s.tools))].sort();
+}
+
+function severalMethods(
+  facts: EscalationFacts,
+  t: EscalationContext["escalation"]["several_methods"],
+): string[] {
+  const tools = toolsOf(facts);
+  const found: string[] = [];
+  if (facts.rules.length >= t.min_rules)
+    found.push(
+      `${facts.rules.length} detection rules fired (${facts.rules.map((r) => `"${r.name}"`).join(", ")})`,
+    );
+  if (tools.length >= t.min_tools)
+    found.push(`IDS signatures of ${tools.length} tools (${tools.join(", ")})`);
+  if (facts.activity.transports.length >= t.min_transports)
+    found.push(`${facts.activity.transports.length} transports (${facts.activity.transports.join(", ")})`);
+  return found;
+}
+
+function describeWindow(a: AllowListEntry): string {
+  if (a.valid_from === undefined && a.valid_until === undefined) return "";
+  return ` from ${a.valid_from ?? "any time"} until ${a.valid_until ?? "further notice"}`;
+}
+
+function span(first: string | undefined, last: string | undefined): number {
+  return first === undefined || last === undefined ? 0 : Math.max(0, Date.parse(last) - Date.parse(first));
 }

@@ -1,73 +1,94 @@
-import type { estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import { SOURCE_INDEX } from "../backend/templates.js";
-import type { Detection } from "../detection/engine.js";
-import type { EscalationContext } from "./context.js";
-import type { EscalationFacts } from "./escalate.js";
+import type { ProbedPort } from "./services.js";
 
-/** Looks up what escalation needs: the source's history before this detection, and its targets. */
-export async function gatherFacts(
-  backend: Backend,
-  detection: Detection,
-  context: EscalationContext,
-  scope: readonly estypes.QueryDslQueryContainer[],
-): Promise<EscalationFacts> {
-  const source = detection.group["source.ip"] ?? "";
-  const before = new Date(detection.window.gte);
-  const history = await backend.client.count({
-    index: Object.values(SOURCE_INDEX),
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: {
-      bool: {
-        filter: [
-          { term: { "source.ip": source } },
-          {
-            range: {
-              "@timestamp": {
-                gte: new Date(before.getTime() - context.history_window).toISOString(),
-                lt: before.toISOString(),
-              },
-            },
-          },
-          ...scope,
-        ],
-      },
-    },
-  });
-  const targets = detection.group["destination.ip"]
-    ? [detection.group["destination.ip"]]
-    : await distinctTargets(backend, detection, source, scope);
-  return { source, targets, priorEvents: history.count, at: new Date(detection.evidence.lastSeen) };
+/**
+ * Everything the escalation decision reads about one alert, gathered from Elasticsearch
+ * (gather-facts.ts) or from a recorded fixture: plain data, no behaviour.
+ */
+export interface EscalationFacts {
+  readonly source: string;
+  readonly detection: {
+    readonly id: string;
+    readonly ruleId: string;
+    readonly ruleName: string;
+    readonly firstSeen: string;
+    readonly lastSeen: string;
+    /** The start of the rule's look-back: events before it are "seen before". */
+    readonly windowStart: string;
+  };
+  /** The hosts the detection names (its destination, or every destination of its events). */
+  readonly targets: readonly string[];
+  /** Events from the source within the history window before the detection's look-back. */
+  readonly priorEvents: number;
+  readonly history: SourceHistory;
+  readonly activity: SourceActivity;
+  /** Firewall events from every source in the history window before the activity window. */
+  readonly baseline: { readonly events: number; readonly spanMs: number };
+  /** Detection rules that alerted for the source in the activity window, this one included. */
+  readonly rules: readonly { readonly id: string; readonly name: string }[];
+  /** IDS alerts from the source, from the start of its activity to the end of the exploit window. */
+  readonly ids: readonly IdsSignature[];
+  /** Other alerts in the history window for the same rule or the same source. */
+  readonly similar: readonly SimilarAlert[];
+  /** Other sources that probed the same targets and ports during the source's activity. */
+  readonly decoys: readonly { readonly source: string; readonly sharedPorts: number }[];
 }
 
-async function distinctTargets(
-  backend: Backend,
-  detection: Detection,
-  source: string,
-  scope: readonly estypes.QueryDslQueryContainer[],
-): Promise<string[]> {
-  const response = await backend.client.search({
-    index: [...detection.rule.index],
-    size: 0,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: {
-      bool: {
-        filter: [
-          detection.rule.filter,
-          { term: { "source.ip": source } },
-          {
-            range: {
-              [detection.rule.timestampField]: { gte: detection.window.gte, lte: detection.window.lte },
-            },
-          },
-          ...scope,
-        ],
-      },
-    },
-    aggs: { targets: { terms: { field: "destination.ip", size: 1000 } } },
-  });
-  const agg = response.aggregations?.targets as estypes.AggregationsStringTermsAggregate | undefined;
-  return ((agg?.buckets ?? []) as estypes.AggregationsStringTermsBucket[]).map((b) => String(b.key));
+/** The source across every log source over the history window, the current activity included. */
+export interface SourceHistory {
+  readonly events: number;
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  /** UTC days (YYYY-MM-DD) with at least one event. */
+  readonly activeDays: readonly string[];
+  readonly targets: readonly string[];
+  /** The most probed destination ports, most first. */
+  readonly ports: readonly number[];
+  readonly methods: readonly string[];
 }
+
+/** What the firewall saw of the source in the activity window. */
+export interface SourceActivity {
+  readonly probes: number;
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  readonly targets: readonly string[];
+  readonly distinctPorts: number;
+  /** Every probed port when there are at most PORT_LIST_LIMIT of them, else undefined. */
+  readonly ports?: readonly number[];
+  readonly topPorts: readonly { readonly port: number; readonly probes: number }[];
+  readonly transports: readonly string[];
+  /** TCP flag sets of the probes as the firewall logged them ("S", "A", "F", "FPU", ""). */
+  readonly tcpFlags: readonly string[];
+  /** Probes to the ports the inventory, the advisories and the patterns care about. */
+  readonly probedPorts: readonly ProbedPort[];
+  /** The longest run of single probes each at least the slow-scan interval after the previous. */
+  readonly slowestRun: { readonly probes: number; readonly minGapMs?: number };
+  /** Probes sent from each trusted source port, and how many destination ports they reached. */
+  readonly trustedSourcePorts: readonly {
+    readonly port: number;
+    readonly probes: number;
+    readonly destinationPorts: number;
+  }[];
+}
+
+export interface IdsSignature {
+  readonly id: string;
+  readonly name: string;
+  readonly category: string;
+  readonly tools: readonly string[];
+  readonly evasion: readonly string[];
+  readonly containment: boolean;
+  readonly count: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
+
+export interface SimilarAlert {
+  readonly id: string;
+  readonly ruleName: string;
+  readonly source?: string;
+  readonly at: string;
+  readonly tier?: string;
+}
+
+export const PORT_LIST_LIMIT = 1000;

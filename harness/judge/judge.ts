@@ -8,12 +8,15 @@ import {
 import type { AlertSummary, ExpectationResult } from "../result.js";
 import type { Scenario } from "../scenario/load.js";
 import type { LabPlan } from "../lab/topology.js";
+import type { ContainmentRecord } from "../escalation/containment.js";
+import type { AlertExpectationSpec } from "../scenario/schema.js";
 
 export interface Observed {
   readonly plan: LabPlan;
   readonly logs: readonly LogSourceReport[];
   readonly alerts: readonly AlertSummary[];
   readonly timeToAlertMs?: number;
+  readonly containment?: readonly ContainmentRecord[];
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -26,6 +29,7 @@ export function judge(scenario: Scenario, observed: Observed): ExpectationResult
     ...judgeAlerts(scenario, observed),
     ...judgeAbsence(scenario, observed),
     ...judgeSilence(scenario, observed),
+    ...judgeContainment(scenario, observed),
   ];
 }
 
@@ -119,6 +123,8 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
         observed: [...given].join(", ") || "none",
       });
     }
+    if (want.enrichment)
+      results.push(...judgeEnrichment(`alerts[${i}]`, want.rule, want.enrichment, matching));
     if (want.within !== undefined) {
       results.push({
         id: `alerts[${i}].within`,
@@ -165,4 +171,112 @@ function judgeSilence(scenario: Scenario, observed: Observed): ExpectationResult
           : observed.alerts.map((a) => `${a.ruleId} (${a.source ?? "?"}, ${a.tier})`).join("; "),
     },
   ];
+}
+
+type EnrichmentSpec = NonNullable<AlertExpectationSpec["enrichment"]>;
+
+/** Each enrichment item the scenario states, checked on every matching alert. */
+function judgeEnrichment(
+  id: string,
+  rule: string,
+  want: EnrichmentSpec,
+  matching: readonly AlertSummary[],
+): ExpectationResult[] {
+  const results: ExpectationResult[] = [];
+  const check = (
+    key: string,
+    what: string,
+    expected: string,
+    observe: (a: AlertSummary) => { ok: boolean; seen: string },
+  ) => {
+    const seen = matching.map(observe);
+    results.push({
+      id: `${id}.enrichment.${key}`,
+      description: `${what} of "${rule}"`,
+      passed: seen.length > 0 && seen.every((s) => s.ok),
+      expected,
+      observed: seen.map((s) => s.seen).join("; ") || "no alert",
+    });
+  };
+  const includesAll = (have: readonly string[], need: readonly string[]) =>
+    need.every((n) => have.includes(n));
+  if (want.reputation)
+    check("reputation", "reputation verdict", want.reputation, (a) => {
+      const v = a.enrichment?.reputation.verdict ?? "none";
+      return { ok: v === want.reputation, seen: v };
+    });
+  if (want.seen_before !== undefined)
+    check("seen_before", "whether the source was seen before", String(want.seen_before), (a) => {
+      const prior = a.enrichment?.history.priorEvents;
+      return {
+        ok: prior !== undefined && prior > 0 === want.seen_before,
+        seen: prior === undefined ? "no history" : `${prior} earlier events`,
+      };
+    });
+  if (want.patterns.length > 0)
+    check("patterns", "known scanning patterns", want.patterns.join(", "), (a) => {
+      const names = (a.enrichment?.patterns ?? []).map((p) => `${p.name} (${p.confidence})`);
+      const plain = (a.enrichment?.patterns ?? []).map((p) => p.name);
+      return { ok: includesAll(plain, want.patterns), seen: names.join(", ") || "none" };
+    });
+  if (want.cves.length > 0)
+    check("cves", "known vulnerabilities of the targeted services", want.cves.join(", "), (a) => {
+      const cves = (a.enrichment?.targetedServices ?? []).flatMap((s) => s.cves);
+      return { ok: includesAll(cves, want.cves), seen: cves.join(", ") || "none" };
+    });
+  if (want.advisories.length > 0)
+    check("advisories", "recent advisories for the targeted services", want.advisories.join(", "), (a) => {
+      const cves = (a.enrichment?.advisories ?? []).map((x) => x.cve);
+      return { ok: includesAll(cves, want.advisories), seen: cves.join(", ") || "none" };
+    });
+  if (want.exploit_signatures.length > 0) {
+    const sids = want.exploit_signatures.map(String);
+    check("exploit_signatures", "exploit attempts linked", sids.join(", "), (a) => {
+      const linked = (a.enrichment?.exploitAttempts ?? []).map((x) => x.id);
+      return { ok: includesAll(linked, sids), seen: linked.join(", ") || "none" };
+    });
+  }
+  if (want.next_action)
+    check("next_action", "recommended next action", want.next_action, (a) => {
+      const action = a.nextAction?.action ?? "none given";
+      return { ok: action === want.next_action, seen: action };
+    });
+  return results;
+}
+
+/** The contain step blocked the source; what it sent afterwards was denied, logged and flagged. */
+function judgeContainment(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  const want = scenario.expect.containment;
+  if (!want) return [];
+  const address = want.source === "attacker" ? observed.plan.attacker : want.source;
+  const record = observed.containment?.find((c) => c.source === address);
+  const v = record?.verification;
+  const results: ExpectationResult[] = [
+    {
+      id: "containment.blocked",
+      description: `containment ${want.blocked ? "blocked" : "left alone"} ${want.source} (${address})`,
+      passed: record !== undefined && record.blocked === want.blocked,
+      expected: want.blocked ? "blocked at Tier 2" : "not blocked",
+      observed: record
+        ? `${record.blocked ? "blocked" : "not blocked"}: ${record.reason}`
+        : "no contain step ran",
+    },
+  ];
+  if (want.blocked && want.denied)
+    results.push({
+      id: "containment.denied",
+      description: `the firewall denied and logged everything ${want.source} sent after the block`,
+      passed: v !== undefined && v.deniedAfter > 0 && v.allowedAfter === 0,
+      expected: "≥ 1 denied event, 0 allowed",
+      observed: v ? `${v.deniedAfter} denied, ${v.allowedAfter} allowed` : "nothing verified",
+    });
+  if (want.blocked && want.ids_flagged)
+    results.push({
+      id: "containment.ids_flagged",
+      description: `the IDS flagged ${want.source} as a block-listed source after the block`,
+      passed: v !== undefined && v.idsFlags > 0,
+      expected: "≥ 1 block-list alert",
+      observed: v ? `${v.idsFlags} alerts` : "nothing verified",
+    });
+  return results;
 }

@@ -86,6 +86,8 @@ export interface StartedLab {
   /** The router that masquerades the hosts behind NAT, when the lab has any. */
   readonly natRouter: LabHost | undefined;
   readonly targets: ReadonlyMap<string, LabHost>;
+  /** The IDS sidecar, when the scenario switched it on (containment adds to its block list). */
+  readonly ids?: LabHost;
   /** Every traffic source by name, the attacker included. */
   readonly hosts: ReadonlyMap<string, SourceHost>;
   /** The traffic source a step names in `from`. */
@@ -315,8 +317,9 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
   const captureInterfaces = [SEGMENTS.outside.interface, ...(plan.lan ? [SEGMENTS.lan.interface] : [])].join(
     ",",
   );
+  let ids: StartedTestContainer | undefined;
   if (options.sensors.includes("ids")) {
-    await task("Start the IDS (Suricata on the firewall's outside and LAN links)", () =>
+    ids = await task("Start the IDS (Suricata on the firewall's outside and LAN links)", () =>
       start("ids", "ids", "sensor", (c) =>
         c
           .withNetworkMode(`container:${hosts.firewall.getId()}`)
@@ -444,6 +447,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     targets: new Map(
       hosts.targets.map((t) => [t.plan.name, host(t.plan.name, "target", t.container, t.plan.address)]),
     ),
+    ...(ids ? { ids: host("ids", "sensor", ids, plan.firewall.outside) } : {}),
     hosts: sources,
     host: sourceHost,
     async quiesce() {

@@ -3,6 +3,12 @@ import { join } from "node:path";
 import { InputError } from "../scenario/problems.js";
 import type { RunResult } from "../result.js";
 import { renderHtml } from "./html.js";
+import {
+  buildIncidentReport,
+  escalatedAlerts,
+  renderIncidentJson,
+  renderIncidentMarkdown,
+} from "./incident.js";
 import { renderJson } from "./json.js";
 import { renderJunit } from "./junit.js";
 import { renderNavigatorLayer } from "./navigator.js";
@@ -14,7 +20,10 @@ const REPORTS = {
   html: { file: "report.html", render: renderHtml },
 } as const;
 
-export type ReportFiles = Readonly<Record<keyof typeof REPORTS, string>>;
+export type ReportFiles = Readonly<Record<keyof typeof REPORTS, string>> & {
+  /** One Markdown and one JSON incident report per Tier 2 alert, under incidents/<scenario>/. */
+  readonly incidents: readonly string[];
+};
 
 export const REPORT_FILES: readonly string[] = Object.values(REPORTS).map((r) => r.file);
 
@@ -26,7 +35,17 @@ export function writeReports(run: RunResult, dir: string): ReportFiles {
     writeFileSync(path, report.render(run));
     return [name, path] as const;
   });
-  return Object.fromEntries(entries) as ReportFiles;
+  const incidents = escalatedAlerts(run).flatMap(({ scenario, alert }) => {
+    const folder = join(dir, "incidents", scenario.id);
+    mkdirSync(folder, { recursive: true });
+    const report = buildIncidentReport(run, scenario, alert);
+    const md = join(folder, `${alert.id}.md`);
+    const json = join(folder, `${alert.id}.json`);
+    writeFileSync(md, renderIncidentMarkdown(report));
+    writeFileSync(json, renderIncidentJson(report));
+    return [md, json];
+  });
+  return { ...(Object.fromEntries(entries) as Record<keyof typeof REPORTS, string>), incidents };
 }
 
 /** Reads a results.json written by `scanproof run`, refusing anything else with the reason. */

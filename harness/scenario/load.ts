@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
 import ipaddr from "ipaddr.js";
@@ -8,6 +8,8 @@ import { ScenarioSchema, SENSORS, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
   readonly file: string;
+  /** The scenario's own escalation context (`context`), resolved against the scenario's folder. */
+  readonly contextFile?: string;
 }
 
 const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -42,11 +44,16 @@ export function loadScenario(path: string): Scenario {
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),
     );
-  const problems = crossCheck(parsed.data).map(
+  const spec = parsed.data;
+  const contextFile = spec.context === undefined ? undefined : resolve(dirname(path), spec.context);
+  const cross = crossCheck(spec);
+  if (contextFile !== undefined && !existsSync(contextFile))
+    cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });
+  const problems = cross.map(
     (c): Problem => ({ file, ...locate(doc, lines, c.path), path: dotPath(c.path), message: c.message }),
   );
   if (problems.length > 0) throw new InputError(problems);
-  return { ...parsed.data, file };
+  return { ...spec, file, ...(contextFile === undefined ? {} : { contextFile }) };
 }
 
 interface CrossProblem {
@@ -82,7 +89,7 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
   }
   const senders = new Set(["attacker", ...spec.lab.hosts.map((h) => h.name)]);
   spec.steps.forEach((step, i) => {
-    if (!senders.has(step.from)) {
+    if ("from" in step && !senders.has(step.from)) {
       problems.push({
         path: ["steps", i, "from"],
         message: `"${step.from}" cannot send traffic; use one of ${[...senders].map((s) => `"${s}"`).join(", ")}`,
@@ -119,6 +126,30 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
         message: `"${rule}" is also expected to fire in expect.alerts`,
       });
   });
+  const contains = spec.steps.flatMap((step, i) => (step.tool === "contain" ? [{ step, i }] : []));
+  for (const { step, i } of contains) {
+    if (!senders.has(step.source))
+      problems.push({
+        path: ["steps", i, "source"],
+        message: `"${step.source}" sends no traffic to contain; use one of ${[...senders].map((s) => `"${s}"`).join(", ")}`,
+      });
+  }
+  const containment = spec.expect.containment;
+  if (containment && contains.length === 0)
+    problems.push({
+      path: ["expect", "containment"],
+      message: "containment needs a step `tool: contain` before the scans it should stop",
+    });
+  if (containment && !senders.has(containment.source))
+    problems.push({
+      path: ["expect", "containment", "source"],
+      message: `"${containment.source}" is not a traffic source of this lab`,
+    });
+  if (containment?.ids_flagged && !sensors.has("ids"))
+    problems.push({
+      path: ["expect", "containment", "ids_flagged"],
+      message: 'the IDS block list needs the IDS: add "ids" to lab.sensors',
+    });
   if (spec.expect.silent && spec.expect.alerts.length > 0) {
     problems.push({ path: ["expect", "silent"], message: "a silent scenario cannot also expect alerts" });
   }

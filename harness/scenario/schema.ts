@@ -125,6 +125,15 @@ const AxfrStep = z.strictObject({
   domain,
 });
 
+const ContainStep = z
+  .strictObject({
+    tool: z.literal("contain"),
+    source: name.default("attacker").describe("the traffic source (attacker or a lab host) to contain"),
+  })
+  .describe(
+    "the playbook's containment: when the source's alerts so far reach Tier 2, block it at the lab firewall and put it on the IDS block list",
+  );
+
 export const Step = z.discriminatedUnion("tool", [
   NmapStep,
   MasscanStep,
@@ -132,6 +141,7 @@ export const Step = z.discriminatedUnion("tool", [
   WebWordlistStep,
   DnsWordlistStep,
   AxfrStep,
+  ContainStep,
 ]);
 
 const duration = z
@@ -141,6 +151,8 @@ const duration = z
     const n = Number.parseInt(v, 10);
     return v.endsWith("ms") ? n : v.endsWith("m") ? n * 60_000 : n * 1000;
   });
+
+const cveId = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024-6387"');
 
 const AlertExpectation = z
   .strictObject({
@@ -157,8 +169,52 @@ const AlertExpectation = z
     within: duration
       .optional()
       .describe("maximum time from the end of the last step until the alert is searchable"),
+    enrichment: z
+      .strictObject({
+        reputation: z
+          .enum(["malicious", "suspicious", "benign", "unknown"])
+          .optional()
+          .describe("the verdict of the local intel file"),
+        seen_before: z
+          .boolean()
+          .optional()
+          .describe("whether the source had events before the rule's look-back"),
+        patterns: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("known scanning patterns that must all match"),
+        cves: z.array(cveId).default([]).describe("known CVEs of the targeted services (asset inventory)"),
+        advisories: z.array(cveId).default([]).describe("recent advisories that must be attached"),
+        exploit_signatures: z
+          .array(z.number().int().min(1))
+          .default([])
+          .describe("IDS signature ids that must be linked as exploit attempts after the scan"),
+        next_action: z
+          .enum(["none", "triage", "investigate", "block"])
+          .optional()
+          .describe("the recommended next action"),
+      })
+      .optional()
+      .describe("what escalation's enrichment must have found for every matching alert"),
   })
   .describe("a rule that must fire");
+
+const ContainmentExpectation = z
+  .strictObject({
+    source: name.default("attacker").describe("the contained traffic source"),
+    blocked: z.boolean().default(true).describe("a contain step blocked it (its alerts reached Tier 2)"),
+    denied: z
+      .boolean()
+      .default(true)
+      .describe(
+        "the firewall denied and logged as denied everything it sent after the block, at least one event",
+      ),
+    ids_flagged: z
+      .boolean()
+      .default(false)
+      .describe("the IDS raised its block-list signature (9101001) for it after the block"),
+  })
+  .describe("the outcome of the scenario's contain step");
 
 export const ScenarioSchema = z.strictObject({
   id: name,
@@ -166,6 +222,13 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().default(""),
   technique: z.string().regex(/^T1595(\.00[123])?$/, "T1595, T1595.001, T1595.002 or T1595.003"),
   tags: z.array(z.string()).default([]),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "an escalation context for this scenario only, relative to the scenario file (default: the run's)",
+    ),
   lab: z.strictObject({
     targets: z.array(Target).min(1),
     hosts: z.array(Host).default([]),
@@ -187,6 +250,7 @@ export const ScenarioSchema = z.strictObject({
       .default([])
       .describe("rules (rule_id or name) that must not fire for any source"),
     silent: z.boolean().default(false).describe("no rule may fire at all (benign traffic)"),
+    containment: ContainmentExpectation.optional(),
   }),
 });
 
@@ -198,6 +262,7 @@ export type HttpStepSpec = Extract<StepSpec, { tool: "http" }>;
 export type WebWordlistStepSpec = Extract<StepSpec, { tool: "ffuf" }>;
 export type DnsWordlistStepSpec = Extract<StepSpec, { tool: "gobuster-dns" }>;
 export type AxfrStepSpec = Extract<StepSpec, { tool: "axfr" }>;
+export type ContainStepSpec = Extract<StepSpec, { tool: "contain" }>;
 export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
 export type HostSpec = ScenarioSpec["lab"]["hosts"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];

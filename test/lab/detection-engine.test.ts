@@ -16,7 +16,7 @@ import type { Rule } from "../../harness/detection/rule.js";
 import { loadRuleFile, loadRules } from "../../harness/detection/rule-loader.js";
 import { loadContext } from "../../harness/escalation/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
-import { gatherFacts } from "../../harness/escalation/facts.js";
+import { gatherFacts } from "../../harness/escalation/gather-facts.js";
 import { placeInventory } from "../../harness/escalation/inventory.js";
 import { assertionsDir, projectRoot } from "../../harness/paths.js";
 import { newRunId } from "../../harness/run.js";
@@ -35,7 +35,12 @@ const inventory = placeInventory(context.assets, [{ name: "web", address: WEB }]
 
 /** The harness's escalation: facts from Elasticsearch, the playbook's decision. */
 function escalation(backend: Backend, scope: ExecutionScope): (d: Detection) => Promise<Escalation> {
-  return async (d) => escalate(await gatherFacts(backend, d, context, scope.filters), context, inventory);
+  return async (d) =>
+    escalate(
+      await gatherFacts(backend, d, context, { filters: scope.filters, inventory }),
+      context,
+      inventory,
+    );
 }
 
 type Doc = Record<string, unknown> & {

@@ -1,6 +1,11 @@
 import { expect } from "chai";
+import { join } from "node:path";
 import { alertDocument, buildThresholdHistory, type Alert } from "../../harness/detection/alerts.js";
 import type { ThresholdRule } from "../../harness/detection/rule.js";
+import { loadContext } from "../../harness/escalation/context.js";
+import { escalate } from "../../harness/escalation/escalate.js";
+import { assertionsDir } from "../../harness/paths.js";
+import { factsFixture } from "./escalation-fixtures.js";
 
 const NOW = new Date("2026-11-28T13:00:40.000Z");
 const LABELS = { runId: "20261128-125958-a77c", scenarioId: "nmap-syn-top1000" };
@@ -57,10 +62,11 @@ function alert(
       lastSeen: "2026-11-28T13:00:36.000Z",
     },
     window: { gte: "2026-11-28T12:51:40.000Z", lte: "2026-11-28T13:00:40.000Z" },
-    escalation: {
-      tier: "tier2",
-      reasons: [{ code: "external-never-seen", message: "198.18.0.10 is outside the internal networks" }],
-    },
+    escalation: escalate(
+      factsFixture("nmap-syn-top1000"),
+      loadContext(join(assertionsDir, "context", "default.yaml")),
+      [],
+    ),
   };
 }
 

@@ -248,7 +248,10 @@ describe("loadScenario", () => {
         "office-2:client:nat",
         "partner:scanner:outside",
       ]);
-      expect(s.steps.map((step) => step.from)).to.deep.equal(["insider", "office-2"]);
+      expect(s.steps.map((step) => ("from" in step ? step.from : step.source))).to.deep.equal([
+        "insider",
+        "office-2",
+      ]);
     });
 
     it("lists every misplaced, reserved or unknown host at once", () => {

@@ -30,6 +30,7 @@ describe("scenario JSON Schema", () => {
       "alerts",
       "absent",
       "silent",
+      "containment",
     ]);
     expect(schema.properties.lab.properties).to.include.keys(["targets", "hosts", "sensors"]);
   });

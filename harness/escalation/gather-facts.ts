@@ -1,0 +1,348 @@
+import type { estypes } from "@elastic/elasticsearch";
+import type { Backend } from "../backend/backend.js";
+import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
+import type { Detection } from "../detection/engine.js";
+import {
+  bucketsOf,
+  dateOf,
+  keyText,
+  keysOf,
+  totalHits,
+  valueOf,
+  within,
+  type Bucket,
+} from "./aggregations.js";
+import type { EscalationContext } from "./context.js";
+import {
+  PORT_LIST_LIMIT,
+  type EscalationFacts,
+  type IdsSignature,
+  type SimilarAlert,
+  type SourceActivity,
+} from "./facts.js";
+import type { Asset } from "./inventory.js";
+import { longestSpacedRun } from "./pace.js";
+import type { ProbedPort } from "./services.js";
+
+type Query = estypes.QueryDslQueryContainer;
+
+export interface FactsScope {
+  /** Filters that confine every query to one lab's events (run and scenario labels). */
+  readonly filters: readonly Query[];
+  readonly inventory: readonly Asset[];
+}
+
+const ALL_EVENTS = Object.values(SOURCE_INDEX);
+const SIMILAR_SHOWN = 20;
+const DECOY_SLACK_MS = 5_000;
+
+/**
+ * Looks up everything escalation reads about one detection, with a handful of aggregations. Alerts
+ * count once written: the engine writes each rule's alerts before the next rule runs, so an alert
+ * knows the alerts raised before it, as an analyst working the queue would.
+ */
+export async function gatherFacts(
+  backend: Backend,
+  detection: Detection,
+  context: EscalationContext,
+  scope: FactsScope,
+): Promise<EscalationFacts> {
+  const source = detection.group["source.ip"] ?? "";
+  const lastSeen = detection.evidence.lastSeen;
+  const at = Date.parse(lastSeen);
+  const t = context.escalation;
+  const activityStart = new Date(at - t.activity_window).toISOString();
+  const historyStart = new Date(at - context.history_window).toISOString();
+  const search = (
+    index: string | readonly string[],
+    query: Query[],
+    aggs: Record<string, estypes.AggregationsAggregationContainer>,
+  ) =>
+    backend.client.search({
+      index: typeof index === "string" ? index : [...index],
+      size: 0,
+      track_total_hits: true,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: { bool: { filter: [...query, ...scope.filters] } },
+      aggs,
+    });
+  const fromSource: Query = { term: { "source.ip": source } };
+  const between = (gte: string, lte: string, lt = false): Query => ({
+    range: { "@timestamp": { gte, [lt ? "lt" : "lte"]: lte } },
+  });
+
+  const [activity, history, baseline, ids, alerts, targets] = await Promise.all([
+    gatherActivity(),
+    search(ALL_EVENTS, [fromSource, between(historyStart, lastSeen)], {
+      first: { min: { field: "@timestamp" } },
+      last: { max: { field: "@timestamp" } },
+      days: { date_histogram: { field: "@timestamp", calendar_interval: "day", min_doc_count: 1 } },
+      targets: { terms: { field: "destination.ip", size: 100 } },
+      ports: { terms: { field: "destination.port", size: 20 } },
+      transports: { terms: { field: "network.transport", size: 10 } },
+      tools: { terms: { field: "scanproof.ids.tool", size: 20 } },
+      prior: { filter: between(historyStart, detection.window.gte, true) },
+    }),
+    search(SOURCE_INDEX.firewall, [between(historyStart, activityStart, true)], {}),
+    search(
+      SOURCE_INDEX.ids,
+      [
+        fromSource,
+        { term: { "event.kind": "alert" } },
+        between(activityStart, new Date(at + t.exploit_window).toISOString()),
+      ],
+      {
+        signatures: {
+          terms: { field: "rule.id", size: 100 },
+          aggs: {
+            first: { min: { field: "@timestamp" } },
+            last: { max: { field: "@timestamp" } },
+            sample: { top_hits: { size: 1, _source: ["rule.name", "rule.category", "scanproof.ids"] } },
+          },
+        },
+      },
+    ),
+    backend.client.search<Record<string, unknown>>({
+      index: ALERTS_INDEX,
+      size: SIMILAR_SHOWN,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      query: {
+        bool: {
+          filter: [between(historyStart, new Date(at + t.activity_window).toISOString()), ...scope.filters],
+          should: [fromSource, { term: { "rule.id": detection.rule.ruleId } }],
+          minimum_should_match: 1,
+          must_not: [{ ids: { values: [detection.id] } }],
+        },
+      },
+      sort: [{ "@timestamp": "desc" }],
+      aggs: {
+        rules: {
+          filter: {
+            bool: {
+              filter: [fromSource, between(activityStart, new Date(at + t.activity_window).toISOString())],
+            },
+          },
+          aggs: {
+            ids: {
+              terms: { field: "rule.id", size: 100 },
+              aggs: { name: { terms: { field: "rule.name", size: 1 } } },
+            },
+          },
+        },
+      },
+    }),
+    detection.group["destination.ip"]
+      ? Promise.resolve([detection.group["destination.ip"]])
+      : detectionTargets(),
+  ]);
+
+  const decoys = await gatherDecoys(activity);
+  const h = history.aggregations;
+  const rules = new Map<string, string>([[detection.rule.ruleId, detection.rule.name]]);
+  for (const b of bucketsOf(within(alerts.aggregations, "rules"), "ids"))
+    rules.set(keyText(b.key), keysOf(b, "name")[0] ?? keyText(b.key));
+
+  return {
+    source,
+    detection: {
+      id: detection.id,
+      ruleId: detection.rule.ruleId,
+      ruleName: detection.rule.name,
+      firstSeen: detection.evidence.firstSeen,
+      lastSeen,
+      windowStart: detection.window.gte,
+    },
+    targets,
+    priorEvents: valueOf(h, "prior") ?? 0,
+    history: {
+      events: totalHits(history),
+      ...optional("firstSeen", dateOf(h, "first")),
+      ...optional("lastSeen", dateOf(h, "last")),
+      activeDays: bucketsOf(h, "days").map((b) => new Date(Number(b.key)).toISOString().slice(0, 10)),
+      targets: keysOf(h, "targets"),
+      ports: keysOf(h, "ports").map(Number),
+      methods: [
+        ...keysOf(h, "transports").map((x) => `${x} probes`),
+        ...keysOf(h, "tools").map((x) => `${x} (IDS signature)`),
+      ],
+    },
+    activity,
+    baseline: {
+      events: totalHits(baseline),
+      spanMs: Math.max(0, Date.parse(activityStart) - Date.parse(historyStart)),
+    },
+    rules: [...rules].map(([id, name]) => ({ id, name })),
+    ids: bucketsOf(ids.aggregations, "signatures").map(idsSignature),
+    similar: alerts.hits.hits.map((hit) => similarFromAlert(hit._id ?? "", hit._source ?? {})),
+    decoys,
+  };
+
+  async function gatherActivity(): Promise<SourceActivity> {
+    const interest = portsOfInterest(context, scope.inventory);
+    const response = await search(SOURCE_INDEX.firewall, [fromSource, between(activityStart, lastSeen)], {
+      first: { min: { field: "@timestamp" } },
+      last: { max: { field: "@timestamp" } },
+      targets: { terms: { field: "destination.ip", size: 1000 } },
+      distinct_ports: { cardinality: { field: "destination.port", precision_threshold: 40_000 } },
+      ports: {
+        terms: {
+          field: "destination.port",
+          size: PORT_LIST_LIMIT + 1,
+          order: [{ _count: "desc" }, { _key: "asc" }],
+        },
+      },
+      transports: { terms: { field: "network.transport", size: 10 } },
+      flags: { terms: { field: "scanproof.tcp.flags", size: 20 } },
+      pace: { date_histogram: { field: "@timestamp", fixed_interval: "100ms", min_doc_count: 1 } },
+      trusted: {
+        filter: { terms: { "source.port": t.trusted_source_ports.ports } },
+        aggs: {
+          ports: {
+            terms: { field: "source.port", size: t.trusted_source_ports.ports.length },
+            aggs: { destinations: { cardinality: { field: "destination.port" } } },
+          },
+        },
+      },
+      probed: {
+        filter: { terms: { "destination.port": interest } },
+        aggs: {
+          services: {
+            composite: {
+              size: 1000,
+              sources: [
+                { address: { terms: { field: "destination.ip" } } },
+                { port: { terms: { field: "destination.port" } } },
+                { protocol: { terms: { field: "network.transport" } } },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const a = response.aggregations;
+    const ports = bucketsOf(a, "ports").map((b) => ({ port: Number(b.key), probes: b.doc_count }));
+    const complete = ports.length <= PORT_LIST_LIMIT;
+    return {
+      probes: totalHits(response),
+      ...optional("firstSeen", dateOf(a, "first")),
+      ...optional("lastSeen", dateOf(a, "last")),
+      targets: keysOf(a, "targets"),
+      distinctPorts: complete ? ports.length : (valueOf(a, "distinct_ports") ?? ports.length),
+      ...(complete ? { ports: ports.map((p) => p.port).sort((x, y) => x - y) } : {}),
+      topPorts: ports.slice(0, 20),
+      transports: keysOf(a, "transports"),
+      tcpFlags: keysOf(a, "flags"),
+      probedPorts: bucketsOf(within(a, "probed"), "services").map((b): ProbedPort => {
+        const key = b.key as { address: string; port: number; protocol: string };
+        return { address: key.address, port: key.port, protocol: key.protocol, probes: b.doc_count };
+      }),
+      slowestRun: longestSpacedRun(
+        bucketsOf(a, "pace").map((b) => ({ at: Number(b.key), probes: b.doc_count })),
+        t.slow_scan.min_interval,
+      ),
+      trustedSourcePorts: bucketsOf(within(a, "trusted"), "ports").map((b) => ({
+        port: Number(b.key),
+        probes: b.doc_count,
+        destinationPorts: valueOf(b, "destinations") ?? 0,
+      })),
+    };
+  }
+
+  async function gatherDecoys(act: SourceActivity): Promise<EscalationFacts["decoys"]> {
+    if (act.firstSeen === undefined || act.lastSeen === undefined || act.targets.length === 0) return [];
+    const ports = act.ports ?? act.topPorts.map((p) => p.port);
+    const response = await search(
+      SOURCE_INDEX.firewall,
+      [
+        { terms: { "destination.ip": [...act.targets] } },
+        { terms: { "destination.port": [...ports] } },
+        between(
+          new Date(Date.parse(act.firstSeen) - DECOY_SLACK_MS).toISOString(),
+          new Date(Date.parse(act.lastSeen) + DECOY_SLACK_MS).toISOString(),
+        ),
+        { bool: { must_not: [fromSource] } },
+      ],
+      {
+        sources: {
+          terms: { field: "source.ip", size: 50 },
+          aggs: { ports: { cardinality: { field: "destination.port" } } },
+        },
+      },
+    );
+    return bucketsOf(response.aggregations, "sources").map((b) => ({
+      source: keyText(b.key),
+      sharedPorts: valueOf(b, "ports") ?? 0,
+    }));
+  }
+
+  async function detectionTargets(): Promise<string[]> {
+    const response = await search(
+      [...detection.rule.index],
+      [
+        detection.rule.filter,
+        fromSource,
+        {
+          range: {
+            [detection.rule.timestampField]: { gte: detection.window.gte, lte: detection.window.lte },
+          },
+        },
+      ],
+      { targets: { terms: { field: "destination.ip", size: 1000 } } },
+    );
+    return keysOf(response.aggregations, "targets");
+  }
+}
+
+/** The ports whose probes matter to enrichment: inventory services, advisories and pattern port sets. */
+function portsOfInterest(context: EscalationContext, inventory: readonly Asset[]): number[] {
+  const ports = new Set<number>();
+  for (const a of inventory) for (const s of a.services) ports.add(s.port);
+  for (const a of context.advisories?.advisories ?? []) if (a.port !== undefined) ports.add(a.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+function idsSignature(b: Bucket): IdsSignature {
+  const hit = (within(b, "sample")?.hits as { hits?: { _source?: unknown }[] } | undefined)?.hits?.[0];
+  const doc = (hit?._source ?? {}) as {
+    rule?: { name?: string; category?: string };
+    scanproof?: {
+      ids?: { tool?: string | string[]; evasion?: string | string[]; containment?: string | string[] };
+    };
+  };
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  return {
+    id: keyText(b.key),
+    name: doc.rule?.name ?? "",
+    category: doc.rule?.category ?? "",
+    tools: list(doc.scanproof?.ids?.tool),
+    evasion: list(doc.scanproof?.ids?.evasion),
+    containment: list(doc.scanproof?.ids?.containment).length > 0,
+    count: b.doc_count,
+    firstSeen: dateOf(b, "first") ?? "",
+    lastSeen: dateOf(b, "last") ?? "",
+  };
+}
+
+function similarFromAlert(id: string, doc: Record<string, unknown>): SimilarAlert {
+  const alert = doc as {
+    "@timestamp"?: string;
+    rule?: { name?: string };
+    source?: { ip?: string };
+    scanproof?: { escalation?: { tier?: string } };
+  };
+  const source = alert.source?.ip;
+  const tier = alert.scanproof?.escalation?.tier;
+  return {
+    id,
+    ruleName: alert.rule?.name ?? "",
+    ...(source ? { source } : {}),
+    at: alert["@timestamp"] ?? "",
+    ...(tier ? { tier } : {}),
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+}

@@ -1,0 +1,131 @@
+import { expect } from "chai";
+import { join } from "node:path";
+import { judge, type Observed } from "../../harness/judge/judge.js";
+import { planLab } from "../../harness/lab/topology.js";
+import { scenariosDir } from "../../harness/paths.js";
+import type { ScenarioResult } from "../../harness/result.js";
+import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
+import { loadRunFixture } from "./fixture-helpers.js";
+
+/** The scenario file and what its recorded run (test/fixtures/results/escalated-run.json) observed. */
+function recorded(id: string): { scenario: Scenario; result: ScenarioResult; observed: Observed } {
+  const scenario = loadScenario(join(scenariosDir, `${id}.yaml`));
+  const result = loadRunFixture("escalated-run.json").scenarios.find((s) => s.id === id);
+  if (!result) throw new Error(`${id} is not in the fixture`);
+  return {
+    scenario,
+    result,
+    observed: {
+      plan: planLab(scenario),
+      logs: result.logs,
+      alerts: result.alerts,
+      ...(result.containment ? { containment: result.containment } : {}),
+    },
+  };
+}
+
+const byId = (results: ReturnType<typeof judge>, id: string) => results.find((r) => r.id === id);
+
+describe("judge: containment", () => {
+  it("passes the recorded contain-and-rescan run: blocked, 200 denied, flagged by the IDS", () => {
+    const { scenario, observed } = recorded("contain-and-rescan");
+    const results = judge(scenario, observed);
+    expect(
+      results.filter((r) => r.id.startsWith("containment")).map((r) => [r.id, r.passed, r.observed]),
+    ).to.deep.equal([
+      [
+        "containment.blocked",
+        true,
+        "blocked: Tier 2 (external-never-seen, range-of-services): 198.18.0.10 blocked at the firewall and on the IDS block list",
+      ],
+      ["containment.denied", true, "200 denied, 0 allowed"],
+      ["containment.ids_flagged", true, "1 alerts"],
+    ]);
+  });
+
+  it("fails when anything from the source was still allowed after the block", () => {
+    const { scenario, observed } = recorded("contain-and-rescan");
+    const leaky = (observed.containment ?? []).map((c) =>
+      c.verification ? { ...c, verification: { ...c.verification, allowedAfter: 3 } } : c,
+    );
+    const denied = byId(judge(scenario, { ...observed, containment: leaky }), "containment.denied");
+    expect(denied).to.include({ passed: false, observed: "200 denied, 3 allowed" });
+  });
+
+  it("fails when nothing was denied, and when the IDS never flagged the source", () => {
+    const { scenario, observed } = recorded("contain-and-rescan");
+    const quiet = (observed.containment ?? []).map((c) =>
+      c.verification ? { ...c, verification: { ...c.verification, deniedAfter: 0, idsFlags: 0 } } : c,
+    );
+    const results = judge(scenario, { ...observed, containment: quiet });
+    expect(byId(results, "containment.denied")?.passed).to.equal(false);
+    expect(byId(results, "containment.ids_flagged")?.passed).to.equal(false);
+  });
+
+  it("fails when the contain step did not block (the tier stayed below Tier 2)", () => {
+    const { scenario, observed } = recorded("contain-and-rescan");
+    const notBlocked = (observed.containment ?? []).map(({ verification, ...c }) => ({
+      ...c,
+      blocked: false,
+      tier: "l1" as const,
+      reason: "the highest tier for 198.18.0.10 is l1: the playbook contains at Tier 2 only",
+    }));
+    const results = judge(scenario, { ...observed, containment: notBlocked });
+    expect(byId(results, "containment.blocked")).to.include({ passed: false });
+    expect(byId(results, "containment.denied")).to.include({ passed: false, observed: "nothing verified" });
+  });
+
+  it("fails when no contain step ran", () => {
+    const { scenario, observed } = recorded("contain-and-rescan");
+    const { containment, ...without } = observed;
+    expect(byId(judge(scenario, without), "containment.blocked")).to.include({
+      passed: false,
+      observed: "no contain step ran",
+    });
+  });
+});
+
+describe("judge: enrichment", () => {
+  it("passes the recorded scan-then-exploit run: exploit 9101020 linked, investigate next", () => {
+    const { scenario, observed } = recorded("scan-then-exploit");
+    const results = judge(scenario, observed).filter((r) => r.id.includes(".enrichment."));
+    expect(results.map((r) => [r.id, r.passed, r.observed])).to.deep.equal([
+      ["alerts[0].enrichment.exploit_signatures", true, "9101020"],
+      ["alerts[0].enrichment.next_action", true, "investigate"],
+    ]);
+  });
+
+  it("fails when the exploit attempt was not linked", () => {
+    const { scenario, observed } = recorded("scan-then-exploit");
+    const alerts = observed.alerts.map((a) =>
+      a.enrichment ? { ...a, enrichment: { ...a.enrichment, exploitAttempts: [] } } : a,
+    );
+    expect(
+      byId(judge(scenario, { ...observed, alerts }), "alerts[0].enrichment.exploit_signatures"),
+    ).to.include({
+      passed: false,
+      observed: "none",
+    });
+  });
+
+  it("checks reputation, history, CVEs, advisories and patterns of every matching alert", () => {
+    const scenario = loadScenario(join(scenariosDir, "enrichment-known-bad-source.yaml"));
+    const { observed } = recorded("scan-then-exploit");
+    const plan = planLab(scenario);
+    const results = judge(scenario, { ...observed, plan }).filter((r) => r.id.includes(".enrichment."));
+    expect(results.map((r) => [r.id, r.passed, r.observed])).to.deep.equal([
+      ["alerts[0].enrichment.reputation", false, "unknown"],
+      ["alerts[0].enrichment.seen_before", true, "0 earlier events"],
+      ["alerts[0].enrichment.patterns", true, "nmap-default-port-scan (medium)"],
+      ["alerts[0].enrichment.cves", false, "none"],
+      ["alerts[0].enrichment.advisories", false, "none"],
+      ["alerts[0].enrichment.next_action", false, "investigate"],
+    ]);
+  });
+
+  it("fails every enrichment item when no alert matched", () => {
+    const { scenario, observed } = recorded("scan-then-exploit");
+    const results = judge(scenario, { ...observed, alerts: [] }).filter((r) => r.id.includes(".enrichment."));
+    expect(results.every((r) => !r.passed && r.observed === "no alert")).to.equal(true);
+  });
+});
