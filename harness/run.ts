@@ -6,7 +6,7 @@ import { startEmbeddedElasticsearch } from "./backend/embedded.js";
 import { connectExternalCluster, externalClusterFromEnv } from "./backend/external.js";
 import type { Alert } from "./detection/alerts.js";
 import { settleEsqlRules } from "./detection/backend-rules.js";
-import { executeRules, type RuleExecution } from "./detection/engine.js";
+import { executeRules, type ExecutionOptions, type RuleExecution } from "./detection/engine.js";
 import type { RuleSet } from "./detection/rule.js";
 import { loadRules } from "./detection/rule-loader.js";
 import { requireDocker } from "./docker/client.js";
@@ -521,29 +521,36 @@ function containmentTruth(record: ContainmentRecord, index: number): GroundTruth
   };
 }
 
-async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
+/** What a rule execution for one scenario's lab needs: its events only, and escalation in its context. */
+export function scenarioDetection(
+  backend: Backend,
+  context: EscalationContext,
+  lab: StartedLab,
+): Pick<ExecutionOptions, "scope" | "escalate"> {
   const filters = scenarioFilter(lab);
-  const inventory = placeInventory(ctx.context.assets, lab.plan.targets);
-  const executions = await executeRules(ctx.backend, ctx.rules.rules, {
-    startedAt: new Date(),
+  const inventory = placeInventory(context.assets, lab.plan.targets);
+  return {
     scope: {
       filters,
-      key: `${ctx.runId}/${lab.scenarioId}`,
-      labels: { runId: ctx.runId, scenarioId: lab.scenarioId },
+      key: `${lab.runId}/${lab.scenarioId}`,
+      labels: { runId: lab.runId, scenarioId: lab.scenarioId },
     },
     escalate: async (detection) =>
-      escalate(
-        await gatherFacts(ctx.backend, detection, ctx.context, { filters, inventory }),
-        ctx.context,
-        inventory,
-      ),
+      escalate(await gatherFacts(backend, detection, context, { filters, inventory }), context, inventory),
+  };
+}
+
+async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
+  const executions = await executeRules(ctx.backend, ctx.rules.rules, {
+    startedAt: new Date(),
+    ...scenarioDetection(ctx.backend, ctx.context, lab),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
   return executions.flatMap((e) => e.alerts).map(summarise);
 }
 
 /** What an analyst should know about the executions beyond their alerts: skips and warnings. */
-function executionNotes(executions: readonly RuleExecution[]): string[] {
+export function executionNotes(executions: readonly RuleExecution[]): string[] {
   return executions.flatMap((e) => [
     ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
     ...(e.indices.length > 0 ? e.warnings : []).map((w) => `rule "${e.rule.name}": ${w}`),

@@ -1,15 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { docker, requireDocker } from "../docker/client.js";
-import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
-import { ScanproofError } from "../errors.js";
+import { describeError, ScanproofError } from "../errors.js";
 import { Teardown, withTeardown } from "../lifecycle.js";
 import { resultsDir } from "../paths.js";
 import { prune } from "../prune.js";
-import { say } from "../progress.js";
+import { awaitIngest } from "../logs/accounting.js";
+import { say, task } from "../progress.js";
 import type { KeptLab } from "../result.js";
-import { loadInputs, newRunId, openBackend, runSteps } from "../run.js";
+import { settleEsqlRules } from "../detection/backend-rules.js";
+import type { Alert } from "../detection/alerts.js";
+import { startScheduler } from "../detection/scheduler.js";
+import { executionNotes, loadInputs, newRunId, openBackend, runSteps, scenarioDetection } from "../run.js";
 import { startLab, type StartedLab } from "./lab.js";
 import { forgetLab, recordedLabs, recordLab, type LabRecord } from "./lab-records.js";
 import { planLab } from "./topology.js";
@@ -29,6 +32,14 @@ export function describeLab(lab: KeptLab & { scenarioId: string }): string {
   ].join("\n");
 }
 
+function describeAlert(alert: Alert): string {
+  const { tier, reasons } = alert.escalation;
+  const group = Object.entries(alert.group)
+    .map(([field, value]) => `${field}=${value}`)
+    .join(" ");
+  return `alert: ${alert.rule.name} (${group}) → ${tier}${reasons.length ? ` (${reasons.map((r) => r.code).join(", ")})` : ""}`;
+}
+
 function addresses(lab: StartedLab): string {
   return [
     ...[...lab.hosts.values()].map((h) => `${h.name} ${h.address} (${h.role}, ${h.plan.network})`),
@@ -42,9 +53,10 @@ export interface LabUpOptions {
   readonly contextFile: string;
   /** Run the scenario's steps once the lab is up. */
   readonly steps: boolean;
-  /** Started with the lab and its backend, stopped before they are; e.g. the rule scheduler. */
-  readonly alongside?: (lab: StartedLab, backend: Backend, teardown: Teardown) => Promise<void>;
 }
+
+/** The steps' firewall records are searchable before the rules first run (so they see them at once). */
+const INGEST_TIMEOUT_MS = 60_000;
 
 /** How often `lab up` checks that its lab still exists (`lab down` or `prune` may remove it). */
 const PRESENCE_POLL_MS = 2_000;
@@ -54,7 +66,11 @@ const PRESENCE_POLL_MS = 2_000;
  * for iterating on rules against real events, or scanning by hand from the attacker.
  */
 export async function labUp(options: LabUpOptions): Promise<void> {
-  const { scenarios } = loadInputs({
+  const {
+    scenarios,
+    rules: loaded,
+    context,
+  } = loadInputs({
     scenarioFiles: [options.scenarioFile],
     rulePaths: options.rulePaths,
     contextFile: options.contextFile,
@@ -91,9 +107,30 @@ export async function labUp(options: LabUpOptions): Promise<void> {
       return Promise.resolve();
     });
     say(`\n${describeLab(record)}\n  hosts:            ${addresses(lab)}\n`);
-    if (options.steps) await runSteps(lab, scenario, workDir);
-    if (options.alongside) await options.alongside(lab, backend, teardown);
-    say("Lab up. Ctrl-C or `scanproof lab down` removes it.");
+    if (options.steps) {
+      const truths = await runSteps(lab, scenario, workDir);
+      const stepsEnded = Date.now();
+      await task(
+        "Wait until the firewall's records of the steps are searchable",
+        () => awaitIngest(backend, lab, "firewall", truths, stepsEnded, INGEST_TIMEOUT_MS),
+        (r) => `${r.indexed}/${r.sensorRecords} indexed, ${r.seenEvents}/${r.expectedEvents} events`,
+      );
+    }
+    const rules = await settleEsqlRules(backend, loaded);
+    const scheduler = startScheduler(backend, rules.rules, {
+      ...scenarioDetection(backend, context, lab),
+      onExecution: (execution) => {
+        for (const line of [...executionNotes([execution]), ...execution.alerts.map(describeAlert)])
+          say(line);
+      },
+      onError: (rule, error) => {
+        say(`rule "${rule.name}" failed this time: ${describeError(error)}`);
+      },
+    });
+    teardown.defer("stop the rule scheduler", () => scheduler.stop());
+    say(
+      `Lab up; ${rules.rules.length} rules run at their intervals over this lab's events, as Kibana runs them (alerts appear below). Ctrl-C or \`scanproof lab down\` removes it.`,
+    );
     await untilGone(lab.firewall.container.getId());
     say("The lab was removed from outside (lab down or prune); cleaning up the rest.");
   });

@@ -138,10 +138,10 @@ describe("parallel runs, kept labs, lab up/down (real Docker)", function () {
   });
 
   describe("lab up / lab down", function () {
-    it("keeps a scenario's lab and Elasticsearch up until lab down, which removes everything", async function () {
+    it("keeps a scenario's lab and Elasticsearch up with the rules running on schedule until lab down, which removes everything", async function () {
       const child = spawn(
         process.execPath,
-        [join(projectRoot, "bin", "scanproof.js"), "lab", "up", labScenario("parallel-root")],
+        [join(projectRoot, "bin", "scanproof.js"), "lab", "up", labScenario("lab-up-scan")],
         { stdio: ["ignore", "pipe", "pipe"] },
       );
       let output = "";
@@ -149,7 +149,7 @@ describe("parallel runs, kept labs, lab up/down (real Docker)", function () {
       await new Promise<void>((resolve, reject) => {
         const onData = (chunk: Buffer) => {
           output += chunk.toString();
-          if (output.includes("Lab up.")) resolve();
+          if (/^alert: /m.test(output)) resolve();
         };
         child.stdout.on("data", onData);
         child.stderr.on("data", onData);
@@ -158,7 +158,11 @@ describe("parallel runs, kept labs, lab up/down (real Docker)", function () {
       const runId = /\(run (lab-\S+)\) is running/.exec(output)?.[1] ?? expect.fail(output);
       expect(output).to.match(/Elasticsearch: +http:\/\/127\.0\.0\.1:\d+/);
       expect(output).to.include("docker exec -it ");
-      expect(output).to.match(/step 1\/1: http 3 requests to web/);
+      expect(output).to.match(/step 1\/1: nmap .*: 200 ports on 1\/1 hosts up/);
+      expect(output).to.include("rules run at their intervals over this lab's events");
+      expect(output).to.match(
+        /^alert: Vertical Port Scan Seen by the Firewall \(.*source\.ip=198\.18\.0\.10.*\) → tier2 \(external-never-seen\)$/m,
+      );
       const names = await runContainers(runId);
       expect(names.some((n) => n.includes("scanproof-es-"))).to.equal(true);
       expect(names.some((n) => n.endsWith("-attacker"))).to.equal(true);
