@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -31,6 +31,41 @@ function chromium(args: readonly string[]): { stdout: string; status: number | n
   return { stdout: result.stdout, status: result.status, stderr: result.stderr };
 }
 
+interface Chart {
+  readonly title: string;
+  readonly width: number;
+  readonly bars: readonly { readonly right: number; readonly width: number }[];
+  readonly circles: readonly { readonly x: number }[];
+  readonly diamonds: readonly { readonly x: number; readonly tier: string }[];
+  readonly stepsEnded: number;
+  readonly ticks: number;
+}
+
+/** Runs in Chromium: the rendered position of every mark of every timeline, from the layout engine. */
+const MEASURE_CHARTS = `
+const charts = [...document.querySelectorAll("figure svg")].map((svg) => {
+  const box = (e) => e.getBoundingClientRect();
+  const diamonds = [...svg.querySelectorAll("path")].map((p) => ({
+    x: box(p).left + box(p).width / 2,
+    tier: p.nextElementSibling ? p.nextElementSibling.textContent : "",
+  }));
+  const dashed = svg.querySelector("line[stroke-dasharray]");
+  return {
+    title: svg.querySelector("title").textContent,
+    width: box(svg).width,
+    bars: [...svg.querySelectorAll("rect")].map((r) => ({ right: box(r).right, width: box(r).width })),
+    circles: [...svg.querySelectorAll("circle")].map((c) => ({ x: box(c).left + box(c).width / 2 })),
+    diamonds,
+    stepsEnded: box(dashed).left,
+    ticks: [...svg.querySelectorAll("text[text-anchor=middle]")].length - 1,
+  };
+});
+const out = document.createElement("pre");
+out.id = "chart-check";
+out.textContent = JSON.stringify(charts);
+document.body.append(out);
+`;
+
 describe("HTML report in real headless Chromium", function () {
   const reports = (fixture: string) => {
     const run = readRunResult(join(projectRoot, "test", "fixtures", "results", fixture));
@@ -44,6 +79,42 @@ describe("HTML report in real headless Chromium", function () {
     for (const s of run.scenarios) expect(dom.stdout).to.include(s.id);
     expect(dom.stdout).to.match(/<svg[^>]*>/);
     expect(dom.stdout).to.include(run.runId);
+  });
+
+  it("draws each scenario's timeline in order: probes sent, then each source searchable, then the alert and its tier", function () {
+    const { run, files } = reports("real-run.json");
+    // The report has no scripts; a copy gets one that measures the laid-out chart and writes what it found.
+    const measured = join(mkdtempSync(join(tmpdir(), "scanproof-measured-")), "report.html");
+    writeFileSync(
+      measured,
+      readFileSync(files.html, "utf8").replace("</body>", `<script>${MEASURE_CHARTS}</script></body>`),
+    );
+    const dom = chromium(["--dump-dom", `file://${measured}`]);
+    expect(dom.status, dom.stderr).to.equal(0);
+    const json =
+      /<pre id="chart-check">([^<]*)<\/pre>/.exec(dom.stdout)?.[1] ??
+      expect.fail("the measuring script did not run");
+    const charts = JSON.parse(json.replace(/&quot;/g, '"').replace(/&amp;/g, "&")) as Chart[];
+    const withSteps = run.scenarios.filter((s) => s.groundTruth.length > 0);
+    expect(charts.map((c) => c.title)).to.deep.equal(withSteps.map((s) => `Timeline of ${s.id}`));
+    for (const [i, chart] of charts.entries()) {
+      const scenario = withSteps[i] ?? expect.fail("more charts than scenarios with steps");
+      expect(chart.width, chart.title).to.be.greaterThan(400);
+      expect(chart.bars, chart.title).to.have.lengthOf(scenario.groundTruth.length);
+      expect(chart.circles, chart.title).to.have.lengthOf(scenario.logs.length);
+      expect(
+        chart.diamonds.map((d) => d.tier),
+        chart.title,
+      ).to.deep.equal(scenario.alerts.map((a) => a.tier));
+      const barsEnd = Math.max(...chart.bars.map((b) => b.right));
+      for (const bar of chart.bars) expect(bar.width, chart.title).to.be.greaterThan(0);
+      for (const circle of chart.circles) expect(circle.x, chart.title).to.be.at.least(barsEnd - 1);
+      for (const diamond of chart.diamonds) expect(diamond.x, chart.title).to.be.at.least(barsEnd - 1);
+      expect(chart.stepsEnded, chart.title).to.be.closeTo(barsEnd, 1);
+      expect(chart.ticks, chart.title).to.be.at.least(2);
+    }
+    const alerted = charts.find((c) => c.diamonds.length > 0) ?? expect.fail("no alert in any chart");
+    expect(alerted.diamonds[0]?.tier).to.equal("tier2");
   });
 
   it("shows attacker-controlled strings as text: no injected script runs", function () {
