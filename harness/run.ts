@@ -311,6 +311,7 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       ),
     );
     const stepsEnded = Date.now();
+    await lab.assertAlive();
     await lab.quiesce();
     const sources = labSources(plan, scenario);
     phase("ingest", sources.join(", "));
@@ -334,6 +335,7 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
             .join("; "),
       ),
     );
+    await running.assertAlive();
     phase("detection", `${ctx.rules.rules.length} rules`);
     const raised = await timed("detectionMs", () =>
       task(

@@ -2,7 +2,7 @@ import "../docker/testcontainers-env.js";
 import { Client } from "@elastic/elasticsearch";
 import { Wait } from "testcontainers";
 import { docker, LABEL_ROLE, runLabels } from "../docker/client.js";
-import { LabContainer } from "../docker/lab-container.js";
+import { freeLoopbackPort, LabContainer } from "../docker/lab-container.js";
 import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
 import { builtLabImage } from "../setup/lab-images.js";
@@ -30,7 +30,7 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
         "xpack.security.enabled": "false",
         "cluster.routing.allocation.disk.threshold_enabled": "false",
       })
-      .withLoopbackPort(HTTP_PORT)
+      .withLoopbackPort(HTTP_PORT, await freeLoopbackPort())
       .withWaitStrategy(
         Wait.forHttp("/_cluster/health?wait_for_status=yellow&timeout=1s", HTTP_PORT).forStatusCode(200),
       )

@@ -102,6 +102,11 @@ export interface StartedLab {
   exec(host: LabHost, command: readonly string[]): Promise<ExecResult>;
   /** Stops the sensors that write their last records on a graceful stop (Suricata's flows). */
   quiesce(): Promise<void>;
+  /**
+   * Throws, naming each one and how it ended, when a container of the lab stopped that scanproof
+   * did not stop (a host that crashed or was killed): results of such a lab are no evidence.
+   */
+  assertAlive(): Promise<void>;
 }
 
 export interface LabOptions {
@@ -147,6 +152,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
   };
 
   const sensorStops: (() => Promise<void>)[] = [];
+  const running = new Map<string, StartedTestContainer>();
   const start = async (
     image: LabImage,
     name: string,
@@ -156,7 +162,9 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     const container = await configure(
       new LabContainer(await builtLabImage(image)).withName(`${prefix}-${name}`).withLabels(labels(role)),
     ).start();
+    running.set(name, container);
     const stop = once(async () => {
+      running.delete(name);
       await container.stop({ timeout: GRACEFUL_STOP_MS[role] });
     });
     if (role === "sensor") sensorStops.push(stop);
@@ -452,6 +460,22 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     host: sourceHost,
     async quiesce() {
       await Promise.all(sensorStops.map((stop) => stop()));
+    },
+    async assertAlive() {
+      const ended = await Promise.all(
+        [...running].map(async ([name, container]) => {
+          const { State } = await docker().getContainer(container.getId()).inspect();
+          if (State.Running) return undefined;
+          const how = State.OOMKilled ? "killed for lack of memory" : `exit code ${State.ExitCode}`;
+          return `${name} (${how}, at ${State.FinishedAt})`;
+        }),
+      );
+      const dead = ended.filter((e) => e !== undefined);
+      if (dead.length > 0)
+        throw new ScanproofError(
+          `Lab host${dead.length > 1 ? "s" : ""} stopped mid-scenario: ${dead.join("; ")}. What the lab logged since is no evidence either way.`,
+          "Read the host's log with `docker logs` (run with --keep-lab to keep the lab), then run the scenario again.",
+        );
     },
     async exec(h, command) {
       const result = await h.container.exec([...command]);
