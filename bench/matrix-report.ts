@@ -7,7 +7,12 @@ function cell(row: MatrixRow, d: Detection): string {
   if (row.verdict === "error") return "error";
   if (row.benign) return d.detected ? "✖ false positive" : "✔ silent";
   if (!d.detected) return "✖ missed";
-  return d.ratioToScanproof === undefined ? "✔" : `✔ ${d.ratioToScanproof.toFixed(2)}×`;
+  return d.ratioToScanproof === undefined ? "✔" : `✔ ${ratioText(d.ratioToScanproof)}`;
+}
+
+/** Two significant digits below 1 (0.0042×), two decimals above. */
+function ratioText(ratio: number): string {
+  return `${ratio < 1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`;
 }
 
 export function matrixTable(bench: MatrixBench): Table {
@@ -33,7 +38,7 @@ export function summaryTable(bench: MatrixBench): Table {
       CONTENDER_TITLES[s.contender],
       `${s.attacksDetected} / ${s.attacks}`,
       `${s.falsePositives} / ${s.benign}`,
-      s.medianRatio === undefined ? "n/a" : `${s.medianRatio.toFixed(2)}×`,
+      s.medianRatio === undefined ? "n/a" : ratioText(s.medianRatio),
     ]),
   };
 }
