@@ -10,12 +10,12 @@ import { benchSuite } from "./suite.js";
 
 /** Every bench, in the order `npm run bench` runs them. */
 const BENCHES = {
-  setup: () => benchSetup(),
   suite: () => benchSuite(),
   latency: (o: Options) => benchLatency(o.repeats),
   memory: () => benchMemory(),
-  ingest: (o: Options) => benchIngest(o.rates),
   matrix: () => benchMatrix(),
+  setup: () => benchSetup(),
+  ingest: (o: Options) => benchIngest(o.rates),
 } as const;
 type BenchName = keyof typeof BENCHES;
 
