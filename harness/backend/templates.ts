@@ -17,7 +17,7 @@ const ip = { type: "ip" } as const;
 const date = { type: "date" } as const;
 
 /** ECS field types every event index shares; strings not named here are keywords. */
-const ecsEventMappings: estypes.MappingTypeMapping = {
+export const ecsEventMappings: estypes.MappingTypeMapping = {
   dynamic_templates: [
     {
       strings_as_keyword: { match_mapping_type: "string", mapping: { type: "keyword", ignore_above: 1024 } },
@@ -91,8 +91,16 @@ const ecsEventMappings: estypes.MappingTypeMapping = {
     scanproof: {
       properties: {
         tcp: {
-          properties: { window: long, flags: keyword, flags_ts: keyword, flags_tc: keyword, state: keyword },
+          properties: {
+            window: long,
+            length: long,
+            flags: keyword,
+            flags_ts: keyword,
+            flags_tc: keyword,
+            state: keyword,
+          },
         },
+        ip: { properties: { ttl: long } },
         icmp: { properties: { type: long, code: long } },
         flow: { properties: { id: long, state: keyword, reason: keyword, alerted: { type: "boolean" } } },
         anomaly: { properties: { type: keyword, event: keyword, layer: keyword, app_proto: keyword } },
