@@ -10,6 +10,7 @@ import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
+import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests.js";
 import { loadInputs, runScenarios, type ScenarioProgress } from "./run.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
@@ -241,6 +242,18 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .description("print the JSON Schema of scenario files (scenarios/scenario.schema.json is this output)")
     .action(() => {
       io.out(renderScenarioJsonSchema());
+    });
+
+  program
+    .command("rules")
+    .description("work on detection rules without a lab")
+    .command("test")
+    .argument("[paths...]", "rule files or folders (default: assertions/rules/)")
+    .description("run each rule's fixture cases (tests/<rule file stem>.yaml beside it) in memory, no Docker")
+    .action((paths: string[]) => {
+      const run = runRuleTests(paths.length > 0 ? paths : [DEFAULT_RULES]);
+      io.out(`${renderRuleTests(run)}\n`);
+      code = allPassed(run) ? EXIT.ok : EXIT.failed;
     });
 
   program
