@@ -7,6 +7,7 @@ import {
 } from "../logs/accounting.js";
 import type { AlertSummary, ExpectationResult } from "../result.js";
 import type { Scenario } from "../scenario/load.js";
+import type { AlertExpectationSpec } from "../scenario/schema.js";
 import type { LabPlan } from "../lab/topology.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
 import type { AlertExpectationSpec } from "../scenario/schema.js";
@@ -27,6 +28,7 @@ export function judge(scenario: Scenario, observed: Observed): ExpectationResult
     ...judgeLogs(scenario, observed),
     ...judgeSignatures(scenario, observed),
     ...judgeAlerts(scenario, observed),
+    ...judgeUnexpected(scenario, observed),
     ...judgeAbsence(scenario, observed),
     ...judgeSilence(scenario, observed),
     ...judgeContainment(scenario, observed),
@@ -84,16 +86,23 @@ function judgeSignatures(scenario: Scenario, observed: Observed): ExpectationRes
   }));
 }
 
-function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {
-  const addresses = new Map([
+/** Where each host name of the lab is seen from: its address as the sensors log it. */
+function addressesOf(observed: Observed): Map<string, string> {
+  return new Map([
     ...observed.plan.hosts.map((h) => [h.name, h.seenAs] as const),
     ...observed.plan.targets.map((t) => [t.name, t.address] as const),
   ]);
+}
+
+function expects(want: AlertExpectationSpec, from: string, alert: AlertSummary): boolean {
+  return (alert.ruleId === want.rule || alert.ruleName === want.rule) && alert.source === from;
+}
+
+function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  const addresses = addressesOf(observed);
   return scenario.expect.alerts.flatMap((want, i): ExpectationResult[] => {
     const from = addresses.get(want.from) ?? want.from;
-    const matching = observed.alerts.filter(
-      (a) => (a.ruleId === want.rule || a.ruleName === want.rule) && a.source === from,
-    );
+    const matching = observed.alerts.filter((a) => expects(want, from, a));
     const results: ExpectationResult[] = [
       {
         id: `alerts[${i}].count`,
@@ -139,6 +148,30 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
     }
     return results;
   });
+}
+
+/**
+ * A scenario that lists the alerts it expects claims to know everything that fires: an alert of a
+ * rule and source it does not list fails it, so a new rule that fires there is never missed.
+ */
+function judgeUnexpected(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  if (scenario.expect.alerts.length === 0) return [];
+  const addresses = addressesOf(observed);
+  const unexpected = observed.alerts.filter(
+    (a) => !scenario.expect.alerts.some((want) => expects(want, addresses.get(want.from) ?? want.from, a)),
+  );
+  return [
+    {
+      id: "alerts.unexpected",
+      description: "no rule fired that the scenario does not expect",
+      passed: unexpected.length === 0,
+      expected: "only the alerts listed in expect.alerts",
+      observed:
+        unexpected.length === 0
+          ? "none unexpected"
+          : unexpected.map((a) => `"${a.ruleName}" (${a.ruleId}) for ${a.source ?? "?"}`).join("; "),
+    },
+  ];
 }
 
 function judgeAbsence(scenario: Scenario, observed: Observed): ExpectationResult[] {

@@ -124,7 +124,7 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
         .times(1)
         .with.tier("tier2")
         .and.reason("external-never-seen");
-      const alert = scan.alerts[0];
+      const alert = scan.alerts.find((a) => a.ruleId === VERTICAL_SCAN_RULE);
       expect(alert?.destination).to.equal(WEB);
       expect(alert?.distinct).to.deep.equal([{ field: "destination.port", values: 1000 }]);
       expect(alert?.techniques).to.include.members(["T1595", "T1595.001"]);

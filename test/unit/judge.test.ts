@@ -97,6 +97,7 @@ describe("judge", () => {
       "alerts[0].tier",
       "alerts[0].reasons",
       "alerts[0].within",
+      "alerts.unexpected",
     ]);
     expect(results.filter((r) => !r.passed)).to.deep.equal([]);
   });
@@ -265,7 +266,42 @@ describe("judge", () => {
 
     it("adds no tier, reasons or within checks the scenario does not ask for", () => {
       const s = scenario({ alerts: [alertExpectation()] });
-      expect(judge(s, observed()).map((r) => r.id)).to.deep.equal(["alerts[0].count"]);
+      expect(judge(s, observed()).map((r) => r.id)).to.deep.equal(["alerts[0].count", "alerts.unexpected"]);
+    });
+  });
+
+  describe("unexpected alerts", () => {
+    const probe = alert({
+      id: "a2",
+      ruleId: "7e7dcee1",
+      ruleName: "Nmap SYN Probe Shape Seen by the Firewall",
+    });
+
+    it("fails a scenario that lists its alerts when another rule fired, naming the rule and source", () => {
+      const r = result(judge(FULL, observed({ alerts: [alert(), probe] })), "alerts.unexpected");
+      expect(r.passed).to.equal(false);
+      expect(r.observed).to.equal(`"Nmap SYN Probe Shape Seen by the Firewall" (7e7dcee1) for ${ATTACKER}`);
+    });
+
+    it("fails when an expected rule also fired for a source the scenario does not name", () => {
+      const r = result(
+        judge(FULL, observed({ alerts: [alert(), alert({ id: "a3", source: WEB })] })),
+        "alerts.unexpected",
+      );
+      expect(r.passed).to.equal(false);
+      expect(r.observed).to.include(`for ${WEB}`);
+    });
+
+    it("passes when every alert is listed, by rule id or by name", () => {
+      const both = scenario({ alerts: [alertExpectation(), alertExpectation({ rule: probe.ruleName })] });
+      expect(
+        result(judge(both, observed({ alerts: [alert(), probe] })), "alerts.unexpected").passed,
+      ).to.equal(true);
+    });
+
+    it("is no check for a scenario that lists no alerts (it is about logs, or silent)", () => {
+      const ids = judge(scenario({ logs: ["firewall"] }), observed({ alerts: [probe] })).map((r) => r.id);
+      expect(ids).to.not.include("alerts.unexpected");
     });
   });
 

@@ -1,0 +1,54 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import * as chai from "chai";
+import { expect } from "chai";
+import { scanproofChai } from "../../assertions/chai.js";
+import { loadRules } from "../../harness/detection/rule-loader.js";
+import { assertionsDir, scenariosDir } from "../../harness/paths.js";
+import type { RunResult } from "../../harness/result.js";
+import { runScenarios } from "../../harness/run.js";
+import { sharedBackend } from "./shared-backend.js";
+
+chai.use(scanproofChai);
+
+/** The scenarios that prove the rule pack on live traffic: scenarios/rule-*.yaml. */
+const PROVING = readdirSync(scenariosDir)
+  .filter((f) => /^rule-.*\.ya?ml$/.test(f))
+  .sort()
+  .map((f) => join(scenariosDir, f));
+
+describe("rule pack on live traffic (real scanners, sensors and Elasticsearch)", function () {
+  let run: RunResult;
+
+  before(async function () {
+    run = await runScenarios({
+      scenarioFiles: PROVING,
+      rulePaths: [join(assertionsDir, "rules")],
+      contextFile: join(assertionsDir, "context", "default.yaml"),
+      backend: await sharedBackend(),
+    });
+  });
+
+  it("runs every rule-* scenario", function () {
+    expect(run.scenarios.map((s) => s.file))
+      .to.have.length(PROVING.length)
+      .and.length.greaterThan(0);
+  });
+
+  for (const file of PROVING) {
+    const id = file.replace(/^.*\/(.*)\.ya?ml$/, "$1");
+    it(`${id}: every expected rule fires, no other does, the logs are complete`, function () {
+      const scenario = run.scenarios.find((s) => s.id === id);
+      expect(scenario, `${id} ran`).to.not.equal(undefined);
+      if (scenario) expect(scenario).to.have.verdict("pass");
+    });
+  }
+
+  it("sees every rule of the pack fire in at least one of them", function () {
+    const fired = new Set(run.scenarios.flatMap((s) => s.alerts.map((a) => a.ruleId)));
+    const silent = loadRules([join(assertionsDir, "rules")])
+      .rules.filter((r) => !fired.has(r.ruleId))
+      .map((r) => r.name);
+    expect(silent, "rules that fired in no rule-* scenario").to.deep.equal([]);
+  });
+});
