@@ -534,6 +534,7 @@ export function scenarioDetection(
   return {
     scope: {
       filters,
+      inventory,
       key: `${lab.runId}/${lab.scenarioId}`,
       labels: { runId: lab.runId, scenarioId: lab.scenarioId },
     },

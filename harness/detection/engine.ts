@@ -1,8 +1,10 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import type { Escalation } from "../escalation/escalate.js";
+import type { Asset } from "../escalation/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
 import { checkFields } from "./field-check.js";
+import { inventoryFilters } from "./inventory-filter.js";
 import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
 import type { Rule } from "./rule.js";
@@ -29,6 +31,8 @@ export interface Detection {
 export interface ExecutionScope extends AlertScope {
   /** Filters that confine every search to the scope's events (a scenario's or a lab's labels). */
   readonly filters: readonly estypes.QueryDslQueryContainer[];
+  /** The asset inventory placed in the scope, for rules with scanproof's inventory filter. */
+  readonly inventory?: readonly Asset[];
 }
 
 export interface ExecutionOptions {
@@ -68,6 +72,13 @@ export async function executeRule(
   const plan = planExecution(rule, options.startedAt, options.previousStartedAt);
   const fields = await checkFields(backend, rule);
   const warnings = [...fields.warnings];
+  const inventory = options.scope.inventory ?? [];
+  if (rule.inventoryFilter && inventory.length === 0) {
+    warnings.push(
+      `its ${rule.inventoryFilter} filter needs the asset inventory, which is empty here: it matches nothing`,
+    );
+  }
+  const filters = [...options.scope.filters, ...inventoryFilters(rule, inventory)];
   if (plan.uncoveredMs > 0) {
     warnings.push(
       `${Math.round(plan.uncoveredMs / 1000)} s since the previous execution lie outside every window (Kibana catches up at most 4 intervals)`,
@@ -81,7 +92,7 @@ export async function executeRule(
   const alerts: Alert[] = [];
   let alreadyAlerted = 0;
   for (const window of plan.windows) {
-    const context: SearchContext = { window, filters: options.scope.filters, scopeKey: options.scope.key };
+    const context: SearchContext = { window, filters, scopeKey: options.scope.key };
     const admitted = await admitNew(backend, rule.maxSignals, await detectionsOf(backend, rule, context));
     alreadyAlerted += admitted.alreadyAlerted;
     if (admitted.capped) {

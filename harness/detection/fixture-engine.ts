@@ -1,3 +1,4 @@
+import type { estypes } from "@elastic/elasticsearch";
 import { ecsEventMappings } from "../backend/templates.js";
 import type { Detection } from "./engine.js";
 import { FieldTypes, type FieldMapping } from "./field-types.js";
@@ -12,8 +13,8 @@ import {
   parseIp,
   type IndexedValue,
 } from "./field-values.js";
-import { parseKql, type KqlNode, type KqlRangeOp, type KqlValue } from "./kql.js";
-import type { QueryRule, Rule, ThresholdRule } from "./rule.js";
+import type { KqlRangeOp, KqlValue } from "./kql.js";
+import type { NewTermsRule, QueryRule, Rule, ThresholdRule } from "./rule.js";
 
 /**
  * Rules evaluated over recorded ECS documents in memory, with Elasticsearch's semantics for the
@@ -117,37 +118,119 @@ class MemoryIndex {
 }
 
 type Predicate = (doc: IndexedDocument) => boolean;
+type Dsl = Readonly<Record<string, unknown>>;
 
-function compile(node: KqlNode, index: MemoryIndex): Predicate {
-  switch (node.kind) {
-    case "and": {
-      const children = node.children.map((c) => compile(c, index));
-      return (doc) => children.every((c) => c(doc));
+/**
+ * The query DSL the engine sends (the rule's compiled KQL and Kibana filters, and any extra
+ * filters) as a predicate over indexed documents: the clauses kqlToQueryDsl and Kibana's filters
+ * produce, each with Elasticsearch's semantics for the field's type.
+ */
+function compile(query: Dsl, index: MemoryIndex): Predicate {
+  const entries = Object.entries(query);
+  const [kind, body] = entries[0] ?? [];
+  if (entries.length !== 1 || kind === undefined) {
+    throw new FixtureEngineError(`expected one query clause, found ${JSON.stringify(query)}`);
+  }
+  switch (kind) {
+    case "bool":
+      return compileBool(body as Dsl, index);
+    case "match_all":
+      return () => true;
+    case "match_none":
+      return () => false;
+    case "exists": {
+      const field = (body as { field: string }).field;
+      if (!EVENT_FIELDS.isObject(field)) queryable(field, index, true);
+      return (doc) => doc.present.has(field);
     }
-    case "or": {
-      const children = node.children.map((c) => compile(c, index));
-      return (doc) => children.some((c) => c(doc));
-    }
-    case "not": {
-      const child = compile(node.child, index);
-      return (doc) => !child(doc);
-    }
-    case "exists":
-      if (!EVENT_FIELDS.isObject(node.field)) queryable(node.field, index, true);
-      return (doc) => doc.present.has(node.field);
     case "match":
-      return anyValue(node.field, matcher(node.field, node.value, index));
-    case "range":
-      return anyValue(node.field, ranger(node.field, node.op, node.value, index));
+    case "match_phrase":
+    case "term": {
+      const [field, value] = fieldClause(kind, body, "query", "value");
+      return anyValue(field, matcher(field, { text: String(value), quoted: false, wildcard: false }, index));
+    }
+    case "terms": {
+      const [field, values] = fieldClause(kind, body);
+      if (!Array.isArray(values))
+        throw new FixtureEngineError(`terms on ${field}: expected a list of values`);
+      const tests = values.map((v) =>
+        matcher(field, { text: String(v), quoted: false, wildcard: false }, index),
+      );
+      return anyValue(field, (v) => tests.some((t) => t?.(v) ?? false));
+    }
+    case "wildcard": {
+      const [field, value] = fieldClause(kind, body, "value", "wildcard");
+      if ((body as Record<string, { case_insensitive?: boolean }>)[field]?.case_insensitive === true) {
+        throw new FixtureEngineError(`${field}: case-insensitive wildcards are not evaluated in memory`);
+      }
+      return anyValue(field, matcher(field, { text: String(value), quoted: false, wildcard: true }, index));
+    }
+    case "range": {
+      const [field, bounds] = fieldClause(kind, body);
+      const { format, ...ops } = bounds as Record<string, unknown>;
+      if (format !== undefined && format !== "strict_date_optional_time") {
+        throw new FixtureEngineError(
+          `${field}: range format ${JSON.stringify(format)} is not evaluated in memory`,
+        );
+      }
+      const tests = Object.entries(ops).map(([op, value]) => {
+        if (!RANGE_OPS.has(op))
+          throw new FixtureEngineError(`${field}: range option "${op}" is not evaluated in memory`);
+        return ranger(field, op as KqlRangeOp, String(value), index);
+      });
+      return anyValue(field, (v) => tests.every((t) => t?.(v) ?? false));
+    }
     case "nested":
       throw new FixtureEngineError(
-        `${node.path}: the scanproof mapping has no nested fields, so Elasticsearch refuses a nested query`,
+        `${(body as { path?: string }).path ?? "nested"}: the scanproof mapping has no nested fields, so Elasticsearch refuses a nested query`,
       );
-    case "text":
+    case "multi_match":
+    case "query_string":
       throw new FixtureEngineError(
-        `"${node.value.text}": a query without a field searches every field's full text, which is not evaluated in memory`,
+        `${kind}: full-text search across fields (a KQL term without a field, or Lucene) is not evaluated in memory`,
       );
+    default:
+      throw new FixtureEngineError(`${kind} queries are not evaluated in memory`);
   }
+}
+
+const RANGE_OPS = new Set(["gt", "gte", "lt", "lte"]);
+
+function compileBool(body: Dsl, index: MemoryIndex): Predicate {
+  const list = (key: string): Predicate[] => {
+    const clauses = body[key];
+    if (clauses === undefined) return [];
+    return (Array.isArray(clauses) ? clauses : [clauses]).map((c) => compile(c as Dsl, index));
+  };
+  const required = [...list("filter"), ...list("must")];
+  const should = list("should");
+  const mustNot = list("must_not");
+  const minimum = body.minimum_should_match ?? (required.length === 0 && should.length > 0 ? 1 : 0);
+  if (typeof minimum !== "number") {
+    throw new FixtureEngineError(
+      `minimum_should_match ${JSON.stringify(minimum)} is not evaluated in memory`,
+    );
+  }
+  return (doc) =>
+    required.every((c) => c(doc)) &&
+    !mustNot.some((c) => c(doc)) &&
+    should.filter((c) => c(doc)).length >= minimum;
+}
+
+/** The field and value of a leaf clause: `{ field: value }` or `{ field: { <key>: value, … } }`. */
+function fieldClause(kind: string, body: unknown, ...valueKeys: string[]): [string, unknown] {
+  const entries = Object.entries(body as Record<string, unknown>);
+  const [field, value] = entries[0] ?? [];
+  if (entries.length !== 1 || field === undefined) {
+    throw new FixtureEngineError(`${kind}: expected exactly one field, found ${JSON.stringify(body)}`);
+  }
+  if (valueKeys.length === 0 || value === null || typeof value !== "object" || Array.isArray(value)) {
+    return [field, value];
+  }
+  const options = value as Record<string, unknown>;
+  const key = valueKeys.find((k) => k in options);
+  if (key === undefined) throw new FixtureEngineError(`${kind} on ${field}: no ${valueKeys.join(" or ")}`);
+  return [field, options[key]];
 }
 
 function anyValue(field: string, test: ((value: IndexedValue) => boolean) | undefined): Predicate {
@@ -172,7 +255,7 @@ function queryable(field: string, index: MemoryIndex, presenceOnly = false): Fie
   return mapping;
 }
 
-/** match and match_phrase on keyword, ip, numeric, date and boolean fields are term queries. */
+/** match, match_phrase and term on keyword, ip, numeric, date and boolean fields are term queries. */
 function matcher(
   field: string,
   value: KqlValue,
@@ -294,72 +377,107 @@ function inIndices(index: string, patterns: readonly string[]): boolean {
 }
 
 export interface FixtureEvaluation {
-  /** The end of the look-back window. */
+  /** When the rule executes: its window ends `to` before this and starts `from` before it. */
   readonly now: Date;
-  /** Extra KQL every event must also match (e.g. a filter built from the asset inventory). */
-  readonly extra?: KqlNode;
+  /** Extra filters every event must match, as the engine's scope filters. */
+  readonly filters?: readonly estypes.QueryDslQueryContainer[];
 }
 
-/** The rule's detections over the events, as the engine would find them in Elasticsearch. */
+const DEFAULT_TIMESTAMP = "@timestamp";
+
+/**
+ * The rule's detections over the events, as one on-demand execution of the engine would find
+ * them in Elasticsearch: its query and filters, its window, its type's grouping, max_signals.
+ */
 export function evaluateRuleInMemory(
   rule: Rule,
   events: readonly FixtureEvent[],
   options: FixtureEvaluation,
 ): FixtureDetection[] {
-  if (rule.language !== "kuery") {
-    throw new FixtureEngineError(
-      `${rule.file}: only KQL rules are evaluated in memory (this one is ${rule.language})`,
-    );
-  }
   const index = new MemoryIndex(events.filter((e) => inIndices(e.index, rule.index)));
-  const query = rule.query.trim() === "" ? undefined : parseKql(rule.query);
-  const clauses = [query, options.extra].filter((c): c is KqlNode => c !== undefined);
-  const matches = clauses.length === 0 ? () => true : compile({ kind: "and", children: clauses }, index);
-  const window = {
-    gte: new Date(options.now.getTime() - rule.lookbackMs).toISOString(),
-    lte: options.now.toISOString(),
-  };
-  const inWindow = anyValue(rule.timestampField, (v) => {
-    const at = v.sortKey as number;
-    return at >= Date.parse(window.gte) && at <= Date.parse(window.lte);
-  });
-  const timestampType = index.typeOf(rule.timestampField)?.type;
-  if (timestampType !== undefined && timestampType !== "date") {
-    throw new FixtureEngineError(`${rule.timestampField}: the rule's timestamp field is not a date`);
+  for (const field of new Set([rule.timestampField, DEFAULT_TIMESTAMP])) {
+    const type = index.typeOf(field)?.type;
+    if (type !== undefined && type !== "date") {
+      throw new FixtureEngineError(`${field}: the rule's timestamp field is not a date`);
+    }
   }
-  const hits = index.documents.filter((d) => inWindow(d) && matches(d));
-  return rule.type === "threshold" ? threshold(rule, hits, index, window) : perEvent(rule, hits, window);
+  const matches = compile({ bool: { filter: [rule.filter, ...(options.filters ?? [])] } }, index);
+  const window = {
+    gte: new Date(options.now.getTime() - rule.lookbackMs),
+    lte: new Date(options.now.getTime() - rule.endOffsetMs),
+  };
+  const times = timesOf(rule);
+  const within = (doc: IndexedDocument, from: number, to: number, inclusive: boolean) =>
+    times(doc).some((t) => t >= from && (inclusive ? t <= to : t < to));
+  const hits = index.documents.filter(
+    (d) => within(d, window.gte.getTime(), window.lte.getTime(), true) && matches(d),
+  );
+  const shown = { gte: window.gte.toISOString(), lte: window.lte.toISOString() };
+  switch (rule.type) {
+    case "threshold":
+      return threshold(rule, hits, index, shown);
+    case "query":
+      return perEvent(rule, hits, shown);
+    case "new_terms": {
+      const historyStart = window.lte.getTime() - rule.newTerms.historyWindowMs;
+      const history = index.documents.filter(
+        (d) => within(d, historyStart, window.gte.getTime(), false) && matches(d),
+      );
+      return newTerms(rule, hits, history, index, shown);
+    }
+  }
 }
 
-function firstShown(doc: IndexedDocument, field: string): string {
-  return doc.fields.get(field)?.[0]?.shown ?? "";
+/**
+ * A document's times as the engine reads them: the timestamp field's values, or with Kibana's
+ * fallback (a timestamp override without `timestamp_override_fallback_disabled`) `@timestamp`'s
+ * for a document without the override.
+ */
+function timesOf(rule: Rule): (doc: IndexedDocument) => number[] {
+  return (doc) => {
+    const own = doc.fields.get(rule.timestampField);
+    const values = own ?? (rule.timestampFallback ? doc.fields.get(DEFAULT_TIMESTAMP) : undefined);
+    return (values ?? []).map((v) => v.sortKey as number);
+  };
 }
 
-function isoOf(doc: IndexedDocument, field: string): string {
-  const ms = doc.fields.get(field)?.[0]?.sortKey;
-  return typeof ms === "number" ? new Date(ms).toISOString() : "";
+function bounds(rule: Rule, docs: readonly IndexedDocument[]): { firstSeen: string; lastSeen: string } {
+  const all = docs.flatMap(timesOf(rule));
+  const iso = (ms: number | undefined) => (ms === undefined ? "" : new Date(ms).toISOString());
+  return {
+    firstSeen: iso(all.length > 0 ? Math.min(...all) : undefined),
+    lastSeen: iso(all.length > 0 ? Math.max(...all) : undefined),
+  };
 }
 
-/** One detection per matching event, oldest first, at most max_signals. */
+/**
+ * One detection per matching event, oldest first (events without the timestamp override after
+ * those with it), at most max_signals; the group names the addresses the event has and its id.
+ */
 function perEvent(
   rule: QueryRule,
   hits: readonly IndexedDocument[],
   window: FixtureDetection["window"],
 ): FixtureDetection[] {
-  const at = (d: IndexedDocument) =>
-    Math.min(...(d.fields.get(rule.timestampField) ?? []).map((v) => v.sortKey as number));
+  const order = (d: IndexedDocument): [number, number] => {
+    const own = d.fields.get(rule.timestampField);
+    const values = (own ?? d.fields.get(DEFAULT_TIMESTAMP) ?? []).map((v) => v.sortKey as number);
+    return [own || !rule.timestampFallback ? 0 : 1, Math.min(...values)];
+  };
   return [...hits]
-    .sort((a, b) => at(a) - at(b))
+    .map((doc) => ({ doc, key: order(doc) }))
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1])
     .slice(0, rule.maxSignals)
-    .map((doc) => {
-      const seen = isoOf(doc, rule.timestampField);
+    .map(({ doc }) => {
+      const ms = timesOf(rule)(doc)[0];
+      const seen = ms === undefined ? "" : new Date(ms).toISOString();
+      const addresses = ["source.ip", "destination.ip"].flatMap((f) => {
+        const value = doc.fields.get(f)?.[0]?.shown;
+        return value === undefined ? [] : [[f, value] as const];
+      });
       return {
         rule,
-        group: {
-          "source.ip": firstShown(doc, "source.ip"),
-          "destination.ip": firstShown(doc, "destination.ip"),
-          "event.id": doc.event.id,
-        },
+        group: { ...Object.fromEntries(addresses), "event.id": doc.event.id },
         evidence: { events: 1, distinct: [], firstSeen: seen, lastSeen: seen },
         window,
       };
@@ -372,9 +490,32 @@ interface Bucket {
 }
 
 /**
- * Kibana's threshold semantics as the engine's composite aggregation computes them: one bucket per
- * combination of the group fields' values (documents missing one are left out), in key order.
+ * Documents grouped as a composite aggregation over the fields groups them: one bucket per
+ * combination of their values (documents missing one are left out), in key order.
  */
+function buckets(fields: readonly string[], docs: readonly IndexedDocument[], index: MemoryIndex): Bucket[] {
+  for (const field of fields) {
+    if (index.typeOf(field)?.type === "text") {
+      throw new FixtureEngineError(`${field}: Elasticsearch cannot aggregate a text field`);
+    }
+  }
+  const found = new Map<string, Bucket>();
+  for (const doc of docs) {
+    for (const keys of combinations(fields.map((f) => doc.fields.get(f) ?? []))) {
+      const id = JSON.stringify(keys.map((k) => k.sortKey));
+      const bucket = found.get(id) ?? { keys, docs: [] };
+      bucket.docs.push(doc);
+      found.set(id, bucket);
+    }
+  }
+  return [...found.values()].sort((a, b) => compareKeys(a.keys, b.keys));
+}
+
+function groupOf(fields: readonly string[], bucket: Bucket): Record<string, string> {
+  return Object.fromEntries(fields.map((f, i) => [f, bucket.keys[i]?.shown ?? ""]));
+}
+
+/** Kibana's threshold semantics: groups reaching the count and every distinct-value threshold. */
 function threshold(
   rule: ThresholdRule,
   hits: readonly IndexedDocument[],
@@ -382,23 +523,13 @@ function threshold(
   window: FixtureDetection["window"],
 ): FixtureDetection[] {
   const { fields, value, cardinality } = rule.threshold;
-  for (const field of [...fields, ...cardinality.map((c) => c.field)]) {
-    const type = index.typeOf(field)?.type;
-    if (type === "text")
-      throw new FixtureEngineError(`${field}: Elasticsearch cannot aggregate a text field`);
-  }
-  const buckets = new Map<string, Bucket>();
-  for (const doc of hits) {
-    for (const keys of combinations(fields.map((f) => doc.fields.get(f) ?? []))) {
-      const id = JSON.stringify(keys.map((k) => k.sortKey));
-      const bucket = buckets.get(id) ?? { keys, docs: [] };
-      bucket.docs.push(doc);
-      buckets.set(id, bucket);
+  for (const c of cardinality) {
+    if (index.typeOf(c.field)?.type === "text") {
+      throw new FixtureEngineError(`${c.field}: Elasticsearch cannot aggregate a text field`);
     }
   }
-  if (fields.length === 0) buckets.set("[]", { keys: [], docs: [...hits] });
-  const ordered = [...buckets.values()].sort((a, b) => compareKeys(a.keys, b.keys));
-  return ordered
+  const groups = fields.length === 0 ? [{ keys: [], docs: [...hits] }] : buckets(fields, hits, index);
+  return groups
     .map((bucket) => ({
       bucket,
       distinct: cardinality.map((c) => ({
@@ -411,23 +542,35 @@ function threshold(
         bucket.docs.length >= value && cardinality.every((c, i) => (distinct[i]?.values ?? 0) >= c.value),
     )
     .slice(0, rule.maxSignals)
-    .map(({ bucket, distinct }) => {
-      const times = bucket.docs.flatMap((d) =>
-        (d.fields.get(rule.timestampField) ?? []).map((v) => v.sortKey as number),
-      );
-      return {
-        rule,
-        group: Object.fromEntries(fields.map((f, i) => [f, bucket.keys[i]?.shown ?? ""])),
-        evidence: {
-          events: bucket.docs.length,
-          distinct,
-          firstSeen:
-            times.length > 0 ? new Date(Math.min(...times)).toISOString() : new Date(0).toISOString(),
-          lastSeen: times.length > 0 ? new Date(Math.max(...times)).toISOString() : new Date(0).toISOString(),
-        },
-        window,
-      };
-    });
+    .map(({ bucket, distinct }) => ({
+      rule,
+      group: groupOf(fields, bucket),
+      evidence: { events: bucket.docs.length, distinct, ...bounds(rule, bucket.docs) },
+      window,
+    }));
+}
+
+/** Kibana's new terms semantics: value combinations in the window that the history never had. */
+function newTerms(
+  rule: NewTermsRule,
+  hits: readonly IndexedDocument[],
+  history: readonly IndexedDocument[],
+  index: MemoryIndex,
+  window: FixtureDetection["window"],
+): FixtureDetection[] {
+  const { fields } = rule.newTerms;
+  const seen = new Set(
+    buckets(fields, history, index).map((b) => JSON.stringify(b.keys.map((k) => k.sortKey))),
+  );
+  return buckets(fields, hits, index)
+    .filter((b) => !seen.has(JSON.stringify(b.keys.map((k) => k.sortKey))))
+    .slice(0, rule.maxSignals)
+    .map((bucket) => ({
+      rule,
+      group: groupOf(fields, bucket),
+      evidence: { events: bucket.docs.length, distinct: [], ...bounds(rule, bucket.docs) },
+      window,
+    }));
 }
 
 function combinations(values: readonly (readonly IndexedValue[])[]): IndexedValue[][] {

@@ -4,6 +4,8 @@ import ipaddr from "ipaddr.js";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "../scenario/problems.js";
+import { loadContext } from "../escalation/context.js";
+import { placeInventory, type Asset } from "../escalation/inventory.js";
 import type { FixtureEvent } from "./fixture-engine.js";
 import type { Rule } from "./rule.js";
 
@@ -66,7 +68,16 @@ const Case = z.strictObject({
   }),
 });
 
-const FixtureFile = z.strictObject({ cases: z.array(Case).min(1) });
+/** Where the inventory comes from for rules with scanproof's inventory filter. */
+const Inventory = z.strictObject({
+  context: z.string().min(1).describe("an escalation context file, relative to this file"),
+  targets: z
+    .record(z.string(), z.ipv4())
+    .default({})
+    .describe("the lab target addresses of assets declared by target name"),
+});
+
+const FixtureFile = z.strictObject({ inventory: Inventory.optional(), cases: z.array(Case).min(1) });
 
 export type ExpectedDetection = z.output<typeof Expected>;
 
@@ -81,6 +92,8 @@ export interface RuleTestCase {
 
 export interface RuleTests {
   readonly file: string;
+  /** The placed asset inventory the rule's inventory filter reads; empty without one. */
+  readonly inventory: readonly Asset[];
   readonly cases: readonly RuleTestCase[];
 }
 
@@ -143,8 +156,50 @@ export function loadRuleTests(path: string, rule: Rule): RuleTests {
     if (parsed.data.cases.findIndex((o) => o.name === c.name) !== i)
       at(["cases", i, "name"], `the case name "${c.name}" is used twice`);
   });
+  const inventory = inventoryOf(parsed.data.inventory, rule, path, at, problems);
   if (problems.length > 0) throw new InputError(problems);
-  return { file, cases };
+  return { file, inventory, cases };
+}
+
+function inventoryOf(
+  spec: z.output<typeof Inventory> | undefined,
+  rule: Rule,
+  fixturePath: string,
+  at: Report,
+  problems: Problem[],
+): Asset[] {
+  if (spec === undefined) {
+    if (rule.inventoryFilter) {
+      at(
+        [],
+        `the rule's ${rule.inventoryFilter} filter reads the asset inventory: add inventory: { context: <escalation context file>, targets: { <target name>: <address> } }`,
+      );
+    }
+    return [];
+  }
+  if (!rule.inventoryFilter) {
+    at(
+      ["inventory"],
+      "the rule has no inventory filter ([scanproof] inventory_filter), so no inventory is read",
+    );
+    return [];
+  }
+  const contextFile = resolve(dirname(fixturePath), spec.context);
+  if (!existsSync(contextFile)) {
+    at(["inventory", "context"], `no such file ${relative(process.cwd(), contextFile) || contextFile}`);
+    return [];
+  }
+  try {
+    const context = loadContext(contextFile);
+    return placeInventory(
+      context.assets,
+      Object.entries(spec.targets).map(([name, address]) => ({ name, address })),
+    );
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    problems.push(...error.problems);
+    return [];
+  }
 }
 
 type Report = (path: readonly PropertyKey[], message: string) => void;

@@ -4,6 +4,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
 import { InputError, zodProblems, type Problem } from "../scenario/problems.js";
+import { INVENTORY_FILTERS } from "./inventory-filter.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
 import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
 
@@ -131,6 +132,7 @@ const UNDERSTOOD_KEYS = new Set(Object.keys(RuleTable.shape));
 
 const RuleFile = z.looseObject({
   metadata: z.looseObject({ maturity: z.string().optional() }).optional(),
+  scanproof: z.strictObject({ inventory_filter: z.enum(INVENTORY_FILTERS) }).optional(),
   rule: RuleTable,
 });
 
@@ -240,6 +242,7 @@ export function loadRuleFile(path: string): LoadedRule {
     timestampField: r.timestamp_override ?? "@timestamp",
     timestampFallback: r.timestamp_override !== undefined && !r.timestamp_override_fallback_disabled,
     threat: threatOf(r),
+    ...(parsed.data.scanproof ? { inventoryFilter: parsed.data.scanproof.inventory_filter } : {}),
   };
   switch (r.type) {
     case "threshold": {

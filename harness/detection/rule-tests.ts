@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import type { Asset } from "../escalation/inventory.js";
 import { InputError, type Problem } from "../scenario/problems.js";
 import { evaluateRuleInMemory, FixtureEngineError, type FixtureDetection } from "./fixture-engine.js";
+import { inventoryFilters } from "./inventory-filter.js";
 import { KqlSyntaxError } from "./kql.js";
 import { fixtureFileOf, loadRuleTests, type ExpectedDetection, type RuleTestCase } from "./rule-fixtures.js";
 import { loadRules } from "./rule-loader.js";
@@ -32,7 +34,17 @@ export function loadRuleTestSuite(paths: readonly string[]): {
   skipped: readonly SkippedRule[];
   tests: Map<Rule, ReturnType<typeof loadRuleTests>>;
 } {
-  const { rules, skipped } = loadRules(paths);
+  const set = loadRules(paths);
+  const { rules } = set;
+  const skipped = [
+    ...set.skipped,
+    ...set.esql.map((r) => ({
+      file: r.file,
+      ruleId: r.ruleId,
+      name: r.name,
+      reason: "ES|QL rules are not evaluated in memory",
+    })),
+  ];
   const tests = new Map<Rule, ReturnType<typeof loadRuleTests>>();
   const problems: Problem[] = [];
   for (const rule of rules) {
@@ -55,15 +67,22 @@ export function runRuleTests(paths: readonly string[]): RuleTestRun {
   const reports = rules.map((rule): RuleTestReport => {
     const suite = tests.get(rule);
     if (!suite) return { rule, cases: [] };
-    return { rule, fixtureFile: suite.file, cases: suite.cases.map((c) => runCase(rule, c)) };
+    return {
+      rule,
+      fixtureFile: suite.file,
+      cases: suite.cases.map((c) => runCase(rule, c, suite.inventory)),
+    };
   });
   return { reports, skipped };
 }
 
-export function runCase(rule: Rule, testCase: RuleTestCase): CaseResult {
+export function runCase(rule: Rule, testCase: RuleTestCase, inventory: readonly Asset[]): CaseResult {
   let detections: FixtureDetection[];
   try {
-    detections = evaluateRuleInMemory(rule, testCase.events, { now: testCase.now });
+    detections = evaluateRuleInMemory(rule, testCase.events, {
+      now: testCase.now,
+      filters: inventoryFilters(rule, inventory),
+    });
   } catch (error) {
     if (!(error instanceof FixtureEngineError || error instanceof KqlSyntaxError)) throw error;
     return {

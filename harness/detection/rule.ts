@@ -1,4 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
+import type { InventoryFilter } from "./inventory-filter.js";
 
 export interface ThreatMapping {
   readonly tactic: { readonly id: string; readonly name: string };
@@ -36,6 +37,8 @@ interface RuleBase {
    */
   readonly timestampFallback: boolean;
   readonly threat: readonly ThreatMapping[];
+  /** scanproof's `[scanproof] inventory_filter` extension (detection/inventory-filter.ts). */
+  readonly inventoryFilter?: InventoryFilter;
 }
 
 /** Kibana's custom query rule: one alert per matching event. */

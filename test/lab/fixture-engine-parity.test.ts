@@ -1,18 +1,25 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
-import { evaluateRule } from "../../harness/detection/engine.js";
+import type { Detection } from "../../harness/detection/engine.js";
 import {
   evaluateRuleInMemory,
   FixtureEngineError,
   type FixtureDetection,
   type FixtureEvent,
 } from "../../harness/detection/fixture-engine.js";
+import { newTermsDetections } from "../../harness/detection/new-terms-rule.js";
+import { queryDetections } from "../../harness/detection/query-rule.js";
+import { inventoryFilters } from "../../harness/detection/inventory-filter.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
 import { loadRuleTestSuite } from "../../harness/detection/rule-tests.js";
+import { planExecution } from "../../harness/detection/schedule.js";
+import type { SearchContext } from "../../harness/detection/search.js";
+import { thresholdDetections } from "../../harness/detection/threshold-rule.js";
 import { assertionsDir } from "../../harness/paths.js";
 import { newRunId } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";
@@ -47,21 +54,60 @@ async function indexEvents(backend: Backend, events: readonly FixtureEvent[]): P
   }
 }
 
+/**
+ * What the engine's searches find for one on-demand execution (its window, the rule type's
+ * search, at most max_signals), without the alert bookkeeping around them.
+ */
 async function inElasticsearch(
   backend: Backend,
   rule: Rule,
   scenario: string,
   now: Date,
+  extra: readonly estypes.QueryDslQueryContainer[] = [],
 ): Promise<FixtureDetection[]> {
-  const detections = await evaluateRule(backend, rule, {
-    now,
-    scope: [
+  const [window] = planExecution(rule, now).windows;
+  if (!window) throw new Error("no execution window");
+  const context: SearchContext = {
+    window,
+    filters: [
       { term: { "labels.scanproof_run_id": TAG } },
       { term: { "labels.scanproof_scenario": scenario } },
+      ...extra,
     ],
     scopeKey: TAG,
-  });
-  return detections.map(({ id: _id, ...rest }) => rest);
+  };
+  const pages =
+    rule.type === "threshold"
+      ? thresholdDetections(backend, rule, context, new Map())
+      : rule.type === "query"
+        ? queryDetections(backend, rule, context)
+        : newTermsDetections(backend, rule, context);
+  const found: Detection[] = [];
+  for await (const page of pages) found.push(...page);
+  return found.slice(0, rule.maxSignals).map(({ id: _id, ...rest }) => rest);
+}
+
+/** A rule of the pack's shape with the given [rule] lines (query, type, tables) added. */
+function ruleOf(lines: readonly string[]): Rule {
+  const path = join(mkdtempSync(join(tmpdir(), "scanproof-")), "rule.toml");
+  writeFileSync(
+    path,
+    [
+      "[rule]",
+      'rule_id = "00000000-0000-4000-8000-0000000000ff"',
+      'name = "Parity rule"',
+      'index = ["scanproof-firewall*"]',
+      'severity = "low"',
+      "risk_score = 21",
+      ...(lines.some((l) => l.startsWith("from =")) ? [] : ['from = "now-2d"']),
+      ...(lines.some((l) => l.startsWith("type =")) ? [] : ['type = "query"']),
+      ...lines,
+    ].join("\n"),
+  );
+  const loaded = loadRuleFile(path);
+  if (!loaded.ok) throw new Error(loaded.skipped.reason);
+  if (!("rule" in loaded)) throw new Error("an ES|QL rule");
+  return loaded.rule;
 }
 
 const comparable = (detections: readonly FixtureDetection[]) =>
@@ -74,6 +120,7 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
     (suite.tests.get(rule)?.cases ?? []).map((c, i) => ({
       rule,
       testCase: c,
+      filters: inventoryFilters(rule, suite.tests.get(rule)?.inventory ?? []),
       scenario: `${rule.ruleId.slice(0, 8)}-${i}`,
     })),
   );
@@ -91,11 +138,11 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
     expect(cases.length).to.be.greaterThan(suite.rules.length);
   });
 
-  for (const { rule, testCase, scenario } of cases) {
+  for (const { rule, testCase, filters, scenario } of cases) {
     it(`${rule.name}: ${testCase.name}`, async function () {
       const events = testCase.events.map((e) => labelled(e, scenario));
-      const memory = evaluateRuleInMemory(rule, events, { now: testCase.now });
-      const elastic = await inElasticsearch(backend, rule, scenario, testCase.now);
+      const memory = evaluateRuleInMemory(rule, events, { now: testCase.now, filters });
+      const elastic = await inElasticsearch(backend, rule, scenario, testCase.now, filters);
       expect(comparable(memory)).to.deep.equal(comparable(elastic));
     });
   }
@@ -116,6 +163,7 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
         "@timestamp": "2026-11-28T06:00:00Z",
         scanproof: { tcp: { flags: "......S." } },
         url: { path: "/axb" },
+        event: { end: "2026-11-28T20:00:00Z" },
       },
       {
         "@timestamp": "2026-11-28T06:00:00Z",
@@ -161,30 +209,9 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
       await backend.client.indices.refresh({ index: `scanproof-*-${TAG}` });
     });
 
-    function queryRule(query: string): Rule {
-      const path = join(mkdtempSync(join(tmpdir(), "scanproof-")), "rule.toml");
-      writeFileSync(
-        path,
-        [
-          "[rule]",
-          'rule_id = "00000000-0000-4000-8000-0000000000ff"',
-          'name = "KQL edge case"',
-          'type = "query"',
-          'index = ["scanproof-firewall*"]',
-          'severity = "low"',
-          "risk_score = 21",
-          'from = "now-2d"',
-          `query = '''${query}'''`,
-        ].join("\n"),
-      );
-      const loaded = loadRuleFile(path);
-      if (!loaded.ok) throw new Error(loaded.skipped.reason);
-      return loaded.rule;
-    }
-
     for (const query of QUERIES) {
       it(`matches the same documents: ${query}`, async function () {
-        const rule = queryRule(query);
+        const rule = ruleOf([`query = '''${query}'''`]);
         const memory = evaluateRuleInMemory(rule, documents, { now: NOW });
         const elastic = await inElasticsearch(backend, rule, scenario, NOW);
         expect(comparable(memory)).to.deep.equal(comparable(elastic));
@@ -193,7 +220,7 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
 
     for (const query of REFUSED) {
       it(`is refused by both: ${query}`, async function () {
-        const rule = queryRule(query);
+        const rule = ruleOf([`query = '''${query}'''`]);
         expect(() => evaluateRuleInMemory(rule, documents, { now: NOW })).to.throw(FixtureEngineError);
         let refused = false;
         try {
@@ -202,6 +229,54 @@ describe("in-memory rule evaluation equals the engine on Elasticsearch", functio
           refused = true;
         }
         expect(refused, "Elasticsearch refused the query").to.equal(true);
+      });
+    }
+
+    const RULES: Record<string, string[]> = {
+      "Kibana filters, one negated": [
+        "query = 'scanproof.tcp.flags:* or source.ip:*'",
+        "[[rule.filters]]",
+        "[rule.filters.meta]",
+        "negate = true",
+        "[rule.filters.query.match_phrase]",
+        '"scanproof.tcp.flags" = "......S."',
+      ],
+      "a window that ends an hour before the execution": ["query = 'not destination.ip:*'", 'to = "now-1h"'],
+      "a timestamp override with Kibana's fallback": [
+        "query = 'not destination.ip:*'",
+        'timestamp_override = "event.end"',
+        'from = "now-12h"',
+      ],
+      "a threshold rule without group fields": [
+        'type = "threshold"',
+        "query = 'source.ip:*'",
+        "[rule.threshold]",
+        "field = []",
+        "value = 2",
+        "[[rule.threshold.cardinality]]",
+        'field = "source.ip"',
+        "value = 2",
+      ],
+      "a new terms rule over source addresses": [
+        'type = "new_terms"',
+        "query = 'source.ip:*'",
+        'from = "now-13h"',
+        "[rule.new_terms]",
+        'field = "new_terms_fields"',
+        'value = ["source.ip"]',
+        "[[rule.new_terms.history_window_start]]",
+        'field = "history_window_start"',
+        'value = "now-2d"',
+      ],
+    };
+
+    for (const [name, lines] of Object.entries(RULES)) {
+      it(`finds the same detections: ${name}`, async function () {
+        const rule = ruleOf(lines);
+        const memory = evaluateRuleInMemory(rule, documents, { now: NOW });
+        const elastic = await inElasticsearch(backend, rule, scenario, NOW);
+        expect(memory).to.not.be.empty;
+        expect(comparable(memory)).to.deep.equal(comparable(elastic));
       });
     }
   });

@@ -14,9 +14,10 @@ const NOW = new Date("2026-11-28T12:10:00.000Z");
 
 function rule(options: {
   query: string;
-  type?: "query" | "threshold";
+  type?: "query" | "threshold" | "new_terms";
   extra?: string;
   index?: string;
+  language?: "kuery" | "lucene";
 }): Rule {
   const path = join(mkdtempSync(join(tmpdir(), "scanproof-")), "rule.toml");
   writeFileSync(
@@ -26,7 +27,7 @@ function rule(options: {
       'rule_id = "00000000-0000-4000-8000-000000000001"',
       'name = "Test rule"',
       `type = "${options.type ?? "query"}"`,
-      'language = "kuery"',
+      `language = "${options.language ?? "kuery"}"`,
       `index = ["${options.index ?? "scanproof-firewall*"}"]`,
       'severity = "low"',
       "risk_score = 21",
@@ -38,6 +39,7 @@ function rule(options: {
   );
   const loaded = loadRuleFile(path);
   if (!loaded.ok) throw new Error(loaded.skipped.reason);
+  if (!("rule" in loaded)) throw new Error("an ES|QL rule");
   return loaded.rule;
 }
 
@@ -178,15 +180,15 @@ describe("in-memory rule evaluation with Elasticsearch's field semantics", funct
     it("full text, fieldless terms and nested queries", function () {
       const e = event({ message: "start of service" });
       expect(refusal("message:start", [e])).to.match(/full-text queries on text fields/);
-      expect(refusal("scan", [e])).to.match(/searches every field's full text/);
+      expect(refusal("scan", [e])).to.match(/full-text search across fields/);
       expect(refusal("source:{ ip:10.0.0.1 }", [e])).to.match(/no nested fields/);
     });
 
     it("Lucene rules", function () {
-      const lucene = { ...rule({ query: "x" }), language: "lucene" as const };
-      expect(() => evaluateRuleInMemory(lucene, [], { now: NOW })).to.throw(
+      const lucene = rule({ query: "destination.port:22", language: "lucene" });
+      expect(() => evaluateRuleInMemory(lucene, [event({})], { now: NOW })).to.throw(
         FixtureEngineError,
-        /only KQL rules/,
+        /query_string: full-text search across fields \(a KQL term without a field, or Lucene\)/,
       );
     });
   });
@@ -230,6 +232,101 @@ describe("in-memory rule evaluation with Elasticsearch's field semantics", funct
         "destination.ip": "10.20.0.10",
         "event.id": events[3]?.id,
       });
+    });
+  });
+
+  describe("Kibana's scheduling fields and filters", function () {
+    it("ends the window `to` before the execution time", function () {
+      const late = event({ "@timestamp": "2026-11-28T12:09:30Z" });
+      const early = event({ "@timestamp": "2026-11-28T12:08:00Z" });
+      const offset = rule({ query: "not source.ip:*", extra: 'to = "now-1m"' });
+      const found = evaluateRuleInMemory(offset, [late, early], { now: NOW }).map((d) => d.group["event.id"]);
+      expect(found).to.deep.equal([early.id]);
+    });
+
+    it("places an event without the timestamp override by @timestamp, and sorts it after those with it", function () {
+      const withOverride = event({
+        "@timestamp": "2026-11-28T12:05:00Z",
+        event: { ingested: "2026-11-28T12:06:00Z" },
+      });
+      const without = event({ "@timestamp": "2026-11-28T12:04:00Z" });
+      const outside = event({
+        "@timestamp": "2026-11-28T12:05:00Z",
+        event: { ingested: "2026-11-28T11:00:00Z" },
+      });
+      const override = rule({ query: "not source.ip:*", extra: 'timestamp_override = "event.ingested"' });
+      const found = evaluateRuleInMemory(override, [without, withOverride, outside], { now: NOW });
+      expect(found.map((d) => [d.group["event.id"], d.evidence.firstSeen])).to.deep.equal([
+        [withOverride.id, "2026-11-28T12:06:00.000Z"],
+        [without.id, "2026-11-28T12:04:00.000Z"],
+      ]);
+      const strict = rule({
+        query: "not source.ip:*",
+        extra: 'timestamp_override = "event.ingested"\ntimestamp_override_fallback_disabled = true',
+      });
+      expect(
+        evaluateRuleInMemory(strict, [without, withOverride], { now: NOW }).map((d) => d.group["event.id"]),
+      ).to.deep.equal([withOverride.id]);
+    });
+
+    it("applies the rule's Kibana filters, negated ones excluding", function () {
+      const ssh = event({ destination: { port: 22 }, network: { transport: "tcp" } });
+      const web = event({ destination: { port: 80 }, network: { transport: "tcp" } });
+      const dns = event({ destination: { port: 53 }, network: { transport: "udp" } });
+      const filtered = rule({
+        query: "destination.port:*",
+        extra: [
+          "[[rule.filters]]",
+          "[rule.filters.meta]",
+          "negate = false",
+          "[rule.filters.query.match_phrase]",
+          '"network.transport" = "tcp"',
+          "[[rule.filters]]",
+          "[rule.filters.meta]",
+          "negate = true",
+          "[rule.filters.query.term]",
+          '"destination.port" = 80',
+        ].join("\n"),
+      });
+      expect(
+        evaluateRuleInMemory(filtered, [ssh, web, dns], { now: NOW }).map((d) => d.group["event.id"]),
+      ).to.deep.equal([ssh.id]);
+    });
+
+    it("names only the addresses an event has in a query rule's group", function () {
+      const icmp = event({ source: { ip: "198.18.0.10" } });
+      expect(
+        evaluateRuleInMemory(rule({ query: "source.ip:*" }), [icmp], { now: NOW })[0]?.group,
+      ).to.deep.equal({
+        "source.ip": "198.18.0.10",
+        "event.id": icmp.id,
+      });
+    });
+  });
+
+  describe("new terms rules", function () {
+    const newTerms = rule({
+      query: "source.ip:*",
+      type: "new_terms",
+      extra:
+        '[rule.new_terms]\nfield = "new_terms_fields"\nvalue = ["source.ip"]\n[[rule.new_terms.history_window_start]]\nfield = "history_window_start"\nvalue = "now-7d"',
+    });
+    const from = (ip: string, at: string) => event({ "@timestamp": at, source: { ip } });
+
+    it("detects values of the window the history before it never had, one detection each", function () {
+      const events = [
+        from("198.18.0.10", "2026-11-25T12:00:00Z"),
+        from("198.18.0.10", "2026-11-28T12:05:00Z"),
+        from("198.18.0.20", "2026-11-28T12:05:00Z"),
+        from("198.18.0.20", "2026-11-28T12:06:00Z"),
+        from("198.18.0.30", "2026-11-01T12:00:00Z"),
+        from("198.18.0.30", "2026-11-28T12:07:00Z"),
+      ];
+      const found = evaluateRuleInMemory(newTerms, events, { now: NOW });
+      expect(found.map((d) => [d.group, d.evidence.events, d.evidence.firstSeen])).to.deep.equal([
+        [{ "source.ip": "198.18.0.20" }, 2, "2026-11-28T12:05:00.000Z"],
+        [{ "source.ip": "198.18.0.30" }, 1, "2026-11-28T12:07:00.000Z"],
+      ]);
     });
   });
 

@@ -13,7 +13,7 @@ describe("rule pack fixture cases (assertions/rules/tests/, in memory)", functio
     describe(`${rule.name} (${tests.file})`, function () {
       for (const testCase of tests.cases) {
         it(testCase.name, function () {
-          const result = runCase(rule, testCase);
+          const result = runCase(rule, testCase, tests.inventory);
           expect(
             result.failures,
             `observed: ${result.detections.map(describeDetection).join("; ") || "no detection"}`,

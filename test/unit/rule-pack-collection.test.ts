@@ -49,10 +49,13 @@ const loadProblems: string[] = [];
 for (const path of FILES) {
   try {
     const result = loadRuleFile(path);
-    if (result.ok) {
+    if (!result.ok) loadProblems.push(`${basename(path)}: skipped: ${result.skipped.reason}`);
+    else if (!("rule" in result))
+      loadProblems.push(`${basename(path)}: an ES|QL rule, which the embedded backend cannot run`);
+    else {
       const raw = parseToml(readFileSync(path, "utf8")) as unknown as Loaded["raw"];
       loaded.push({ file: basename(path), rule: result.rule, raw });
-    } else loadProblems.push(`${basename(path)}: skipped: ${result.skipped.reason}`);
+    }
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     loadProblems.push(error.message);

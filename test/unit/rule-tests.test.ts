@@ -16,6 +16,7 @@ const testsOf = (name: string) => join(folder(name), "tests", `${RULE_FILE}.yaml
 function ruleIn(name: string): Rule {
   const loaded = loadRuleFile(join(folder(name), `${RULE_FILE}.toml`));
   if (!loaded.ok) throw new Error(loaded.skipped.reason);
+  if (!("rule" in loaded)) throw new Error("an ES|QL rule");
   return loaded.rule;
 }
 
