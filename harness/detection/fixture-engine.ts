@@ -13,13 +13,14 @@ import {
   parseIp,
   type IndexedValue,
 } from "./field-values.js";
-import type { KqlRangeOp, KqlValue } from "./kql.js";
+import type { KqlRangeOp } from "./kql.js";
 import type { NewTermsRule, QueryRule, Rule, ThresholdRule } from "./rule.js";
 
 /**
- * Rules evaluated over recorded ECS documents in memory, with Elasticsearch's semantics for the
- * scanproof event mapping (harness/backend/templates.ts): keywords match exactly and by wildcard,
- * addresses by CIDR, numbers and dates by range, `exists` skips what was not indexed (ignore_above).
+ * Rules evaluated over recorded ECS documents in memory: the query DSL the engine would send, with
+ * Elasticsearch's semantics for the scanproof event mapping (harness/backend/templates.ts) —
+ * keywords match exactly and by wildcard, addresses by CIDR, numbers and dates by range, `exists`
+ * skips what was not indexed (ignore_above) — and the engine's window, grouping and max_signals.
  * Whatever it cannot evaluate exactly as Elasticsearch would (full text, date math, Lucene) is an
  * error, never a guess. A lab test runs the pack through both and compares.
  */
@@ -147,15 +148,13 @@ function compile(query: Dsl, index: MemoryIndex): Predicate {
     case "match_phrase":
     case "term": {
       const [field, value] = fieldClause(kind, body, "query", "value");
-      return anyValue(field, matcher(field, { text: String(value), quoted: false, wildcard: false }, index));
+      return anyValue(field, matcher(field, String(value), false, index));
     }
     case "terms": {
       const [field, values] = fieldClause(kind, body);
       if (!Array.isArray(values))
         throw new FixtureEngineError(`terms on ${field}: expected a list of values`);
-      const tests = values.map((v) =>
-        matcher(field, { text: String(v), quoted: false, wildcard: false }, index),
-      );
+      const tests = values.map((v) => matcher(field, String(v), false, index));
       return anyValue(field, (v) => tests.some((t) => t?.(v) ?? false));
     }
     case "wildcard": {
@@ -163,7 +162,7 @@ function compile(query: Dsl, index: MemoryIndex): Predicate {
       if ((body as Record<string, { case_insensitive?: boolean }>)[field]?.case_insensitive === true) {
         throw new FixtureEngineError(`${field}: case-insensitive wildcards are not evaluated in memory`);
       }
-      return anyValue(field, matcher(field, { text: String(value), quoted: false, wildcard: true }, index));
+      return anyValue(field, matcher(field, String(value), true, index));
     }
     case "range": {
       const [field, bounds] = fieldClause(kind, body);
@@ -258,22 +257,22 @@ function queryable(field: string, index: MemoryIndex, presenceOnly = false): Fie
 /** match, match_phrase and term on keyword, ip, numeric, date and boolean fields are term queries. */
 function matcher(
   field: string,
-  value: KqlValue,
+  text: string,
+  wildcard: boolean,
   index: MemoryIndex,
 ): ((v: IndexedValue) => boolean) | undefined {
   const mapping = queryable(field, index);
   if (!mapping) return undefined;
   const type = mapping.type;
-  if (value.wildcard) {
+  if (wildcard) {
     if (type !== "keyword") {
       throw new FixtureEngineError(
         `${field}: Elasticsearch runs wildcard queries on keyword and text fields only, not on ${type}`,
       );
     }
-    const pattern = wildcardRegExp(value.text);
+    const pattern = wildcardRegExp(text);
     return (v) => pattern.test(v.shown);
   }
-  const text = value.text;
   if (type === "keyword") {
     if (mapping.ignoreAbove !== undefined && text.length > mapping.ignoreAbove) return undefined;
     const key = keywordKey(text);
