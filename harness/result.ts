@@ -39,6 +39,8 @@ export interface AlertSummary {
   readonly analysis?: Analysis;
   readonly enrichment?: Enrichment;
   readonly nextAction?: NextAction;
+  /** From the end of the steps it follows until this alert was searchable. */
+  readonly timeToAlertMs?: number;
 }
 
 export interface ScenarioResult {

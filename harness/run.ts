@@ -340,11 +340,12 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
     const raised = await timed("detectionMs", () =>
       task(
         `[${scenario.id}] run ${ctx.rules.rules.length} rules and escalate`,
-        () => detectAndEscalate(ctx, running),
+        () => detectAndEscalate(ctx, running, stepsEnded),
         (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
       ),
     );
-    const timeToAlertMs = raised.length > 0 ? Date.now() - stepsEnded : undefined;
+    const alertTimes = raised.flatMap((a) => (a.timeToAlertMs === undefined ? [] : [a.timeToAlertMs]));
+    const timeToAlertMs = alertTimes.length > 0 ? Math.min(...alertTimes) : undefined;
     const alerts = [...alertedEarlier, ...raised];
     const contained = await Promise.all(
       containment.map(async (c) =>
@@ -503,7 +504,7 @@ async function alertsSoFar(
     for (const source of sources)
       await awaitIngest(ctx.backend, lab, source, truths, now, ctx.ingestTimeoutMs);
   });
-  return task(`  run ${ctx.rules.rules.length} rules and escalate`, () => detectAndEscalate(ctx, lab));
+  return task(`  run ${ctx.rules.rules.length} rules and escalate`, () => detectAndEscalate(ctx, lab, now));
 }
 
 /** Sources whose last records are only written when their sensor stops. */
@@ -543,13 +544,20 @@ export function scenarioDetection(
   };
 }
 
-async function detectAndEscalate(ctx: ScenarioContext, lab: StartedLab): Promise<AlertSummary[]> {
+/** Runs the rules once; each alert's time to alert counts from `since`, when the steps it follows ended. */
+async function detectAndEscalate(
+  ctx: ScenarioContext,
+  lab: StartedLab,
+  since: number,
+): Promise<AlertSummary[]> {
   const executions = await executeRules(ctx.backend, ctx.rules.rules, {
     startedAt: new Date(),
     ...scenarioDetection(ctx.backend, ctx.context, lab),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
-  return executions.flatMap((e) => e.alerts).map(summarise);
+  return executions
+    .flatMap((e) => e.alerts)
+    .map((a) => ({ ...summarise(a), timeToAlertMs: a.searchableAt.getTime() - since }));
 }
 
 /** What an analyst should know about the executions beyond their alerts: skips and warnings. */

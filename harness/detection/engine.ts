@@ -50,8 +50,8 @@ export interface RuleExecution {
   readonly windows: readonly ExecutionWindow[];
   /** The indices the rule's patterns matched; none means nothing was searched. */
   readonly indices: readonly string[];
-  /** Alerts this execution created. */
-  readonly alerts: readonly Alert[];
+  /** Alerts this execution created, each with when it became searchable. */
+  readonly alerts: readonly (Alert & { readonly searchableAt: Date })[];
   /** Findings that earlier executions (overlapping windows) had already alerted on. */
   readonly alreadyAlerted: number;
   readonly warnings: readonly string[];
@@ -89,7 +89,7 @@ export async function executeRule(
     return { ...execution, alerts: [], alreadyAlerted: 0, warnings, skipped: fields.blocking };
   if (fields.indices.length === 0) return { ...execution, alerts: [], alreadyAlerted: 0, warnings };
 
-  const alerts: Alert[] = [];
+  const alerts: (Alert & { readonly searchableAt: Date })[] = [];
   let alreadyAlerted = 0;
   for (const window of plan.windows) {
     const context: SearchContext = { window, filters, scopeKey: options.scope.key };
@@ -104,7 +104,10 @@ export async function executeRule(
     for (const d of admitted.detections) escalated.push({ ...d, escalation: await options.escalate(d) });
     const written = await writeAlerts(backend, escalated, options.scope);
     alreadyAlerted += written.duplicates;
-    alerts.push(...escalated.filter((a) => written.createdIds.has(a.id)));
+    const searchableAt = new Date();
+    alerts.push(
+      ...escalated.filter((a) => written.createdIds.has(a.id)).map((a) => ({ ...a, searchableAt })),
+    );
   }
   return { ...execution, alerts, alreadyAlerted, warnings };
 }

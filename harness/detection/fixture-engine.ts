@@ -444,8 +444,8 @@ function bounds(rule: Rule, docs: readonly IndexedDocument[]): { firstSeen: stri
   const all = docs.flatMap(timesOf(rule));
   const iso = (ms: number | undefined) => (ms === undefined ? "" : new Date(ms).toISOString());
   return {
-    firstSeen: iso(all.length > 0 ? Math.min(...all) : undefined),
-    lastSeen: iso(all.length > 0 ? Math.max(...all) : undefined),
+    firstSeen: iso(all.length > 0 ? all.reduce((a, b) => Math.min(a, b)) : undefined),
+    lastSeen: iso(all.length > 0 ? all.reduce((a, b) => Math.max(a, b)) : undefined),
   };
 }
 

@@ -139,8 +139,15 @@ export function loadRuleTests(path: string, rule: Rule): RuleTests {
       eventsOf(source, ["cases", i, "events", j], path, file, at, problems),
     );
     checkExpectations(rule, c.expect === "none" ? [] : c.expect, ["cases", i, "expect"], at);
-    const latest = Math.max(
-      ...events.map((e) => timestampOf(e, rule.timestampField) ?? Number.NEGATIVE_INFINITY),
+    const latest = events.reduce(
+      (max, e) =>
+        Math.max(
+          max,
+          timestampOf(e, rule.timestampField) ??
+            (rule.timestampFallback ? timestampOf(e, "@timestamp") : undefined) ??
+            Number.NEGATIVE_INFINITY,
+        ),
+      Number.NEGATIVE_INFINITY,
     );
     if (c.now === undefined && !Number.isFinite(latest)) {
       at(["cases", i, "events"], `no event has ${rule.timestampField}, so "now" must be given`);

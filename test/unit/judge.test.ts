@@ -252,6 +252,17 @@ describe("judge", () => {
       );
     });
 
+    it("judges within by the matching alert's own time, not by when all rules had run", () => {
+      const own = (ms: number) => [
+        alert({ timeToAlertMs: ms }),
+        alert({ id: "a9", ruleId: "other", timeToAlertMs: 90_000 }),
+      ];
+      const fast = judge(FULL, observed({ alerts: own(12_000), timeToAlertMs: 12_000 }));
+      expect(result(fast, "alerts[0].within")).to.include({ passed: true, observed: "12.0 s" });
+      const slow = judge(FULL, observed({ alerts: own(31_000), timeToAlertMs: 5_000 }));
+      expect(result(slow, "alerts[0].within")).to.include({ passed: false, observed: "31.0 s" });
+    });
+
     it("fails within when no time to alert was measured", () => {
       const { plan, logs, alerts } = observed();
       const r = result(judge(FULL, { plan, logs, alerts }), "alerts[0].within");
