@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, ScanproofError } from "./errors.js";
+import { terminalText } from "./report/printable.js";
 import { assertionsDir, scenariosDir } from "./paths.js";
 import { prune, pruneOrphans } from "./prune.js";
 import { describeLab, labDown, labUp } from "./lab/lab-session.js";
@@ -102,9 +103,10 @@ export interface CliIo {
   readonly err: (text: string) => void;
 }
 
+/** What the CLI prints can quote input files and the lab: it reaches the terminal without control sequences. */
 const PROCESS_IO: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => process.stdout.write(terminalText(text)),
+  err: (text) => process.stderr.write(terminalText(text)),
 };
 
 export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {

@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describeError } from "./errors.js";
+import { terminalText } from "./report/printable.js";
 
 export type ProgressSink = (line: string) => void;
 
-let sink: ProgressSink = (line) => process.stderr.write(`${line}\n`);
+/** Progress can quote the lab (tool errors, paths): it reaches the terminal without control sequences. */
+let sink: ProgressSink = (line) => process.stderr.write(`${terminalText(line)}\n`);
 
 export function setProgressSink(next: ProgressSink): ProgressSink {
   const previous = sink;

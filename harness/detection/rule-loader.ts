@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { z } from "zod";
+import { displayName, readInputText } from "../input-files.js";
 import { InputError, zodProblems, type Problem } from "../scenario/problems.js";
 import { INVENTORY_FILTERS } from "./inventory-filter.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
@@ -184,8 +185,7 @@ export type LoadedRule =
  * well-formed rules scanproof cannot run come back as skipped with the reason.
  */
 export function loadRuleFile(path: string): LoadedRule {
-  const file = relative(process.cwd(), path) || path;
-  const text = readFileSync(path, "utf8");
+  const { file, text } = readInputText(path);
   const problem = (key: string, message: string): InputError =>
     new InputError([{ file, ...keyOrigin(text, key), path: `rule.${key}`, message }]);
   const parsed = RuleFile.safeParse(parseTomlFile(file, text));
@@ -355,6 +355,17 @@ function threatOf(r: RuleTable): ThreatMapping[] {
 
 /** Loads every *.toml below the given files or folders; all problems are reported together. */
 export function loadRules(paths: readonly string[]): RuleSet {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length > 0)
+    throw new InputError(
+      missing.map((p) => ({
+        file: displayName(p),
+        line: 1,
+        column: 1,
+        path: "",
+        message: "no such rule file or folder",
+      })),
+    );
   const files = paths.flatMap((p) => (statSync(p).isDirectory() ? tomlFilesBelow(p) : [p]));
   const rules: Rule[] = [];
   const esql: EsqlRule[] = [];

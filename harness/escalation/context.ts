@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { parseYamlInput, readInputText } from "../input-files.js";
 import { InputError, locate, type Problem } from "../scenario/problems.js";
 import { AdvisoriesSchema, type AdvisoriesFile } from "./advisories.js";
 import { duration } from "./durations.js";
@@ -178,7 +178,7 @@ export function loadContext(path: string): EscalationContext {
 }
 
 function locateKey(path: string, at: readonly PropertyKey[]): { line: number; column: number } {
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, "utf8"), { lineCounter: lines });
+  const { file, text } = readInputText(path);
+  const { doc, lines } = parseYamlInput(file, text);
   return locate(doc, lines, at);
 }

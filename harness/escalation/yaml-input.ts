@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { relative } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { parseYamlInput, readInputText } from "../input-files.js";
 import { InputError, locate, zodProblems } from "../scenario/problems.js";
 
 /**
@@ -12,32 +10,9 @@ export function readValidatedYaml<S extends z.ZodType>(
   path: string,
   schema: S,
 ): z.output<S> & { file: string } {
-  const file = relative(process.cwd(), path) || path;
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new InputError([
-      { file, line: 1, column: 1, path: "", message: `cannot be read: ${(error as Error).message}` },
-    ]);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      doc.errors.map((e) => {
-        const pos = lines.linePos(e.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: "",
-          message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
-        };
-      }),
-    );
-  }
-  const parsed = schema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  const { file, text } = readInputText(path);
+  const { doc, lines, value } = parseYamlInput(file, text);
+  const parsed = schema.safeParse(value);
   if (!parsed.success)
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),

@@ -131,7 +131,7 @@ export async function awaitIngest(
   let pause = 500;
   for (;;) {
     const written = countSensorRecords(sensorLogFiles(lab, source));
-    const settled = written === previous && (await countIndexed(backend, lab, source)) >= written;
+    const settled = written === previous && (await countWhileAvailable(backend, lab, source)) >= written;
     if (settled || timedOut()) {
       const report = await accountLogSource(backend, lab, source, truths, Date.now() - stepsEndedAt);
       if (report.seenEvents === report.expectedEvents || timedOut()) return report;
@@ -139,6 +139,23 @@ export async function awaitIngest(
     }
     previous = written;
     await new Promise((r) => setTimeout(r, pause));
+  }
+}
+
+/**
+ * The indexed count, or -1 while Elasticsearch answers 503: an index the shipper has just created
+ * has no shard for a moment, and a restarted cluster recovers its shards before it counts again.
+ */
+async function countWhileAvailable(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+): Promise<number> {
+  try {
+    return await countIndexed(backend, lab, source);
+  } catch (error) {
+    if ((error as { meta?: { statusCode?: number } }).meta?.statusCode === 503) return -1;
+    throw error;
   }
 }
 

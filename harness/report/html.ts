@@ -10,7 +10,7 @@ import {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Tier } from "../scenario/schema.js";
 import { countVerdicts } from "./json.js";
-import { printableText } from "./junit.js";
+import { printableText } from "./printable.js";
 
 /** HTML that is already safe; every other interpolated string is escaped. */
 interface Markup {

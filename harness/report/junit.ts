@@ -1,4 +1,5 @@
 import type { ExpectationResult, RunResult, ScenarioResult } from "../result.js";
+import { printableText } from "./printable.js";
 
 type Attributes = Readonly<Record<string, string | number>>;
 
@@ -17,35 +18,7 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
   "'": "&apos;",
 };
 
-const ANSI_SEQUENCE =
-  // eslint-disable-next-line no-control-regex -- ANSI sequences begin with the ESC (or C1 CSI) control character
-  /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])|\u009b[0-?]*[ -/]*[@-~]/g;
-
 type Outcome = "failure" | "error" | "skipped";
-
-function stripAnsi(text: string): string {
-  return text.replace(ANSI_SEQUENCE, "");
-}
-
-/** Tab, newlines and every XML 1.0 character except the C0/C1 controls, DEL and non-characters. */
-function isPrintable(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint < 0x7f) ||
-    (codePoint >= 0xa0 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    codePoint >= 0x10000
-  );
-}
-
-/** Text any XML or HTML file can hold: ANSI sequences removed, control characters replaced by U+FFFD. */
-export function printableText(text: string): string {
-  return Array.from(stripAnsi(text), (char) =>
-    isPrintable(char.codePointAt(0) ?? 0) ? char : "\uFFFD",
-  ).join("");
-}
 
 function escapeXmlText(text: string): string {
   return printableText(text).replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);

@@ -1,5 +1,6 @@
 import type { ScenarioPhase, ScenarioProgress } from "../run.js";
 import type { Verdict } from "../result.js";
+import { terminalText } from "./printable.js";
 
 interface State {
   readonly phase: ScenarioPhase;
@@ -35,7 +36,7 @@ export function renderLiveLines(states: ReadonlyMap<string, State>, now: number)
   const width = Math.max(0, ...[...states.keys()].map((id) => id.length));
   return [...states].map(([id, s]) => {
     const what = s.phase === "done" && s.verdict ? VERDICT_MARK[s.verdict] : `${MARK[s.phase]} ${s.phase}`;
-    const detail = s.detail ? ` ${s.detail.split("\n")[0] ?? ""}` : "";
+    const detail = s.detail ? ` ${terminalText(s.detail.split("\n")[0] ?? "")}` : "";
     return `${id.padEnd(width)}  ${what}${detail}  ${elapsed(s, now)}`.trimEnd().slice(0, 160);
   });
 }

@@ -1,4 +1,5 @@
 import { overallVerdict, type RunResult, type ScenarioResult, type Verdict } from "../result.js";
+import { terminalText } from "./printable.js";
 
 const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
 
@@ -26,7 +27,10 @@ function alertsCell(r: ScenarioResult): string {
     .join("; ");
 }
 
-/** The verdict table, then every failed expectation and error with expected versus observed. */
+/**
+ * The verdict table, then every failed expectation and error with expected versus observed; text
+ * from the lab (paths, User-Agents, tool output) cannot move the cursor or recolour the terminal.
+ */
 export function renderSummary(run: RunResult): string {
   const header = [
     "Scenario",
@@ -63,5 +67,5 @@ export function renderSummary(run: RunResult): string {
   out.push(
     `\n${MARK[overallVerdict(run.scenarios)]}: ${counts[0]} passed, ${counts[1]} failed, ${counts[2]} errored · ${run.backend} · results: ${run.resultsDir}`,
   );
-  return out.join("\n");
+  return terminalText(out.join("\n"));
 }

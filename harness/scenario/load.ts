@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parseYamlInput, readInputText } from "../input-files.js";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
 import ipaddr from "ipaddr.js";
 import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/topology.js";
@@ -12,34 +12,11 @@ export interface Scenario extends ScenarioSpec {
   readonly contextFile?: string;
 }
 
-const MAX_SCENARIO_BYTES = 1024 * 1024;
-
 /** Parses and validates one scenario file; every problem is reported at once, nothing is started. */
 export function loadScenario(path: string): Scenario {
-  const file = relative(process.cwd(), path) || path;
-  const text = readFileSync(path, "utf8");
-  if (text.length > MAX_SCENARIO_BYTES) {
-    throw new InputError([
-      { file, line: 1, column: 1, path: "", message: `the file is larger than ${MAX_SCENARIO_BYTES} bytes` },
-    ]);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      doc.errors.map((e): Problem => {
-        const pos = lines.linePos(e.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: "",
-          message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
-        };
-      }),
-    );
-  }
-  const parsed = ScenarioSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  const { file, text } = readInputText(path);
+  const { doc, lines, value } = parseYamlInput(file, text);
+  const parsed = ScenarioSchema.safeParse(value);
   if (!parsed.success)
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),

@@ -1,6 +1,14 @@
 import { expect } from "chai";
+import { renderLiveLines } from "../../harness/report/live.js";
 import { renderSummary } from "../../harness/report/terminal.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
+import { loadRunFixture } from "./fixture-helpers.js";
+
+/** Characters that would move the cursor, recolour or rewrite a terminal line; a tab or a newline is fine. */
+function terminalControls(text: string): string[] {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  return [...text.matchAll(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g)].map((m) => m[0]);
+}
 
 function scenario(overrides: Partial<ScenarioResult>): ScenarioResult {
   return {
@@ -142,5 +150,23 @@ describe("renderSummary", () => {
         .split("\n")
         .at(-1),
     ).to.match(/^PASS: 1 passed, 0 failed, 0 errored/);
+  });
+
+  it("prints attacker-controlled text without control sequences, keeping what it says", () => {
+    const summary = renderSummary(loadRunFixture("hostile-run.json"));
+    expect(terminalControls(summary)).to.deep.equal([]);
+    expect(summary).to.include(
+      'hostile-error: ERROR scan failed: \uFFFD<b>"&\nUser-Agent: <script>alert(1)</script>',
+    );
+    expect(summary).not.to.include("[31m");
+  });
+
+  it("keeps the live view's lines free of control sequences too", () => {
+    const lines = renderLiveLines(
+      new Map([["hostile", { phase: "steps", detail: "nmap \u001b[2J\u001b[Hfake PASS\r\u0007" } as const]]),
+      0,
+    );
+    expect(terminalControls(lines.join("\n"))).to.deep.equal([]);
+    expect(lines[0]).to.include("nmap fake PASS");
   });
 });

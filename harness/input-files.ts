@@ -1,0 +1,86 @@
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { relative } from "node:path";
+import { type Document, LineCounter, parseDocument } from "yaml";
+import { InputError, type Problem } from "./scenario/problems.js";
+
+/** Scenario, rule and context files are a few kilobytes; anything near this is not one. */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+/** YAML aliases expand to copies: a handful of them can describe gigabytes ("billion laughs"). */
+const MAX_YAML_ALIASES = 100;
+
+/** How an input file is named in problems: relative to the working directory. */
+export function displayName(path: string): string {
+  return relative(process.cwd(), path) || path;
+}
+
+function whole(file: string, message: string): InputError {
+  return new InputError([{ file, line: 1, column: 1, path: "", message }]);
+}
+
+/**
+ * Reads an input file as UTF-8, refusing what cannot be one before reading it: a missing file, a
+ * folder, a device or pipe, a file larger than MAX_INPUT_BYTES.
+ */
+export function readInputText(path: string): { file: string; text: string } {
+  const file = displayName(path);
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw whole(file, `cannot be read: ${(error as Error).message}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw whole(file, "is not a regular file");
+    if (stat.size > MAX_INPUT_BYTES)
+      throw whole(file, `the file is larger than ${MAX_INPUT_BYTES} bytes (${stat.size} bytes)`);
+    const buffer = Buffer.alloc(stat.size);
+    let read = 0;
+    while (read < stat.size) {
+      const n = readSync(fd, buffer, read, stat.size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return { file, text: buffer.subarray(0, read).toString("utf8") };
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw whole(file, `cannot be read: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface YamlInput {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  /** The document as plain data, for schema validation. */
+  readonly value: unknown;
+}
+
+/** Parses a YAML input: syntax errors, duplicate keys and alias bombs are problems, never crashes. */
+export function parseYamlInput(file: string, text: string): YamlInput {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      doc.errors.map((e): Problem => {
+        const pos = lines.linePos(e.pos[0]);
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: "",
+          message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
+        };
+      }),
+    );
+  }
+  try {
+    return { doc, lines, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) };
+  } catch (error) {
+    throw whole(
+      file,
+      `YAML: the document cannot be expanded (${(error as Error).message}); at most ${MAX_YAML_ALIASES} alias uses are allowed`,
+    );
+  }
+}
