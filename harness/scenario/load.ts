@@ -74,6 +74,7 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
     }
   });
   spec.expect.alerts.forEach((alert, i) => {
+    if (ipaddr.IPv4.isValidFourPartDecimal(alert.from)) return;
     if (!taken.has(alert.from) || alert.from === "firewall") {
       problems.push({
         path: ["expect", "alerts", i, "from"],

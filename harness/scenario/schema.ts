@@ -157,7 +157,15 @@ const cveId = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024
 const AlertExpectation = z
   .strictObject({
     rule: z.string().min(1).describe("the rule's rule_id or name"),
-    from: name.default("attacker").describe("the lab host the alert's source.ip must be"),
+    from: z
+      .union([name, z.ipv4()], {
+        error:
+          "a lab host name, or the IPv4 address of a source that is no lab host (a decoy, a spoofed source)",
+      })
+      .default("attacker")
+      .describe(
+        "the lab host (or, for a decoy or spoofed source, the address) the alert's source.ip must be",
+      ),
     count: z
       .number()
       .int()

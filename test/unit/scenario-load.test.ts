@@ -228,6 +228,14 @@ describe("loadScenario", () => {
     });
   });
 
+  it("expects alerts from lab hosts and from the addresses of sources that are no lab host (decoys)", () => {
+    const path = scenario("alert-from-addresses.yaml");
+    const { problems } = inputErrorOf(() => loadScenario(path));
+    expect(problems.map((p) => `${p.line}:${p.path}: ${p.message}`)).to.deep.equal([
+      "18:expect.alerts[2].from: a lab host name, or the IPv4 address of a source that is no lab host (a decoy, a spoofed source)",
+    ]);
+  });
+
   it("refuses a rule that must both fire and not fire", () => {
     const path = scenario("absent-and-expected.yaml");
     const p = onlyProblem(() => loadScenario(path));
