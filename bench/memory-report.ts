@@ -44,7 +44,7 @@ export function renderMemoryMarkdown(bench: MemoryBench, jsonFile: string): stri
     "",
     `${describeMachineLine(bench.machine, bench.load1m)} Backend: ${bench.backend}. Raw figures: \`${jsonFile}\`.`,
     "",
-    "Each scenario of the default suite ran once on its own. Container figures are the peaks of",
+    "The library's largest lab (most targets, hosts and sensors) and its smallest each ran once. Container figures are the peaks of",
     "one-second `docker stats` readings (memory usage minus inactive page cache), summed over the",
     "containers of a column at each reading: *Lab containers* are every host, sensor and the shipper of",
     "the scenario's lab; *Whole lab* adds Elasticsearch at the same reading. *Harness* is the peak",

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { LABEL_ROLE, LABEL_RUN, LABEL_SCENARIO } from "../harness/docker/client.js";
 import { assertionsDir } from "../harness/paths.js";
 import { runScenarios } from "../harness/run.js";
+import type { Scenario } from "../harness/scenario/load.js";
 import { samplePeaks, type ResourcePeak } from "./lib/container-peaks.js";
 import { writeBenchResults } from "./lib/results.js";
 import { libraryScenarios, writeVariant } from "./lib/scenario-variants.js";
@@ -9,7 +10,6 @@ import { benchSession, type BenchHeader } from "./lib/session.js";
 import { renderMemoryMarkdown, renderMemoryText } from "./memory-report.js";
 
 export const WHOLE_LAB_TARGET_BYTES = 2.5 * 1024 ** 3;
-const DEFAULT_TAG = "default";
 const HARNESS_INTERVAL_MS = 250;
 
 export interface ScenarioMemory {
@@ -45,13 +45,24 @@ function sampleOwnRss(): { stop(): number } {
   };
 }
 
-/** Each scenario of the default suite on its own, with its lab, shipper and Elasticsearch sampled. */
+/** How many containers a scenario's lab runs besides the attacker, firewall and shipper. */
+function labSize(s: Scenario): number {
+  return s.lab.targets.length + s.lab.hosts.length + s.lab.sensors.length;
+}
+
+/** The library's largest lab (most targets, hosts and sensors) and its smallest, file order breaking ties. */
+export function largestLabs(scenarios: readonly Scenario[]): Scenario[] {
+  const bySize = [...scenarios].sort((a, b) => labSize(b) - labSize(a));
+  return [...new Set([bySize[0], bySize.at(-1)])].filter((s): s is Scenario => s !== undefined);
+}
+
+/** The largest and the smallest lab of the library, each on its own, with lab, shipper and Elasticsearch sampled. */
 export async function benchMemory(): Promise<void> {
   await benchSession("memory", async (session) => {
     const backend = await session.backend();
     const elasticsearch = { [LABEL_RUN]: session.backendRunId, [LABEL_ROLE]: "siem" };
     const measured: ScenarioMemory[] = [];
-    for (const scenario of libraryScenarios().filter((s) => s.tags.includes(DEFAULT_TAG))) {
+    for (const scenario of largestLabs(libraryScenarios())) {
       const variant = writeVariant(scenario, session.scratch);
       const lab = { [LABEL_SCENARIO]: variant.id };
       const sampler = samplePeaks({
