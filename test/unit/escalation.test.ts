@@ -317,43 +317,58 @@ describe("escalate", () => {
   });
 
   describe("exploit-attempt", () => {
-    const exploit = (overrides: Partial<IdsSignature>) =>
+    // The recorded scan ran from 17:39:30.268 to 17:39:30.809; the exploit window is 15 minutes.
+    const exploit = (firstSeen: string, overrides: Partial<IdsSignature> = {}) =>
       signature({
         id: "9101020",
         name: "SCANPROOF exploit attempt: directory traversal to /etc/passwd",
         category: "Web Application Attack",
         tools: [],
-        firstSeen: "2026-11-28T13:00:40.000Z",
-        lastSeen: "2026-11-28T13:00:40.000Z",
+        firstSeen,
+        lastSeen: firstSeen,
         ...overrides,
       });
 
     it("links an exploit-category IDS alert after the scan and escalates", () => {
-      const result = decide(quiet({ ids: [exploit({})] }));
+      const result = decide(quiet({ ids: [exploit("2026-11-28T17:39:34.809Z")] }));
       expect(codes(result)).to.deep.equal(["exploit-attempt"]);
       expect(result.reasons[0]?.message).to.include("9101020").and.to.include("Web Application Attack");
       expect(result.enrichment.exploitAttempts.map((s) => s.id)).to.deep.equal(["9101020"]);
     });
 
     it("ignores one before the scan began", () => {
-      expect(
-        codes(decide(quiet({ ids: [exploit({ firstSeen: "2026-11-28T13:00:24.000Z" })] }))),
-      ).to.deep.equal([]);
+      expect(codes(decide(quiet({ ids: [exploit("2026-11-28T17:39:30.267Z")] })))).to.deep.equal([]);
     });
 
-    it("ignores one later than the exploit window after the scan", () => {
-      expect(
-        codes(decide(quiet({ ids: [exploit({ firstSeen: "2026-11-28T13:15:37.000Z" })] }))),
-      ).to.deep.equal([]);
-      expect(
-        codes(decide(quiet({ ids: [exploit({ firstSeen: "2026-11-28T13:15:36.000Z" })] }))),
-      ).to.deep.equal(["exploit-attempt"]);
+    it("links one at the end of the exploit window and ignores one just after it", () => {
+      expect(codes(decide(quiet({ ids: [exploit("2026-11-28T17:54:30.809Z")] })))).to.deep.equal([
+        "exploit-attempt",
+      ]);
+      expect(codes(decide(quiet({ ids: [exploit("2026-11-28T17:54:30.810Z")] })))).to.deep.equal([]);
     });
 
     it("ignores reconnaissance categories", () => {
-      expect(
-        codes(decide(quiet({ ids: [exploit({ category: "Attempted Information Leak" })] }))),
-      ).to.deep.equal([]);
+      const recon = exploit("2026-11-28T17:39:34.809Z", { category: "Attempted Information Leak" });
+      expect(codes(decide(quiet({ ids: [recon] })))).to.deep.equal([]);
+    });
+  });
+
+  describe("the recorded runs of the evasion and exploit scenarios", () => {
+    it("escalates scenarios/evasion-techniques.yaml with a reason for each evasion", () => {
+      expect(codes(decide(factsFixture("evasion-techniques")))).to.deep.equal([
+        "external-never-seen",
+        "range-of-services",
+        "evasion-slow-scan",
+        "evasion-fragmentation",
+        "evasion-source-port",
+        "evasion-decoys",
+      ]);
+    });
+
+    it("escalates scenarios/scan-then-exploit.yaml for the linked exploit attempt", () => {
+      const result = decide(factsFixture("scan-then-exploit"));
+      expect(codes(result)).to.deep.equal(["external-never-seen", "range-of-services", "exploit-attempt"]);
+      expect(result.enrichment.exploitAttempts.map((s) => s.id)).to.deep.equal(["9101020"]);
     });
   });
 
