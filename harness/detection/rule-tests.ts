@@ -4,7 +4,13 @@ import { InputError, type Problem } from "../scenario/problems.js";
 import { evaluateRuleInMemory, FixtureEngineError, type FixtureDetection } from "./fixture-engine.js";
 import { inventoryFilters } from "./inventory-filter.js";
 import { KqlSyntaxError } from "./kql.js";
-import { fixtureFileOf, loadRuleTests, type ExpectedDetection, type RuleTestCase } from "./rule-fixtures.js";
+import {
+  fixtureFileOf,
+  loadRuleTests,
+  type ExpectedDetection,
+  type RuleTestCase,
+  type RuleTests,
+} from "./rule-fixtures.js";
 import { loadRules } from "./rule-loader.js";
 import type { Rule, SkippedRule } from "./rule.js";
 
@@ -32,7 +38,7 @@ export interface RuleTestRun {
 export function loadRuleTestSuite(paths: readonly string[]): {
   rules: readonly Rule[];
   skipped: readonly SkippedRule[];
-  tests: Map<Rule, ReturnType<typeof loadRuleTests>>;
+  tests: Map<Rule, RuleTests>;
 } {
   const set = loadRules(paths);
   const { rules } = set;
@@ -45,7 +51,7 @@ export function loadRuleTestSuite(paths: readonly string[]): {
       reason: "ES|QL rules are not evaluated in memory",
     })),
   ];
-  const tests = new Map<Rule, ReturnType<typeof loadRuleTests>>();
+  const tests = new Map<Rule, RuleTests>();
   const problems: Problem[] = [];
   for (const rule of rules) {
     const file = fixtureFileOf(rule.file);
