@@ -4,12 +4,15 @@ import { ScanproofError } from "../errors.js";
 import { task } from "../progress.js";
 import { indexTemplates } from "./templates.js";
 
-/** Where a lab's shipper sends its bulk requests. */
+/** Where a lab's shipper sends its bulk requests, and how it proves who it is. */
 export interface ShipperRoute {
   readonly host: string;
   readonly port: number;
   /** A Docker network the shipper must join to reach the cluster, when it is not the lab's own. */
   readonly network?: string;
+  /** HTTPS with the certificates (PEM) the shipper must trust; plain HTTP when absent. */
+  readonly tls?: { readonly ca: string };
+  readonly credentials?: { readonly username: string; readonly password: string };
 }
 
 /** An Elasticsearch cluster scanproof writes events and alerts to and queries from. */
@@ -31,6 +34,7 @@ export interface ExternalClusterOptions {
   readonly caFile?: string;
 }
 
+/** The harness's client options: TLS verification is always on, against the CA file when one is named. */
 export function clientOptions(options: ExternalClusterOptions): ClientOptions {
   const auth = options.apiKey
     ? { apiKey: options.apiKey }
@@ -40,9 +44,26 @@ export function clientOptions(options: ExternalClusterOptions): ClientOptions {
   return {
     node: options.url,
     ...(auth ? { auth } : {}),
-    ...(options.caFile ? { tls: { ca: readFileSync(options.caFile), rejectUnauthorized: true } } : {}),
+    tls: { rejectUnauthorized: true, ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}) },
     requestTimeout: 30_000,
   };
+}
+
+/** Answers that waiting cannot change: wrong credentials, a certificate that does not verify. */
+function permanentFailure(error: unknown, description: string): ScanproofError | undefined {
+  const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+  if (status === 401 || status === 403)
+    return new ScanproofError(
+      `Elasticsearch at ${description} refused scanproof's credentials (HTTP ${status}).`,
+      "Check SCANPROOF_ES_USERNAME and SCANPROOF_ES_PASSWORD (or _FILE), or SCANPROOF_ES_API_KEY (or _FILE).",
+    );
+  const message = (error as Error).message;
+  if (/certificate|self[- ]signed|altnames/i.test(message))
+    return new ScanproofError(
+      `The TLS certificate of Elasticsearch at ${description} does not verify: ${message}.`,
+      "Name the CA that signed it in SCANPROOF_ES_CA_FILE; scanproof never turns verification off.",
+    );
+  return undefined;
 }
 
 /** Waits for a usable cluster (the integ-test distribution has no `GET /`, so health it is). */
@@ -59,6 +80,8 @@ export async function waitForCluster(
       if (!health.timed_out) return;
       lastError = `status ${health.status}`;
     } catch (error) {
+      const permanent = permanentFailure(error, description);
+      if (permanent) throw permanent;
       lastError = (error as Error).message;
     }
     await new Promise((r) => setTimeout(r, 500));

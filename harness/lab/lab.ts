@@ -2,7 +2,7 @@ import "../docker/testcontainers-env.js";
 import { chmodSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Wait, type StartedTestContainer } from "testcontainers";
-import type { Backend } from "../backend/backend.js";
+import type { Backend, ShipperRoute } from "../backend/backend.js";
 import { docker, LABEL_ROLE, LABEL_SCENARIO, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
 import { ScanproofError } from "../errors.js";
@@ -400,9 +400,11 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
         .withEnvironment({
           SCANPROOF_ES_HOST: route.host,
           SCANPROOF_ES_PORT: String(route.port),
+          SCANPROOF_ES_HTTPS: route.tls ? "on" : "off",
           SCANPROOF_RUN_ID: runId,
           SCANPROOF_SCENARIO_ID: scenarioId,
         })
+        .withCopyContentToContainer(shipperSecrets(route))
         .withBindMounts([{ source: logDir, target: "/logs", mode: "ro" }])
         .withWaitStrategy(Wait.forLogMessage("scanproof-shipper: configuration valid"))
         .withStartupTimeout(20_000),
@@ -482,6 +484,24 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
     },
   };
+}
+
+/**
+ * The CA and credentials the shipper needs, as files copied into its container before it starts:
+ * never in its environment, where `docker inspect` would show them.
+ */
+function shipperSecrets(route: ShipperRoute): { content: string; target: string; mode: number }[] {
+  const file = (name: string, content: string) => ({
+    content,
+    target: `/run/secrets/scanproof/${name}`,
+    mode: 0o600,
+  });
+  return [
+    ...(route.tls ? [file("es-ca.pem", route.tls.ca)] : []),
+    ...(route.credentials
+      ? [file("es-username", route.credentials.username), file("es-password", route.credentials.password)]
+      : []),
+  ];
 }
 
 async function createNetworks(
