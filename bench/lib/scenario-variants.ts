@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { scenariosDir } from "../../harness/paths.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
@@ -23,7 +23,10 @@ export function libraryScenarios(): Scenario[] {
     .map((f) => loadScenario(join(scenariosDir, f)));
 }
 
-/** Writes the scenario again with a fresh id and, if asked, more sensors switched on. */
+/**
+ * Writes the scenario again with a fresh id and, if asked, more sensors switched on; its own
+ * escalation context, relative to the original file, becomes an absolute path.
+ */
 export function writeVariant(
   scenario: Scenario,
   dir: string,
@@ -34,6 +37,8 @@ export function writeVariant(
   const document = parseDocument(readFileSync(scenario.file, "utf8"));
   document.setIn(["id"], id);
   document.setIn(["lab", "sensors"], [...new Set([...scenario.lab.sensors, ...addSensors])]);
+  if (scenario.context !== undefined)
+    document.setIn(["context"], resolve(dirname(scenario.file), scenario.context));
   const file = join(dir, `${id}.yaml`);
   writeFileSync(file, document.toString());
   return { id, file, scenario };
