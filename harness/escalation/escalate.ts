@@ -98,7 +98,7 @@ export function escalate(
       "authorised-scanner-outside-window",
       `${source} is ${allowed.owner}'s authorised scanner (${allowed.purpose}) but scanned on ${at.toISOString().slice(0, 10)}, outside its engagement window${describeWindow(allowed)}`,
     );
-  if (!enrichment.internal && facts.priorEvents === 0)
+  if (facts.source !== "" && !enrichment.internal && facts.priorEvents === 0)
     add(
       "external-never-seen",
       `${source} is outside the internal networks and has no events in the ${formatDuration(context.history_window)} before this activity`,

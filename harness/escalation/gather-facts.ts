@@ -67,7 +67,8 @@ export async function gatherFacts(
       query: { bool: { filter: [...query, ...scope.filters] } },
       aggs,
     });
-  const fromSource: Query = { term: { "source.ip": source } };
+  // A detection without a source (a rule grouped by something else) has no source history.
+  const fromSource: Query = source ? { term: { "source.ip": source } } : { match_none: {} };
   const between = (gte: string, lte: string, lt = false): Query => ({
     range: { "@timestamp": { gte, [lt ? "lt" : "lte"]: lte } },
   });

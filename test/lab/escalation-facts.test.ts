@@ -139,6 +139,20 @@ describe("escalation facts from Elasticsearch (recorded firewall and IDS events)
     });
   });
 
+  it("gathers empty facts, without failing, for a detection that names no source", async () => {
+    const backend = await sharedBackend();
+    const { detection } = attackerAlert(now);
+    const f = await gatherFacts(backend, { ...detection, group: {} }, context, {
+      filters: scope.filters,
+      inventory,
+    });
+    expect(f.source).to.equal("");
+    expect(f.priorEvents).to.equal(0);
+    expect(f.activity.probes).to.equal(0);
+    expect(f.ids).to.deep.equal([]);
+    expect(f.decoys).to.deep.equal([]);
+  });
+
   describe("now: fragmented, source-port, decoy and slow scans from the same source", () => {
     it("finds the week-old events as history: seen before, active on two days", () => {
       const { facts: f } = attackerAlert(now);

@@ -112,6 +112,10 @@ describe("escalate", () => {
       expect(codes(decide(quiet({ priorEvents: 1 })))).to.deep.equal([]);
     });
 
+    it("does not hold for a detection that names no source", () => {
+      expect(codes(decide(quiet({ source: "", priorEvents: 0 })))).to.deep.equal([]);
+    });
+
     it("does not hold for an internal source never seen", () => {
       expect(codes(decide(quiet({ source: "10.20.0.12", priorEvents: 0 })))).to.deep.equal([]);
     });
