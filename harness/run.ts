@@ -299,15 +299,17 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       return containmentTruth(record, index);
     };
     await timed("stepsMs", () =>
-      runSteps(
-        running,
-        scenario,
-        workDir,
-        (truth, i) => {
-          truths.push(truth);
-          if (i + 1 < steps) phase("steps", `${i + 2}/${steps}`);
-        },
-        containStep,
+      running.whileAlive(
+        runSteps(
+          running,
+          scenario,
+          workDir,
+          (truth, i) => {
+            truths.push(truth);
+            if (i + 1 < steps) phase("steps", `${i + 2}/${steps}`);
+          },
+          containStep,
+        ),
       ),
     );
     const stepsEnded = Date.now();

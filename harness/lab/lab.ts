@@ -107,6 +107,11 @@ export interface StartedLab {
    * did not stop (a host that crashed or was killed): results of such a lab are no evidence.
    */
   assertAlive(): Promise<void>;
+  /**
+   * Settles with `work`, or throws as `assertAlive` does the moment a lab host stops while it runs:
+   * a scan at a dead target can crawl on for minutes, and its results are no evidence anyway.
+   */
+  whileAlive<T>(work: Promise<T>): Promise<T>;
 }
 
 export interface LabOptions {
@@ -445,6 +450,22 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       );
     return found;
   };
+  const assertAlive = async () => {
+    const ended = await Promise.all(
+      [...running].map(async ([name, container]) => {
+        const { State } = await docker().getContainer(container.getId()).inspect();
+        if (State.Running) return undefined;
+        const how = State.OOMKilled ? "killed for lack of memory" : `exit code ${State.ExitCode}`;
+        return `${name} (${how}, at ${State.FinishedAt})`;
+      }),
+    );
+    const dead = ended.filter((e) => e !== undefined);
+    if (dead.length > 0)
+      throw new ScanproofError(
+        `Lab host${dead.length > 1 ? "s" : ""} stopped mid-scenario: ${dead.join("; ")}. What the lab logged since is no evidence either way.`,
+        "Read the host's log with `docker logs` (run with --keep-lab to keep the lab), then run the scenario again.",
+      );
+  };
   return {
     runId,
     scenarioId,
@@ -463,21 +484,23 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     async quiesce() {
       await Promise.all(sensorStops.map((stop) => stop()));
     },
-    async assertAlive() {
-      const ended = await Promise.all(
-        [...running].map(async ([name, container]) => {
-          const { State } = await docker().getContainer(container.getId()).inspect();
-          if (State.Running) return undefined;
-          const how = State.OOMKilled ? "killed for lack of memory" : `exit code ${State.ExitCode}`;
-          return `${name} (${how}, at ${State.FinishedAt})`;
-        }),
-      );
-      const dead = ended.filter((e) => e !== undefined);
-      if (dead.length > 0)
-        throw new ScanproofError(
-          `Lab host${dead.length > 1 ? "s" : ""} stopped mid-scenario: ${dead.join("; ")}. What the lab logged since is no evidence either way.`,
-          "Read the host's log with `docker logs` (run with --keep-lab to keep the lab), then run the scenario again.",
-        );
+    assertAlive,
+    async whileAlive(work) {
+      const ids = [...running.values()].map((c) => c.getId());
+      const events = (await docker().getEvents({
+        filters: { container: ids, event: ["die", "oom"] },
+      })) as NodeJS.ReadableStream & { destroy(): void };
+      const died = new Promise<never>((_, reject) => {
+        events.once("data", () => {
+          assertAlive().then(() => reject(new ScanproofError("A lab host stopped mid-scenario.")), reject);
+        });
+      });
+      work.catch(() => undefined);
+      try {
+        return await Promise.race([work, died]);
+      } finally {
+        events.destroy();
+      }
     },
     async exec(h, command) {
       const result = await h.container.exec([...command]);
