@@ -541,8 +541,12 @@ export function scenarioDetection(
       key: `${lab.runId}/${lab.scenarioId}`,
       labels: { runId: lab.runId, scenarioId: lab.scenarioId },
     },
-    escalate: async (detection) =>
-      escalate(await gatherFacts(backend, detection, context, { filters, inventory }), context, inventory),
+    escalate: async (detection, peers) =>
+      escalate(
+        await gatherFacts(backend, detection, context, { filters, inventory }, peers),
+        context,
+        inventory,
+      ),
   };
 }
 

@@ -40,7 +40,11 @@ export interface ExecutionOptions {
   /** When the rule's previous execution started; missed intervals since then are caught up. */
   readonly previousStartedAt?: Date;
   readonly scope: ExecutionScope;
-  readonly escalate: (detection: Detection) => Promise<Escalation>;
+  /**
+   * Escalates a finding; `peers` are the findings of the same execution (every rule's, on demand),
+   * this one included, which the alerts index does not hold yet.
+   */
+  readonly escalate: (detection: Detection, peers: readonly Detection[]) => Promise<Escalation>;
 }
 
 /** The outcome of one execution of one rule, as Kibana's rule execution log would tell it. */
@@ -69,6 +73,81 @@ export async function executeRule(
   rule: Rule,
   options: ExecutionOptions,
 ): Promise<RuleExecution> {
+  const prepared = await prepare(backend, rule, options);
+  if (prepared.searchesNothing) return prepared.searchesNothing;
+  const alerts: ExecutedAlert[] = [];
+  let alreadyAlerted = 0;
+  for (const window of prepared.execution.windows) {
+    const found = await findNew(backend, rule, window, prepared, options.scope);
+    alreadyAlerted += found.alreadyAlerted;
+    const written = await escalateAndWrite(backend, found.detections, found.detections, options);
+    alreadyAlerted += written.duplicates;
+    alerts.push(...written.alerts);
+  }
+  return { ...prepared.execution, alerts, alreadyAlerted, warnings: prepared.warnings };
+}
+
+/**
+ * Runs each rule once at `startedAt` (the harness's on-demand mode, after a scenario's steps). Every
+ * rule searches first, then every finding is escalated knowing what all the rules found, so an
+ * alert's escalation does not depend on the order the rules run in.
+ */
+export async function executeRules(
+  backend: Backend,
+  rules: readonly Rule[],
+  options: Omit<ExecutionOptions, "previousStartedAt">,
+): Promise<RuleExecution[]> {
+  const searched: {
+    prepared: Prepared;
+    found?: { detections: Detection[]; alreadyAlerted: number };
+    done?: RuleExecution;
+  }[] = [];
+  for (const rule of rules) {
+    const prepared = await prepare(backend, rule, options);
+    if (prepared.searchesNothing) {
+      searched.push({ prepared, done: prepared.searchesNothing });
+      continue;
+    }
+    const [window] = prepared.execution.windows;
+    const found = window
+      ? await findNew(backend, rule, window, prepared, options.scope)
+      : { detections: [], alreadyAlerted: 0 };
+    searched.push({ prepared, found });
+  }
+  const peers = searched.flatMap((s) => s.found?.detections ?? []);
+  const executions: RuleExecution[] = [];
+  for (const { prepared, found, done } of searched) {
+    if (done) {
+      executions.push(done);
+      continue;
+    }
+    const written = await escalateAndWrite(backend, found?.detections ?? [], peers, options);
+    executions.push({
+      ...prepared.execution,
+      alerts: written.alerts,
+      alreadyAlerted: (found?.alreadyAlerted ?? 0) + written.duplicates,
+      warnings: prepared.warnings,
+    });
+  }
+  return executions;
+}
+
+type ExecutedAlert = Alert & { readonly searchableAt: Date };
+
+interface Prepared {
+  readonly execution: Pick<RuleExecution, "rule" | "startedAt" | "windows" | "indices">;
+  /** Warnings so far; searching a window may add more. */
+  readonly warnings: string[];
+  readonly filters: readonly estypes.QueryDslQueryContainer[];
+  /** The finished execution of a rule that cannot run or whose patterns match no index. */
+  readonly searchesNothing?: RuleExecution;
+}
+
+async function prepare(
+  backend: Backend,
+  rule: Rule,
+  options: Pick<ExecutionOptions, "startedAt" | "previousStartedAt" | "scope">,
+): Promise<Prepared> {
   const plan = planExecution(rule, options.startedAt, options.previousStartedAt);
   const fields = await checkFields(backend, rule);
   const warnings = [...fields.warnings];
@@ -85,42 +164,50 @@ export async function executeRule(
     );
   }
   const execution = { rule, startedAt: options.startedAt, windows: plan.windows, indices: fields.indices };
-  if (fields.blocking)
-    return { ...execution, alerts: [], alreadyAlerted: 0, warnings, skipped: fields.blocking };
-  if (fields.indices.length === 0) return { ...execution, alerts: [], alreadyAlerted: 0, warnings };
-
-  const alerts: (Alert & { readonly searchableAt: Date })[] = [];
-  let alreadyAlerted = 0;
-  for (const window of plan.windows) {
-    const context: SearchContext = { window, filters, scopeKey: options.scope.key };
-    const admitted = await admitNew(backend, rule.maxSignals, await detectionsOf(backend, rule, context));
-    alreadyAlerted += admitted.alreadyAlerted;
-    if (admitted.capped) {
-      warnings.push(
-        `max_signals (${rule.maxSignals}) reached for ${window.gte.toISOString()}..${window.lte.toISOString()}: further findings were not alerted in this execution`,
-      );
-    }
-    const escalated: Alert[] = [];
-    for (const d of admitted.detections) escalated.push({ ...d, escalation: await options.escalate(d) });
-    const written = await writeAlerts(backend, escalated, options.scope);
-    alreadyAlerted += written.duplicates;
-    const searchableAt = new Date();
-    alerts.push(
-      ...escalated.filter((a) => written.createdIds.has(a.id)).map((a) => ({ ...a, searchableAt })),
-    );
-  }
-  return { ...execution, alerts, alreadyAlerted, warnings };
+  const searchesNothing = (skipped?: string): RuleExecution => ({
+    ...execution,
+    alerts: [],
+    alreadyAlerted: 0,
+    warnings,
+    ...(skipped === undefined ? {} : { skipped }),
+  });
+  const prepared = { execution, warnings, filters };
+  if (fields.blocking) return { ...prepared, searchesNothing: searchesNothing(fields.blocking) };
+  if (fields.indices.length === 0) return { ...prepared, searchesNothing: searchesNothing() };
+  return prepared;
 }
 
-/** Runs each rule once at `startedAt` (the harness's on-demand mode, after a scenario's steps). */
-export async function executeRules(
+async function findNew(
   backend: Backend,
-  rules: readonly Rule[],
-  options: ExecutionOptions,
-): Promise<RuleExecution[]> {
-  const executions: RuleExecution[] = [];
-  for (const rule of rules) executions.push(await executeRule(backend, rule, options));
-  return executions;
+  rule: Rule,
+  window: ExecutionWindow,
+  prepared: Prepared,
+  scope: ExecutionScope,
+): Promise<{ detections: Detection[]; alreadyAlerted: number }> {
+  const context: SearchContext = { window, filters: prepared.filters, scopeKey: scope.key };
+  const admitted = await admitNew(backend, rule.maxSignals, await detectionsOf(backend, rule, context));
+  if (admitted.capped) {
+    prepared.warnings.push(
+      `max_signals (${rule.maxSignals}) reached for ${window.gte.toISOString()}..${window.lte.toISOString()}: further findings were not alerted in this execution`,
+    );
+  }
+  return admitted;
+}
+
+async function escalateAndWrite(
+  backend: Backend,
+  detections: readonly Detection[],
+  peers: readonly Detection[],
+  options: Pick<ExecutionOptions, "scope" | "escalate">,
+): Promise<{ alerts: ExecutedAlert[]; duplicates: number }> {
+  const escalated: Alert[] = [];
+  for (const d of detections) escalated.push({ ...d, escalation: await options.escalate(d, peers) });
+  const written = await writeAlerts(backend, escalated, options.scope);
+  const searchableAt = new Date();
+  return {
+    alerts: escalated.filter((a) => written.createdIds.has(a.id)).map((a) => ({ ...a, searchableAt })),
+    duplicates: written.duplicates,
+  };
 }
 
 async function detectionsOf(

@@ -14,17 +14,20 @@ export const systemClock: Clock = {
   now: () => new Date(),
   waitUntil: (at, signal) =>
     new Promise((resolve) => {
-      if (signal.aborted) {
-        resolve();
-        return;
-      }
-      const timer = setTimeout(done, Math.max(at.getTime() - Date.now(), 0));
-      signal.addEventListener("abort", done, { once: true });
-      function done(): void {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener("abort", done);
         resolve();
-      }
+      };
+      // Timers run on the monotonic clock and may wake a millisecond before the wall clock reaches `at`.
+      const arm = (): void => {
+        const left = at.getTime() - Date.now();
+        if (left <= 0 || signal.aborted) done();
+        else timer = setTimeout(arm, left);
+      };
+      signal.addEventListener("abort", done, { once: true });
+      arm();
     }),
 };
 

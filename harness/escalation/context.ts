@@ -63,7 +63,7 @@ const Thresholds = z.strictObject({
   range_of_services: z.strictObject({ min_ports: count.default(20) }).prefault({}),
   several_methods: z
     .strictObject({
-      min_rules: count.default(2),
+      min_subtechniques: count.default(2),
       min_tools: count.default(2),
       min_transports: count.default(3),
     })

@@ -265,15 +265,30 @@ function severalMethods(
 ): string[] {
   const tools = toolsOf(facts);
   const found: string[] = [];
-  if (facts.rules.length >= t.min_rules)
+  const techniques = rulesByScanningMethod(facts);
+  if (techniques.size >= t.min_subtechniques)
     found.push(
-      `${facts.rules.length} detection rules fired (${facts.rules.map((r) => `"${r.name}"`).join(", ")})`,
+      `${techniques.size} T1595 sub-techniques (${[...techniques]
+        .map(([id, names]) => `${id}: ${names.map((n) => `"${n}"`).join(", ")}`)
+        .join("; ")})`,
     );
   if (tools.length >= t.min_tools)
     found.push(`IDS signatures of ${tools.length} tools (${tools.join(", ")})`);
   if (facts.activity.transports.length >= t.min_transports)
     found.push(`${facts.activity.transports.length} transports (${facts.activity.transports.join(", ")})`);
   return found;
+}
+
+/**
+ * The rules that fired for the source under each T1595 sub-technique they map to (scanning IP
+ * blocks, vulnerability scanning, wordlist scanning: the scanning methods ATT&CK names), in id order.
+ */
+function rulesByScanningMethod(facts: EscalationFacts): Map<string, string[]> {
+  const byId = new Map<string, string[]>();
+  for (const rule of facts.rules)
+    for (const id of rule.techniques.filter((x) => x.startsWith("T1595.")))
+      byId.set(id, [...(byId.get(id) ?? []), rule.name]);
+  return new Map([...byId].sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function describeWindow(a: AllowListEntry): string {

@@ -23,8 +23,11 @@ export interface EscalationFacts {
   readonly activity: SourceActivity;
   /** Firewall events from every source in the history window before the activity window. */
   readonly baseline: { readonly events: number; readonly spanMs: number };
-  /** Detection rules that alerted for the source in the activity window, this one included. */
-  readonly rules: readonly { readonly id: string; readonly name: string }[];
+  /**
+   * Detection rules that alerted for the source in the activity window, this one and the rest of its
+   * execution included, each with the ATT&CK (sub-)techniques it maps to.
+   */
+  readonly rules: readonly FiredRule[];
   /** IDS alerts from the source, from the start of its activity to the end of the exploit window. */
   readonly ids: readonly IdsSignature[];
   /** Other alerts in the history window for the same rule or the same source. */
@@ -92,3 +95,10 @@ export interface SimilarAlert {
 }
 
 export const PORT_LIST_LIMIT = 1000;
+
+export interface FiredRule {
+  readonly id: string;
+  readonly name: string;
+  /** The most specific ATT&CK ids of the rule's mapping: sub-techniques, else techniques. */
+  readonly techniques: readonly string[];
+}

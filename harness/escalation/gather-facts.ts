@@ -2,6 +2,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
 import type { Detection } from "../detection/engine.js";
+import type { Rule } from "../detection/rule.js";
 import {
   bucketsOf,
   dateOf,
@@ -16,6 +17,7 @@ import type { EscalationContext } from "./context.js";
 import {
   PORT_LIST_LIMIT,
   type EscalationFacts,
+  type FiredRule,
   type IdsSignature,
   type SimilarAlert,
   type SourceActivity,
@@ -37,15 +39,16 @@ const SIMILAR_SHOWN = 20;
 const DECOY_SLACK_MS = 5_000;
 
 /**
- * Looks up everything escalation reads about one detection, with a handful of aggregations. Alerts
- * count once written: the engine writes each rule's alerts before the next rule runs, so an alert
- * knows the alerts raised before it, as an analyst working the queue would.
+ * Looks up everything escalation reads about one detection, with a handful of aggregations. The
+ * rules that fired for the source are those of earlier alerts (written to the alerts index) and
+ * those of `peers`, the findings of the same execution, so the order rules run in changes nothing.
  */
 export async function gatherFacts(
   backend: Backend,
   detection: Detection,
   context: EscalationContext,
   scope: FactsScope,
+  peers: readonly Detection[] = [],
 ): Promise<EscalationFacts> {
   const source = detection.group["source.ip"] ?? "";
   const lastSeen = detection.evidence.lastSeen;
@@ -128,7 +131,11 @@ export async function gatherFacts(
           aggs: {
             ids: {
               terms: { field: "rule.id", size: 100 },
-              aggs: { name: { terms: { field: "rule.name", size: 1 } } },
+              aggs: {
+                name: { terms: { field: "rule.name", size: 1 } },
+                techniques: { terms: { field: "threat.technique.id", size: 20 } },
+                subtechniques: { terms: { field: "threat.technique.subtechnique.id", size: 20 } },
+              },
             },
           },
         },
@@ -141,9 +148,18 @@ export async function gatherFacts(
 
   const decoys = await gatherDecoys(activity);
   const h = history.aggregations;
-  const rules = new Map<string, string>([[detection.rule.ruleId, detection.rule.name]]);
-  for (const b of bucketsOf(within(alerts.aggregations, "rules"), "ids"))
-    rules.set(keyText(b.key), keysOf(b, "name")[0] ?? keyText(b.key));
+  const rules = new Map<string, FiredRule>();
+  for (const b of bucketsOf(within(alerts.aggregations, "rules"), "ids")) {
+    const id = keyText(b.key);
+    const subtechniques = keysOf(b, "subtechniques");
+    rules.set(id, {
+      id,
+      name: keysOf(b, "name")[0] ?? id,
+      techniques: subtechniques.length > 0 ? subtechniques : keysOf(b, "techniques"),
+    });
+  }
+  for (const d of [detection, ...peers.filter((p) => source !== "" && p.group["source.ip"] === source)])
+    rules.set(d.rule.ruleId, firedRule(d.rule));
 
   return {
     source,
@@ -174,7 +190,7 @@ export async function gatherFacts(
       events: totalHits(baseline),
       spanMs: Math.max(0, Date.parse(activityStart) - Date.parse(historyStart)),
     },
-    rules: [...rules].map(([id, name]) => ({ id, name })),
+    rules: [...rules.values()],
     ids: bucketsOf(ids.aggregations, "signatures").map(idsSignature),
     similar: alerts.hits.hits.map((hit) => similarFromAlert(hit._id ?? "", hit._source ?? {})),
     decoys,
@@ -346,4 +362,16 @@ function similarFromAlert(id: string, doc: Record<string, unknown>): SimilarAler
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+}
+
+function firedRule(rule: Rule): FiredRule {
+  return {
+    id: rule.ruleId,
+    name: rule.name,
+    techniques: rule.threat.flatMap((t) =>
+      t.techniques.flatMap((tech) =>
+        tech.subtechniques.length > 0 ? tech.subtechniques.map((s) => s.id) : [tech.id],
+      ),
+    ),
+  };
 }

@@ -34,10 +34,13 @@ const context = loadContext(join(assertionsDir, "context", "default.yaml"));
 const inventory = placeInventory(context.assets, [{ name: "web", address: WEB }]);
 
 /** The harness's escalation: facts from Elasticsearch, the playbook's decision. */
-function escalation(backend: Backend, scope: ExecutionScope): (d: Detection) => Promise<Escalation> {
-  return async (d) =>
+function escalation(
+  backend: Backend,
+  scope: ExecutionScope,
+): (d: Detection, peers: readonly Detection[]) => Promise<Escalation> {
+  return async (d, peers) =>
     escalate(
-      await gatherFacts(backend, d, context, { filters: scope.filters, inventory }),
+      await gatherFacts(backend, d, context, { filters: scope.filters, inventory }, peers),
       context,
       inventory,
     );
@@ -207,6 +210,62 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       expect(set.skipped[0]?.reason).to.match(
         /^esql: the backend has no ES\|QL \(.*POST \/_query answered 4\d\d: /,
       );
+    });
+  });
+
+  describe("escalation of an on-demand execution", () => {
+    const packRule = (stem: string): Rule => rule(join(assertionsDir, "rules", `${stem}.toml`));
+    const synScan = packRule("reconnaissance_half_open_syn_scan_netflow");
+    const scannerAgent = packRule("reconnaissance_vulnerability_scanner_user_agent_web");
+
+    /** The recorded nmap scan plus Nikto's requests from the same source, as their own run. */
+    async function portScanThenNikto(runId: string, endAt: Date): Promise<void> {
+      await index(backend, replay({ runId, endAt }));
+      const response = await backend.client.bulk({
+        refresh: "wait_for",
+        operations: [0, 1, 2].flatMap((i) => [
+          { create: { _index: "scanproof-web" } },
+          {
+            "@timestamp": new Date(endAt.getTime() - i * 1000).toISOString(),
+            event: { category: ["web"], kind: "event", ingested: endAt.toISOString() },
+            source: { ip: RECORDED_ATTACKER },
+            destination: { ip: WEB, port: 80 },
+            url: { path: `/admin${i}` },
+            user_agent: { original: "Mozilla/5.00 (Nikto/2.1.5) (Evasions:None) (Test:000003)" },
+            labels: { scanproof_run_id: runId, scanproof_scenario: "detection-engine" },
+          },
+        ]),
+      });
+      expect(response.errors).to.equal(false);
+    }
+
+    const reasonsByRule = (executions: readonly RuleExecution[]) =>
+      Object.fromEntries(
+        executions.map((e) => [e.rule.name, e.alerts.map((a) => a.escalation.reasons.map((r) => r.code))]),
+      );
+
+    it("gives every alert the same reasons whichever rule runs first, several methods included", async () => {
+      const now = new Date();
+      const reasons = [];
+      for (const rules of [
+        [synScan, scannerAgent],
+        [scannerAgent, synScan],
+      ]) {
+        const runId = freshRun();
+        await portScanThenNikto(runId, new Date(now.getTime() - MINUTE));
+        const executions = await executeRules(backend, rules, {
+          startedAt: now,
+          scope: scopeOf(runId),
+          escalate: escalation(backend, scopeOf(runId)),
+        });
+        expect(
+          executions.every((e) => e.alerts.length === 1),
+          JSON.stringify(reasonsByRule(executions)),
+        ).to.be.true;
+        reasons.push(reasonsByRule(executions));
+      }
+      expect(reasons[0]).to.deep.equal(reasons[1]);
+      for (const codes of Object.values(reasons[0] ?? {})) expect(codes[0]).to.include("several-methods");
     });
   });
 

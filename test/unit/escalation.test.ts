@@ -165,6 +165,18 @@ describe("escalate", () => {
       );
       expect(codes(result)).to.deep.equal([]);
     });
+
+    it("does not count techniques outside T1595 as scanning methods", () => {
+      const result = decide(
+        quiet({
+          rules: [
+            { id: "a", name: "Potential Network Sweep Detected", techniques: ["T1046", "T1595.001"] },
+            { id: "b", name: "Potential SYN-Based Port Scan Detected", techniques: ["T1046"] },
+          ],
+        }),
+      );
+      expect(codes(result)).to.deep.equal([]);
+    });
   });
 
   describe("range-of-services", () => {
@@ -181,17 +193,33 @@ describe("escalate", () => {
   });
 
   describe("several-methods", () => {
-    it("holds when two detection rules fired for the source", () => {
+    it("holds when the rules that fired for the source map to two T1595 sub-techniques", () => {
       const result = decide(
         quiet({
           rules: [
-            { id: "a", name: "Vertical Port Scan Seen by the Firewall" },
-            { id: "b", name: "ICMP Echo Sweep" },
+            { id: "a", name: "Vertical Port Scan Seen by the Firewall", techniques: ["T1595.001"] },
+            { id: "b", name: "Scanner User-Agent in the Web Log", techniques: ["T1595.002"] },
           ],
         }),
       );
       expect(codes(result)).to.deep.equal(["several-methods"]);
-      expect(result.reasons[0]?.message).to.include("2 detection rules").and.to.include("ICMP Echo Sweep");
+      expect(result.reasons[0]?.message).to.include(
+        '2 T1595 sub-techniques (T1595.001: "Vertical Port Scan Seen by the Firewall"; T1595.002: "Scanner User-Agent in the Web Log")',
+      );
+    });
+
+    it("does not hold for many rules that all see one technique (one port scan, four rules)", () => {
+      const result = decide(
+        quiet({
+          rules: [
+            { id: "a", name: "Vertical Port Scan Seen by the Firewall", techniques: ["T1595.001"] },
+            { id: "b", name: "Nmap SYN Probe Shape Seen by the Firewall", techniques: ["T1595.001"] },
+            { id: "c", name: "Persistent Port Probing", techniques: ["T1595.001"] },
+            { id: "d", name: "Undeclared Services", techniques: ["T1595.001"] },
+          ],
+        }),
+      );
+      expect(codes(result)).to.deep.equal([]);
     });
 
     it("holds when IDS signatures name two tools", () => {
@@ -527,7 +555,7 @@ describe("loadContext", () => {
       activity_window: DAY,
       persistence: { min_duration: 30 * 60_000, min_active_days: 2 },
       range_of_services: { min_ports: 20 },
-      several_methods: { min_rules: 2, min_tools: 2, min_transports: 3 },
+      several_methods: { min_subtechniques: 2, min_tools: 2, min_transports: 3 },
       slow_scan: { min_probes: 5, min_interval: 3000 },
       trusted_source_ports: { ports: [20, 53, 67, 88], min_ports: 10 },
       decoys: { min_shared_ports: 20 },
