@@ -10,6 +10,7 @@ import {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Tier } from "../scenario/schema.js";
 import { countVerdicts } from "./json.js";
+import { isEscalated } from "./incident.js";
 import { printableText } from "./printable.js";
 
 /** HTML that is already safe; every other interpolated string is escaped. */
@@ -232,7 +233,18 @@ function expectationsTable(expectations: readonly ExpectationResult[]): Markup {
   return table(["Result", "Expectation", "Expected", "Observed"], failedFirst.map(expectationRow));
 }
 
-function alertRow(a: AlertSummary): Markup {
+function nextActionCell(a: AlertSummary, scenarioId: string): Markup {
+  const reputation = a.enrichment?.reputation;
+  const incident = (ext: string, label: string): Markup =>
+    html`<a href="${`incidents/${scenarioId}/${a.id}.${ext}`}">${label}</a>`;
+  return html`<td>
+    ${a.nextAction?.message ?? "—"}
+    ${reputation && reputation.verdict !== "unknown" ? html`<br />Reputation: ${reputation.message}` : ""}
+    ${isEscalated(a) ? html`<br />${incident("md", "Incident report")} (${incident("json", "JSON")})` : ""}
+  </td>`;
+}
+
+function alertRow(a: AlertSummary, scenarioId: string): Markup {
   const reasons = a.reasons.map((r) => html`<li><code>${r.code}</code>: ${r.message}</li>`);
   const distinct = a.distinct.map((d) => `, ${d.values} distinct ${d.field}`).join("");
   return html`<tr>
@@ -247,12 +259,16 @@ function alertRow(a: AlertSummary): Markup {
         : "none"}
     </td>
     <td>${a.severity}, risk ${a.riskScore}; ${a.events} events${distinct}; ${a.techniques.join(", ")}</td>
+    ${nextActionCell(a, scenarioId)}
   </tr>`;
 }
 
-function alertsTable(alerts: readonly AlertSummary[]): Markup {
+function alertsTable(alerts: readonly AlertSummary[], scenarioId: string): Markup {
   if (alerts.length === 0) return html`<p>No alerts.</p>`;
-  return table(["Rule", "Source → destination", "Tier", "Reasons", "Evidence"], alerts.map(alertRow));
+  return table(
+    ["Rule", "Source → destination", "Tier", "Reasons", "Evidence", "Next action"],
+    alerts.map((a) => alertRow(a, scenarioId)),
+  );
 }
 
 function logRow(l: LogSourceReport): Markup {
@@ -467,7 +483,7 @@ function scenarioSection(s: ScenarioResult, index: number): Markup {
     <h3>Expectations</h3>
     ${expectationsTable(s.expectations)}
     <h3>Alerts</h3>
-    ${alertsTable(s.alerts)}
+    ${alertsTable(s.alerts, s.id)}
     <h3>Log sources</h3>
     ${logsTable(s.logs)}
     <h3>Steps</h3>

@@ -101,6 +101,24 @@ describe("HTML report", () => {
     );
   });
 
+  it("gives each alert its next action, and a Tier 2 alert links to its incident reports", () => {
+    const escalated = loadRunFixture("escalated-run.json");
+    const [scenario] = escalated.scenarios;
+    const alert = scenario?.alerts[0];
+    const section = sectionOf(renderHtml(escalated), scenario?.id ?? "");
+    expect(section).to.include(alert?.nextAction?.message.slice(0, 40));
+    const incident = `incidents/${scenario?.id}/${alert?.id}`;
+    expect(section).to.include(
+      `<a href="${incident}.md">Incident report</a> (<a href="${incident}.json">JSON</a>)`,
+    );
+  });
+
+  it("links no incident report for an alert that was not escalated to Tier 2", () => {
+    const page = renderHtml(hostile);
+    expect(hostile.scenarios.flatMap((s) => s.alerts).some((a) => a.tier !== "tier2")).to.equal(true);
+    expect(page).to.not.include("Incident report");
+  });
+
   it("shows each log source's written, indexed, unparsed and expected versus seen events", () => {
     const section = sectionOf(hostilePage, "hostile-fail");
     expect(section).to.match(
