@@ -31,6 +31,7 @@ import type { AlertSummary, KeptLab, RunResult, ScenarioResult, Verdict } from "
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runHttp } from "./scanners/http.js";
 import { runMasscan } from "./scanners/masscan.js";
+import { runNikto } from "./scanners/nikto.js";
 import { runNmap } from "./scanners/nmap.js";
 import { runAxfr, runFfuf, runGobusterDns } from "./scanners/wordlists.js";
 import { InputError, type Problem } from "./scenario/problems.js";
@@ -462,6 +463,8 @@ function describeStep(step: StepSpec): string {
       return `gobuster dns ${step.wordlist} for ${step.domain} at ${step.server}`;
     case "axfr":
       return `AXFR of ${step.domain} from ${step.server}`;
+    case "nikto":
+      return `nikto against ${step.target} for at most ${step.maxtime} s`;
     case "contain":
       return `contain ${step.source} if its alerts reach Tier 2`;
   }
@@ -487,6 +490,8 @@ function runStep(
       return runGobusterDns(lab, step, index, guard);
     case "axfr":
       return runAxfr(lab, step, index, guard);
+    case "nikto":
+      return runNikto(lab, step, index, guard, workDir);
   }
 }
 

@@ -3,13 +3,15 @@ import { terminalText } from "./printable.js";
 
 const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
 
-function pad(text: string, width: number): string {
-  return text.length >= width ? text : text + " ".repeat(width - text.length);
+/** Pads to the column's width, or cuts the text there with an ellipsis; the details follow the table. */
+function fit(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text + " ".repeat(width - text.length);
 }
 
 function logsCell(r: ScenarioResult): string {
   return (
     r.logs
+      .filter((l) => l.sensorRecords > 0 || l.expectedEvents > 0)
       .map(
         (l) => `${l.source} ${l.indexed}/${l.sensorRecords} ev, ${l.seenEvents}/${l.expectedEvents} expected`,
       )
@@ -17,12 +19,24 @@ function logsCell(r: ScenarioResult): string {
   );
 }
 
+/** The widest each column gets (scenario, verdict, logs, alerts, time); longer cells are cut. */
+const MAX_WIDTHS = [40, 7, 60, 80, 10];
+
+/** Alerts of one rule at one tier are one entry, counted, with every reason any of them gave. */
 function alertsCell(r: ScenarioResult): string {
   if (r.alerts.length === 0) return "none";
-  return r.alerts
+  const groups = new Map<string, { name: string; tier: string; count: number; reasons: Set<string> }>();
+  for (const a of r.alerts) {
+    const key = `${a.ruleId}\n${a.tier}`;
+    const group = groups.get(key) ?? { name: a.ruleName, tier: a.tier, count: 0, reasons: new Set<string>() };
+    group.count += 1;
+    for (const reason of a.reasons) group.reasons.add(reason.code);
+    groups.set(key, group);
+  }
+  return [...groups.values()]
     .map(
-      (a) =>
-        `${a.ruleId} → ${a.tier}${a.reasons.length ? ` (${a.reasons.map((x) => x.code).join(", ")})` : ""}`,
+      (g) =>
+        `${g.tier}${g.count > 1 ? ` ×${g.count}` : ""}: ${g.name}${g.reasons.size ? ` (${[...g.reasons].join(", ")})` : ""}`,
     )
     .join("; ");
 }
@@ -36,7 +50,7 @@ export function renderSummary(run: RunResult): string {
     "Scenario",
     "Verdict",
     "Logs (indexed/written, expected events seen)",
-    "Alerts → tier (reasons)",
+    "Alerts: tier rule (reasons)",
     "Time",
   ];
   const rows = run.scenarios.map((r) => [
@@ -47,11 +61,11 @@ export function renderSummary(run: RunResult): string {
     `${(r.durationMs / 1000).toFixed(1)} s`,
   ]);
   const widths = header.map((h, i) =>
-    Math.min(60, Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))),
+    Math.min(MAX_WIDTHS[i] ?? 60, Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))),
   );
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => pad(c, widths[i] ?? 0))
+      .map((c, i) => fit(c, widths[i] ?? 0))
       .join("  ")
       .trimEnd();
   const out = [line(header), line(widths.map((w) => "─".repeat(w))), ...rows.map(line)];

@@ -125,6 +125,21 @@ const AxfrStep = z.strictObject({
   domain,
 });
 
+const NiktoStep = z
+  .strictObject({
+    tool: z.literal("nikto"),
+    from: name.default("attacker"),
+    target: z.string().min(1).describe("a web target: nikto tests http://<target>/"),
+    maxtime: z
+      .number()
+      .int()
+      .min(5)
+      .max(1800)
+      .default(120)
+      .describe("seconds nikto may test the host before it stops (-maxtime)"),
+  })
+  .describe("nikto's web vulnerability scan (T1595.002); every request it reports is checked in the web log");
+
 const ContainStep = z
   .strictObject({
     tool: z.literal("contain"),
@@ -141,6 +156,7 @@ export const Step = z.discriminatedUnion("tool", [
   WebWordlistStep,
   DnsWordlistStep,
   AxfrStep,
+  NiktoStep,
   ContainStep,
 ]);
 
@@ -268,6 +284,7 @@ export type NmapStepSpec = Extract<StepSpec, { tool: "nmap" }>;
 export type MasscanStepSpec = Extract<StepSpec, { tool: "masscan" }>;
 export type HttpStepSpec = Extract<StepSpec, { tool: "http" }>;
 export type WebWordlistStepSpec = Extract<StepSpec, { tool: "ffuf" }>;
+export type NiktoStepSpec = Extract<StepSpec, { tool: "nikto" }>;
 export type DnsWordlistStepSpec = Extract<StepSpec, { tool: "gobuster-dns" }>;
 export type AxfrStepSpec = Extract<StepSpec, { tool: "axfr" }>;
 export type ContainStepSpec = Extract<StepSpec, { tool: "contain" }>;

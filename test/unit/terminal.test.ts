@@ -114,8 +114,37 @@ describe("renderSummary", () => {
   it("shows log counts, alerts with tier and reasons, and the duration in a row", () => {
     const row = rowOf(renderSummary(run([PASSING])), "nmap-syn-top1000");
     expect(row).to.include("firewall 1002/1002 ev, 1000/1000 expected");
-    expect(row).to.include("5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01 → tier2 (external-never-seen)");
+    expect(row).to.include("tier2: Vertical Port Scan Seen by the Firewall (external-never-seen)");
     expect(row).to.include("20.8 s");
+  });
+
+  it("counts alerts of one rule at one tier as one entry, with every reason, and cuts a long cell", () => {
+    const base = PASSING.alerts[0] ?? expect.fail("no alert");
+    const alerts = [
+      ...Array.from({ length: 7 }, (_, i) => ({ ...base, id: `a${i}`, destination: `10.20.0.${i + 8}` })),
+      { ...base, id: "a7", reasons: [{ code: "critical-target" as const, message: "" }] },
+    ];
+    const row = rowOf(renderSummary(run([{ ...PASSING, alerts }])), "nmap-syn-top1000");
+    expect(row).to.include(
+      "tier2 ×8: Vertical Port Scan Seen by the Firewall (external-never-seen, critica…",
+    );
+    expect(row).to.include("20.8 s");
+  });
+
+  it("leaves out sources that wrote nothing and were expected to show nothing", () => {
+    const quiet = {
+      ...(PASSING.logs[0] ?? expect.fail("no log")),
+      source: "web" as const,
+      sensorRecords: 0,
+      indexed: 0,
+      expectedEvents: 0,
+      seenEvents: 0,
+    };
+    const row = rowOf(
+      renderSummary(run([{ ...PASSING, logs: [...PASSING.logs, quiet] }])),
+      "nmap-syn-top1000",
+    );
+    expect(row).to.not.include("web 0/0");
   });
 
   it("shows a failed expectation with its expected and observed lines", () => {

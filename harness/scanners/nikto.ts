@@ -1,0 +1,111 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ScanproofError } from "../errors.js";
+import type { StartedLab } from "../lab/lab.js";
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import type { NiktoStepSpec } from "../scenario/schema.js";
+import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
+
+export interface NiktoRequest {
+  readonly status: number;
+  readonly method: string;
+  readonly uri: string;
+}
+
+/**
+ * nginx answers a request line it cannot parse with 400 and logs it without method or URI, so such
+ * a request can only be matched by its status.
+ */
+const MALFORMED = 400;
+
+/** nikto 2.1's verbose line for each request it made: "V:<date> - <status> for <METHOD>:\t<uri>". */
+const REQUEST_LINE = /^V:.* - (\d{3}) for ([A-Z]+):\t(.*)$/;
+
+const ENTITIES: Readonly<Record<string, string>> = {
+  "&lt;": "<",
+  "&gt;": ">",
+  "&quot;": '"',
+  "&#39;": "'",
+  "&amp;": "&",
+};
+
+/**
+ * The URI as it went on the wire: nikto prints it HTML-escaped, and a URI it printed with trailing
+ * blanks ended at the first blank of the request line.
+ */
+function sentUri(printed: string): string {
+  return printed.replace(/&(lt|gt|quot|#39|amp);/g, (entity) => ENTITIES[entity] ?? entity).trimEnd();
+}
+
+/** Every request nikto says it made (`-Display V`), and its findings ("+ " lines after the target). */
+export function parseNiktoOutput(output: string): { requests: NiktoRequest[]; findings: string[] } {
+  const lines = output.split("\n");
+  const requests = lines.flatMap((line) => {
+    const m = REQUEST_LINE.exec(line);
+    return m ? [{ status: Number(m[1]), method: m[2] ?? "", uri: sentUri(m[3] ?? "") }] : [];
+  });
+  const start = lines.findIndex((l) => l.startsWith("+ Start Time:"));
+  const end = lines.findIndex((l) => / items checked: /.test(l));
+  const findings =
+    start < 0 ? [] : lines.slice(start + 1, end < 0 ? undefined : end).filter((l) => l.startsWith("+ "));
+  return { requests, findings: findings.map((f) => f.slice(2)) };
+}
+
+/**
+ * nikto's web vulnerability scan (T1595.002) from the step's host. Its verbose output names every
+ * request with the status it got, which is the ground truth: each must be in the web server's log
+ * exactly as sent (url.original), with that method and status — or, for a request nginx rejected as
+ * malformed, as a 400 without them.
+ */
+export async function runNikto(
+  lab: StartedLab,
+  step: NiktoStepSpec,
+  index: number,
+  guard: ScopeGuard,
+  workDir: string,
+): Promise<GroundTruth> {
+  const from = lab.host(step.from);
+  const where = `steps[${index}]`;
+  const target = guard.resolve(step.target, `${where}.target`);
+  const command = [
+    "nikto",
+    "-h",
+    `http://${target}/`,
+    "-Display",
+    "V",
+    "-maxtime",
+    String(step.maxtime),
+    "-nointeractive",
+  ];
+  const startedAt = new Date().toISOString();
+  const result = await lab.exec(from, command);
+  const endedAt = new Date().toISOString();
+  const artifact = join(workDir, `step-${index}-nikto.txt`);
+  writeFileSync(artifact, result.stdout);
+  const { requests, findings } = parseNiktoOutput(result.stdout);
+  if (result.exitCode !== 0 || requests.length === 0) {
+    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
+    throw new ScanproofError(
+      `${where}: nikto exited with ${result.exitCode} after ${requests.length} requests: ${detail}`,
+    );
+  }
+  const events: ExpectedEvent[] = requests.map((r) => ({
+    source: "web",
+    fields:
+      r.status === MALFORMED
+        ? { "http.response.status_code": MALFORMED }
+        : { "url.original": r.uri, "http.request.method": r.method, "http.response.status_code": r.status },
+  }));
+  return {
+    step: index,
+    tool: "nikto",
+    command,
+    source: from.plan.seenAs,
+    startedAt,
+    endedAt,
+    probes: [{ destination: target, transport: "tcp", port: 80 }],
+    events,
+    artifact,
+    summary: `${requests.length} requests, ${findings.length} findings${findings.length > 0 ? `: ${findings.slice(0, 3).join("; ")}` : ""}`,
+  };
+}
