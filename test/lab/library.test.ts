@@ -27,6 +27,8 @@ describe("the whole scenario library, two labs at a time (real Docker)", functio
   let run: RunResult;
 
   before(async function () {
+    // About 40 scenarios, two at a time: 15 to 30 minutes on a busy 2-core machine.
+    this.timeout(90 * 60_000);
     run = await runScenarios({
       scenarioFiles: files
         .filter((f) => !CANNOT_RUN.has(f.replace(/\.yaml$/, "")))
