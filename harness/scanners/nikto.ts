@@ -21,20 +21,13 @@ const MALFORMED = 400;
 /** nikto 2.1's verbose line for each request it made: "V:<date> - <status> for <METHOD>:\t<uri>". */
 const REQUEST_LINE = /^V:.* - (\d{3}) for ([A-Z]+):\t(.*)$/;
 
-const ENTITIES: Readonly<Record<string, string>> = {
-  "&lt;": "<",
-  "&gt;": ">",
-  "&quot;": '"',
-  "&#39;": "'",
-  "&amp;": "&",
-};
-
 /**
- * The URI as it went on the wire: nikto prints it HTML-escaped, and a URI it printed with trailing
- * blanks ended at the first blank of the request line.
+ * The URI as it went on the wire. nikto prints it as its database holds it, HTML entities included
+ * (`&lt;script&gt;` is sent as such, which the web log and the IDS confirm); a URI printed with
+ * trailing blanks ended at the first blank of the request line.
  */
 function sentUri(printed: string): string {
-  return printed.replace(/&(lt|gt|quot|#39|amp);/g, (entity) => ENTITIES[entity] ?? entity).trimEnd();
+  return printed.trimEnd();
 }
 
 /** Every request nikto says it made (`-Display V`), and its findings ("+ " lines after the target). */

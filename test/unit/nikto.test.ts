@@ -6,7 +6,7 @@ import { fixture } from "./fixture-helpers.js";
 describe("parseNiktoOutput", () => {
   const { requests, findings } = parseNiktoOutput(readFileSync(fixture("nikto", "verbose-run.txt"), "utf8"));
 
-  it("reads every request nikto reports, with method, status and the URI as sent (unescaped, no trailing blanks)", () => {
+  it("reads every request nikto reports, with method, status and the URI as sent (entities and all, as its database holds it; no trailing blanks)", () => {
     expect(requests).to.deep.equal([
       { status: 200, method: "HEAD", uri: "/" },
       { status: 200, method: "GET", uri: "/" },
@@ -20,7 +20,11 @@ describe("parseNiktoOutput", () => {
       },
       { status: 405, method: "TRACE", uri: "/" },
       { status: 400, method: "PROPFIND", uri: "/" },
-      { status: 404, method: "GET", uri: "/index.php?top_message=<script>alert(document.cookie)</script>" },
+      {
+        status: 404,
+        method: "GET",
+        uri: "/index.php?top_message=&lt;script&gt;alert(document.cookie)&lt;/script&gt;",
+      },
     ]);
   });
 
