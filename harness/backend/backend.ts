@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Client, type ClientOptions } from "@elastic/elasticsearch";
 import { ScanproofError } from "../errors.js";
 import { task } from "../progress.js";
-import { indexTemplates } from "./templates.js";
+import { ALERTS_INDEX, SOURCE_INDEX, indexTemplates } from "./templates.js";
 
 /** Where a lab's shipper sends its bulk requests, and how it proves who it is. */
 export interface ShipperRoute {
@@ -92,8 +92,18 @@ export async function waitForCluster(
   );
 }
 
+/**
+ * Installs the index templates and creates every index before the first run, waiting until their
+ * shards are allocated: an index the shipper creates mid-run has no shard for a moment, and a
+ * search over a pattern that matches it fails with no_shard_available_action_exception.
+ */
 export async function installIndexTemplates(client: Client): Promise<void> {
-  await task("Install index templates", async () => {
+  await task("Install index templates and create the indices", async () => {
+    const indices = [...Object.values(SOURCE_INDEX), ALERTS_INDEX];
     for (const template of indexTemplates()) await client.indices.putIndexTemplate(template.body);
+    for (const index of indices)
+      if (!(await client.indices.exists({ index })))
+        await client.indices.create({ index }, { ignore: [400] });
+    await client.cluster.health({ index: indices, wait_for_status: "yellow", timeout: "60s" });
   });
 }
