@@ -2,6 +2,7 @@ import { Argument, Command, Option } from "commander";
 import { describeError } from "../harness/errors.js";
 import { say } from "../harness/progress.js";
 import { benchIngest } from "./ingest.js";
+import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
 import { benchMatrix } from "./matrix.js";
 import { benchMemory } from "./memory.js";
@@ -16,6 +17,7 @@ const BENCHES = {
   matrix: () => benchMatrix(),
   setup: () => benchSetup(),
   ingest: (o: Options) => benchIngest(o.rates),
+  kql: () => benchKql(),
 } as const;
 type BenchName = keyof typeof BENCHES;
 

