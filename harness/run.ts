@@ -13,6 +13,7 @@ import { requireDocker } from "./docker/client.js";
 import { describeError, ScanproofError } from "./errors.js";
 import { loadContext, type EscalationContext } from "./escalation/context.js";
 import { escalate } from "./escalation/escalate.js";
+import { inPool } from "./pool.js";
 import { contain, verifyContainment, type ContainmentRecord } from "./escalation/containment.js";
 import { gatherFacts } from "./escalation/gather-facts.js";
 import { placeInventory } from "./escalation/inventory.js";
@@ -178,27 +179,6 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   };
   writeReports(result, runDir);
   return result;
-}
-
-/**
- * Runs `work` on every item with at most `limit` at once; results keep the items' order. A slot
- * takes the next item as soon as its previous one settles.
- */
-export async function inPool<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const slot = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, slot));
-  return results;
 }
 
 export async function openBackend(runId: string, teardown: Teardown): Promise<Backend> {

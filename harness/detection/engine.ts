@@ -1,6 +1,7 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import type { Escalation } from "../escalation/escalate.js";
+import { inPool } from "../pool.js";
 import type { Asset } from "../escalation/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
 import { checkFields } from "./field-check.js";
@@ -97,39 +98,36 @@ export async function executeRules(
   rules: readonly Rule[],
   options: Omit<ExecutionOptions, "previousStartedAt">,
 ): Promise<RuleExecution[]> {
-  const searched: {
-    prepared: Prepared;
-    found?: { detections: Detection[]; alreadyAlerted: number };
-    done?: RuleExecution;
-  }[] = [];
-  for (const rule of rules) {
+  const searched = await inPool(rules, SEARCHES_AT_ONCE, async (rule): Promise<Searched> => {
     const prepared = await prepare(backend, rule, options);
-    if (prepared.searchesNothing) {
-      searched.push({ prepared, done: prepared.searchesNothing });
-      continue;
-    }
+    if (prepared.searchesNothing) return { prepared, done: prepared.searchesNothing };
     const [window] = prepared.execution.windows;
-    const found = window
-      ? await findNew(backend, rule, window, prepared, options.scope)
-      : { detections: [], alreadyAlerted: 0 };
-    searched.push({ prepared, found });
-  }
+    if (!window) return { prepared, found: { detections: [], alreadyAlerted: 0 } };
+    return { prepared, found: await findNew(backend, rule, window, prepared, options.scope) };
+  });
   const peers = searched.flatMap((s) => s.found?.detections ?? []);
-  const executions: RuleExecution[] = [];
-  for (const { prepared, found, done } of searched) {
-    if (done) {
-      executions.push(done);
-      continue;
-    }
+  return inPool(searched, SEARCHES_AT_ONCE, async ({ prepared, found, done }) => {
+    if (done) return done;
     const written = await escalateAndWrite(backend, found?.detections ?? [], peers, options);
-    executions.push({
+    return {
       ...prepared.execution,
       alerts: written.alerts,
       alreadyAlerted: (found?.alreadyAlerted ?? 0) + written.duplicates,
       warnings: prepared.warnings,
-    });
-  }
-  return executions;
+    };
+  });
+}
+
+/**
+ * Rules searching, or findings escalating, at once: enough to keep a small cluster busy between
+ * round trips, few enough never to fill its search queue.
+ */
+const SEARCHES_AT_ONCE = 4;
+
+interface Searched {
+  readonly prepared: Prepared;
+  readonly found?: { detections: Detection[]; alreadyAlerted: number };
+  readonly done?: RuleExecution;
 }
 
 type ExecutedAlert = Alert & { readonly searchableAt: Date };
@@ -200,8 +198,10 @@ async function escalateAndWrite(
   peers: readonly Detection[],
   options: Pick<ExecutionOptions, "scope" | "escalate">,
 ): Promise<{ alerts: ExecutedAlert[]; duplicates: number }> {
-  const escalated: Alert[] = [];
-  for (const d of detections) escalated.push({ ...d, escalation: await options.escalate(d, peers) });
+  const escalated: Alert[] = await inPool(detections, SEARCHES_AT_ONCE, async (d) => ({
+    ...d,
+    escalation: await options.escalate(d, peers),
+  }));
   const written = await writeAlerts(backend, escalated, options.scope);
   const searchableAt = new Date();
   return {
