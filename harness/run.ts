@@ -302,12 +302,11 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       task(
         `[${scenario.id}] wait for ${sources.join(", ")} events in Elasticsearch`,
         async () => {
-          const reports: LogSourceReport[] = [];
-          for (const source of sources)
-            reports.push(
-              await awaitIngest(ctx.backend, running, source, truths, stepsEnded, ctx.ingestTimeoutMs),
-            );
-          return reports;
+          return Promise.all(
+            sources.map((source) =>
+              awaitIngest(ctx.backend, running, source, truths, stepsEnded, ctx.ingestTimeoutMs),
+            ),
+          );
         },
         (reports) =>
           reports

@@ -109,6 +109,9 @@ export async function countIndexed(
   return result.count;
 }
 
+/** Longest pause between two accountings of a settled source that still misses events. */
+const MAX_ACCOUNTING_PAUSE_MS = 2_000;
+
 /**
  * Accounts a source once nothing is in flight: the sensor wrote the same number of records at two
  * readings in a row, the index holds all of them, and every event the tools caused is there — or
@@ -135,7 +138,7 @@ export async function awaitIngest(
     if (settled || timedOut()) {
       const report = await accountLogSource(backend, lab, source, truths, Date.now() - stepsEndedAt);
       if (report.seenEvents === report.expectedEvents || timedOut()) return report;
-      pause = Math.min(pause * 2, 5_000);
+      pause = Math.min(pause * 2, MAX_ACCOUNTING_PAUSE_MS);
     }
     previous = written;
     await new Promise((r) => setTimeout(r, pause));
