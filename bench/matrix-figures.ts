@@ -44,9 +44,17 @@ export interface ContenderSummary {
   readonly medianRatio?: number;
 }
 
-/** A scenario counts as benign when it demands silence or is tagged benign. */
+/**
+ * A scenario counts as benign when it demands silence, is tagged benign, or is an authorised
+ * scanner's: every alert it expects is suppressed.
+ */
 export function isBenign(scenario: Scenario): boolean {
-  return scenario.expect.silent || scenario.tags.includes("benign");
+  const alerts = scenario.expect.alerts;
+  return (
+    scenario.expect.silent ||
+    scenario.tags.includes("benign") ||
+    (alerts.length > 0 && alerts.every((a) => a.tier === "suppressed"))
+  );
 }
 
 export interface RowInputs {
@@ -74,11 +82,15 @@ function scanStartedMs(result: ScenarioResult | undefined, resultsDir: string): 
 export function matrixRow(inputs: RowInputs): MatrixRow {
   const { scenario, result } = inputs;
   const start = scanStartedMs(result, inputs.resultsDir);
+  // A detector on the packet path may log within a millisecond of the firewall's own first record,
+  // and the two clocks' records can come out a fraction of a millisecond apart either way.
   const since = (atMs: number | undefined) =>
-    atMs === undefined || start === undefined ? {} : { detectMs: atMs - start };
+    atMs === undefined || start === undefined ? {} : { detectMs: Math.max(0, atMs - start) };
+  // An alert escalation suppressed (an allow-listed scanner) asks nothing of an analyst.
+  const actionable = new Set(result?.alerts.filter((a) => a.tier !== "suppressed").map((a) => a.ruleId));
   const fromRules = (ids: ReadonlySet<string>) => {
     const fired = [...(inputs.firstAlerts.get(inputs.variantId) ?? new Map<string, number>())].filter(
-      ([rule]) => ids.has(rule),
+      ([rule]) => ids.has(rule) && actionable.has(rule),
     );
     const earliest = fired.length > 0 ? Math.min(...fired.map(([, at]) => at)) : undefined;
     return { detected: fired.length > 0, ...since(earliest), evidence: fired.map(([rule]) => rule) };

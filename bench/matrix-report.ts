@@ -10,8 +10,9 @@ function cell(row: MatrixRow, d: Detection): string {
   return d.ratioToScanproof === undefined ? "✔" : `✔ ${ratioText(d.ratioToScanproof)}`;
 }
 
-/** Two significant digits below 1 (0.0042×), two decimals above. */
+/** Two significant digits below 1 (0.0042×), two decimals above; under 0.001× as such. */
 function ratioText(ratio: number): string {
+  if (ratio < 0.001) return "< 0.001×";
   return `${ratio < 1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`;
 }
 
@@ -74,8 +75,10 @@ export function renderMatrixMarkdown(bench: MatrixBench, jsonFile: string): stri
     "",
     "Time to detect runs from the first step's start until the first alert was searchable (rules) or",
     "the detector's report reached its log (psad, scanlogd); cells show it as a ratio to scanproof's",
-    "(below 1× is faster than scanproof). Benign scenarios (`silent: true` or tagged `benign`) count",
-    "false positives.",
+    "(below 1× is faster than scanproof). Benign scenarios (`silent: true`, tagged `benign`, or an",
+    "allow-listed scanner's, whose every expected alert is suppressed) count false positives; an alert",
+    "scanproof's escalation suppressed is none, while psad and scanlogd run with their shipped",
+    "configuration and know no allow-list.",
     "",
     markdownTable(matrixTable(bench)),
     "",

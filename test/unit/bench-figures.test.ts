@@ -4,7 +4,7 @@ import { latencySamples, ruleLatencies } from "../../bench/latency.js";
 import { parseDetectorLog, readDetectorReports } from "../../bench/lib/detector-logs.js";
 import { spread } from "../../bench/lib/stats.js";
 import { isBenign, matrixRow, summarise, type MatrixRow } from "../../bench/matrix-figures.js";
-import type { ScenarioResult } from "../../harness/result.js";
+import type { AlertSummary, ScenarioResult } from "../../harness/result.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import { ScenarioSchema } from "../../harness/scenario/schema.js";
 import { fixture } from "./fixture-helpers.js";
@@ -28,7 +28,28 @@ function scenario(id: string, extra: Record<string, unknown> = {}): Scenario {
   return { ...spec, file: `${id}.yaml` } as Scenario;
 }
 
-function result(id: string, startedAt: string, endedAt: string, verdict = "pass"): ScenarioResult {
+function alert(ruleId: string, tier: AlertSummary["tier"]): AlertSummary {
+  return {
+    id: `${ruleId}-alert`,
+    ruleId,
+    ruleName: ruleId,
+    severity: "medium",
+    riskScore: 47,
+    techniques: ["T1595.001"],
+    events: 1,
+    distinct: [],
+    tier,
+    reasons: [],
+  };
+}
+
+function result(
+  id: string,
+  startedAt: string,
+  endedAt: string,
+  alerts: readonly AlertSummary[] = [alert(RULE, "tier2")],
+  verdict = "pass",
+): ScenarioResult {
   return {
     id,
     title: id,
@@ -52,7 +73,7 @@ function result(id: string, startedAt: string, endedAt: string, verdict = "pass"
       },
     ],
     logs: [],
-    alerts: [],
+    alerts,
     expectations: [],
   };
 }
@@ -116,7 +137,7 @@ describe("detection latency figures", () => {
     ];
     const results = [
       result("nmap-syn-aaaa", "2026-11-28T16:00:00.000Z", "2026-11-28T16:00:01.000Z"),
-      result("nmap-syn-bbbb", "2026-11-28T16:01:00.000Z", "2026-11-28T16:01:01.000Z", "fail"),
+      result("nmap-syn-bbbb", "2026-11-28T16:01:00.000Z", "2026-11-28T16:01:01.000Z", undefined, "fail"),
     ];
     const first = new Map([["nmap-syn-aaaa", new Map([[RULE, Date.parse("2026-11-28T16:00:04.500Z")]])]]);
     const samples = latencySamples(variants, results, RUN, first, names);
@@ -193,6 +214,21 @@ describe("detection matrix figures", () => {
     expect(row.detections.scanlogd).to.deep.equal({ detected: false, evidence: [] });
   });
 
+  it("does not count an alert escalation suppressed as a detection", () => {
+    const row = matrixRow({
+      scenario: scenario("allow-listed"),
+      variantId: "elsewhere",
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", [
+        alert(RULE, "suppressed"),
+      ]),
+      resultsDir: RUN,
+      firstAlerts: new Map([["elsewhere", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
+      ruleSets,
+      reports: { psad: [], scanlogd: [] },
+    });
+    expect(row.detections.scanproof).to.deep.equal({ detected: false, evidence: [] });
+  });
+
   it("counts detections on benign scenarios as false positives and skips errored rows", () => {
     const detection = (detected: boolean) => ({ detected, evidence: [] });
     const row = (id: string, benign: boolean, verdict: string, detected: boolean): MatrixRow => ({
@@ -227,5 +263,12 @@ describe("detection matrix figures", () => {
     expect(isBenign(scenario("quiet", { expect: { silent: true } }))).to.equal(true);
     expect(isBenign(scenario("tagged", { tags: ["benign"], expect: {} }))).to.equal(true);
     expect(isBenign(scenario("attack"))).to.equal(false);
+  });
+
+  it("calls an allow-listed scanner's scenario benign: every alert it expects is suppressed", () => {
+    const expecting = (...tiers: string[]) =>
+      scenario("allow-listed", { expect: { alerts: tiers.map((tier) => ({ rule: RULE, tier })) } });
+    expect(isBenign(expecting("suppressed", "suppressed"))).to.equal(true);
+    expect(isBenign(expecting("suppressed", "tier2"))).to.equal(false);
   });
 });
