@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ScanproofError } from "../errors.js";
+import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NiktoStepSpec } from "../scenario/schema.js";
@@ -77,9 +78,8 @@ export async function runNikto(
   writeFileSync(artifact, result.stdout);
   const { requests, findings } = parseNiktoOutput(result.stdout);
   if (result.exitCode !== 0 || requests.length === 0) {
-    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
     throw new ScanproofError(
-      `${where}: nikto exited with ${result.exitCode} after ${requests.length} requests: ${detail}`,
+      `${where}: nikto exited with ${result.exitCode} after ${requests.length} requests: ${outputTail(result)}`,
     );
   }
   const events: ExpectedEvent[] = requests.map((r) => ({

@@ -1,4 +1,5 @@
 import { ScanproofError } from "../errors.js";
+import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import {
@@ -21,8 +22,9 @@ function requireSuccess(
   result: { exitCode: number; stderr: string; stdout: string },
 ): void {
   if (result.exitCode !== 0) {
-    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
-    throw new ScanproofError(`${where(index)}: ${tool} exited with ${result.exitCode}: ${detail}`);
+    throw new ScanproofError(
+      `${where(index)}: ${tool} exited with ${result.exitCode}: ${outputTail(result)}`,
+    );
   }
 }
 
