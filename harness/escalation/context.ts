@@ -4,13 +4,17 @@ import { z } from "zod";
 import { parseYamlInput, readInputText } from "../input-files.js";
 import { InputError, locate, type Problem } from "../scenario/problems.js";
 import { AdvisoriesSchema, type AdvisoriesFile } from "./advisories.js";
-import { duration } from "./durations.js";
-import { address, cidr, cve, day, port, transport } from "./fields.js";
+import { ipv4AddressField, ipv4RangeField } from "../addresses.js";
+import { duration, positiveDuration } from "./durations.js";
+import { cve, day, port, transport } from "./fields.js";
 import { IntelSchema, type IntelFile } from "./intel.js";
 import { PatternsSchema, type PatternsFile } from "./patterns.js";
 import { readValidatedYaml } from "./yaml-input.js";
 
-export { inRanges } from "./fields.js";
+export { inRanges } from "../addresses.js";
+
+const address = ipv4AddressField("context files");
+const cidr = ipv4RangeField("context files");
 
 const labTargetName = z
   .string()
@@ -56,7 +60,7 @@ const count = z.number().int().min(1);
  * section explains each.
  */
 const Thresholds = z.strictObject({
-  activity_window: duration.prefault("24h"),
+  activity_window: positiveDuration.prefault("24h"),
   persistence: z
     .strictObject({ min_duration: duration.prefault("30m"), min_active_days: count.default(2) })
     .prefault({}),
@@ -75,7 +79,7 @@ const Thresholds = z.strictObject({
     .strictObject({ ports: z.array(port).min(1).default([20, 53, 67, 88]), min_ports: count.default(10) })
     .prefault({}),
   decoys: z.strictObject({ min_shared_ports: count.default(20) }).prefault({}),
-  exploit_window: duration.prefault("15m"),
+  exploit_window: positiveDuration.prefault("15m"),
   exploit_categories: z
     .array(z.string().min(1))
     .min(1)
@@ -86,7 +90,7 @@ const Thresholds = z.strictObject({
       "Executable code was detected",
       "A Network Trojan was detected",
     ]),
-  advisory_recency: duration.prefault("90d"),
+  advisory_recency: positiveDuration.prefault("90d"),
   reputation: z
     .strictObject({
       min_confidence: z.number().int().min(0).max(100).default(70),
@@ -100,16 +104,29 @@ const ContextSchema = z.strictObject({
   assets: z.array(Asset).default([]),
   allow_list: z
     .array(
-      z.strictObject({
-        source: cidr,
-        owner: z.string().min(1),
-        purpose: z.string().min(1),
-        valid_from: day.optional(),
-        valid_until: day.optional(),
-      }),
+      z
+        .strictObject({
+          source: cidr,
+          owner: z.string().min(1),
+          purpose: z.string().min(1),
+          valid_from: day.optional(),
+          valid_until: day.optional(),
+        })
+        .superRefine((entry, ctx) => {
+          if (
+            entry.valid_from !== undefined &&
+            entry.valid_until !== undefined &&
+            entry.valid_from > entry.valid_until
+          )
+            ctx.addIssue({
+              code: "custom",
+              path: ["valid_until"],
+              message: `${entry.valid_until} is before valid_from (${entry.valid_from}); expected the last day of the window, on or after its first`,
+            });
+        }),
     )
     .default([]),
-  history_window: duration.prefault("30d"),
+  history_window: positiveDuration.prefault("30d"),
   escalation: Thresholds.prefault({}),
   /** Enrichment files, relative to this file. */
   enrichment: z

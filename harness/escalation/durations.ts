@@ -8,6 +8,12 @@ export const duration = z
   .regex(/^\d+[smhd]$/, 'a duration such as "30d", "12h", "10m" or "3s"')
   .transform((v) => Number.parseInt(v, 10) * UNIT_MS[v.slice(-1) as keyof typeof UNIT_MS]);
 
+/** A duration that spans time: a window of "0s" holds no event, so it is refused. */
+export const positiveDuration = duration.refine(
+  (ms) => ms > 0,
+  'a window longer than zero, such as "30d", "12h", "10m" or "3s"',
+);
+
 /** The way a duration is written back for people: the largest unit that divides it. */
 export function formatDuration(ms: number): string {
   if (ms > 0 && ms % UNIT_MS.d === 0) return `${ms / UNIT_MS.d} day${ms === UNIT_MS.d ? "" : "s"}`;

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cidr, day, inRanges } from "./fields.js";
+import { inRanges, ipv4RangeField } from "../addresses.js";
+import { day } from "./fields.js";
 
 export const INTEL_CATEGORIES = [
   "malicious",
@@ -21,7 +22,7 @@ export const IntelSchema = z.strictObject({
   addresses: z
     .array(
       z.strictObject({
-        source: cidr,
+        source: ipv4RangeField("intel files"),
         category: z.enum(INTEL_CATEGORIES),
         confidence: z.number().int().min(0).max(100),
         last_seen: day,

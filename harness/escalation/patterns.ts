@@ -33,7 +33,25 @@ export const PatternsSchema = z.strictObject({
               (c) => c !== undefined,
             ),
           "at least one of ports, min_ports, max_ports, min_targets, min_rate, max_rate (a pattern that matches everything says nothing)",
-        ),
+        )
+        .superRefine((p, ctx) => {
+          const inverted = (min: string, max: string, low: number | undefined, high: number | undefined) => {
+            if (low !== undefined && high !== undefined && low > high)
+              ctx.addIssue({
+                code: "custom",
+                path: [min],
+                message: `${low} is above ${max} (${high}), so the pattern can never match; expected ${min} ≤ ${max}`,
+              });
+          };
+          inverted("min_ports", "max_ports", p.min_ports, p.max_ports);
+          inverted("min_rate", "max_rate", p.min_rate, p.max_rate);
+          if (p.ports !== undefined && p.min_ports !== undefined && p.min_ports > p.ports.length)
+            ctx.addIssue({
+              code: "custom",
+              path: ["min_ports"],
+              message: `${p.min_ports} is more than the ${p.ports.length} ports the pattern allows, so it can never match; expected at most ${p.ports.length}`,
+            });
+        }),
     )
     .default([]),
 });

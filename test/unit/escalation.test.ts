@@ -590,7 +590,7 @@ describe("loadContext", () => {
         line: 3,
         column: 5,
         path: "internal_networks[1]",
-        message: "an IPv4 address or CIDR",
+        message: 'octet 2 "300" is above 255; expected an IPv4 address or CIDR such as 10.0.0.0/8',
       });
     });
 
