@@ -30,11 +30,7 @@ import { writeReports } from "./report/write-reports.js";
 import { say, task, withProgressSink } from "./progress.js";
 import type { AlertSummary, KeptLab, RunResult, ScenarioResult, Verdict } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
-import { runHttp } from "./scanners/http.js";
-import { runMasscan } from "./scanners/masscan.js";
-import { runNikto } from "./scanners/nikto.js";
-import { runNmap } from "./scanners/nmap.js";
-import { runAxfr, runFfuf, runGobusterDns } from "./scanners/wordlists.js";
+import { runStep } from "./scanners/run-step.js";
 import { InputError, type Problem } from "./scenario/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
 import { LOG_SOURCES, type ContainStepSpec, type LogSourceName, type StepSpec } from "./scenario/schema.js";
@@ -446,31 +442,6 @@ function describeStep(step: StepSpec): string {
       return `nikto against ${step.target} for at most ${step.maxtime} s`;
     case "contain":
       return `contain ${step.source} if its alerts reach Tier 2`;
-  }
-}
-
-function runStep(
-  lab: StartedLab,
-  step: Exclude<StepSpec, ContainStepSpec>,
-  index: number,
-  guard: ScopeGuard,
-  workDir: string,
-): Promise<GroundTruth> {
-  switch (step.tool) {
-    case "nmap":
-      return runNmap(lab, step, index, guard, workDir);
-    case "masscan":
-      return runMasscan(lab, step, index, guard, workDir);
-    case "http":
-      return runHttp(lab, step, index, guard);
-    case "ffuf":
-      return runFfuf(lab, step, index, guard);
-    case "gobuster-dns":
-      return runGobusterDns(lab, step, index, guard);
-    case "axfr":
-      return runAxfr(lab, step, index, guard);
-    case "nikto":
-      return runNikto(lab, step, index, guard, workDir);
   }
 }
 

@@ -1,6 +1,5 @@
 import { ScanproofError } from "../errors.js";
 import type { StartedLab } from "../lab/lab.js";
-import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { HttpStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
 
@@ -13,11 +12,10 @@ export async function runHttp(
   lab: StartedLab,
   step: HttpStepSpec,
   index: number,
-  guard: ScopeGuard,
+  target: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
-  const target = guard.resolve(step.target, `${where}.target`);
   const urls = Array.from({ length: step.repeat }, () =>
     step.paths.map((p) => `http://${target}${encodeURI(p)}`),
   ).flat();

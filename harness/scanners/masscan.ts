@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import ipaddr from "ipaddr.js";
 import { ScanproofError } from "../errors.js";
 import type { SourceHost, StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import { SEGMENTS } from "../lab/topology.js";
 import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";
+import { checkMasscanListing } from "./step-scope.js";
 import type { GroundTruth, Probe } from "./ground-truth.js";
 
 /** Seconds masscan keeps listening for replies after its last probe. */
@@ -84,20 +84,6 @@ export function parseMasscanXml(xml: string): OpenPort[] {
   return [...found.values()];
 }
 
-/** Every address masscan sends to for a target: the address itself, or all of a CIDR range. */
-export function targetAddresses(target: string): string[] {
-  if (!target.includes("/")) return [target];
-  const [, bits] = ipaddr.IPv4.parseCIDR(target);
-  const first = ipaddr.IPv4.networkAddressFromCIDR(target)
-    .toByteArray()
-    .reduce((n, byte) => n * 256 + byte, 0);
-  return Array.from({ length: 2 ** (32 - bits) }, (_, i) => dottedQuad(first + i));
-}
-
-function dottedQuad(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-}
-
 /**
  * Runs masscan inside the attacker, out of the overlay interface straight to the firewall's MAC, at a
  * scope-checked target. Ground truth is every (host, tcp, port) of the request: masscan sends exactly
@@ -109,16 +95,16 @@ export async function runMasscan(
   lab: StartedLab,
   step: MasscanStepSpec,
   index: number,
+  target: string,
   guard: ScopeGuard,
   workDir: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
-  const target = guard.resolve(step.target, `${where}.target`);
-  const waker = guard.resolve(wakerAddress(from), `${where} (masscan's waker)`);
+  const waker = guard.host(wakerAddress(from), `${where} (masscan's waker)`);
   const ports = expandPortSpec(step.ports);
   if (!ports) throw new ScanproofError(`${where}.ports: "${step.ports}" is not a port list.`);
-  const hosts = targetAddresses(target);
+  const hosts = await checkMasscanListing(target, step.ports, (c) => lab.exec(from, c), guard, where);
   if (hosts.length * ports.length > MAX_PROBES) {
     throw new ScanproofError(
       `${where}: ${hosts.length} hosts × ${ports.length} ports is more than ${MAX_PROBES} probes.`,

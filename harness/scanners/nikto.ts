@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { ScanproofError } from "../errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
-import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NiktoStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
 
@@ -55,12 +54,11 @@ export async function runNikto(
   lab: StartedLab,
   step: NiktoStepSpec,
   index: number,
-  guard: ScopeGuard,
+  target: string,
   workDir: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
-  const target = guard.resolve(step.target, `${where}.target`);
   const command = [
     "nikto",
     "-h",

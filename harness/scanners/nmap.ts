@@ -6,7 +6,8 @@ import type { LabHost, StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NmapStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
-import { classifyNmapArgs, scriptsReachingOutside } from "./nmap-args.js";
+import { scriptsReachingOutside } from "./nmap-args.js";
+import { checkNmapListing, type CheckedNmap } from "./step-scope.js";
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
 export const NSE_USER_AGENT =
@@ -111,20 +112,25 @@ export async function runNmap(
   lab: StartedLab,
   step: NmapStepSpec,
   index: number,
+  args: CheckedNmap,
   guard: ScopeGuard,
   workDir: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
-  const args = classifyNmapArgs(step.args, `${where}.args`);
-  const targets = [step.target, ...args.targets].map((t) => guard.resolve(t, `${where}.target`));
-  for (const a of args.addresses) {
-    const at = `${where}.args ${a.option}`;
-    if (a.option === "--script-args") guard.resolve(a.value, at);
-    else guard.address(a.value, at);
-  }
+  await checkNmapListing(args, (c) => lab.exec(from, c), guard, where);
   await refuseScriptsReachingOutside(lab, from, args.scripts, `${where}.args`);
-  const command = ["nmap", ...args.options, "-oX", "-", "--noninteractive", ...targets];
+  const exclude = args.resolvedExclude.length > 0 ? ["--exclude", args.resolvedExclude.join(",")] : [];
+  const command = [
+    "nmap",
+    ...args.options,
+    ...exclude,
+    "-oX",
+    "-",
+    "--noninteractive",
+    "--",
+    ...args.resolvedTargets,
+  ];
   const result = await lab.exec(from, command);
   const artifact = join(workDir, `step-${index}-nmap.xml`);
   writeFileSync(artifact, result.stdout);

@@ -1,7 +1,6 @@
 import { ScanproofError } from "../errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
-import type { ScopeGuard } from "../lab/scope-guard.js";
 import {
   WORDLISTS,
   type AxfrStepSpec,
@@ -40,10 +39,9 @@ export async function runFfuf(
   lab: StartedLab,
   step: WebWordlistStepSpec,
   index: number,
-  guard: ScopeGuard,
+  target: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
-  const target = guard.resolve(step.target, `${where(index)}.target`);
   const output = `/tmp/ffuf-step-${index}.json`;
   const wordlist = `${WORDLIST_DIR}/${WORDLISTS[step.wordlist]}`;
   const command = [
@@ -107,10 +105,9 @@ export async function runGobusterDns(
   lab: StartedLab,
   step: DnsWordlistStepSpec,
   index: number,
-  guard: ScopeGuard,
+  server: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
-  const server = guard.resolve(step.server, `${where(index)}.server`);
   const command = [
     "gobuster",
     "dns",
@@ -159,10 +156,9 @@ export async function runAxfr(
   lab: StartedLab,
   step: AxfrStepSpec,
   index: number,
-  guard: ScopeGuard,
+  server: string,
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
-  const server = guard.resolve(step.server, `${where(index)}.server`);
   const command = ["dig", `@${server}`, step.domain, "AXFR", "+tries=1", "+time=5"];
   const startedAt = new Date().toISOString();
   const result = await lab.exec(from, command);

@@ -27,7 +27,7 @@ import {
 } from "../../harness/logs/accounting.js";
 import { assertionsDir, projectRoot } from "../../harness/paths.js";
 import { newRunId, runScenarios } from "../../harness/run.js";
-import { runMasscan } from "../../harness/scanners/masscan.js";
+import { runStep } from "../../harness/scanners/run-step.js";
 import { waitFor } from "../../harness/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
@@ -48,7 +48,7 @@ async function webLab(backend: Backend, scenarioId: string, teardown: Teardown):
 
 function scanOf(lab: StartedLab) {
   const guard = new ScopeGuard(lab.subnets, new Map([["web", lab.targets.get("web")?.address ?? ""]]));
-  return runMasscan(lab, SCAN, 0, guard, mkdtempSync(join(tmpdir(), "scanproof-fault-scan-")));
+  return runStep(lab, SCAN, 0, guard, mkdtempSync(join(tmpdir(), "scanproof-fault-scan-")));
 }
 
 /** The id of the one container of a lab with this role. */

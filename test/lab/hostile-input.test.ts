@@ -15,8 +15,7 @@ import { renderJunit } from "../../harness/report/junit.js";
 import { renderSummary } from "../../harness/report/terminal.js";
 import type { RunResult } from "../../harness/result.js";
 import { newRunId } from "../../harness/run.js";
-import { runHttp } from "../../harness/scanners/http.js";
-import { runNmap } from "../../harness/scanners/nmap.js";
+import { runStep } from "../../harness/scanners/run-step.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** Every way a shell would run `touch /tmp/pwned-…` if a field ever reached one. */
@@ -69,13 +68,14 @@ describe("hostile input in a real lab (real Docker, shipper, Elasticsearch)", fu
   after(() => teardown.run());
 
   it("passes shell metacharacters in step fields to the tools as plain text: nothing runs, every request is logged as sent", async function () {
-    const http = await runHttp(
+    const http = await runStep(
       lab,
       { tool: "http", from: "attacker", target: "web", paths: SHELL_PATHS, repeat: 1 },
       0,
       guard,
+      workDir,
     );
-    const nmap = await runNmap(
+    const nmap = await runStep(
       lab,
       {
         tool: "nmap",

@@ -10,10 +10,7 @@ import { Teardown } from "../../harness/lifecycle.js";
 import { countSensorRecords, sensorLogFiles } from "../../harness/logs/accounting.js";
 import { newRunId } from "../../harness/run.js";
 import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
-import { runHttp } from "../../harness/scanners/http.js";
-import { runMasscan } from "../../harness/scanners/masscan.js";
-import { runNmap } from "../../harness/scanners/nmap.js";
-import { runAxfr, runFfuf, runGobusterDns } from "../../harness/scanners/wordlists.js";
+import { runStep } from "../../harness/scanners/run-step.js";
 import { waitFor } from "../../harness/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
@@ -74,7 +71,7 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
   after(() => teardown.run());
 
   const nmap = (target: string, args: string[]) => (i: number) =>
-    runNmap(lab, { tool: "nmap", from: "attacker", target, args }, i, guard, workDir);
+    runStep(lab, { tool: "nmap", from: "attacker", target, args }, i, guard, workDir);
   const refused: [string, (i: number) => Promise<GroundTruth>, RegExp][] = [
     ["nmap at an outside address", nmap("192.0.2.1", ["-sS", "-p", "80"]), /refusing to probe 192\.0\.2\.1/],
     ["nmap at a host name outside the lab", nmap("example.com", ["-p", "80"]), /"example\.com" is neither/],
@@ -107,7 +104,7 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
     [
       "masscan at an outside range",
       (i) =>
-        runMasscan(
+        runStep(
           lab,
           { tool: "masscan", from: "attacker", target: "192.0.2.0/24", ports: "80", rate: 100 },
           i,
@@ -119,29 +116,31 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
     [
       "http at an outside address",
       (i) =>
-        runHttp(
+        runStep(
           lab,
           { tool: "http", from: "attacker", target: "192.0.2.1", paths: ["/"], repeat: 1 },
           i,
           guard,
+          workDir,
         ),
       /refusing to probe 192\.0\.2\.1/,
     ],
     [
       "ffuf at an outside name",
       (i) =>
-        runFfuf(
+        runStep(
           lab,
           { tool: "ffuf", from: "attacker", target: "example.com", wordlist: "web-paths", threads: 1 },
           i,
           guard,
+          workDir,
         ),
       /"example\.com" is neither/,
     ],
     [
       "gobuster at an outside resolver",
       (i) =>
-        runGobusterDns(
+        runStep(
           lab,
           {
             tool: "gobuster-dns",
@@ -152,13 +151,20 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
           },
           i,
           guard,
+          workDir,
         ),
       /refusing to probe 192\.0\.2\.53/,
     ],
     [
       "a zone transfer from an outside server",
       (i) =>
-        runAxfr(lab, { tool: "axfr", from: "attacker", server: "8.8.8.8", domain: "lab.example" }, i, guard),
+        runStep(
+          lab,
+          { tool: "axfr", from: "attacker", server: "8.8.8.8", domain: "lab.example" },
+          i,
+          guard,
+          workDir,
+        ),
       /refusing to probe 8\.8\.8\.8/,
     ],
   ];

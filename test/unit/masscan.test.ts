@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { ScanproofError } from "../../harness/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, labAddresses, labSubnets, OUTSIDE, planLab } from "../../harness/lab/topology.js";
-import { parseMasscanXml, targetAddresses, wakerAddress } from "../../harness/scanners/masscan.js";
+import { labAddresses, labSubnets, OUTSIDE, planLab } from "../../harness/lab/topology.js";
+import { parseMasscanXml, wakerAddress } from "../../harness/scanners/masscan.js";
 import { expandPortSpec, Step } from "../../harness/scenario/schema.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";
 
@@ -130,40 +130,6 @@ describe("parseMasscanXml", () => {
   });
 });
 
-describe("targetAddresses", () => {
-  it("keeps a single address", () => {
-    expect(targetAddresses("10.20.0.10")).to.deep.equal(["10.20.0.10"]);
-  });
-
-  it("lists every address of a range, network and broadcast included, as masscan sends to them", () => {
-    expect(targetAddresses("10.20.0.8/29")).to.deep.equal([
-      "10.20.0.8",
-      "10.20.0.9",
-      "10.20.0.10",
-      "10.20.0.11",
-      "10.20.0.12",
-      "10.20.0.13",
-      "10.20.0.14",
-      "10.20.0.15",
-    ]);
-  });
-
-  it("starts a range given by a host address at its network address", () => {
-    expect(targetAddresses("10.20.0.10/30")).to.deep.equal([
-      "10.20.0.8",
-      "10.20.0.9",
-      "10.20.0.10",
-      "10.20.0.11",
-    ]);
-  });
-
-  it("lists 256 addresses for a /24", () => {
-    const all = targetAddresses(DMZ.subnet);
-    expect(all).to.have.lengthOf(256);
-    expect([all[0], all.at(-1)]).to.deep.equal(["10.20.0.0", "10.20.0.255"]);
-  });
-});
-
 describe("masscan's waker", () => {
   it("sends to an address on the scanning host's own segment that the scope guard allows and no lab host has", () => {
     const plan = planLab({
@@ -189,7 +155,7 @@ describe("masscan's waker", () => {
     const wakers = plan.hosts.map((h) => wakerAddress({ plan: h }));
     expect(wakers).to.deep.equal(["198.18.0.254", "10.30.0.254", "192.168.50.254", "198.18.0.254"]);
     for (const waker of wakers) {
-      expect(guard.resolve(waker, "waker")).to.equal(waker);
+      expect(guard.host(waker, "waker")).to.equal(waker);
       expect(taken).not.to.include(waker);
     }
   });

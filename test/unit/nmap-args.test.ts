@@ -19,8 +19,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("-sS", "-p", "80")).to.deep.equal({
         options: ["-sS", "-p", "80"],
         targets: [],
+        exclude: [],
         addresses: [],
         scripts: [],
+        interfaces: [],
       });
     });
 
@@ -28,8 +30,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("-p80")).to.deep.equal({
         options: ["-p80"],
         targets: [],
+        exclude: [],
         addresses: [],
         scripts: [],
+        interfaces: [],
       });
     });
 
@@ -37,8 +41,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("--top-ports", "100", "-T4")).to.deep.equal({
         options: ["--top-ports", "100", "-T4"],
         targets: [],
+        exclude: [],
         addresses: [],
         scripts: [],
+        interfaces: [],
       });
     });
 
@@ -46,8 +52,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("--top-ports=100")).to.deep.equal({
         options: ["--top-ports=100"],
         targets: [],
+        exclude: [],
         addresses: [],
         scripts: [],
+        interfaces: [],
       });
     });
 
@@ -62,8 +70,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("-sS", "web", "-p", "22", "10.20.0.0/28")).to.deep.equal({
         options: ["-sS", "-p", "22"],
         targets: ["web", "10.20.0.0/28"],
+        exclude: [],
         addresses: [],
         scripts: [],
+        interfaces: [],
       });
     });
   });
@@ -102,8 +112,10 @@ describe("classifyNmapArgs", () => {
       expect(classify("-sI", "zombie:80", "web")).to.deep.equal({
         options: ["-sI", "zombie:80"],
         targets: ["web"],
+        exclude: [],
         addresses: [{ option: "-sI", value: "zombie" }],
         scripts: [],
+        interfaces: [],
       });
     });
   });
@@ -147,12 +159,19 @@ describe("classifyNmapArgs", () => {
       expect(refusal("--script-args-file=args.txt")).to.include("--script-args-file is not allowed");
     });
 
-    it("refuses an unknown long option with an attached value instead of passing it unchecked", () => {
-      expect(refusal("--servicedb=/tmp/services")).to.include("--servicedb with a value is not one");
+    it("refuses a service list from another file, in any spelling", () => {
+      expect(refusal("--servicedb=/tmp/services")).to.include("--servicedb is not allowed");
+      expect(refusal("-servicedb", "/tmp/services")).to.include("--servicedb is not allowed");
     });
 
-    it("takes the separate value of an unknown option for a target, which the scope guard then checks", () => {
-      expect(classify("--max-os-tries", "2").targets).to.deep.equal(["2"]);
+    it("refuses an option nmap does not know, as nmap would, instead of guessing what its value is", () => {
+      expect(refusal("--no-such-option", "2")).to.include('"--no-such-option" is not an nmap option');
+      expect(refusal("-Z")).to.include('"-Z" is not an nmap option');
+    });
+
+    it("reads the value of every value-taking option as nmap does, not as a target", () => {
+      expect(classify("--max-os-tries", "2").targets).to.deep.equal([]);
+      expect(classify("--stats-every", "5s", "web").targets).to.deep.equal(["web"]);
     });
   });
 

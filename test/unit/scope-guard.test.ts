@@ -15,7 +15,7 @@ const guard = () =>
   );
 
 function refusal(target: string): string {
-  const error = thrownBy(() => guard().resolve(target, WHERE));
+  const error = thrownBy(() => guard().range(target, WHERE));
   expect(error).to.be.instanceOf(ScanproofError);
   return error.message;
 }
@@ -26,13 +26,13 @@ describe("ScopeGuard", () => {
   });
 
   it("resolves lab host names to their addresses", () => {
-    expect(guard().resolve("web", WHERE)).to.equal("10.20.0.10");
-    expect(guard().resolve("ssh", WHERE)).to.equal("10.20.0.11");
+    expect(guard().range("web", WHERE)).to.equal("10.20.0.10");
+    expect(guard().range("ssh", WHERE)).to.equal("10.20.0.11");
   });
 
   it("accepts addresses inside either lab network, including their edges", () => {
     for (const address of ["198.18.0.1", "198.18.0.255", "10.20.0.0", "10.20.0.10", "10.20.0.255"]) {
-      expect(guard().resolve(address, WHERE)).to.equal(address);
+      expect(guard().range(address, WHERE)).to.equal(address);
     }
   });
 
@@ -49,12 +49,12 @@ describe("ScopeGuard", () => {
   });
 
   it("accepts a CIDR inside a lab network", () => {
-    expect(guard().resolve("10.20.0.0/25", WHERE)).to.equal("10.20.0.0/25");
-    expect(guard().resolve("10.20.0.128/25", WHERE)).to.equal("10.20.0.128/25");
+    expect(guard().range("10.20.0.0/25", WHERE)).to.equal("10.20.0.0/25");
+    expect(guard().range("10.20.0.128/25", WHERE)).to.equal("10.20.0.128/25");
   });
 
   it("accepts a CIDR exactly as wide as a lab network", () => {
-    expect(guard().resolve("10.20.0.0/24", WHERE)).to.equal("10.20.0.0/24");
+    expect(guard().range("10.20.0.0/24", WHERE)).to.equal("10.20.0.0/24");
   });
 
   it("refuses a CIDR wider than the lab network", () => {
