@@ -1,11 +1,14 @@
+import { z } from "zod";
 import type { Analysis } from "./escalation/analysis.js";
 import type { ContainmentRecord } from "./escalation/containment.js";
-import type { Enrichment, Reason } from "./escalation/escalate.js";
+import { REASON_CODES, type Enrichment, type Reason } from "./escalation/escalate.js";
+import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./escalation/intel.js";
 import type { NextAction } from "./escalation/next-action.js";
+import { CONFIDENCES } from "./escalation/patterns.js";
 import type { SkippedRule } from "./detection/rule.js";
 import type { LogSourceReport } from "./logs/accounting.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
-import type { Tier } from "./scenario/schema.js";
+import { LOG_SOURCES, TIERS, type Tier } from "./scenario/schema.js";
 
 /** pass: every expectation held; fail: a detection or log expectation did not; error: the lab or a tool broke. */
 export type Verdict = "pass" | "fail" | "error" | "skip";
@@ -89,3 +92,327 @@ export function overallVerdict(results: readonly ScenarioResult[]): Verdict {
   if (results.some((r) => r.verdict === "fail")) return "fail";
   return "pass";
 }
+
+/*
+ * The schema of a results file, for `scanproof report` and `report --merge`, which read files other
+ * machines wrote: every field is checked, none is cast. Each schema mirrors one interface above or
+ * of the module that defines it, and ResultSchemasMatchTypes below fails to compile when the two
+ * differ (a field added, removed, renamed, made optional or given another type on either side).
+ */
+
+const text = z.string();
+const count = z.number().int().min(0);
+const milliseconds = z.number();
+const portNumber = z.number().int().min(0).max(65_535);
+const strings = z.array(text);
+const tier = z.enum(TIERS);
+
+/** A map read from JSON; zod would drop a "__proto__" key silently, so it is refused here. */
+function noProtoKey(input: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof input === "object" && input !== null && Object.hasOwn(input, "__proto__"))
+    ctx.addIssue({ code: "custom", path: ["__proto__"], message: 'a key other than "__proto__"' });
+  return input;
+}
+
+const ExpectationResultSchema = z.strictObject({
+  id: text,
+  description: text,
+  passed: z.boolean(),
+  expected: text,
+  observed: text,
+});
+
+const ReasonSchema = z.strictObject({ code: z.enum(REASON_CODES), message: text });
+
+const AnswerShape = { question: text, answer: text };
+
+const SimilarAlertSchema = z.strictObject({
+  id: text,
+  ruleName: text,
+  source: text.exactOptional(),
+  at: text,
+  tier: text.exactOptional(),
+});
+
+const AnalysisSchema = z.strictObject({
+  internalOrKnown: z.strictObject({
+    ...AnswerShape,
+    internal: z.boolean(),
+    allowListed: z.boolean(),
+    reputation: text,
+    seenBefore: z.boolean(),
+  }),
+  portsAndServices: z.strictObject({
+    ...AnswerShape,
+    distinctPorts: count,
+    topPorts: z.array(portNumber),
+    declaredServices: strings,
+  }),
+  volume: z.strictObject({
+    ...AnswerShape,
+    events: count,
+    baselinePerWindow: z.number().exactOptional(),
+    ratio: z.number().exactOptional(),
+  }),
+  similarRecently: z.strictObject({ ...AnswerShape, alerts: z.array(SimilarAlertSchema) }),
+});
+
+const IdsSignatureSchema = z.strictObject({
+  id: text,
+  name: text,
+  category: text,
+  tools: strings,
+  evasion: strings,
+  containment: z.boolean(),
+  count,
+  firstSeen: text,
+  lastSeen: text,
+});
+
+const IntelEntrySchema = z.strictObject({
+  source: text,
+  category: z.enum(INTEL_CATEGORIES),
+  confidence: z.number().int().min(0).max(100),
+  last_seen: text,
+  description: text.exactOptional(),
+  reference: text.exactOptional(),
+});
+
+const EnrichmentSchema = z.strictObject({
+  targets: strings,
+  activity: z.strictObject({
+    probes: count,
+    firstSeen: text.exactOptional(),
+    lastSeen: text.exactOptional(),
+    targets: strings,
+    distinctPorts: count,
+    topPorts: z.array(z.strictObject({ port: portNumber, probes: count })),
+    transports: strings,
+    tcpFlags: strings,
+  }),
+  idsSignatures: z.array(IdsSignatureSchema),
+  internal: z.boolean(),
+  allowList: z
+    .strictObject({
+      source: text,
+      owner: text,
+      purpose: text,
+      valid_from: text.exactOptional(),
+      valid_until: text.exactOptional(),
+      inWindow: z.boolean(),
+    })
+    .exactOptional(),
+  reputation: z.strictObject({
+    verdict: z.enum(REPUTATION_VERDICTS),
+    entry: IntelEntrySchema.exactOptional(),
+    message: text,
+  }),
+  history: z.strictObject({
+    events: count,
+    firstSeen: text.exactOptional(),
+    lastSeen: text.exactOptional(),
+    activeDays: strings,
+    targets: strings,
+    ports: z.array(portNumber),
+    methods: strings,
+    priorEvents: count,
+  }),
+  targetedServices: z.array(
+    z.strictObject({
+      asset: text,
+      address: text,
+      port: portNumber,
+      protocol: z.enum(["tcp", "udp"]),
+      product: text.exactOptional(),
+      version: text.exactOptional(),
+      cves: strings,
+      probes: count,
+    }),
+  ),
+  advisories: z.array(
+    z.strictObject({
+      cve: text,
+      title: text,
+      published: text,
+      asset: text.exactOptional(),
+      address: text,
+      port: portNumber,
+      protocol: text,
+      matchedBy: z.enum(["product", "port"]),
+    }),
+  ),
+  exploitAttempts: z.array(IdsSignatureSchema),
+  patterns: z.array(
+    z.strictObject({
+      name: text,
+      tool: text,
+      confidence: z.enum(CONFIDENCES),
+      description: text,
+      because: strings,
+    }),
+  ),
+  methods: strings,
+});
+
+const NextActionSchema = z.strictObject({
+  action: z.enum(["none", "triage", "investigate", "block"]),
+  message: text,
+  firewallRule: text.exactOptional(),
+});
+
+const AlertSummarySchema = z.strictObject({
+  id: text,
+  ruleId: text,
+  ruleName: text,
+  severity: text,
+  riskScore: z.number().min(0).max(100),
+  techniques: strings,
+  source: text.exactOptional(),
+  destination: text.exactOptional(),
+  events: count,
+  distinct: z.array(z.strictObject({ field: text, values: count })),
+  tier,
+  reasons: z.array(ReasonSchema),
+  firstSeen: text.exactOptional(),
+  lastSeen: text.exactOptional(),
+  targets: strings.exactOptional(),
+  analysis: AnalysisSchema.exactOptional(),
+  enrichment: EnrichmentSchema.exactOptional(),
+  nextAction: NextActionSchema.exactOptional(),
+  timeToAlertMs: milliseconds.exactOptional(),
+});
+
+const logSource = z.enum(LOG_SOURCES);
+
+const GroundTruthSchema = z.strictObject({
+  step: count,
+  tool: text,
+  command: strings,
+  source: text,
+  startedAt: text,
+  endedAt: text,
+  probes: z.array(
+    z.strictObject({
+      destination: text,
+      transport: z.enum(["tcp", "udp", "icmp"]),
+      port: portNumber.exactOptional(),
+      sourcePort: portNumber.exactOptional(),
+    }),
+  ),
+  events: z.array(
+    z.strictObject({
+      source: logSource,
+      fields: z.preprocess(noProtoKey, z.record(text, z.union([text, z.number()]))),
+    }),
+  ),
+  summary: text,
+  artifact: text.exactOptional(),
+});
+
+const LogSourceReportSchema = z.strictObject({
+  source: logSource,
+  index: text,
+  sensorRecords: count,
+  indexed: count,
+  parseFailures: count,
+  expectedEvents: count,
+  seenEvents: count,
+  missing: strings,
+  ingestWaitMs: milliseconds,
+  /** Results written before sensors' own alerts were counted have none. */
+  signatures: z.preprocess(noProtoKey, z.record(text, count)).default({}),
+});
+
+const ContainmentRecordSchema = z.strictObject({
+  step: count,
+  source: text,
+  at: text,
+  tier: z.enum([...TIERS, "none"]),
+  alerts: strings,
+  blocked: z.boolean(),
+  reason: text,
+  commands: strings,
+  verification: z
+    .strictObject({
+      allowedAfter: count,
+      deniedAfter: count,
+      firstDenied: text.exactOptional(),
+      idsFlags: count,
+    })
+    .exactOptional(),
+});
+
+const KeptLabSchema = z.strictObject({ runId: text, attacker: text, elasticsearch: text, logDir: text });
+
+const ScenarioResultSchema = z.strictObject({
+  id: text,
+  title: text,
+  file: text,
+  technique: text,
+  tags: strings,
+  verdict: z.enum(["pass", "fail", "error", "skip"]),
+  reason: text.exactOptional(),
+  durationMs: milliseconds,
+  timings: z.preprocess(noProtoKey, z.record(text, milliseconds)),
+  groundTruth: z.array(GroundTruthSchema),
+  logs: z.array(LogSourceReportSchema),
+  alerts: z.array(AlertSummarySchema),
+  timeToAlertMs: milliseconds.exactOptional(),
+  containment: z.array(ContainmentRecordSchema).exactOptional(),
+  expectations: z.array(ExpectationResultSchema),
+  keptLab: KeptLabSchema.exactOptional(),
+});
+
+const SkippedRuleSchema = z.strictObject({
+  file: text,
+  ruleId: text.exactOptional(),
+  name: text.exactOptional(),
+  reason: text,
+});
+
+const RunResultShape = {
+  runId: text,
+  startedAt: text,
+  endedAt: text,
+  backend: text,
+  rules: z.strictObject({ loaded: strings, skipped: z.array(SkippedRuleSchema) }),
+  scenarios: z.array(ScenarioResultSchema),
+  resultsDir: text,
+};
+
+export const RunResultSchema = z.strictObject(RunResultShape);
+
+/** A results.json as renderJson writes it: the run, with its schema version and a summary recomputed on reading. */
+export const ResultsFileSchema = z.strictObject({
+  schemaVersion: z.literal(1, { error: "schemaVersion 1 (a results.json written by scanproof run)" }),
+  summary: z.unknown().optional(),
+  ...RunResultShape,
+});
+
+/** Readonly and optional-undefined differences aside, the same type. */
+type Plain<T> = T extends readonly (infer U)[]
+  ? Plain<U>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Plain<Exclude<T[K], undefined>> }
+    : T;
+/* eslint-disable @typescript-eslint/no-unnecessary-type-parameters -- the type identity idiom: T is only compared */
+type Same<A, B> =
+  (<T>() => T extends Plain<A> ? 1 : 2) extends <T>() => T extends Plain<B> ? 1 : 2 ? true : false;
+/* eslint-enable @typescript-eslint/no-unnecessary-type-parameters */
+type Holds<T extends true> = T;
+
+export type ResultSchemasMatchTypes = [
+  Holds<Same<z.output<typeof ExpectationResultSchema>, ExpectationResult>>,
+  Holds<Same<z.output<typeof ReasonSchema>, Reason>>,
+  Holds<Same<z.output<typeof AnalysisSchema>, Analysis>>,
+  Holds<Same<z.output<typeof EnrichmentSchema>, Enrichment>>,
+  Holds<Same<z.output<typeof NextActionSchema>, NextAction>>,
+  Holds<Same<z.output<typeof AlertSummarySchema>, AlertSummary>>,
+  Holds<Same<z.output<typeof GroundTruthSchema>, GroundTruth>>,
+  Holds<Same<z.output<typeof LogSourceReportSchema>, LogSourceReport>>,
+  Holds<Same<z.output<typeof ContainmentRecordSchema>, ContainmentRecord>>,
+  Holds<Same<z.output<typeof KeptLabSchema>, KeptLab>>,
+  Holds<Same<z.output<typeof SkippedRuleSchema>, SkippedRule>>,
+  Holds<Same<z.output<typeof ScenarioResultSchema>, ScenarioResult>>,
+  Holds<Same<z.output<typeof RunResultSchema>, RunResult>>,
+];

@@ -42,7 +42,8 @@ export interface ReputationPolicy {
   readonly max_age?: number | undefined;
 }
 
-export type Verdict = "malicious" | "suspicious" | "benign" | "unknown";
+export const REPUTATION_VERDICTS = ["malicious", "suspicious", "benign", "unknown"] as const;
+export type Verdict = (typeof REPUTATION_VERDICTS)[number];
 
 export interface Reputation {
   readonly verdict: Verdict;
