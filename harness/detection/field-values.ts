@@ -180,3 +180,49 @@ function offsetMinutes(zone: string | undefined): number {
   const sign = digits.startsWith("-") ? -1 : 1;
   return sign * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || "0"));
 }
+
+type WildcardToken =
+  | { readonly kind: "any" }
+  | { readonly kind: "many" }
+  | { readonly kind: "char"; readonly c: string };
+
+/**
+ * An Elasticsearch wildcard pattern on a keyword, case-sensitive: `*` matches any run of
+ * characters, `?` one character (a code point), `\` makes the next character literal (a trailing
+ * one is itself literal). Matching is greedy with one backtrack point, the last `*`: at most
+ * pattern × text steps, where a backtracking regular expression can take exponential time.
+ */
+export function wildcardMatcher(pattern: string): (text: string) => boolean {
+  const tokens: WildcardToken[] = [];
+  const chars = Array.from(pattern);
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i] ?? "";
+    if (c === "\\" && i + 1 < chars.length) tokens.push({ kind: "char", c: chars[++i] ?? "" });
+    else if (c === "*") {
+      if (tokens.at(-1)?.kind !== "many") tokens.push({ kind: "many" });
+    } else if (c === "?") tokens.push({ kind: "any" });
+    else tokens.push({ kind: "char", c });
+  }
+  return (value) => {
+    const text = Array.from(value);
+    let t = 0;
+    let p = 0;
+    let star = -1;
+    let resume = 0;
+    while (t < text.length) {
+      const token = tokens[p];
+      if (token !== undefined && (token.kind === "any" || (token.kind === "char" && token.c === text[t]))) {
+        p++;
+        t++;
+      } else if (token?.kind === "many") {
+        star = p++;
+        resume = t;
+      } else if (star >= 0) {
+        p = star + 1;
+        t = ++resume;
+      } else return false;
+    }
+    while (tokens[p]?.kind === "many") p++;
+    return p === tokens.length;
+  };
+}

@@ -11,6 +11,7 @@ import {
   keywordKey,
   parseDate,
   parseIp,
+  wildcardMatcher,
   type IndexedValue,
 } from "./field-values.js";
 import type { KqlRangeOp } from "./kql.js";
@@ -270,8 +271,8 @@ function matcher(
         `${field}: Elasticsearch runs wildcard queries on keyword and text fields only, not on ${type}`,
       );
     }
-    const pattern = wildcardRegExp(text);
-    return (v) => pattern.test(v.shown);
+    const matches = wildcardMatcher(text);
+    return (v) => matches(v.shown);
   }
   if (type === "keyword") {
     if (mapping.ignoreAbove !== undefined && text.length > mapping.ignoreAbove) return undefined;
@@ -348,29 +349,12 @@ function dateOf(field: string, text: string, roundUp: boolean): number {
   return ms;
 }
 
-/** An Elasticsearch wildcard pattern (`*`, `?`, `\` escapes) as an anchored regular expression. */
-function wildcardRegExp(pattern: string): RegExp {
-  let source = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern.charAt(i);
-    if (c === "\\" && i + 1 < pattern.length) source += escapeRegExp(pattern.charAt(++i));
-    else if (c === "*") source += "[\\s\\S]*";
-    else if (c === "?") source += "[\\s\\S]";
-    else source += escapeRegExp(c);
-  }
-  return new RegExp(`^${source}$`, "u");
-}
-
-function escapeRegExp(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
-
 /** Index patterns as Elasticsearch resolves them: comma lists, `*` wildcards, `-` exclusions. */
 function inIndices(index: string, patterns: readonly string[]): boolean {
   let included = false;
   for (const pattern of patterns.flatMap((p) => p.split(","))) {
     const exclude = pattern.startsWith("-");
-    if (wildcardRegExp(exclude ? pattern.slice(1) : pattern).test(index)) included = !exclude;
+    if (wildcardMatcher(exclude ? pattern.slice(1) : pattern)(index)) included = !exclude;
   }
   return included;
 }
