@@ -1,7 +1,16 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { relative } from "node:path";
-import { type Document, LineCounter, parseDocument } from "yaml";
-import { InputError, type Problem } from "./scenario/problems.js";
+import {
+  type Document,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+} from "yaml";
+import { dotPath, InputError, type Problem } from "./scenario/problems.js";
 
 /** Scenario, rule and context files are a few kilobytes; anything near this is not one. */
 export const MAX_INPUT_BYTES = 1024 * 1024;
@@ -60,7 +69,7 @@ export interface YamlInput {
 /** Parses a YAML input: syntax errors, duplicate keys and alias bombs are problems, never crashes. */
 export function parseYamlInput(file: string, text: string): YamlInput {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     throw new InputError(
       doc.errors.map((e): Problem => {
@@ -75,6 +84,8 @@ export function parseYamlInput(file: string, text: string): YamlInput {
       }),
     );
   }
+  const duplicates = duplicateKeys(file, doc, lines);
+  if (duplicates.length > 0) throw new InputError(duplicates);
   try {
     return { doc, lines, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) };
   } catch (error) {
@@ -83,4 +94,59 @@ export function parseYamlInput(file: string, text: string): YamlInput {
       `YAML: the document cannot be expanded (${(error as Error).message}); at most ${MAX_YAML_ALIASES} alias uses are allowed`,
     );
   }
+}
+
+/** A node still to visit, with how it was reached: the path is rebuilt only for a problem. */
+interface Visit {
+  readonly node: unknown;
+  readonly parent?: Visit;
+  readonly key?: PropertyKey;
+}
+
+function pathOf(visit: Visit): PropertyKey[] {
+  const path: PropertyKey[] = [];
+  for (let v: Visit | undefined = visit; v?.key !== undefined; v = v.parent) path.push(v.key);
+  return path.reverse();
+}
+
+/**
+ * Keys given twice in one mapping, each at its second occurrence, in one pass over the document
+ * with a set per mapping (the yaml library's own check compares every pair of keys: minutes for a
+ * large file). Scalar keys are equal when they name the same property of the parsed object, so
+ * `1` and `"1"` collide; aliases are not followed, their anchors are visited where they stand.
+ */
+function duplicateKeys(file: string, doc: Document, lines: LineCounter): Problem[] {
+  const problems: Problem[] = [];
+  const offset = (node: unknown, fallback: unknown): number =>
+    isNode(node) && node.range ? node.range[0] : isNode(fallback) && fallback.range ? fallback.range[0] : 0;
+  const stack: Visit[] = [{ node: doc.contents }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const { node } = visit;
+    if (!isCollection(node)) continue;
+    const seen = new Map<string, number>();
+    node.items.forEach((item: unknown, i) => {
+      if (!isPair(item)) {
+        stack.push({ node: item, parent: visit, key: i });
+        return;
+      }
+      const key = String(isScalar(item.key) ? item.key.value : item.key);
+      if (isMap(node) && (isScalar(item.key) || item.key === null)) {
+        const first = seen.get(key);
+        const at = offset(item.key, item.value);
+        if (first === undefined) seen.set(key, at);
+        else {
+          const pos = lines.linePos(at);
+          problems.push({
+            file,
+            line: pos.line,
+            column: pos.col,
+            path: dotPath(pathOf(visit)),
+            message: `YAML: map keys must be unique; ${JSON.stringify(key)} is already a key of this map at line ${lines.linePos(first).line}`,
+          });
+        }
+      }
+      stack.push({ node: item.value, parent: visit, key });
+    });
+  }
+  return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }

@@ -7,6 +7,9 @@ import { evaluateRuleInMemory, type FixtureEvent } from "../../harness/detection
 import { wildcardMatcher } from "../../harness/detection/field-values.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
+import { MAX_INPUT_BYTES, parseYamlInput } from "../../harness/input-files.js";
+import { dotPath } from "../../harness/scenario/problems.js";
+import { inputErrorOf } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-safety-"));
 
@@ -78,6 +81,102 @@ describe("input files that would hang, exhaust memory or crash the loaders", fun
           );
         }),
         { numRuns: 3000 },
+      );
+    });
+  });
+
+  describe("duplicate YAML keys", function () {
+    this.timeout(10_000);
+    const hosts = (n: number) => [
+      "inventory:",
+      ...Array.from({ length: n }, (_, i) => `  h${String(i).padStart(5, "0")}: ${1_000_000 + i * 7919}`),
+    ];
+
+    it("are looked for in one pass: a megabyte of 50,000 distinct keys parses in seconds", function () {
+      const text = hosts(50_000).join("\n");
+      expect(text.length).to.be.within(900_000, MAX_INPUT_BYTES);
+      const { value } = parseYamlInput("big.yaml", text);
+      expect(Object.keys((value as { inventory: object }).inventory)).to.have.lengthOf(50_000);
+    });
+
+    it("are reported at their second occurrence, with the map's path, in a large file", function () {
+      const lines = hosts(50_000);
+      lines.push("  h00007: 1");
+      expect(inputErrorOf(() => parseYamlInput("big.yaml", lines.join("\n"))).problems).to.deep.equal([
+        {
+          file: "big.yaml",
+          line: 50_002,
+          column: 3,
+          path: "inventory",
+          message: 'YAML: map keys must be unique; "h00007" is already a key of this map at line 9',
+        },
+      ]);
+    });
+
+    it("are reported in any map at any depth, at the line of the repeated key", function () {
+      type Value = number | Value[] | { [key: string]: Value };
+      const { value } = fc.letrec<{ value: Value }>((tie) => ({
+        value: fc.oneof(
+          { depthSize: "small", withCrossShrink: true },
+          fc.integer(),
+          fc.array(tie("value"), { maxLength: 3 }),
+          fc.dictionary(fc.stringMatching(/^[a-z]{1,3}$/), tie("value"), { maxKeys: 3 }),
+        ),
+      }));
+      fc.assert(
+        fc.property(
+          fc.dictionary(fc.stringMatching(/^[a-z]{1,3}$/), value, { minKeys: 1, maxKeys: 3 }),
+          fc.nat(),
+          (document, pick) => {
+            let maps = 0;
+            let target: readonly PropertyKey[] = [];
+            const count = (v: Value, path: readonly PropertyKey[]): void => {
+              if (Array.isArray(v)) v.forEach((item, i) => count(item, [...path, i]));
+              else if (typeof v === "object") {
+                if (Object.keys(v).length > 0 && maps++ === pick % 50) target = path;
+                for (const [k, item] of Object.entries(v)) count(item, [...path, k]);
+              }
+            };
+            count(document, []);
+            if (pick % 50 >= maps) target = [];
+            const lines: string[] = [];
+            const emit = (v: Value, indent: string, path: readonly PropertyKey[]): void => {
+              if (Array.isArray(v)) {
+                v.forEach((item, i) => {
+                  if (typeof item === "number" || Object.keys(item).length === 0)
+                    lines.push(`${indent}- ${JSON.stringify(item)}`);
+                  else {
+                    lines.push(`${indent}-`);
+                    emit(item, `${indent}  `, [...path, i]);
+                  }
+                });
+                return;
+              }
+              if (typeof v === "number") return;
+              const entries = Object.entries(v);
+              for (const [k, item] of entries) {
+                if (typeof item === "number" || Object.keys(item).length === 0)
+                  lines.push(`${indent}${k}: ${JSON.stringify(item)}`);
+                else {
+                  lines.push(`${indent}${k}:`);
+                  emit(item, `${indent}  `, [...path, k]);
+                }
+              }
+              if (dotPath(path) === dotPath(target) && entries.length > 0)
+                lines.push(`${indent}${entries[0]?.[0] ?? ""}: 0 # repeated`);
+            };
+            emit(document, "", []);
+            const problems = inputErrorOf(() => parseYamlInput("f.yaml", lines.join("\n"))).problems;
+            const line = lines.findIndex((l) => l.endsWith("# repeated")) + 1;
+            expect(problems, lines.join("\n")).to.have.lengthOf(1);
+            expect(problems[0]).to.include({
+              line,
+              column: (lines[line - 1]?.search(/\S/) ?? 0) + 1,
+              path: dotPath(target),
+            });
+          },
+        ),
+        { numRuns: 300 },
       );
     });
   });
