@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { relative } from "node:path";
 import {
   type Document,
@@ -27,22 +27,28 @@ function whole(file: string, message: string): InputError {
 }
 
 /**
- * Reads an input file as UTF-8, refusing what cannot be one before reading it: a missing file, a
- * folder, a device or pipe, a file larger than MAX_INPUT_BYTES.
+ * Opening a FIFO for reading waits for a writer, and a terminal may become the controlling one:
+ * neither happens with these flags, so what is no regular file is refused at once.
  */
-export function readInputText(path: string): { file: string; text: string } {
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
+ * Reads an input file as UTF-8, refusing what cannot be one before reading it: a missing file, a
+ * folder, a device, pipe or socket, a file larger than `maxBytes`.
+ */
+export function readInputText(path: string, maxBytes = MAX_INPUT_BYTES): { file: string; text: string } {
   const file = displayName(path);
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
     throw whole(file, `cannot be read: ${(error as Error).message}`);
   }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw whole(file, "is not a regular file");
-    if (stat.size > MAX_INPUT_BYTES)
-      throw whole(file, `the file is larger than ${MAX_INPUT_BYTES} bytes (${stat.size} bytes)`);
+    if (stat.size > maxBytes)
+      throw whole(file, `the file is larger than ${maxBytes} bytes (${stat.size} bytes)`);
     const buffer = Buffer.alloc(stat.size);
     let read = 0;
     while (read < stat.size) {

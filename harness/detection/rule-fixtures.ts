@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import ipaddr from "ipaddr.js";
-import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { displayName, parseYamlInput, readInputText } from "../input-files.js";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "../scenario/problems.js";
 import { loadContext } from "../escalation/context.js";
 import { placeInventory, type Asset } from "../escalation/inventory.js";
 import type { FixtureEvent } from "./fixture-engine.js";
+import { parseDate } from "./field-values.js";
 import type { Rule } from "./rule.js";
 
 /**
@@ -102,30 +103,41 @@ export function fixtureFileOf(ruleFile: string): string {
   return join(dirname(ruleFile), "tests", `${basename(ruleFile, ".toml")}.yaml`);
 }
 
+/**
+ * The most events one case may hold, generated and recorded together: ten times the largest
+ * shipped case (a recorded scan of 1,000 ports), far below what exhausts the memory of `rules test`.
+ */
+export const MAX_CASE_EVENTS = 100_000;
+
+/**
+ * The largest recorded JSONL file read: a recorded scan of all 65,536 ports at the ~700 bytes a
+ * NetFlow event takes is about 46 MB.
+ */
+export const MAX_RECORDED_BYTES = 64 * 1024 * 1024;
+
+/** The furthest JavaScript dates reach either side of the epoch, in milliseconds (100,000,000 days). */
+const MAX_DATE_MS = 8.64e15;
+const DATE_RANGE = "-271821-04-20T00:00:00.000Z to +275760-09-13T00:00:00.000Z";
+
+const representable = (ms: number): boolean => Math.abs(ms) <= MAX_DATE_MS;
+
+/** A look-back as Kibana date math, in the largest unit that divides it. */
+function dateMathOf(ms: number): string {
+  const units: [string, number][] = [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+  ];
+  const [unit, size] = units.find(([, size]) => ms % size === 0) ?? ["ms", 1];
+  return `now-${ms / size}${unit}`;
+}
+
 /** Reads and validates a rule's fixture file against the rule; every problem at once. */
 export function loadRuleTests(path: string, rule: Rule): RuleTests {
-  const file = relative(process.cwd(), path) || path;
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(path, "utf8"), {
-    lineCounter: lines,
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
-  if (doc.errors.length > 0) {
-    throw new InputError(
-      doc.errors.map((e): Problem => {
-        const pos = lines.linePos(e.pos[0]);
-        return {
-          file,
-          line: pos.line,
-          column: pos.col,
-          path: "",
-          message: `YAML: ${e.message.split("\n")[0] ?? ""}`,
-        };
-      }),
-    );
-  }
-  const parsed = FixtureFile.safeParse(doc.toJS({ maxAliasCount: 1000 }));
+  const { file, text } = readInputText(path);
+  const { doc, lines, value } = parseYamlInput(file, text);
+  const parsed = FixtureFile.safeParse(value);
   if (!parsed.success) {
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p, anchor) => locate(doc, lines, p, anchor)),
@@ -134,10 +146,21 @@ export function loadRuleTests(path: string, rule: Rule): RuleTests {
   const problems: Problem[] = [];
   const at = (path: readonly PropertyKey[], message: string) =>
     problems.push({ file, ...locate(doc, lines, path), path: dotPath(path), message });
+  const reading: Reading = {
+    fixturePath: path,
+    file,
+    at,
+    problems,
+    timeFields: [...new Set([rule.timestampField, "@timestamp"])],
+  };
   const cases = parsed.data.cases.map((c, i): RuleTestCase => {
-    const events = c.events.flatMap((source, j) =>
-      eventsOf(source, ["cases", i, "events", j], path, file, at, problems),
-    );
+    const events: FixtureEvent[] = [];
+    const before = problems.length;
+    c.events.forEach((source, j) => {
+      for (const event of eventsOf(source, ["cases", i, "events", j], events.length, reading))
+        events.push(event);
+    });
+    const sourcesRefused = problems.length > before;
     checkExpectations(rule, c.expect === "none" ? [] : c.expect, ["cases", i, "expect"], at);
     const latest = events.reduce(
       (max, e) =>
@@ -149,12 +172,19 @@ export function loadRuleTests(path: string, rule: Rule): RuleTests {
         ),
       Number.NEGATIVE_INFINITY,
     );
-    if (c.now === undefined && !Number.isFinite(latest)) {
+    if (c.now === undefined && !Number.isFinite(latest) && !sourcesRefused) {
       at(["cases", i, "events"], `no event has ${rule.timestampField}, so "now" must be given`);
+    }
+    const now = c.now === undefined ? latest : Date.parse(c.now);
+    if (Number.isFinite(now) && !representable(now - rule.lookbackMs)) {
+      at(
+        c.now === undefined ? ["cases", i, "events"] : ["cases", i, "now"],
+        `the rule's window (from: ${dateMathOf(rule.lookbackMs)}) would start before the earliest date JavaScript can represent when "now" is ${new Date(now).toISOString()}; expected a "now" and a look-back that keep the window within ${DATE_RANGE}`,
+      );
     }
     return {
       name: c.name,
-      now: new Date(c.now ?? latest),
+      now: new Date(now),
       events,
       expect: c.expect === "none" ? [] : c.expect,
     };
@@ -211,86 +241,171 @@ function inventoryOf(
 
 type Report = (path: readonly PropertyKey[], message: string) => void;
 
+/** What reading a case's event sources needs: where the fixture is, how to report, which fields hold times. */
+interface Reading {
+  readonly fixturePath: string;
+  readonly file: string;
+  readonly at: Report;
+  readonly problems: Problem[];
+  readonly timeFields: readonly string[];
+}
+
+const count = (n: number): string => n.toLocaleString("en-US");
+
+function tooMany(before: number, adding: number, what: string): string {
+  const after = before > 0 ? ` after the ${count(before)} events before it` : "";
+  const events = `${count(adding)} event${adding === 1 ? "" : "s"}`;
+  return `${what} ${events}${after}; expected at most ${count(MAX_CASE_EVENTS)} events per case`;
+}
+
+/** The first value of a time field that is a date JavaScript cannot represent, as Elasticsearch reads dates. */
+function unrepresentableTime(
+  source: unknown,
+  fields: readonly string[],
+): { field: string; value: unknown } | undefined {
+  for (const field of fields) {
+    for (const value of valuesAt(source, field)) {
+      const ms = parseDate(value, false);
+      if (ms !== undefined && !representable(ms)) return { field, value };
+    }
+  }
+  return undefined;
+}
+
+function timeProblem(value: unknown): string {
+  return `${JSON.stringify(value)} is outside the dates JavaScript can represent; expected a date-time such as "2026-11-28T12:00:00Z" or epoch milliseconds within ${DATE_RANGE}`;
+}
+
 function eventsOf(
   source: z.output<typeof EventSource>,
   path: readonly PropertyKey[],
-  fixturePath: string,
-  file: string,
-  at: Report,
-  problems: Problem[],
+  before: number,
+  reading: Reading,
 ): FixtureEvent[] {
+  const { fixturePath, file, at, problems, timeFields } = reading;
   if ("jsonl" in source) {
     const full = resolve(dirname(fixturePath), source.jsonl);
     if (!existsSync(full)) {
-      at([...path, "jsonl"], `no such file ${relative(process.cwd(), full) || full}`);
+      at([...path, "jsonl"], `no such file ${displayName(full)}`);
       return [];
     }
-    const shown = relative(process.cwd(), full) || full;
-    return readFileSync(full, "utf8")
-      .split("\n")
-      .flatMap((line, n): FixtureEvent[] => {
-        if (line.trim() === "") return [];
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch (error) {
-          problems.push({
-            file: shown,
-            line: n + 1,
-            column: 1,
-            path: "",
-            message: `expected one JSON object per line: ${(error as Error).message}`,
-          });
-          return [];
-        }
-        if (value === null || typeof value !== "object" || Array.isArray(value)) {
-          problems.push({
-            file: shown,
-            line: n + 1,
-            column: 1,
-            path: "",
-            message: "expected one JSON object per line",
-          });
-          return [];
-        }
-        const event = value as Record<string, unknown>;
-        const index = source.index ?? indexOf(event);
-        if (!index) {
-          problems.push({ file: shown, line: n + 1, column: 1, path: "event.dataset", message: NO_INDEX });
-          return [];
-        }
-        return [{ id: `${basename(full)}:${n + 1}`, index, source: event }];
-      });
+    let recorded: { file: string; text: string };
+    try {
+      recorded = readInputText(full, MAX_RECORDED_BYTES);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return [];
+    }
+    const { file: shown, text } = recorded;
+    const lines = text.split("\n");
+    const nonEmpty = lines.reduce((n, line) => (line.trim() === "" ? n : n + 1), 0);
+    if (before + nonEmpty > MAX_CASE_EVENTS) {
+      at([...path, "jsonl"], tooMany(before, nonEmpty, `${shown} holds`));
+      return [];
+    }
+    const line = (n: number, where: string, message: string) =>
+      problems.push({ file: shown, line: n + 1, column: 1, path: where, message });
+    return lines.flatMap((text, n): FixtureEvent[] => {
+      if (text.trim() === "") return [];
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (error) {
+        line(n, "", `expected one JSON object per line: ${(error as Error).message}`);
+        return [];
+      }
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        line(n, "", "expected one JSON object per line");
+        return [];
+      }
+      const event = value as Record<string, unknown>;
+      const index = source.index ?? indexOf(event);
+      if (!index) {
+        line(n, "event.dataset", NO_INDEX);
+        return [];
+      }
+      const badTime = unrepresentableTime(event, timeFields);
+      if (badTime !== undefined) {
+        line(n, badTime.field, timeProblem(badTime.value));
+        return [];
+      }
+      return [{ id: `${basename(full)}:${n + 1}`, index, source: event }];
+    });
   }
   const index = source.index ?? indexOf(source.event);
   if (!index) {
     at([...path, "event"], NO_INDEX);
     return [];
   }
+  const badTime = unrepresentableTime(source.event, timeFields);
+  if (badTime !== undefined) {
+    at([...path, "event", ...fieldKeys(source.event, badTime.field)], timeProblem(badTime.value));
+    return [];
+  }
   const id = `${basename(file)}#${dotPath(path)}`;
-  if (!source.vary) return [{ id, index, source: source.event }];
+  if (!source.vary) {
+    if (before + 1 > MAX_CASE_EVENTS) {
+      at([...path, "event"], tooMany(before, 1, "the event makes"));
+      return [];
+    }
+    return [{ id, index, source: source.event }];
+  }
+  const sizes: [string, number][] = [];
+  for (const [field, variation] of Object.entries(source.vary)) {
+    const size = sizeOf(variation);
+    if (size === undefined) {
+      at([...path, "vary", field], "a range from low to high, or a CIDR block of at most 65,536 addresses");
+      return [];
+    }
+    sizes.push([field, size]);
+  }
+  const total = sizes.reduce((n, [, size]) => n * size, 1);
+  if (before + total > MAX_CASE_EVENTS) {
+    at(
+      [...path, "vary"],
+      tooMany(before, total, `${sizes.map(([field, size]) => `${count(size)} ${field}`).join(" × ")} make`),
+    );
+    return [];
+  }
+  const step = source.every ?? 0;
+  const stamp = source.event["@timestamp"];
+  const start = parseDate(stamp, false);
+  if (step > 0 && start === undefined) {
+    at([...path, "every"], 'stepping timestamps needs an "@timestamp" in the event');
+    return [];
+  }
   const series: [string, unknown[]][] = [];
   for (const [field, variation] of Object.entries(source.vary)) {
     const values = valuesOf(variation);
-    if (!values) {
-      at([...path, "vary", field], "a range from low to high, or a CIDR block of at most 65,536 addresses");
+    const badTime = timeFields.includes(field)
+      ? unrepresentableTime({ [field]: values }, [field])
+      : undefined;
+    if (badTime !== undefined) {
+      at([...path, "vary", field], timeProblem(badTime.value));
       return [];
     }
     series.push([field, values]);
   }
-  const step = source.every ?? 0;
-  const stamp = source.event["@timestamp"];
-  const start = typeof stamp === "string" ? Date.parse(stamp) : Number.NaN;
-  if (step > 0 && Number.isNaN(start)) {
-    at([...path, "every"], 'stepping timestamps needs an "@timestamp" in the event');
+  const timeAt = (k: number): number => (k === 0 ? (start ?? 0) : (start ?? 0) + k * step);
+  if (step > 0 && !representable(timeAt(total - 1))) {
+    at(
+      [...path, "every"],
+      `stepping ${count(total)} events by this duration from ${new Date(start ?? 0).toISOString()} passes the last date JavaScript can represent; expected a step that keeps every timestamp within ${DATE_RANGE}`,
+    );
     return [];
   }
   return product(series).map((assignment, k) => {
     const event = structuredClone(source.event);
     for (const [field, value] of Object.entries(assignment)) assign(event, field, value);
-    if (step > 0) event["@timestamp"] = new Date(start + k * step).toISOString();
+    if (step > 0) event["@timestamp"] = new Date(timeAt(k)).toISOString();
     return { id: `${id}[${k}]`, index, source: event };
   });
+}
+
+/** The keys leading to a field in an event: its dotted key where it has one, else nested objects. */
+function fieldKeys(event: Record<string, unknown>, field: string): string[] {
+  return field in event ? [field] : field.split(".");
 }
 
 /** Sets a field where the template has it (a dotted key or nested objects), else as nested objects. */
@@ -320,23 +435,33 @@ function indexOf(event: Record<string, unknown>): string | undefined {
     : undefined;
 }
 
-function valuesOf(variation: z.output<typeof Variation>): unknown[] | undefined {
-  if (Array.isArray(variation)) return variation;
+/** How many values a variation gives, without listing them; undefined when it is no valid one. */
+function sizeOf(variation: z.output<typeof Variation>): number | undefined {
+  if (Array.isArray(variation)) return variation.length;
   if (variation.includes("/")) {
     if (!ipaddr.isValidCIDR(variation)) return undefined;
     const [network, bits] = ipaddr.parseCIDR(variation);
-    if (network.kind() !== "ipv4" || bits < 16) return undefined;
+    return network.kind() === "ipv4" && bits >= 16 ? 2 ** (32 - bits) : undefined;
+  }
+  const [low = 0, high = 0] = variation.split("-").map(Number);
+  return low > high || high - low >= 65_536 ? undefined : high - low + 1;
+}
+
+/** The values of a variation sizeOf accepted. */
+function valuesOf(variation: z.output<typeof Variation>): unknown[] {
+  if (Array.isArray(variation)) return variation;
+  const size = sizeOf(variation) ?? 0;
+  if (variation.includes("/")) {
     const first = ipaddr.IPv4.networkAddressFromCIDR(variation)
       .toByteArray()
       .reduce((n, b) => n * 256 + b, 0);
-    return Array.from({ length: 2 ** (32 - bits) }, (_, i) => {
+    return Array.from({ length: size }, (_, i) => {
       const n = first + i;
       return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
     });
   }
-  const [low = 0, high = 0] = variation.split("-").map(Number);
-  if (low > high || high - low >= 65_536) return undefined;
-  return Array.from({ length: high - low + 1 }, (_, i) => low + i);
+  const low = Number(variation.split("-")[0]);
+  return Array.from({ length: size }, (_, i) => low + i);
 }
 
 function product(series: readonly [string, unknown[]][]): Record<string, unknown>[] {
@@ -346,17 +471,27 @@ function product(series: readonly [string, unknown[]][]): Record<string, unknown
   );
 }
 
+/**
+ * Every value at a dotted field path of a _source, the way the in-memory engine flattens it: dotted
+ * keys, nested objects and arrays alike.
+ */
+function valuesAt(value: unknown, field: string, prefix = ""): unknown[] {
+  if (Array.isArray(value)) return value.flatMap((v) => valuesAt(v, field, prefix));
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).flatMap(([key, v]) => {
+      const at = prefix ? `${prefix}.${key}` : key;
+      return at === field || field.startsWith(`${at}.`) ? valuesAt(v, field, at) : [];
+    });
+  }
+  return prefix === field ? [value] : [];
+}
+
+/** The latest date at the field, read as Elasticsearch reads dates. */
 function timestampOf(event: FixtureEvent, field: string): number | undefined {
-  const direct = event.source[field];
-  const nested = field
-    .split(".")
-    .reduce<unknown>(
-      (o, k) => (o !== null && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined),
-      event.source,
-    );
-  const value = direct ?? nested;
-  const ms = typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : Number.NaN;
-  return Number.isNaN(ms) ? undefined : ms;
+  const times = valuesAt(event.source, field)
+    .map((v) => parseDate(v, false))
+    .filter((ms): ms is number => ms !== undefined);
+  return times.length > 0 ? Math.max(...times) : undefined;
 }
 
 /** Expected groups must name the fields the rule groups by, and distinct counts its cardinality fields. */
