@@ -20,10 +20,11 @@ import { placeInventory } from "./escalation/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
 import { recordLab } from "./lab/lab-records.js";
+import { egressViolation } from "./lab/egress-guard.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
 import { labAddresses, planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
 import { Teardown, withTeardown } from "./lifecycle.js";
-import { pruneOrphans } from "./prune.js";
+import { prune, pruneOrphans } from "./prune.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
 import { resultsDir } from "./paths.js";
 import { writeReports } from "./report/write-reports.js";
@@ -31,6 +32,7 @@ import { say, task, withProgressSink } from "./progress.js";
 import type { AlertSummary, KeptLab, RunResult, ScenarioResult, Verdict } from "./result.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runStep } from "./scanners/run-step.js";
+import { scenarioScopeProblems } from "./scanners/step-scope.js";
 import { InputError, type Problem } from "./scenario/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
 import { LOG_SOURCES, type ContainStepSpec, type LogSourceName, type StepSpec } from "./scenario/schema.js";
@@ -82,7 +84,7 @@ export function loadInputs(options: Pick<RunOptions, "scenarioFiles" | "rulePath
       return undefined;
     }
   };
-  const scenarios = options.scenarioFiles.map((f) => collect(() => loadScenario(f)));
+  const scenarios = options.scenarioFiles.map((f) => collect(() => loadScenario(f, [scenarioScopeProblems])));
   const rules = collect(() => loadRules(options.rulePaths));
   const context = collect(() => loadContext(options.contextFile));
   const own = new Map<string, EscalationContext | undefined>();
@@ -134,6 +136,9 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
     `Run ${runId}: ${scenarios.length} scenario${scenarios.length === 1 ? "" : "s"}, ${loaded.rules.length + loaded.esql.length} rules; results in ${runDir}`,
   );
   const teardown = new Teardown();
+  teardown.defer(`remove anything else labelled with run ${runId}`, () =>
+    kept ? Promise.resolve() : prune(runId),
+  );
   /** Elasticsearch stays up as long as a kept lab ships to it. */
   const backendTeardown = new Teardown();
   let kept = false;
@@ -228,7 +233,6 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
   ctx.teardown.defer(`tear down the lab of ${scenario.id}`, () =>
     keep ? Promise.resolve() : labTeardown.run(),
   );
-  const plan = planLab(scenario);
   const base = {
     id: scenario.id,
     title: scenario.title,
@@ -254,6 +258,7 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
     return { ...done, keptLab: kept };
   };
   try {
+    const plan = planLab(scenario);
     phase("lab", "starting");
     lab = await timed("labStartMs", () =>
       startLab({
@@ -276,7 +281,7 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
       return containmentTruth(record, index);
     };
     await timed("stepsMs", () =>
-      running.whileAlive(
+      running.whileAlive(() =>
         runSteps(
           running,
           scenario,
@@ -393,6 +398,8 @@ export async function runSteps(
       () => (step.tool === "contain" ? containStep(step, i) : runStep(lab, step, i, guard, workDir)),
       (t) => t.summary,
     );
+    const drops = await lab.egressDrops();
+    if (drops.length > 0) throw egressViolation(drops, `steps[${i}]`);
     truths.push(truth);
     onStep(truth, i);
   }

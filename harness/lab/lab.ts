@@ -11,6 +11,7 @@ import type { Teardown } from "../lifecycle.js";
 import { task } from "../progress.js";
 import { waitFor } from "../wait.js";
 import { builtLabImage, type LabImage } from "../setup/lab-images.js";
+import { readEgressDrops, startEgressGuards, type EgressDrop } from "./egress-guard.js";
 import type { HostSpec } from "../scenario/schema.js";
 import {
   DMZ,
@@ -32,7 +33,8 @@ export type HostRole =
   | "target"
   | "sensor"
   | "detector"
-  | "shipper";
+  | "shipper"
+  | "guard";
 
 /** How long each kind of host may take to stop on SIGTERM before it is killed. */
 const GRACEFUL_STOP_MS: Record<HostRole, number> = {
@@ -46,6 +48,7 @@ const GRACEFUL_STOP_MS: Record<HostRole, number> = {
   sensor: 10_000,
   detector: 5_000,
   shipper: 10_000,
+  guard: 1_000,
 };
 
 /** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
@@ -108,10 +111,13 @@ export interface StartedLab {
    */
   assertAlive(): Promise<void>;
   /**
-   * Settles with `work`, or throws as `assertAlive` does the moment a lab host stops while it runs:
-   * a scan at a dead target can crawl on for minutes, and its results are no evidence anyway.
+   * Starts `work` once it watches the lab, and settles with it, or throws as `assertAlive` does the
+   * moment a lab host stops while it runs: a scan at a dead target can crawl on for minutes, and its
+   * results are no evidence anyway.
    */
-  whileAlive<T>(work: Promise<T>): Promise<T>;
+  whileAlive<T>(work: () => Promise<T>): Promise<T>;
+  /** What every traffic source's egress filter dropped so far: packets for addresses outside the lab. */
+  egressDrops(): Promise<EgressDrop[]>;
 }
 
 export interface LabOptions {
@@ -327,6 +333,17 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       await runNetkit(router.container, ["masquerade", nat.subnet, outside.interface], labels("netkit"));
   });
 
+  const guards = await task("Start the egress filters of the traffic sources", () =>
+    startEgressGuards(
+      [
+        ...hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
+        ...(hosts.natRouter ? [{ name: "nat-router", container: hosts.natRouter }] : []),
+      ],
+      labSubnets(plan),
+      (name, configure) => start("netkit", name, "guard", configure),
+    ),
+  );
+
   const captureInterfaces = [SEGMENTS.outside.interface, ...(plan.lan ? [SEGMENTS.lan.interface] : [])].join(
     ",",
   );
@@ -495,13 +512,14 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
           assertAlive().then(() => reject(new ScanproofError("A lab host stopped mid-scenario.")), reject);
         });
       });
-      work.catch(() => undefined);
+      died.catch(() => undefined);
       try {
-        return await Promise.race([work, died]);
+        return await Promise.race([work(), died]);
       } finally {
         events.destroy();
       }
     },
+    egressDrops: () => readEgressDrops(guards),
     async exec(h, command) {
       const result = await h.container.exec([...command]);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };

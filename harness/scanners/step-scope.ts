@@ -1,7 +1,9 @@
 import { formatIPv4, parseStrictIPv4, parseStrictRange } from "../addresses.js";
 import { ScanproofError } from "../errors.js";
-import type { ScopeGuard } from "../lab/scope-guard.js";
-import type { StepSpec } from "../scenario/schema.js";
+import { ScopeGuard } from "../lab/scope-guard.js";
+import { labAddresses, labSubnets, planLab, SEGMENTS } from "../lab/topology.js";
+import type { CrossProblem } from "../scenario/load.js";
+import type { ScenarioSpec, StepSpec } from "../scenario/schema.js";
 import { classifyNmapArgs, type NmapArgs } from "./nmap-args.js";
 
 /** Runs a command in the step's traffic source (or, for validate, in a network-less copy of its image). */
@@ -25,6 +27,33 @@ export type ToolStep = Exclude<StepSpec, { tool: "contain" | "nmap" }>;
 export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard, uplink: string): void {
   if (step.tool === "nmap") nmapScope(step, index, guard, uplink);
   else if (step.tool !== "contain") hostScope(step, index, guard);
+}
+
+/** Where a scope error's `steps[i].field` prefix points in the scenario file. */
+const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
+
+/**
+ * The argument layer for every step of a scenario against its planned lab, as located problems:
+ * loading a scenario (and so `validate`) refuses whatever a run's guard would refuse before it starts.
+ */
+export function scenarioScopeProblems(spec: ScenarioSpec): CrossProblem[] {
+  const plan = planLab(spec);
+  const guard = new ScopeGuard(labSubnets(plan), labAddresses(plan));
+  const problems: CrossProblem[] = [];
+  spec.steps.forEach((step, i) => {
+    const from = step.tool === "contain" ? undefined : plan.hosts.find((h) => h.name === step.from);
+    try {
+      checkStepScope(step, i, guard, from ? SEGMENTS[from.network].interface : "");
+    } catch (error) {
+      if (!(error instanceof ScanproofError)) throw error;
+      const place = STEP_PLACE.exec(error.message);
+      problems.push({
+        path: ["steps", i, ...(place?.[2] ? [place[2]] : [])],
+        message: place ? error.message.slice(place[0].length) : error.message,
+      });
+    }
+  });
+  return problems;
 }
 
 /** The one destination of a step that is not nmap's: a range for masscan, one host for the others. */

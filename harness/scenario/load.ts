@@ -13,7 +13,10 @@ export interface Scenario extends ScenarioSpec {
 }
 
 /** Parses and validates one scenario file; every problem is reported at once, nothing is started. */
-export function loadScenario(path: string): Scenario {
+/** A check the scenario layer cannot make itself (the scope guard lives above it): located problems. */
+export type ScenarioCheck = (spec: ScenarioSpec) => CrossProblem[];
+
+export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []): Scenario {
   const { file, text } = readInputText(path);
   const { doc, lines, value } = parseYamlInput(file, text);
   const parsed = ScenarioSchema.safeParse(value);
@@ -24,6 +27,7 @@ export function loadScenario(path: string): Scenario {
   const spec = parsed.data;
   const contextFile = spec.context === undefined ? undefined : resolve(dirname(path), spec.context);
   const cross = crossCheck(spec);
+  if (cross.length === 0) for (const check of checks) cross.push(...check(spec));
   if (contextFile !== undefined && !existsSync(contextFile))
     cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });
   const problems = cross.map(
@@ -33,7 +37,7 @@ export function loadScenario(path: string): Scenario {
   return { ...spec, file, ...(contextFile === undefined ? {} : { contextFile }) };
 }
 
-interface CrossProblem {
+export interface CrossProblem {
   readonly path: readonly PropertyKey[];
   readonly message: string;
 }

@@ -74,6 +74,12 @@ const EXTRA: Record<string, readonly string[]> = {
   "scanlogd-web": ["NET_RAW"],
   "scanlogd-ssh": ["NET_RAW"],
   "scanlogd-dns": ["NET_RAW"],
+  ...Object.fromEntries(
+    ["attacker", "partner", "insider-pc", "soc", "office", "nat-router"].map((s) => [
+      `egress-${s}`,
+      ["NET_ADMIN"],
+    ]),
+  ),
 };
 
 /** The capability bounding set of a container's first process, as its kernel reports it. */
@@ -160,6 +166,8 @@ describe("least privilege of every container of a real lab (real Docker)", funct
       "psad",
       "scanlogd-web",
       "shipper",
+      "egress-attacker",
+      "egress-nat-router",
     ]);
     expect(names.some((n) => n.startsWith("scanproof-es-"))).to.equal(true);
   });

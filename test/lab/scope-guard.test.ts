@@ -85,6 +85,16 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
       nmap("web", ["-p", "80", "8.8.8.8"]),
       /8\.8\.8\.8/,
     ],
+    [
+      "nmap at a zero-padded CIDR, which nmap reads as decimal 12.24.0.12",
+      nmap("012.024.0.012/32", ["-sn"]),
+      /nmap would scan 1 address outside this run's lab networks .*: 12\.24\.0\.12\. Nothing was sent/,
+    ],
+    [
+      "nmap at a range in nmap's notation that runs past the lab",
+      nmap("10.20.0.250-255,198.18.1.0-3", ["-sn"]),
+      /nmap would scan 4 addresses outside .*198\.18\.1\.0/,
+    ],
     ["nmap with an outside decoy", nmap("web", ["-D", "10.20.0.99,192.0.2.7,ME"]), /192\.0\.2\.7/],
     ["nmap spoofing an outside source", nmap("web", ["-S", "192.0.2.9", "-e", "vx-out"]), /192\.0\.2\.9/],
     ["nmap with an outside DNS server", nmap("web", ["--dns-servers", "192.0.2.53"]), /192\.0\.2\.53/],
@@ -185,7 +195,7 @@ describe("scope guard in a real lab: refused steps send nothing", function () {
 
   it("sees the packets of an in-scope step with the same counters (the control)", async function () {
     const before = await traffic(lab);
-    await nmap("web", ["-n", "-sS", "-p", "80"])(refused.length);
+    await nmap("10.20.0.10-12", ["-n", "-sS", "-p", "80", "--exclude", "dns"])(refused.length);
     const after = await traffic(lab);
     expect(after.attacker["vx-out"]).to.be.greaterThan(before.attacker["vx-out"] ?? 0);
     await waitFor(

@@ -179,11 +179,11 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
   });
 
   describe("scope guard", function () {
-    it("refuses a target outside the lab before nmap runs, with an error verdict", function () {
+    it("refuses what nmap's own listing puts outside the lab before nmap scans, with an error verdict", function () {
       const refused = scenario("out-of-scope-target");
       expect(refused).to.have.verdict("error");
       expect(refused.reason).to.match(
-        /refusing to probe 192\.0\.2\.1: it is outside this run's lab networks.*Nothing was sent/,
+        /nmap would scan 4 addresses outside this run's lab networks .*: 198\.18\.1\.0, 198\.18\.1\.1, 198\.18\.1\.2, 198\.18\.1\.3\. Nothing was sent/,
       );
       expect(refused.groundTruth).to.have.length(0);
     });

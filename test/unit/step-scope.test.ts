@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
 import { ScanproofError } from "../../harness/errors.js";
@@ -5,8 +8,9 @@ import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { DMZ, OUTSIDE } from "../../harness/lab/topology.js";
 import { parseNmapCommandLine } from "../../harness/scanners/nmap-options.js";
 import type { StepSpec } from "../../harness/scenario/schema.js";
-import { checkStepScope, nmapScope } from "../../harness/scanners/step-scope.js";
-import { thrownBy } from "./fixture-helpers.js";
+import { loadScenario } from "../../harness/scenario/load.js";
+import { checkStepScope, nmapScope, scenarioScopeProblems } from "../../harness/scanners/step-scope.js";
+import { inputErrorOf, thrownBy } from "./fixture-helpers.js";
 
 const guard = () =>
   new ScopeGuard(
@@ -228,5 +232,49 @@ describe("parseNmapCommandLine", () => {
         expect(tokens.length + line.targets.length).to.equal(args.length);
       }),
     );
+  });
+});
+
+describe("loading a scenario checks every step's scope against its planned lab", () => {
+  const dir = mkdtempSync(join(tmpdir(), "scanproof-scope-load-"));
+  const scenarioWith = (steps: string): string => {
+    const path = join(dir, `s-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(
+      path,
+      `id: scope\ntitle: scope\ntechnique: T1595.001\nlab:\n  targets:\n    - name: web\n      kind: web\nsteps:\n${steps}expect:\n  logs: [firewall]\n`,
+    );
+    return path;
+  };
+
+  it("refuses each bad step at its line and field, all at once, as validate shows them", () => {
+    const path = scenarioWith(
+      [
+        "  - tool: nmap",
+        "    target: web",
+        '    args: ["-script-args=newtargets"]',
+        "  - tool: ffuf",
+        "    target: 10.20.0.0/24",
+        "  - tool: masscan",
+        "    target: 012.024.0.012/32",
+        "    ports: '80'",
+        "",
+      ].join("\n"),
+    );
+    const { problems } = inputErrorOf(() => loadScenario(path, [scenarioScopeProblems]));
+    expect(problems.map((p) => [p.line, p.path])).to.deep.equal([
+      [11, "steps[0].args"],
+      [13, "steps[1].target"],
+      [15, "steps[2].target"],
+    ]);
+    expect(problems[0]?.message).to.include("newtargets is not allowed");
+    expect(problems[1]?.message).to.include("names one host");
+    expect(problems[2]?.message).to.include("leading zero");
+  });
+
+  it("accepts nmap's range notation, left for nmap's listing at run time", () => {
+    const path = scenarioWith(
+      ["  - tool: nmap", "    target: 10.20.0.10-12", '    args: ["-sn"]', ""].join("\n"),
+    );
+    expect(loadScenario(path, [scenarioScopeProblems]).steps).to.have.length(1);
   });
 });

@@ -1,0 +1,82 @@
+import { Wait, type StartedTestContainer } from "testcontainers";
+import type { LabContainer } from "../docker/lab-container.js";
+import { ScanproofError } from "../errors.js";
+
+/** Packets a traffic source tried to send outside the lab, dropped by its egress filter. */
+export interface EgressDrop {
+  readonly source: string;
+  /** The destination address, or "other" for frames that carry no IP destination. */
+  readonly destination: string;
+  readonly packets: number;
+}
+
+export interface EgressGuard {
+  readonly source: string;
+  readonly container: StartedTestContainer;
+}
+
+/** How the lab starts a helper container in a host's namespace (registered for teardown). */
+export type StartGuard = (
+  name: string,
+  configure: (c: LabContainer) => LabContainer,
+) => Promise<StartedTestContainer>;
+
+/**
+ * Starts the packet layer of the scope guarantee: in each traffic source's network namespace, a
+ * netkit helper installs a netdev egress filter on every interface that lets only the lab's ranges
+ * (and the overlay's own VXLAN datagrams) leave, and stays up to report what it dropped.
+ */
+export async function startEgressGuards(
+  sources: readonly { name: string; container: StartedTestContainer }[],
+  subnets: readonly string[],
+  start: StartGuard,
+): Promise<EgressGuard[]> {
+  return Promise.all(
+    sources.map(async (s) => ({
+      source: s.name,
+      container: await start(`egress-${s.name}`, (c) =>
+        c
+          .withNetworkMode(`container:${s.container.getId()}`)
+          .withAddedCapabilities("NET_ADMIN")
+          .withCommand(["egress-guard", "install", subnets.join(",")])
+          .withWaitStrategy(Wait.forLogMessage("egress-guard: ready"))
+          .withStartupTimeout(20_000),
+      ),
+    })),
+  );
+}
+
+/** Reads `egress-guard report` lines: `<destination> <packets>`. */
+export function parseEgressReport(source: string, report: string): EgressDrop[] {
+  return report
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((parts): parts is [string, string] => parts.length === 2 && /^\d+$/.test(parts[1] ?? ""))
+    .map(([destination, packets]) => ({ source, destination, packets: Number(packets) }))
+    .filter((d) => d.packets > 0);
+}
+
+export async function readEgressDrops(guards: readonly EgressGuard[]): Promise<EgressDrop[]> {
+  const reports = await Promise.all(
+    guards.map(async (g) => {
+      const result = await g.container.exec(["egress-guard", "report"]);
+      if (result.exitCode !== 0)
+        throw new ScanproofError(
+          `The egress filter of ${g.source} could not report what it dropped: ${result.output.trim()}`,
+        );
+      return parseEgressReport(g.source, result.output);
+    }),
+  );
+  return reports.flat();
+}
+
+/** The error that ends a scenario whose sources sent anything outside the lab. */
+export function egressViolation(drops: readonly EgressDrop[], where: string): ScanproofError {
+  const shown = drops
+    .slice(0, 10)
+    .map((d) => `${d.source} → ${d.destination} (${d.packets} packet${d.packets === 1 ? "" : "s"})`);
+  return new ScanproofError(
+    `${where}: traffic left for addresses outside the lab's networks, and the egress filter dropped it: ${shown.join(", ")}${drops.length > shown.length ? ", …" : ""}. Nothing reached them; the scenario's results are no evidence.`,
+    "A tool reached beyond what its arguments showed. Aim the step at lab hosts, or report the tool option that did this.",
+  );
+}
