@@ -13,9 +13,24 @@ import { countVerdicts } from "./json.js";
 import { isEscalated } from "./incident.js";
 import { printableText } from "./printable.js";
 
-/** HTML that is already safe; every other interpolated string is escaped. */
-interface Markup {
-  readonly markup: string;
+/**
+ * HTML built by this module's templates, the only value interpolated unescaped. Its brand is a
+ * private field, which data read from JSON cannot have: an object shaped like one is escaped.
+ */
+class Markup {
+  readonly #html: string;
+
+  constructor(html: string) {
+    this.#html = html;
+  }
+
+  static is(value: unknown): value is Markup {
+    return typeof value === "object" && value !== null && #html in value;
+  }
+
+  get html(): string {
+    return this.#html;
+  }
 }
 
 type Interpolation = string | number | Markup | readonly Markup[];
@@ -55,8 +70,7 @@ const TIER_COLOUR: Readonly<Record<Tier, string>> = {
 
 const CHART = { label: 300, plot: 460, right: 90, row: 26, top: 26, axis: 34, maxLabel: 44 } as const;
 
-const STYLE: Markup = {
-  markup: `
+const STYLE = new Markup(`
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; margin: 0 auto; max-width: 1180px; padding: 1.5rem; }
 h1, h2, h3 { line-height: 1.25; }
 h2 { margin-top: 2.5rem; padding-top: 1rem; border-top: 2px solid #d0d7de; }
@@ -86,24 +100,29 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 figure { margin: 0.5rem 0 1rem; }
 figcaption { font-size: 0.9em; color: #57606a; }
 svg { max-width: 100%; height: auto; }
-`,
-};
+`);
 
 /** Escapes text for HTML after removing ANSI sequences and replacing control characters. */
 function escapeHtml(text: string): string {
   return printableText(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
-function render(value: Interpolation | undefined): string {
+/**
+ * A value as HTML: Markup as it is, anything else as escaped text, whatever its type claims, since
+ * results read from a file may hold an object or a number where a string belongs.
+ */
+function render(value: unknown): string {
   if (value === undefined) return "";
+  if (Markup.is(value)) return value.html;
+  if (Array.isArray(value)) return value.map(render).join("");
   if (typeof value === "string") return escapeHtml(value);
-  if (typeof value === "number") return String(value);
-  if ("markup" in value) return value.markup;
-  return value.map((m) => m.markup).join("");
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return escapeHtml(String(value));
+  return typeof value === "object" ? escapeHtml(JSON.stringify(value)) : "";
 }
 
 function html(strings: TemplateStringsArray, ...values: readonly Interpolation[]): Markup {
-  return { markup: strings.reduce((out, text, i) => out + render(values[i - 1]) + text) };
+  return new Markup(strings.reduce((out, text, i) => out + render(values[i - 1]) + text));
 }
 
 function formatMs(ms: number): string {
@@ -135,8 +154,9 @@ function anchor(scenario: ScenarioResult): string {
   return `scenario-${scenario.id}`;
 }
 
-function shellWord(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+function shellWord(arg: unknown): string {
+  const word = typeof arg === "string" ? arg : JSON.stringify(arg);
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 function phaseName(key: string): string {
@@ -508,5 +528,5 @@ export function renderHtml(run: RunResult): string {
         <main>${scenarioTable(run)} ${run.scenarios.map(scenarioSection)}</main>
       </body>
     </html> `;
-  return page.markup;
+  return page.html;
 }
