@@ -137,7 +137,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   );
   const teardown = new Teardown();
   teardown.defer(`remove anything else labelled with run ${runId}`, () =>
-    kept ? Promise.resolve() : prune(runId),
+    kept ? Promise.resolve() : pruneRun(runId),
   );
   /** Elasticsearch stays up as long as a kept lab ships to it. */
   const backendTeardown = new Teardown();
@@ -180,6 +180,20 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
   };
   writeReports(result, runDir);
   return result;
+}
+
+/** How long a container create that was in flight when the run was interrupted may take to land. */
+const IN_FLIGHT_CREATE_MS = 1_500;
+
+/**
+ * Removes whatever still carries the run's label: a container whose start was interrupted (Ctrl-C
+ * while it waited to be ready) was never registered for teardown. A second pass catches a create
+ * request that was still on its way to Docker during the first.
+ */
+async function pruneRun(runId: string): Promise<void> {
+  await prune(runId);
+  await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_CREATE_MS));
+  await prune(runId);
 }
 
 export async function openBackend(runId: string, teardown: Teardown): Promise<Backend> {

@@ -131,7 +131,10 @@ export class ScopeGuard {
     return this.ranges.map(formatCidr).join(", ");
   }
 
-  private unreadable(target: string, where: string, why: string): ScanproofError {
+  private unreadable(target: string, where: string, parseError: string): ScanproofError {
+    const why = /^[a-z0-9.-]*[a-z][a-z0-9.-]*$/i.test(target)
+      ? "a host name outside the lab, which the tool would look up in DNS"
+      : parseError;
     return new ScanproofError(
       `${where}: "${target}" is neither a lab host name (${[...this.names.keys()].join(", ")}) nor an IPv4 address or CIDR as the guard reads one: ${why}. Nothing was sent.`,
       "Name a target host of the scenario's lab, or an address inside the lab's networks written as four decimal octets.",

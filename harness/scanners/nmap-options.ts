@@ -121,6 +121,9 @@ const LONG_OPTIONS: readonly LongOption[] = [
   long("resume", "required"),
 ];
 
+/** Every long option name nmap 7.93 knows. */
+export const NMAP_LONG_OPTION_NAMES: readonly string[] = LONG_OPTIONS.map((o) => o.name);
+
 /** nmap's short options (its getopt string "46Ab:D:d::e:Ffg:hIi:M:m:nO::o:P::p:qRrS:s::T:Vv::"). */
 const SHORT_OPTIONS: ReadonlyMap<string, Arity> = new Map([
   ...Array.from("46AFfhIinqRrV", (c): [string, Arity] => [c, "none"]),

@@ -10,7 +10,7 @@ import { hostScope, nmapScope } from "./step-scope.js";
 import { runAxfr, runFfuf, runGobusterDns } from "./wordlists.js";
 
 /** Runs one tool step from its traffic source, after the scope guard checked every destination it names. */
-export function runStep(
+export async function runStep(
   lab: StartedLab,
   step: Exclude<StepSpec, ContainStepSpec>,
   index: number,
@@ -19,7 +19,7 @@ export function runStep(
 ): Promise<GroundTruth> {
   if (step.tool === "nmap") {
     const nmap = nmapScope(step, index, guard, lab.host(step.from).uplink.interface);
-    return runNmap(lab, step, index, nmap, guard, workDir);
+    return await runNmap(lab, step, index, nmap, guard, workDir);
   }
   const target = hostScope(step, index, guard);
   switch (step.tool) {

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wait } from "testcontainers";
+import { inRanges } from "../../harness/addresses.js";
 import { docker, LABEL_ROLE, LABEL_RUN, runLabels } from "../../harness/docker/client.js";
 import { freeLoopbackPort, LabContainer } from "../../harness/docker/lab-container.js";
 import { Teardown } from "../../harness/lifecycle.js";
@@ -121,6 +122,23 @@ async function inspectRun(runId: string): Promise<{ inspected: string; shipperLo
   return { inspected: JSON.stringify(inspected), shipperLog };
 }
 
+/**
+ * The Docker host's own address on the default bridge, read from the host's interfaces: a freshly
+ * started dockerd lists the bridge's subnet but no gateway in its IPAM config.
+ */
+async function bridgeHostAddress(): Promise<string> {
+  const bridge = (await docker().getNetwork("bridge").inspect()) as {
+    IPAM: { Config: { Subnet?: string }[] };
+  };
+  const subnets = bridge.IPAM.Config.flatMap((c) => (c.Subnet ? [c.Subnet] : []));
+  const found = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i?.family === "IPv4" && inRanges(i.address, subnets));
+  return (
+    found?.address ?? expect.fail(`no host interface in the default bridge's subnets ${subnets.join(", ")}`)
+  );
+}
+
 /** Every file below a folder, as text. */
 function filesBelow(dir: string): { path: string; text: string }[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
@@ -136,10 +154,7 @@ describe("secrets and TLS with a secured external cluster (real Docker, Elastics
   let env: NodeJS.ProcessEnv;
 
   before(async function () {
-    const gateway = (await docker().getNetwork("bridge").inspect()) as {
-      IPAM: { Config: { Gateway: string }[] };
-    };
-    const address = gateway.IPAM.Config[0]?.Gateway ?? expect.fail("no bridge gateway");
+    const address = await bridgeHostAddress();
     await certificates(dir, address);
     writeFileSync(join(dir, "password"), `${PASSWORD}\n`, { mode: 0o600 });
     writeFileSync(join(dir, "api-key"), API_KEY, { mode: 0o600 });

@@ -71,12 +71,31 @@ async function leftovers(runId: string): Promise<{ containers: number; networks:
 describe("teardown on interruption (real Docker)", function () {
   before(() => requireDocker());
 
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const) {
-    it(`removes the lab and Elasticsearch when the run gets ${signal} mid-scan`, async function () {
-      const run = await interruptRun(signal, /step 1\/1: nmap/);
+  /** Every phase of a run, by the progress line that starts it. */
+  const phases: [string, RegExp][] = [
+    ["while Elasticsearch starts", /▸ Start Elasticsearch/],
+    ["while the indices are created", /▸ Install index templates/],
+    ["while the lab networks are created", /▸ Create lab networks/],
+    ["while the lab hosts start", /▸ Start lab hosts/],
+    ["while the overlay is wired", /▸ Wire the VXLAN overlay/],
+    ["while the egress filters start", /▸ Start the egress filters/],
+    ["mid-scan", /step 1\/1: nmap/],
+    ["while events are ingested", /wait for firewall.* events in Elasticsearch/],
+    ["while the rules run", /run \d+ rules and escalate/],
+  ];
+  const interruptions: [NodeJS.Signals, number, string, RegExp][] = [
+    ...phases.map(([phase, marker]): [NodeJS.Signals, number, string, RegExp] => [
+      "SIGINT",
+      130,
+      phase,
+      marker,
+    ]),
+    ["SIGTERM", 143, "mid-scan", /step 1\/1: nmap/],
+    ["SIGTERM", 143, "while Elasticsearch starts", /▸ Start Elasticsearch/],
+  ];
+  for (const [signal, code, phase, marker] of interruptions) {
+    it(`removes the lab and Elasticsearch when the run gets ${signal} ${phase}`, async function () {
+      const run = await interruptRun(signal, marker);
       expect(run.output).to.include(`${signal}: tearing down the lab`);
       expect(run.code).to.equal(code);
       expect(await leftovers(run.runId)).to.deep.equal({ containers: 0, networks: 0 });
