@@ -32,23 +32,28 @@ function whole(file: string, message: string): InputError {
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
 
+/** What reading a file gave: its bytes, or why it was refused before or while reading it. */
+export type FileRead =
+  | { readonly ok: true; readonly data: Buffer }
+  | { readonly ok: false; readonly refused: "unreadable"; readonly error: NodeJS.ErrnoException }
+  | { readonly ok: false; readonly refused: "not-regular" }
+  | { readonly ok: false; readonly refused: "too-large"; readonly size: number };
+
 /**
- * Reads an input file as UTF-8, refusing what cannot be one before reading it: a missing file, a
- * folder, a device, pipe or socket, a file larger than `maxBytes`.
+ * Reads a file whole without ever waiting: a missing file, a folder, a device, pipe or socket, a
+ * file larger than `maxBytes` are refused, and nothing about its content is in the refusal.
  */
-export function readInputText(path: string, maxBytes = MAX_INPUT_BYTES): { file: string; text: string } {
-  const file = displayName(path);
+export function readRegularFile(path: string, maxBytes: number): FileRead {
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
-    throw whole(file, `cannot be read: ${(error as Error).message}`);
+    return { ok: false, refused: "unreadable", error: error as NodeJS.ErrnoException };
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw whole(file, "is not a regular file");
-    if (stat.size > maxBytes)
-      throw whole(file, `the file is larger than ${maxBytes} bytes (${stat.size} bytes)`);
+    if (!stat.isFile()) return { ok: false, refused: "not-regular" };
+    if (stat.size > maxBytes) return { ok: false, refused: "too-large", size: stat.size };
     const buffer = Buffer.alloc(stat.size);
     let read = 0;
     while (read < stat.size) {
@@ -56,12 +61,29 @@ export function readInputText(path: string, maxBytes = MAX_INPUT_BYTES): { file:
       if (n === 0) break;
       read += n;
     }
-    return { file, text: buffer.subarray(0, read).toString("utf8") };
+    return { ok: true, data: buffer.subarray(0, read) };
   } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw whole(file, `cannot be read: ${(error as Error).message}`);
+    return { ok: false, refused: "unreadable", error: error as NodeJS.ErrnoException };
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Reads an input file as UTF-8, refusing what cannot be one before reading it: a missing file, a
+ * folder, a device, pipe or socket, a file larger than `maxBytes`.
+ */
+export function readInputText(path: string, maxBytes = MAX_INPUT_BYTES): { file: string; text: string } {
+  const file = displayName(path);
+  const read = readRegularFile(path, maxBytes);
+  if (read.ok) return { file, text: read.data.toString("utf8") };
+  switch (read.refused) {
+    case "unreadable":
+      throw whole(file, `cannot be read: ${read.error.message}`);
+    case "not-regular":
+      throw whole(file, "is not a regular file");
+    case "too-large":
+      throw whole(file, `the file is larger than ${maxBytes} bytes (${read.size} bytes)`);
   }
 }
 

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import { Client, type ClientOptions } from "@elastic/elasticsearch";
 import { ScanproofError } from "../errors.js";
+import { readRegularFile } from "../input-files.js";
 import { task } from "../progress.js";
 import { ALERTS_INDEX, SOURCE_INDEX, indexTemplates } from "./templates.js";
 
@@ -34,6 +34,35 @@ export interface ExternalClusterOptions {
   readonly caFile?: string;
 }
 
+/** A secret is a few bytes and a PEM bundle of CA certificates a few hundred kilobytes. */
+export const MAX_SETTING_FILE_BYTES = 1024 * 1024;
+
+/**
+ * The content of the file the environment variable `variable` names (`path`), read without
+ * waiting: a pipe, device or folder is refused at once. Errors name the variable and the file,
+ * never what the file holds.
+ */
+export function readSettingFile(variable: string, path: string): Buffer {
+  const read = readRegularFile(path, MAX_SETTING_FILE_BYTES);
+  if (read.ok) return read.data;
+  switch (read.refused) {
+    case "unreadable":
+      throw new ScanproofError(
+        `${variable} names ${path}, which cannot be read (${read.error.code ?? "error"}).`,
+      );
+    case "not-regular":
+      throw new ScanproofError(
+        `${variable} names ${path}, which is not a regular file.`,
+        "Name a regular file: scanproof does not read secrets or certificates from pipes, devices or folders.",
+      );
+    case "too-large":
+      throw new ScanproofError(
+        `${variable} names ${path}, which is larger than ${MAX_SETTING_FILE_BYTES} bytes (${read.size} bytes).`,
+        "The file should hold one secret, or the PEM certificates of the CAs to trust.",
+      );
+  }
+}
+
 /** The harness's client options: TLS verification is always on, against the CA file when one is named. */
 export function clientOptions(options: ExternalClusterOptions): ClientOptions {
   const auth = options.apiKey
@@ -44,7 +73,10 @@ export function clientOptions(options: ExternalClusterOptions): ClientOptions {
   return {
     node: options.url,
     ...(auth ? { auth } : {}),
-    tls: { rejectUnauthorized: true, ...(options.caFile ? { ca: readFileSync(options.caFile) } : {}) },
+    tls: {
+      rejectUnauthorized: true,
+      ...(options.caFile ? { ca: readSettingFile("SCANPROOF_ES_CA_FILE", options.caFile) } : {}),
+    },
     requestTimeout: 30_000,
   };
 }

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Client } from "@elastic/elasticsearch";
 import { ScanproofError } from "../errors.js";
@@ -6,6 +5,7 @@ import type { Teardown } from "../lifecycle.js";
 import {
   clientOptions,
   installIndexTemplates,
+  readSettingFile,
   waitForCluster,
   type Backend,
   type ExternalClusterOptions,
@@ -34,7 +34,13 @@ export async function connectExternalCluster(
     port: Number(url.port || (https ? 443 : 80)),
     network: "bridge",
     ...(https
-      ? { tls: { ca: options.caFile ? readFileSync(options.caFile, "utf8") : rootCertificates.join("\n") } }
+      ? {
+          tls: {
+            ca: options.caFile
+              ? readSettingFile("SCANPROOF_ES_CA_FILE", options.caFile).toString("utf8")
+              : rootCertificates.join("\n"),
+          },
+        }
       : {}),
     ...(options.username
       ? { credentials: { username: options.username, password: options.password ?? "" } }
@@ -58,14 +64,9 @@ function secretFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined
   const path = env[`${name}_FILE`];
   if (direct && path) throw new ScanproofError(`Set ${name} or ${name}_FILE, not both.`);
   if (!path) return direct || undefined;
-  let value: string;
-  try {
-    value = readFileSync(path, "utf8").replace(/\r?\n$/, "");
-  } catch (error) {
-    throw new ScanproofError(
-      `${name}_FILE names ${path}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"}).`,
-    );
-  }
+  const value = readSettingFile(`${name}_FILE`, path)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
   if (value === "") throw new ScanproofError(`${name}_FILE names ${path}, which is empty.`);
   return value;
 }
@@ -103,8 +104,7 @@ export function externalClusterFromEnv(
       "Set SCANPROOF_ES_USERNAME and SCANPROOF_ES_PASSWORD (or SCANPROOF_ES_PASSWORD_FILE) for the shipper as well.",
     );
   const caFile = env.SCANPROOF_ES_CA_FILE;
-  if (caFile && !existsSync(caFile))
-    throw new ScanproofError(`SCANPROOF_ES_CA_FILE names ${caFile}, which does not exist.`);
+  if (caFile) readSettingFile("SCANPROOF_ES_CA_FILE", caFile);
   return {
     url: raw,
     ...(apiKey ? { apiKey } : {}),
