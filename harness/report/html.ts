@@ -10,7 +10,7 @@ import {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Tier } from "../scenario/schema.js";
 import { countVerdicts } from "./json.js";
-import { isEscalated } from "./incident.js";
+import { incidentFiles, isEscalated } from "./incident.js";
 import { printableText } from "./printable.js";
 
 /**
@@ -255,8 +255,8 @@ function expectationsTable(expectations: readonly ExpectationResult[]): Markup {
 
 function nextActionCell(a: AlertSummary, scenarioId: string): Markup {
   const reputation = a.enrichment?.reputation;
-  const incident = (ext: string, label: string): Markup =>
-    html`<a href="${`incidents/${scenarioId}/${a.id}.${ext}`}">${label}</a>`;
+  const files = incidentFiles(scenarioId, a.id);
+  const incident = (ext: "md" | "json", label: string): Markup => html`<a href="${files[ext]}">${label}</a>`;
   return html`<td>
     ${a.nextAction?.message ?? "—"}
     ${reputation && reputation.verdict !== "unknown" ? html`<br />Reputation: ${reputation.message}` : ""}

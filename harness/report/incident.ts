@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Analysis } from "../escalation/analysis.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
 import type { Enrichment, Reason } from "../escalation/escalate.js";
@@ -56,6 +57,33 @@ export interface IncidentReport {
   };
   readonly containment: readonly ContainmentRecord[];
   readonly recommendations: readonly string[];
+}
+
+/** An id that can be a file or folder name as it is: letters, digits, dot, dash, underscore; no "..". */
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Names Windows keeps for devices, whatever the extension. */
+const DEVICE_NAME = /^(?:con|prn|aux|nul|com\d|lpt\d)(?:\.|$)/i;
+
+/**
+ * The file or folder name an id is written under: the id itself when it is a plain name, else a
+ * slug of its letters and digits and a hash of the whole id after "~" (which no plain name has, so
+ * two ids never share a name). Never empty, never a path separator, never "." or "..".
+ */
+export function safeFileName(id: unknown): string {
+  const text = typeof id === "string" ? id : ((JSON.stringify(id) as string | undefined) ?? "");
+  if (PLAIN_NAME.test(text) && !text.includes("..") && !DEVICE_NAME.test(text)) return text;
+  const slug = text
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .slice(0, 48)
+    .replace(/^-+|-+$/g, "");
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 12);
+  return `${slug || "id"}~${hash}`;
+}
+
+/** Where an alert's incident reports are written, relative to the run's report folder, with "/" between names. */
+export function incidentFiles(scenarioId: unknown, alertId: unknown): { md: string; json: string } {
+  const base = `incidents/${safeFileName(scenarioId)}/${safeFileName(alertId)}`;
+  return { md: `${base}.md`, json: `${base}.json` };
 }
 
 export function isEscalated(alert: AlertSummary): alert is EscalatedAlert {

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { z } from "zod";
 import { ResultsFileSchema, type RunResult } from "../result.js";
 import { InputError, zodProblems, type Anchor, type Problem } from "../scenario/problems.js";
@@ -7,6 +7,7 @@ import { renderHtml } from "./html.js";
 import {
   buildIncidentReport,
   escalatedAlerts,
+  incidentFiles,
   renderIncidentJson,
   renderIncidentMarkdown,
 } from "./incident.js";
@@ -28,6 +29,15 @@ export type ReportFiles = Readonly<Record<keyof typeof REPORTS, string>> & {
 
 export const REPORT_FILES: readonly string[] = Object.values(REPORTS).map((r) => r.file);
 
+/** The path of a report below the output folder; anything that would land outside it is a bug, and refused. */
+function inside(dir: string, file: string): string {
+  const path = join(dir, ...file.split("/"));
+  const rel = relative(resolve(dir), resolve(path));
+  if (rel === "" || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw new Error(`refusing to write ${JSON.stringify(file)} outside the report folder ${dir}`);
+  return path;
+}
+
 /** Writes every report of the run into `dir` (created if missing) and returns where each one is. */
 export function writeReports(run: RunResult, dir: string): ReportFiles {
   mkdirSync(dir, { recursive: true });
@@ -36,12 +46,15 @@ export function writeReports(run: RunResult, dir: string): ReportFiles {
     writeFileSync(path, report.render(run));
     return [name, path] as const;
   });
+  const written = new Set<string>();
   const incidents = escalatedAlerts(run).flatMap(({ scenario, alert }) => {
-    const folder = join(dir, "incidents", scenario.id);
-    mkdirSync(folder, { recursive: true });
+    const files = incidentFiles(scenario.id, alert.id);
+    const md = inside(dir, files.md);
+    const json = inside(dir, files.json);
+    if (written.has(md)) return [];
+    written.add(md);
+    mkdirSync(dirname(md), { recursive: true });
     const report = buildIncidentReport(run, scenario, alert);
-    const md = join(folder, `${alert.id}.md`);
-    const json = join(folder, `${alert.id}.json`);
     writeFileSync(md, renderIncidentMarkdown(report));
     writeFileSync(json, renderIncidentJson(report));
     return [md, json];
