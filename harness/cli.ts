@@ -12,7 +12,8 @@ import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests.js";
-import { loadInputs, runScenarios, type ScenarioProgress } from "./run.js";
+import { loadInputs, newRunId, runScenarios, type ScenarioProgress } from "./run.js";
+import { checkWithAttackerTools } from "./scanners/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
 import { InputError } from "./scenario/problems.js";
@@ -220,9 +221,16 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     program.command("validate").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
   )
     .description("check scenarios, rules and context without starting anything")
-    .action((paths: string[], options: InputOptions) => {
+    .action(async (paths: string[], options: InputOptions) => {
       const { scenarios, rules } = selected(paths, options);
+      const tools = await checkWithAttackerTools(scenarios, newRunId());
+      if (tools.checked && tools.problems.length > 0) throw new InputError(tools.problems);
       io.out(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
+      io.out(
+        tools.checked
+          ? "  every step's targets and scripts checked with the attacker image's nmap and masscan\n"
+          : `  targets in nmap's range notation and script categories not checked here (${tools.why}); a run checks them before it scans\n`,
+      );
       for (const s of rules.skipped) io.out(`  rule skipped: ${s.file}: ${s.reason}\n`);
       for (const r of rules.esql) {
         io.out(`  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`);

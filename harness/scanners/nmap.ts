@@ -2,12 +2,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { ScanproofError } from "../errors.js";
-import type { LabHost, StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { NmapStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
-import { scriptsReachingOutside } from "./nmap-args.js";
-import { checkNmapListing, type CheckedNmap } from "./step-scope.js";
+import { checkNmapListing, checkNmapScripts, type CheckedNmap, type ToolExec } from "./step-scope.js";
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
 export const NSE_USER_AGENT =
@@ -77,36 +76,6 @@ export function parseNmapXml(xml: string): NmapReport {
   };
 }
 
-/**
- * Asks the attacker's nmap which scripts each selection means (`--script-help` sends nothing) and
- * refuses the selection when any of them talks to third parties or broadcasts.
- */
-async function refuseScriptsReachingOutside(
-  lab: StartedLab,
-  from: LabHost,
-  selections: readonly string[],
-  where: string,
-): Promise<void> {
-  for (const selection of selections) {
-    const help = await lab.exec(from, ["nmap", "--script-help", selection]);
-    if (help.exitCode !== 0)
-      throw new ScanproofError(
-        `${where}: nmap does not know the scripts "${selection}": ${
-          help.stderr
-            .trim()
-            .split("\n")
-            .find((l) => /did not match/.test(l)) ?? help.stderr.trim()
-        }`,
-      );
-    const outside = scriptsReachingOutside(help.stdout);
-    if (outside.length > 0)
-      throw new ScanproofError(
-        `${where}: the scripts "${selection}" include ${outside.map((o) => `${o.script} (${o.category})`).join(", ")}, which send to hosts other than the target. Nothing was sent.`,
-        "Name the scripts the scenario needs, such as http-title; scripts in the external and broadcast categories are refused.",
-      );
-  }
-}
-
 /** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
 export async function runNmap(
   lab: StartedLab,
@@ -118,8 +87,9 @@ export async function runNmap(
 ): Promise<GroundTruth> {
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
-  await checkNmapListing(args, (c) => lab.exec(from, c), guard, where);
-  await refuseScriptsReachingOutside(lab, from, args.scripts, `${where}.args`);
+  const exec: ToolExec = (c) => lab.exec(from, c);
+  await checkNmapListing(args, exec, guard, where);
+  await checkNmapScripts(args.scripts, exec, `${where}.args`);
   const exclude = args.resolvedExclude.length > 0 ? ["--exclude", args.resolvedExclude.join(",")] : [];
   const command = [
     "nmap",

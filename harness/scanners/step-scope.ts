@@ -4,7 +4,7 @@ import { ScopeGuard } from "../lab/scope-guard.js";
 import { labAddresses, labSubnets, planLab, SEGMENTS } from "../lab/topology.js";
 import type { CrossProblem } from "../scenario/load.js";
 import type { ScenarioSpec, StepSpec } from "../scenario/schema.js";
-import { classifyNmapArgs, type NmapArgs } from "./nmap-args.js";
+import { classifyNmapArgs, scriptsReachingOutside, type NmapArgs } from "./nmap-args.js";
 
 /** Runs a command in the step's traffic source (or, for validate, in a network-less copy of its image). */
 export type ToolExec = (
@@ -30,7 +30,7 @@ export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard,
 }
 
 /** Where a scope error's `steps[i].field` prefix points in the scenario file. */
-const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
+export const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
 
 /**
  * The argument layer for every step of a scenario against its planned lab, as located problems:
@@ -95,6 +95,35 @@ export function nmapScope(
         `${where}.args -e: nmap may only send on the source's lab interface (${uplink}), not "${name}".`,
       );
   return { ...classified, resolvedTargets, resolvedExclude };
+}
+
+/**
+ * Asks the attacker's nmap which scripts each selection means (`--script-help` sends nothing) and
+ * refuses the selection when any of them talks to third parties or broadcasts.
+ */
+export async function checkNmapScripts(
+  selections: readonly string[],
+  exec: ToolExec,
+  where: string,
+): Promise<void> {
+  for (const selection of selections) {
+    const help = await exec(["nmap", "--script-help", selection]);
+    if (help.exitCode !== 0)
+      throw new ScanproofError(
+        `${where}: nmap does not know the scripts "${selection}": ${
+          help.stderr
+            .trim()
+            .split("\n")
+            .find((l) => /did not match/.test(l)) ?? help.stderr.trim()
+        }`,
+      );
+    const outside = scriptsReachingOutside(help.stdout);
+    if (outside.length > 0)
+      throw new ScanproofError(
+        `${where}: the scripts "${selection}" include ${outside.map((o) => `${o.script} (${o.category})`).join(", ")}, which send to hosts other than the target. Nothing was sent.`,
+        "Name the scripts the scenario needs, such as http-title; scripts in the external and broadcast categories are refused.",
+      );
+  }
 }
 
 /** nmap's list scan prints a `Host:` line per address it would scan, and sends nothing with `-n`. */

@@ -37,6 +37,15 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
   return { ...spec, file, ...(contextFile === undefined ? {} : { contextFile }) };
 }
 
+/** Where a path points in a scenario file that loaded before: for problems found after loading. */
+export function locateInScenario(
+  file: string,
+  path: readonly PropertyKey[],
+): { line: number; column: number } {
+  const { doc, lines } = parseYamlInput(file, readInputText(file).text);
+  return locate(doc, lines, path);
+}
+
 export interface CrossProblem {
   readonly path: readonly PropertyKey[];
   readonly message: string;

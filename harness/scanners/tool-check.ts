@@ -1,0 +1,98 @@
+import "../docker/testcontainers-env.js";
+import { dockerAnswers, LABEL_ROLE, runLabels } from "../docker/client.js";
+import { LabContainer } from "../docker/lab-container.js";
+import { ScanproofError } from "../errors.js";
+import { SEGMENTS, labAddresses, labSubnets, planLab } from "../lab/topology.js";
+import { ScopeGuard } from "../lab/scope-guard.js";
+import { Teardown, withTeardown } from "../lifecycle.js";
+import { inPool } from "../pool.js";
+import { locateInScenario, type Scenario } from "../scenario/load.js";
+import type { Problem } from "../scenario/problems.js";
+import { builtLabImage } from "../setup/lab-images.js";
+import {
+  checkMasscanListing,
+  checkNmapListing,
+  checkNmapScripts,
+  nmapScope,
+  STEP_PLACE,
+  type ToolExec,
+} from "./step-scope.js";
+
+/** Scenarios checked at once: each check is a short process in the one validation container. */
+const TOOL_CHECKS_AT_ONCE = 4;
+
+export type ToolCheck =
+  | { readonly checked: true; readonly problems: Problem[] }
+  | { readonly checked: false; readonly why: string };
+
+/**
+ * The tool layer of the scope guarantee without a lab, for `validate`: the attacker image's own
+ * nmap and masscan, in a container with no network, list what each step's targets mean and which
+ * scripts its selections are; the same checks a run makes just before it scans.
+ */
+export async function checkWithAttackerTools(
+  scenarios: readonly Scenario[],
+  runId: string,
+): Promise<ToolCheck> {
+  if (!(await dockerAnswers())) return { checked: false, why: "Docker does not answer" };
+  let image: string;
+  try {
+    image = await builtLabImage("attacker");
+  } catch (error) {
+    return { checked: false, why: (error as Error).message };
+  }
+  const teardown = new Teardown();
+  return withTeardown(teardown, async () => {
+    const container = await new LabContainer(image)
+      .withNetworkMode("none")
+      .withLabels(runLabels(runId, { [LABEL_ROLE]: "validate" }))
+      .withCommand(["sleep", "infinity"])
+      .start();
+    teardown.defer("stop the validation container", () => container.stop({ timeout: 1_000 }));
+    const answers = new Map<string, ReturnType<ToolExec>>();
+    const exec: ToolExec = (command) => {
+      const key = JSON.stringify(command);
+      const answer = answers.get(key) ?? container.exec([...command]);
+      answers.set(key, answer);
+      return answer;
+    };
+    const found = await inPool(scenarios, TOOL_CHECKS_AT_ONCE, (s) => scenarioToolProblems(s, exec));
+    return { checked: true, problems: found.flat() };
+  });
+}
+
+async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise<Problem[]> {
+  const plan = planLab(scenario);
+  const guard = new ScopeGuard(labSubnets(plan), labAddresses(plan));
+  const problems: Problem[] = [];
+  for (const [i, step] of scenario.steps.entries()) {
+    const where = `steps[${i}]`;
+    try {
+      if (step.tool === "nmap") {
+        const from = plan.hosts.find((h) => h.name === step.from);
+        const nmap = nmapScope(step, i, guard, from ? SEGMENTS[from.network].interface : "");
+        await checkNmapListing(nmap, exec, guard, where);
+        await checkNmapScripts(nmap.scripts, exec, `${where}.args`);
+      } else if (step.tool === "masscan") {
+        await checkMasscanListing(
+          guard.range(step.target, `${where}.target`),
+          step.ports,
+          exec,
+          guard,
+          where,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ScanproofError)) throw error;
+      const place = STEP_PLACE.exec(error.message);
+      const path = ["steps", i, ...(place?.[2] ? [place[2]] : [])];
+      problems.push({
+        file: scenario.file,
+        ...locateInScenario(scenario.file, path),
+        path: `${where}${place?.[2] ? `.${place[2]}` : ""}`,
+        message: place ? error.message.slice(place[0].length) : error.message,
+      });
+    }
+  }
+  return problems;
+}
