@@ -57,8 +57,30 @@ const DESCRIPTIVE_KEYS = new Set([
   "version",
 ]);
 
-const dateMath = z.string().regex(/^now(-\d+[smhdw])?$/, 'Kibana date math such as "now-9m"');
-const interval = z.string().regex(/^\d+[smhd]$/, 'an interval such as "5m"');
+/**
+ * The longest look-back (`from`, `history_window_start`) or `interval` a rule may name: a century,
+ * longer than any retention of the events a rule searches. Then a window, even with the
+ * scheduler's catch-up intervals before it, starts well inside the dates JavaScript can represent
+ * (±8.64e15 ms, years -271821 to 275760) for any "now" from year 0 to 9999; an unbounded one
+ * ("now-1000000000d") starts outside them, and every date computed from it is invalid.
+ */
+export const MAX_LOOKBACK_DAYS = 36_525;
+
+const withinLookbackBound = (spec: string): boolean => toMs(spec) <= MAX_LOOKBACK_DAYS * 86_400_000;
+const dateMath = z
+  .string()
+  .regex(/^now(-\d+[smhdw])?$/, { error: 'Kibana date math such as "now-9m"', abort: true })
+  .refine(withinLookbackBound, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} looks back further than a century; expected at most "now-${MAX_LOOKBACK_DAYS}d"`,
+  });
+const interval = z
+  .string()
+  .regex(/^\d+[smhd]$/, { error: 'an interval such as "5m"', abort: true })
+  .refine(withinLookbackBound, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is longer than a century; expected at most "${MAX_LOOKBACK_DAYS}d"`,
+  });
 
 const Threat = z.looseObject({
   framework: z.literal("MITRE ATT&CK"),
