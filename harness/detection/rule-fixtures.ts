@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import ipaddr from "ipaddr.js";
+import { formatIPv4, parseStrictCidr } from "../addresses.js";
 import { z } from "zod";
 import { displayName, parseYamlInput, readInputText } from "../input-files.js";
 import { dotPath, InputError, locate, zodProblems, type Problem } from "../scenario/problems.js";
@@ -439,9 +439,8 @@ function indexOf(event: Record<string, unknown>): string | undefined {
 function sizeOf(variation: z.output<typeof Variation>): number | undefined {
   if (Array.isArray(variation)) return variation.length;
   if (variation.includes("/")) {
-    if (!ipaddr.isValidCIDR(variation)) return undefined;
-    const [network, bits] = ipaddr.parseCIDR(variation);
-    return network.kind() === "ipv4" && bits >= 16 ? 2 ** (32 - bits) : undefined;
+    const cidr = parseStrictCidr(variation);
+    return cidr.ok && cidr.value.prefix >= 16 ? 2 ** (32 - cidr.value.prefix) : undefined;
   }
   const [low = 0, high = 0] = variation.split("-").map(Number);
   return low > high || high - low >= 65_536 ? undefined : high - low + 1;
@@ -452,13 +451,9 @@ function valuesOf(variation: z.output<typeof Variation>): unknown[] {
   if (Array.isArray(variation)) return variation;
   const size = sizeOf(variation) ?? 0;
   if (variation.includes("/")) {
-    const first = ipaddr.IPv4.networkAddressFromCIDR(variation)
-      .toByteArray()
-      .reduce((n, b) => n * 256 + b, 0);
-    return Array.from({ length: size }, (_, i) => {
-      const n = first + i;
-      return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-    });
+    const cidr = parseStrictCidr(variation);
+    const first = cidr.ok ? cidr.value.network : 0;
+    return Array.from({ length: size }, (_, i) => formatIPv4(first + i));
   }
   const low = Number(variation.split("-")[0]);
   return Array.from({ length: size }, (_, i) => low + i);
