@@ -151,6 +151,7 @@ const DATE =
  * A date in the default format `strict_date_optional_time||epoch_millis`, in epoch milliseconds.
  * `roundUp` fills missing components the way range queries do for `gt` and `lte` bounds (month and
  * day 01, then 23:59:59.999); otherwise they are the start of the period. Date math is not evaluated.
+ * Years are proleptic Gregorian as written: "0050" is the year 50, which Date.UTC would read as 1950.
  */
 export function parseDate(raw: unknown, roundUp: boolean): number | undefined {
   if (typeof raw === "number") return Number.isInteger(raw) ? raw : undefined;
@@ -162,16 +163,14 @@ export function parseDate(raw: unknown, roundUp: boolean): number | undefined {
   const part = (v: string | undefined, missing: number, max: number) =>
     v === undefined ? (roundUp ? max : missing) : Number(v);
   const ms = fraction === undefined ? (roundUp ? 999 : 0) : Number(fraction.padEnd(3, "0").slice(0, 3));
-  const utc = Date.UTC(
+  const date = new Date(0);
+  date.setUTCFullYear(
     Number(year),
     (month === undefined ? 1 : Number(month)) - 1,
     day === undefined ? 1 : Number(day),
-    part(hour, 0, 23),
-    part(minute, 0, 59),
-    part(second, 0, 59),
-    ms,
   );
-  return utc - offsetMinutes(zone) * 60_000;
+  date.setUTCHours(part(hour, 0, 23), part(minute, 0, 59), part(second, 0, 59), ms);
+  return date.getTime() - offsetMinutes(zone) * 60_000;
 }
 
 function offsetMinutes(zone: string | undefined): number {
