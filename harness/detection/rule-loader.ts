@@ -7,7 +7,9 @@ import { displayName, readInputText } from "../input-files.js";
 import { InputError, zodProblems, type Problem } from "../scenario/problems.js";
 import { INVENTORY_FILTERS } from "./inventory-filter.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
+import { checkLuceneSyntax, LuceneSyntaxError } from "./lucene.js";
 import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
+import { intervalProblem } from "./schedule.js";
 
 const RUNNABLE_TYPES = ["query", "threshold", "new_terms"] as const;
 const LANGUAGES = ["kuery", "lucene"] as const;
@@ -245,6 +247,8 @@ export function loadRuleFile(path: string): LoadedRule {
   if (!r.index) return skip("the rule names no index pattern (data views are not supported)");
   if (r.query === undefined) return skip("the rule has no query");
   if (toMs(r.to) >= toMs(r.from)) throw problem("from", `"${r.from}" must be earlier than to ("${r.to}")`);
+  const intervalIssue = intervalProblem(toMs(r.interval));
+  if (intervalIssue) throw problem("interval", `"${r.interval}": ${intervalIssue}`);
 
   const base = {
     file,
@@ -326,18 +330,21 @@ function compileQuery(
   query: string,
 ): estypes.QueryDslQueryContainer {
   if (query.trim() === "") return { match_all: {} };
-  if (language === "lucene") return { query_string: { query, analyze_wildcard: true } };
   try {
+    if (language === "lucene") {
+      checkLuceneSyntax(query);
+      return { query_string: { query, analyze_wildcard: true } };
+    }
     return kqlToQueryDsl(parseKql(query));
   } catch (error) {
-    if (!(error instanceof KqlSyntaxError)) throw error;
+    if (!(error instanceof KqlSyntaxError) && !(error instanceof LuceneSyntaxError)) throw error;
     const origin = queryOrigin(text);
     const problem: Problem = {
       file,
       line: origin.line + error.line - 1,
       column: error.line === 1 ? origin.column + error.column - 1 : error.column,
       path: "rule.query",
-      message: `KQL: ${error.message}`,
+      message: `${error instanceof LuceneSyntaxError ? "Lucene" : "KQL"}: ${error.message}`,
     };
     throw new InputError([problem]);
   }

@@ -41,6 +41,16 @@ export function planExecution(
   return { windows, uncoveredMs: Math.max(gapMs - catchup * rule.intervalMs, 0) };
 }
 
+/**
+ * Why a rule cannot be scheduled at this interval, if it cannot: at "0s" the next execution is
+ * always due at once, so the scheduler would never wait and no window would cover any time.
+ */
+export function intervalProblem(intervalMs: number): string | undefined {
+  return intervalMs > 0
+    ? undefined
+    : 'a rule must run at an interval longer than zero; expected one such as "5m"';
+}
+
 /** When a rule runs next: one interval after its previous start, or at once when that is past. */
 export function nextStart(intervalMs: number, previousStartedAt: Date, finishedAt: Date): Date {
   return new Date(Math.max(previousStartedAt.getTime() + intervalMs, finishedAt.getTime()));
