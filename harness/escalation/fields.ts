@@ -1,12 +1,7 @@
-import ipaddr from "ipaddr.js";
 import { z } from "zod";
 import { expandPortSpec } from "../scenario/schema.js";
 
 /** Field types the escalation context and the enrichment files share. */
-export const address = z.string().refine((v) => ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address");
-export const cidr = z
-  .string()
-  .refine((v) => ipaddr.isValidCIDR(v) || ipaddr.IPv4.isValidFourPartDecimal(v), "an IPv4 address or CIDR");
 export const cve = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024-6387"');
 export const port = z.number().int().min(1).max(65_535);
 export const transport = z.enum(["tcp", "udp"]);
@@ -23,12 +18,3 @@ export const portList = z
     }
     return ports;
   });
-
-export function inRanges(ip: string, ranges: readonly string[]): boolean {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return false;
-  const parsed = ipaddr.IPv4.parse(ip);
-  return ranges.some((r) => {
-    const [network, bits] = r.includes("/") ? ipaddr.parseCIDR(r) : [ipaddr.parse(r), 32];
-    return network.kind() === "ipv4" && parsed.match(network as ipaddr.IPv4, bits);
-  });
-}

@@ -45,7 +45,8 @@ async function nmapOutputs(cases: readonly (readonly string[])[]): Promise<strin
 const listed = (output: string) => [...output.matchAll(/^Host: (\S+) /gm)].map((m) => m[1] ?? "");
 
 /** Parse errors nmap's getopt prints: what nmap refuses to read as an option at all. */
-const NMAP_PARSE_ERROR = /unrecognized option|invalid option|is ambiguous|requires an argument|doesn't allow an argument/;
+const NMAP_PARSE_ERROR =
+  /unrecognized option|invalid option|is ambiguous|requires an argument|doesn't allow an argument/;
 
 describe("the scope guard and nmap agree (attacker image's nmap, no network)", function () {
   const guard = new ScopeGuard([OUTSIDE.subnet, DMZ.subnet], new Map([["web", "10.20.0.10"]]));
