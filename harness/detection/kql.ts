@@ -13,6 +13,8 @@
  * - An empty query is an error rather than "match everything".
  */
 
+import { PositionedSyntaxError } from "./syntax-error.js";
+
 export type KqlRangeOp = "gt" | "gte" | "lt" | "lte";
 
 export interface KqlValue {
@@ -42,16 +44,8 @@ interface Position {
   readonly column: number;
 }
 
-export class KqlSyntaxError extends Error {
-  readonly line: number;
-  readonly column: number;
-
-  constructor(expected: string, at: { readonly line: number; readonly column: number }) {
-    super(`${expected} at line ${at.line}, column ${at.column}`);
-    this.name = "KqlSyntaxError";
-    this.line = at.line;
-    this.column = at.column;
-  }
+export class KqlSyntaxError extends PositionedSyntaxError {
+  override readonly name = "KqlSyntaxError";
 }
 
 const KEYWORDS = ["and", "or", "not"] as const;

@@ -6,16 +6,10 @@
  * lone "\" or "/" is an error, as it is to Lucene. Field names and values are not checked here.
  */
 
-export class LuceneSyntaxError extends Error {
-  readonly line: number;
-  readonly column: number;
+import { PositionedSyntaxError } from "./syntax-error.js";
 
-  constructor(message: string, at: { readonly line: number; readonly column: number }) {
-    super(`${message} at line ${at.line}, column ${at.column}`);
-    this.name = "LuceneSyntaxError";
-    this.line = at.line;
-    this.column = at.column;
-  }
+export class LuceneSyntaxError extends PositionedSyntaxError {
+  override readonly name = "LuceneSyntaxError";
 }
 
 type TokenKind = "term" | "phrase" | "regex" | "range" | "(" | ")" | ":" | "and" | "or" | "not" | "prefix";

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { inChild } from "./in-child.js";
 import fc from "fast-check";
 import { evaluateRuleInMemory, type FixtureEvent } from "../../harness/detection/fixture-engine.js";
 import { wildcardMatcher } from "../../harness/detection/field-values.js";
@@ -67,28 +68,21 @@ function oneCase(
   ].join("\n");
 }
 
-/** Runs `call` in a child process, so that a load blocking forever fails the test instead of hanging it. */
+/** Loads in a child process, so that a load blocking forever fails the test instead of hanging it. */
 function loadInChild(call: string): { status: number | null; output: string } {
-  const module = (path: string) => JSON.stringify(new URL(`../../harness/${path}`, import.meta.url).href);
-  const script = [
-    `const { InputError } = await import(${module("scenario/problems.js")});`,
-    `const { loadScenario } = await import(${module("scenario/load.js")});`,
-    `const { loadRuleFile } = await import(${module("detection/rule-loader.js")});`,
-    `const { loadRuleTests } = await import(${module("detection/rule-fixtures.js")});`,
-    `const { loadContext } = await import(${module("escalation/context.js")});`,
-    "try {",
-    `  ${call};`,
-    '  console.log("loaded");',
-    "} catch (error) {",
-    "  console.log(error instanceof InputError ? JSON.stringify(error.problems) : `not an InputError: ${error}`);",
-    "}",
-  ].join("\n");
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    encoding: "utf8",
-    timeout: 15_000,
-    killSignal: "SIGKILL",
+  return inChild({
+    imports: {
+      InputError: "scenario/problems.js",
+      loadScenario: "scenario/load.js",
+      loadRuleFile: "detection/rule-loader.js",
+      loadRuleTests: "detection/rule-fixtures.js",
+      loadContext: "escalation/context.js",
+    },
+    call,
+    done: "loaded",
+    errorClass: "InputError",
+    report: "error.problems",
   });
-  return { status: run.status, output: run.stdout + run.stderr };
 }
 
 /** The old matcher: a backtracking regular expression, the reference for short inputs. */

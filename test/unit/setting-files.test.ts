@@ -1,44 +1,35 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { inChild } from "./in-child.js";
 import { MAX_SETTING_FILE_BYTES } from "../../harness/backend/backend.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-setting-files-"));
 const ES_URL = "https://es.example:9200";
 const SECRET = "pa55-w0rd-that-must-never-show";
 
-/**
- * Runs `call` in a child process, so that a read blocking forever fails the test instead of
- * hanging it; prints the ScanproofError's message and hint, or "read" when nothing was thrown.
- */
-function inChild(call: string): { status: number | null; output: string } {
-  const module = (path: string) => JSON.stringify(new URL(`../../harness/${path}`, import.meta.url).href);
-  const script = [
-    `const { ScanproofError } = await import(${module("errors.js")});`,
-    `const { clientOptions } = await import(${module("backend/backend.js")});`,
-    `const { externalClusterFromEnv } = await import(${module("backend/external.js")});`,
-    "try {",
-    `  ${call};`,
-    '  console.log("read");',
-    "} catch (error) {",
-    "  console.log(error instanceof ScanproofError ? JSON.stringify([error.message, error.hint]) : `not a ScanproofError: ${error}`);",
-    "}",
-  ].join("\n");
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
-    encoding: "utf8",
-    timeout: 15_000,
-    killSignal: "SIGKILL",
+/** Reads settings in a child process, so that a read blocking forever fails the test instead of hanging it. */
+function readInChild(call: string): { status: number | null; output: string } {
+  return inChild({
+    imports: {
+      ScanproofError: "errors.js",
+      clientOptions: "backend/backend.js",
+      externalClusterFromEnv: "backend/external.js",
+    },
+    call,
+    done: "read",
+    errorClass: "ScanproofError",
+    report: "[error.message, error.hint]",
   });
-  return { status: run.status, output: run.stdout + run.stderr };
 }
 
 const fromEnv = (env: NodeJS.ProcessEnv) => `externalClusterFromEnv(${JSON.stringify(env)})`;
 
 /** The message and hint `call` refuses with, after checking it returned at once and named no secret. */
 function refusal(call: string): [string, string] {
-  const run = inChild(call);
+  const run = readInChild(call);
   expect(run.status, `${call} did not return: ${run.output}`).to.equal(0);
   expect(run.output).not.to.include(SECRET);
   expect(run.output.trim(), `${call} read the file`).not.to.equal("read");
@@ -98,7 +89,7 @@ describe("files the external cluster settings name", function () {
   it("still reads a regular secret file", function () {
     const path = join(dir, "password");
     writeFileSync(path, `${SECRET}\n`, { mode: 0o600 });
-    const run = inChild(
+    const run = readInChild(
       fromEnv({ SCANPROOF_ES_URL: ES_URL, SCANPROOF_ES_USERNAME: "u", SCANPROOF_ES_PASSWORD_FILE: path }),
     );
     expect(run.output.trim()).to.equal("read");
