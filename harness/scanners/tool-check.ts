@@ -1,20 +1,18 @@
 import "../docker/testcontainers-env.js";
 import { dockerAnswers, LABEL_ROLE, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
-import { ScanproofError } from "../errors.js";
-import { SEGMENTS, labAddresses, labSubnets, planLab } from "../lab/topology.js";
-import { ScopeGuard } from "../lab/scope-guard.js";
 import { Teardown, withTeardown } from "../lifecycle.js";
 import { inPool } from "../pool.js";
 import { locateInScenario, type Scenario } from "../scenario/load.js";
-import type { Problem } from "../scenario/problems.js";
+import { dotPath, type Problem } from "../scenario/problems.js";
 import { builtLabImage } from "../setup/lab-images.js";
 import {
   checkMasscanListing,
   checkNmapListing,
   checkNmapScripts,
   nmapScope,
-  STEP_PLACE,
+  plannedScope,
+  stepProblem,
   type ToolExec,
 } from "./step-scope.js";
 
@@ -62,15 +60,13 @@ export async function checkWithAttackerTools(
 }
 
 async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise<Problem[]> {
-  const plan = planLab(scenario);
-  const guard = new ScopeGuard(labSubnets(plan), labAddresses(plan));
+  const { guard, uplinkOf } = plannedScope(scenario);
   const problems: Problem[] = [];
   for (const [i, step] of scenario.steps.entries()) {
     const where = `steps[${i}]`;
     try {
       if (step.tool === "nmap") {
-        const from = plan.hosts.find((h) => h.name === step.from);
-        const nmap = nmapScope(step, i, guard, from ? SEGMENTS[from.network].interface : "");
+        const nmap = nmapScope(step, i, guard, uplinkOf(step));
         await checkNmapListing(nmap, exec, guard, where);
         await checkNmapScripts(nmap.scripts, exec, `${where}.args`);
       } else if (step.tool === "masscan") {
@@ -83,14 +79,12 @@ async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise
         );
       }
     } catch (error) {
-      if (!(error instanceof ScanproofError)) throw error;
-      const place = STEP_PLACE.exec(error.message);
-      const path = ["steps", i, ...(place?.[2] ? [place[2]] : [])];
+      const { path, message } = stepProblem(error, i);
       problems.push({
         file: scenario.file,
         ...locateInScenario(scenario.file, path),
-        path: `${where}${place?.[2] ? `.${place[2]}` : ""}`,
-        message: place ? error.message.slice(place[0].length) : error.message,
+        path: dotPath(path),
+        message,
       });
     }
   }
