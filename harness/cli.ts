@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { describeError, ScanproofError } from "./errors.js";
@@ -6,6 +6,13 @@ import { terminalText } from "./report/printable.js";
 import { assertionsDir, scenariosDir } from "./paths.js";
 import { prune, pruneOrphans } from "./prune.js";
 import { describeLab, labDown, labUp } from "./lab/lab-session.js";
+import {
+  CATALOGUE_END,
+  CATALOGUE_START,
+  renderCatalogue,
+  replaceCatalogue,
+  ruleNamesOf,
+} from "./report/catalogue.js";
 import { LiveView } from "./report/live.js";
 import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
@@ -245,6 +252,28 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       for (const s of selected(paths, options).scenarios) {
         io.out(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
       }
+    });
+
+  withInputOptions(
+    program.command("catalogue").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
+  )
+    .description(
+      "print the scenario catalogue: a markdown table of each scenario's expectations (README.md's is this output)",
+    )
+    .option(
+      "--readme <file>",
+      `rewrite the catalogue between ${CATALOGUE_START} and ${CATALOGUE_END} in this markdown file instead`,
+    )
+    .action((paths: string[], options: InputOptions & { readme?: string }) => {
+      const { scenarios, rules } = selected(paths, options);
+      const catalogue = renderCatalogue(scenarios, ruleNamesOf([...rules.rules, ...rules.esql]));
+      if (options.readme === undefined) {
+        io.out(catalogue);
+        return;
+      }
+      const file = options.readme;
+      writeFileSync(file, replaceCatalogue(readFileSync(file, "utf8"), catalogue, file));
+      io.out(`${file}: catalogue of ${scenarios.length} scenarios written\n`);
     });
 
   program

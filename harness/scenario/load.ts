@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseYamlInput, readInputText } from "../input-files.js";
-import { dotPath, InputError, locate, zodProblems, type Problem } from "./problems.js";
+import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } from "./problems.js";
 import ipaddr from "ipaddr.js";
 import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/topology.js";
 import { ScenarioSchema, SENSORS, type ScenarioSpec } from "./schema.js";
@@ -30,8 +30,14 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
   if (cross.length === 0) for (const check of checks) cross.push(...check(spec));
   if (contextFile !== undefined && !existsSync(contextFile))
     cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });
+  cross.push(...claimCheck(spec));
   const problems = cross.map(
-    (c): Problem => ({ file, ...locate(doc, lines, c.path), path: dotPath(c.path), message: c.message }),
+    (c): Problem => ({
+      file,
+      ...locate(doc, lines, c.path, c.anchor),
+      path: dotPath(c.path),
+      message: c.message,
+    }),
   );
   if (problems.length > 0) throw new InputError(problems);
   return { ...spec, file, ...(contextFile === undefined ? {} : { contextFile }) };
@@ -49,6 +55,24 @@ export function locateInScenario(
 export interface CrossProblem {
   readonly path: readonly PropertyKey[];
   readonly message: string;
+  /** Where on the path the problem is shown: its value (the default) or the key naming it. */
+  readonly anchor?: Anchor;
+}
+
+/**
+ * A scenario says what its traffic sets off: the alerts that must fire, or `silent: true`. One that
+ * lists no alert and is not silent would pass whatever fires, so it claims nothing about detection.
+ */
+function claimCheck(spec: ScenarioSpec): CrossProblem[] {
+  if (spec.expect.alerts.length > 0 || spec.expect.silent) return [];
+  return [
+    {
+      path: ["expect"],
+      anchor: "key",
+      message:
+        "lists no alert and is not silent: list in expect.alerts the alerts that must fire, or set `silent: true` if no rule may fire",
+    },
+  ];
 }
 
 /** Rules that span fields: names are unique, addresses fit their networks, steps start from a traffic source. */

@@ -268,12 +268,20 @@ export const ScenarioSchema = z.strictObject({
       .array(z.number().int().min(1))
       .default([])
       .describe("Suricata signature ids the IDS must raise"),
-    alerts: z.array(AlertExpectation).default([]),
+    alerts: z
+      .array(AlertExpectation)
+      .default([])
+      .describe(
+        "every rule that must fire: an alert not listed fails the scenario; a scenario listing none must set silent: true",
+      ),
     absent: z
       .array(z.string().min(1))
       .default([])
       .describe("rules (rule_id or name) that must not fire for any source"),
-    silent: z.boolean().default(false).describe("no rule may fire at all (benign traffic)"),
+    silent: z
+      .boolean()
+      .default(false)
+      .describe("no rule may fire at all (benign traffic); required when alerts lists none"),
     containment: ContainmentExpectation.optional(),
   }),
 });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { scenariosDir } from "../../harness/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";
-import type { Problem } from "../../harness/scenario/problems.js";
+import { formatProblem, type Problem } from "../../harness/scenario/problems.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
 const scenario = (name: string): string => fixture("scenarios", "unit", name);
@@ -35,7 +35,7 @@ describe("loadScenario", () => {
       expect(s.tags).to.deep.equal([]);
       expect(s.steps[0]).to.deep.equal({ tool: "nmap", from: "attacker", target: "web", args: [] });
       expect(s.lab.sensors).to.deep.equal([]);
-      expect(s.expect).to.deep.equal({ logs: [], ids_signatures: [], alerts: [], absent: [], silent: false });
+      expect(s.expect).to.deep.equal({ logs: [], ids_signatures: [], alerts: [], absent: [], silent: true });
       expect(s.lab.hosts).to.deep.equal([]);
     });
 
@@ -214,6 +214,29 @@ describe("loadScenario", () => {
         path: "expect.silent",
         message: "a silent scenario cannot also expect alerts",
       });
+    });
+
+    it("refuses a scenario that lists no alert and is not silent, at its expect key", () => {
+      const path = scenario("no-alerts-not-silent.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 12)).to.equal("expect:");
+      expect(p).to.deep.equal({
+        file: shownAs(path),
+        line: 12,
+        column: 1,
+        path: "expect",
+        message:
+          "lists no alert and is not silent: list in expect.alerts the alerts that must fire, or set `silent: true` if no rule may fire",
+      });
+      expect(formatProblem(p)).to.equal(
+        `${shownAs(path)}:12:1: expect: lists no alert and is not silent: list in expect.alerts the alerts that must fire, or set \`silent: true\` if no rule may fire`,
+      );
+    });
+
+    it("refuses an empty alert list with silent: false spelled out just the same", () => {
+      const path = scenario("empty-alerts-not-silent.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(p).to.include({ line: 12, column: 1, path: "expect" });
     });
 
     it("reports every cross-field problem of a file at once", () => {

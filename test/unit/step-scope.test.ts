@@ -241,7 +241,7 @@ describe("loading a scenario checks every step's scope against its planned lab",
     const path = join(dir, `s-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(
       path,
-      `id: scope\ntitle: scope\ntechnique: T1595.001\nlab:\n  targets:\n    - name: web\n      kind: web\nsteps:\n${steps}expect:\n  logs: [firewall]\n`,
+      `id: scope\ntitle: scope\ntechnique: T1595.001\nlab:\n  targets:\n    - name: web\n      kind: web\nsteps:\n${steps}expect:\n  logs: [firewall]\n  alerts: [{ rule: Vertical Port Scan Seen by the Firewall }]\n`,
     );
     return path;
   };
