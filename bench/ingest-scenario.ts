@@ -23,7 +23,16 @@ export function writeIngestScenario(dir: string, id: string, rate: number): stri
     tags: ["bench"],
     lab: { targets: [{ name: "web", kind: "web" }], sensors: ["ids", "flow"] },
     steps: [{ tool: "masscan", target: "web", ports: ALL_PORTS, rate }],
-    expect: { logs: INGEST_SOURCES },
+    expect: {
+      logs: INGEST_SOURCES,
+      alerts: [
+        { rule: "Vertical Port Scan Seen by the Firewall" },
+        { rule: "Half-Open SYN Port Scan Seen in NetFlow" },
+        { rule: "Masscan SYN Probe Shape Seen by the Firewall" },
+        { rule: "Persistent Port Probing Over a Day Seen by the Firewall" },
+        { rule: "Connection Attempts to Services an Asset Does Not Declare" },
+      ],
+    },
   };
   writeFileSync(file, stringify(scenario));
   return file;

@@ -18,3 +18,15 @@ export function cacheDir(): string {
 export function resultsDir(): string {
   return resolve(process.env.SCANPROOF_RESULTS_DIR ?? "scanproof-results");
 }
+
+/**
+ * Elastic's published network rules (detection-rules' `rules/network/`, Elastic License 2.0), read
+ * where they are and never copied into this repository: the tests and the detection matrix run them
+ * unmodified. SCANPROOF_ELASTIC_RULES names another copy.
+ */
+export function elasticNetworkRulesDir(): string {
+  return resolve(
+    process.env.SCANPROOF_ELASTIC_RULES ??
+      join(projectRoot, "..", "shared", "elastic-detection-rules", "rules", "network"),
+  );
+}

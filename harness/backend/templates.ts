@@ -42,6 +42,8 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
         end: date,
       },
     },
+    data_stream: { properties: { type: keyword, dataset: keyword, namespace: keyword } },
+    flow: { properties: { final: { type: "boolean" } } },
     source: { properties: { ip, port: long, packets: long, bytes: long } },
     destination: { properties: { ip, port: long, packets: long, bytes: long } },
     network: {
@@ -165,12 +167,22 @@ export interface IndexTemplate {
   readonly body: estypes.IndicesPutIndexTemplateRequest;
 }
 
+export interface ElasticAlias {
+  readonly name: string;
+  readonly filter: estypes.QueryDslQueryContainer;
+}
+
 /**
- * Names under which Elastic's prebuilt rules find scanproof's events unmodified: NetFlow records
- * are what the network_traffic integration's flow data stream holds (`logs-network_traffic.*`).
+ * Names under which Elastic's prebuilt rules find scanproof's events unmodified. The flow index
+ * holds NetFlow's one-direction records and the sensor's bidirectional ones; the alias
+ * `logs-network_traffic.flow-scanproof` (what `logs-network_traffic.*` finds) shows only the
+ * bidirectional records, which have the shape of the network_traffic integration's flow data stream.
  */
-export const ELASTIC_ALIASES: Partial<Record<LogSourceName, string>> = {
-  flow: "logs-network_traffic.flow-scanproof",
+export const ELASTIC_ALIASES: Partial<Record<LogSourceName, ElasticAlias>> = {
+  flow: {
+    name: "logs-network_traffic.flow-scanproof",
+    filter: { term: { "data_stream.dataset": "network_traffic.flow" } },
+  },
 };
 
 /**
@@ -179,13 +191,22 @@ export const ELASTIC_ALIASES: Partial<Record<LogSourceName, string>> = {
  */
 export function indexTemplates(): IndexTemplate[] {
   const settings = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: "1s" };
-  const template = (name: string, pattern: string, mappings: estypes.MappingTypeMapping, alias?: string) => ({
+  const template = (
+    name: string,
+    pattern: string,
+    mappings: estypes.MappingTypeMapping,
+    alias?: ElasticAlias,
+  ) => ({
     name,
     body: {
       name,
       index_patterns: [pattern],
       priority: 500,
-      template: { settings, mappings, ...(alias ? { aliases: { [alias]: {} } } : {}) },
+      template: {
+        settings,
+        mappings,
+        ...(alias ? { aliases: { [alias.name]: { filter: alias.filter } } } : {}),
+      },
       _meta: { managed_by: "scanproof" },
     },
   });

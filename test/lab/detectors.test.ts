@@ -27,7 +27,15 @@ describe("comparison detectors psad and scanlogd (real Docker)", function () {
         technique: "T1595.001",
         lab: { targets: [{ name: "web", kind: "web" }], sensors: ["psad", "scanlogd"] },
         steps: [{ tool: "nmap", target: "web", args: ["-n", "-Pn", "-sS", "--top-ports", "100", "-T4"] }],
-        expect: { logs: ["firewall"] },
+        expect: {
+          logs: ["firewall"],
+          alerts: [
+            { rule: "Vertical Port Scan Seen by the Firewall", count: 1, tier: "tier2" },
+            { rule: "Nmap SYN Probe Shape Seen by the Firewall" },
+            { rule: "Persistent Port Probing Over a Day Seen by the Firewall" },
+            { rule: "Connection Attempts to Services an Asset Does Not Declare" },
+          ],
+        },
       }),
     );
     run = await runScenarios({

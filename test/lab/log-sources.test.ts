@@ -4,7 +4,7 @@ import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
-import { SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { OUTSIDE } from "../../harness/lab/topology.js";
 import { assertionsDir, containersDir, scenariosDir } from "../../harness/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
@@ -98,7 +98,11 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     });
     const probe = await document(
       SOURCE_INDEX.flow,
-      [{ term: { "source.ip": OUTSIDE.attacker } }, { term: { "destination.port": 3389 } }],
+      [
+        { term: { "event.dataset": "scanproof.flow" } },
+        { term: { "source.ip": OUTSIDE.attacker } },
+        { term: { "destination.port": 3389 } },
+      ],
       ["event.action", "network.transport", "network.packets", "scanproof.tcp.flags", "observer.product"],
     );
     expect(probe["event.action"]).to.deep.equal(["network_flow"]);
@@ -106,6 +110,42 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(Number(probe["network.packets"]?.[0])).to.be.within(1, 2);
     expect(String(probe["scanproof.tcp.flags"]?.[0])).to.match(/^\.+S\.$/);
     expect(probe["observer.product"]).to.deep.equal(["softflowd"]);
+  });
+
+  it("shows Elastic's rules each connection once, in network_traffic's shape: opener as source, both sides counted", async function () {
+    const connections = ELASTIC_ALIASES.flow?.name ?? expect.fail("no alias for flow");
+    const otherViews = await backend.client.count({
+      index: connections,
+      query: {
+        bool: {
+          filter: [{ term: { "labels.scanproof_run_id": run.runId } }],
+          must_not: [{ term: { "data_stream.dataset": "network_traffic.flow" } }],
+        },
+      },
+    });
+    expect(otherViews.count, "one-direction records behind the alias").to.equal(0);
+    const probe = await document(
+      connections,
+      [{ term: { "source.ip": OUTSIDE.attacker } }, { term: { "destination.port": 3389 } }],
+      [
+        "event.category",
+        "event.action",
+        "type",
+        "source.packets",
+        "destination.packets",
+        "network.packets",
+        "scanproof.tcp.flags",
+        "scanproof.tcp.reply_flags",
+      ],
+    );
+    expect(probe["event.category"]).to.have.members(["network_traffic", "network"]);
+    expect(probe["event.action"]).to.deep.equal(["network_flow"]);
+    expect(probe["type"]).to.deep.equal(["flow"]);
+    expect(String(probe["scanproof.tcp.flags"]?.[0])).to.match(/^\.+S\.$/);
+    expect(String(probe["scanproof.tcp.reply_flags"]?.[0]), "the target's reset").to.match(/R/);
+    expect(probe["source.packets"]).to.deep.equal([1]);
+    expect(probe["destination.packets"]).to.deep.equal([1]);
+    expect(probe["network.packets"]).to.deep.equal([2]);
   });
 
   it("stores IDS alerts and flows as ECS with the right types and values", async function () {

@@ -23,6 +23,8 @@ function scenarioWith(name: string, steps: string[]): string {
       ...steps,
       "expect:",
       "  logs: [firewall]",
+      "  alerts:",
+      "    - rule: ICMP Echo Sweep Seen by the Firewall",
       "",
     ].join("\n"),
   );

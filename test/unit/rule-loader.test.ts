@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRuleFile, loadRules, type LoadedRule } from "../../harness/detection/rule-loader.js";
@@ -10,7 +10,7 @@ import type {
   SkippedRule,
   ThresholdRule,
 } from "../../harness/detection/rule.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { assertionsDir, elasticNetworkRulesDir } from "../../harness/paths.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
 const rules = (...parts: string[]): string => fixture("rules", ...parts);
@@ -127,15 +127,16 @@ describe("loadRuleFile", () => {
     });
   });
 
-  describe("Elastic's own rules, written in their format (test/fixtures/rules/elastic/)", () => {
-    const syn = rules("elastic", "discovery_potential_syn_port_scan_detected.toml");
-    const sweep = rules("elastic", "discovery_potential_network_sweep_detected.toml");
-    const scan = rules("elastic", "discovery_potential_network_scan_detected.toml");
+  describe("Elastic's published rules, unmodified (detection-rules' rules/network/, read in place)", () => {
+    const elastic = (file: string): string => join(elasticNetworkRulesDir(), file);
+    const syn = elastic("discovery_potential_syn_port_scan_detected.toml");
+    const sweep = elastic("discovery_potential_network_sweep_detected.toml");
+    const scan = elastic("discovery_potential_port_scan_detected.toml");
     const FLOWS = {
       bool: {
         should: [
-          { match_phrase: { "event.action": "network_flow" } },
-          { match_phrase: { "event.action": "flow_started" } },
+          { match: { "event.action": "network_flow" } },
+          { match: { "event.action": "flow_started" } },
         ],
         minimum_should_match: 1,
       },
@@ -155,9 +156,9 @@ describe("loadRuleFile", () => {
         timestampFallback: true,
       });
       expect(rule.index).to.deep.equal([
+        "logs-network_traffic.*",
         "packetbeat-*",
         "filebeat-*",
-        "logs-network_traffic.*",
         "logs-panw.panos*",
       ]);
       expect(rule.threshold).to.deep.equal({
@@ -226,14 +227,18 @@ describe("loadRuleFile", () => {
       expect(rule.query).to.match(/^from logs-network_traffic\.\*/);
     });
 
-    it("reports every file of the folder: two rules loaded, one ES|QL rule pending, none dropped", () => {
-      const set = loadRules([rules("elastic")]);
-      expect(set.rules.map((r) => r.name)).to.have.members([
+    it("reports every file of the published folder: each rule loaded, held for ES|QL or skipped with its reason", () => {
+      const set = loadRules([elasticNetworkRulesDir()]);
+      expect(set.rules.map((r) => r.name)).to.include.members([
         "Potential SYN-Based Port Scan Detected",
         "Potential Network Sweep Detected",
+        "ICMP Timestamp or Information Request from the Internet",
       ]);
-      expect(set.esql.map((r) => r.name)).to.deep.equal(["Potential Network Scan Detected"]);
-      expect(set.skipped).to.deep.equal([]);
+      expect(set.esql.map((r) => r.name)).to.include("Potential Network Scan Detected");
+      expect(set.rules.length + set.esql.length + set.skipped.length).to.equal(
+        readdirSync(elasticNetworkRulesDir()).filter((f) => f.endsWith(".toml")).length,
+      );
+      for (const skip of set.skipped) expect(skip.reason, skip.file).to.match(/^rule type "eql": /);
     });
   });
 
