@@ -1,46 +1,90 @@
-import type { FirstAlerts } from "./lib/alert-watch.js";
-import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
-import type { DetectorReport } from "./lib/detector-logs.js";
-import { spread } from "./lib/stats.js";
+import type { EscalationContext } from "../harness/escalation/context.js";
+import { allowListEntry } from "../harness/escalation/escalate.js";
+import { planLab } from "../harness/lab/topology.js";
+import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";
 import type { Scenario } from "../harness/scenario/load.js";
-import type { ScenarioResult } from "../harness/result.js";
+import type { FirstAlerts } from "./lib/alert-watch.js";
+import type { DetectorName, DetectorReport } from "./lib/detector-logs.js";
+import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
+import { spread } from "./lib/stats.js";
 
-export const CONTENDERS = ["scanproof", "elastic", "psad", "scanlogd"] as const;
+export const CONTENDERS = [
+  "scanproof",
+  "elastic",
+  "psad",
+  "psad-allow-list",
+  "scanlogd",
+  "scanlogd-allow-list",
+] as const;
 export type Contender = (typeof CONTENDERS)[number];
 
 export const CONTENDER_TITLES: Record<Contender, string> = {
   scanproof: "scanproof rule pack",
-  elastic: "Elastic prebuilt rules (scanproof engine)",
-  psad: "psad",
-  scanlogd: "scanlogd",
+  elastic: "Elastic's published rules",
+  psad: "psad, shipped",
+  "psad-allow-list": "psad + allow-list",
+  scanlogd: "scanlogd, shipped",
+  "scanlogd-allow-list": "scanlogd + allow-list",
 };
 
+/** The scenario library (scenarios/*.yaml), or the seeded challenge corpus (bench/lib/challenge-corpus.ts). */
+export type RowSet = "library" | "corpus";
+export const ROW_SETS: readonly RowSet[] = ["library", "corpus"];
+
+/** How every cell and summary below is decided; printed with every table the bench writes. */
+export const MATRIX_DEFINITIONS: readonly string[] = [
+  "Rows: every scenario of the library (scenarios/*.yaml), and the challenge corpus: scenarios drawn by bench/lib/challenge-corpus.ts from the printed seed (SCANPROOF_CORPUS_SEED) over scanners, scan types, timing, port sets, targets, sources and benign traffic mixed in. Each set has its own summary.",
+  "Same traffic: each scenario runs once, with NetFlow, psad and scanlogd switched on beside its own sensors, and scanproof's rule pack as the run's only rules, so no other contender's alert can change its verdict.",
+  "Elastic: the published rules of detection-rules' rules/network, loaded unmodified from the shared copy (ES|QL and EQL rules are reported skipped), run by scanproof's engine after the run over the same run's indexed events of the scenario, as of the moment scanproof's pack ran (the same look-back windows). Their flows are the network_traffic.flow connection documents, the opener as source. Their alerts go through the same escalation as scanproof's, in the scenario's context.",
+  "Attacking hosts: the addresses the sensors see for each host a step is sent from whose role is attacker or scanner (clients and monitors only browse).",
+  "Counted: a non-suppressed alert, or a detector report, whose source is an attacking host. One naming any other address (a victim, a decoy, a browsing client) is listed as naming another host and never counts.",
+  "scanproof, library: ✔ only when the scenario's verdict (its own column) is pass; otherwise ✖ with the verdict, whatever fired.",
+  "scanproof, corpus: scored like the other contenders, not by verdict. The scenario schema cannot say 'some non-suppressed alert names this source', so a drawn attack's file names only the rule of its class, to load; its verdict is recorded, not scored.",
+  "Attacks: ✔ when anything counted; ✖ missed when nothing fired, ✖ named another host when only other addresses were named.",
+  "Benign (silent: true, tagged benign, or an allow-listed scanner's scenario whose every expected alert is suppressed): ✔ silent when nothing non-suppressed fired and no report remained; any, naming whomever, is a false positive.",
+  "psad and scanlogd, two columns each: as shipped, and with the allow-list: a report whose source is an authorised scanner of the scenario's escalation context, on a day inside its engagement window, is dropped, as escalation suppresses scanproof's and Elastic's alerts. Escalation suppresses nothing for being internal or a declared asset, so neither does this.",
+  "Time to detect: from the firewall's first logged packet of the scenario (else the tools' start) to the first counted finding: its alert first searchable (alerts index polled 4 times a second) or the detector's report logged; shown as a ratio to scanproof's. Elastic's rules run after the run and are not timed.",
+  "Rows whose verdict is error or skip count for no contender. This is the scoring of the code that ran: a change to it is committed as a rerun, never as a reclassification of committed figures.",
+];
+
+/** An alert as the matrix scores it. */
+export type RuleAlert = Pick<AlertSummary, "ruleId" | "ruleName" | "source" | "destination" | "tier">;
+
 export interface Detection {
-  readonly detected: boolean;
-  /** From the scan's first packet until the first alert was searchable or the detector logged the scan. */
+  /** The cell is ✔: an attack detected, or benign traffic left alone. */
+  readonly ok: boolean;
+  /** From the scan's first packet until the first counted finding. */
   readonly detectMs?: number;
-  /** detectMs divided by scanproof's, when both detected. */
+  /** detectMs divided by scanproof's, when both are known. */
   readonly ratioToScanproof?: number;
-  /** Rule ids that fired, or the detector's first lines. */
+  /** What counted: each rule and the host it named, or the detector's first lines. */
   readonly evidence: readonly string[];
+  /** What named another address than an attacking host: never counted. */
+  readonly wrongHost: readonly string[];
 }
 
 export interface MatrixRow {
   readonly scenario: string;
+  readonly title: string;
+  readonly set: RowSet;
   readonly technique: string;
   readonly benign: boolean;
-  readonly verdict: string;
+  readonly verdict: Verdict;
   readonly reason?: string;
+  readonly attackers: readonly string[];
   readonly detections: Readonly<Record<Contender, Detection>>;
 }
 
 export interface ContenderSummary {
+  readonly set: RowSet;
   readonly contender: Contender;
   readonly attacksDetected: number;
   readonly attacks: number;
-  readonly falsePositives: number;
+  readonly benignQuiet: number;
   readonly benign: number;
-  /** Median of the per-scenario time ratios to scanproof, over scenarios both detected. */
+  /** Attack rows where it named another host than an attacking one. */
+  readonly namedAnotherHost: number;
+  /** Median of the per-scenario time ratios to scanproof, over attacks both detected. */
   readonly medianRatio?: number;
 }
 
@@ -57,15 +101,50 @@ export function isBenign(scenario: Scenario): boolean {
   );
 }
 
+const ATTACKING_ROLES: ReadonlySet<string> = new Set(["attacker", "scanner"]);
+
+/** The addresses sensors see for every host a step is sent from whose role is attacker or scanner. */
+export function attackingHosts(scenario: Pick<Scenario, "lab" | "steps">): string[] {
+  const senders = new Set(scenario.steps.flatMap((s) => (s.tool === "contain" ? [] : [s.from])));
+  const hosts = planLab(scenario).hosts.filter((h) => senders.has(h.name) && ATTACKING_ROLES.has(h.role));
+  return [...new Set(hosts.map((h) => h.seenAs))];
+}
+
+/** Only scenarios that ran to a verdict on detection say anything about it. */
+export function isScored(row: Pick<MatrixRow, "verdict">): boolean {
+  return row.verdict === "pass" || row.verdict === "fail";
+}
+
+/** Reports that remain once the scenario's context has said which sources are authorised to scan. */
+export function withoutAllowListed(
+  reports: readonly DetectorReport[],
+  context: Pick<EscalationContext, "allow_list">,
+): DetectorReport[] {
+  return reports.filter((r) => allowListEntry(context, r.source, new Date(r.at))?.inWindow !== true);
+}
+
 export interface RowInputs {
+  readonly set: RowSet;
   readonly scenario: Scenario;
   readonly variantId: string;
   readonly result: ScenarioResult | undefined;
   readonly resultsDir: string;
   readonly firstAlerts: FirstAlerts;
-  readonly ruleSets: Readonly<Record<"scanproof" | "elastic", ReadonlySet<string>>>;
-  readonly reports: Readonly<Record<"psad" | "scanlogd", readonly DetectorReport[]>>;
+  /** Elastic's rules run over the scenario's events after the run. */
+  readonly elastic: readonly RuleAlert[];
+  readonly reports: Readonly<Record<DetectorName, readonly DetectorReport[]>>;
+  /** The scenario's escalation context: its own, or the run's. */
+  readonly context: Pick<EscalationContext, "allow_list">;
 }
+
+/** One thing a contender reported: whom it named and, where known, when it became visible. */
+interface Finding {
+  readonly source?: string;
+  readonly atMs?: number;
+  readonly label: string;
+}
+
+const EVIDENCE_LINES = 5;
 
 /**
  * When the scan started: the firewall's first logged packet (microseconds), or else the tools' own
@@ -79,35 +158,99 @@ function scanStartedMs(result: ScenarioResult | undefined, resultsDir: string): 
   return starts.length > 0 ? Math.min(...starts) : undefined;
 }
 
+function alertFindings(alerts: readonly RuleAlert[], firstSeen?: ReadonlyMap<string, number>): Finding[] {
+  return alerts
+    .filter((a) => a.tier !== "suppressed")
+    .map((a) => {
+      const atMs = firstSeen?.get(a.ruleId);
+      return {
+        ...(a.source === undefined ? {} : { source: a.source }),
+        ...(atMs === undefined ? {} : { atMs }),
+        label: `${a.ruleName} → ${a.source ?? "no source"}`,
+      };
+    });
+}
+
+function reportFindings(reports: readonly DetectorReport[]): Finding[] {
+  return reports.map((r) => ({
+    source: r.source,
+    atMs: Date.parse(r.at),
+    label: r.line.replace(/^\S+ /, ""),
+  }));
+}
+
+const lines = (findings: readonly Finding[]) =>
+  [...new Set(findings.map((f) => f.label))].slice(0, EVIDENCE_LINES);
+
+/**
+ * Scores one contender's findings on one row: on an attack only findings naming an attacking host
+ * count; on benign traffic every finding is a false positive.
+ */
+function scoreFindings(
+  findings: readonly Finding[],
+  attackers: ReadonlySet<string>,
+  benign: boolean,
+  startMs: number | undefined,
+): Omit<Detection, "ratioToScanproof"> {
+  const named = (f: Finding) => f.source !== undefined && attackers.has(f.source);
+  const counted = benign ? findings : findings.filter(named);
+  const wrongHost = benign ? [] : findings.filter((f) => !named(f));
+  const times = counted.flatMap((f) => (f.atMs === undefined ? [] : [f.atMs]));
+  const detectMs =
+    benign || times.length === 0 || startMs === undefined
+      ? undefined
+      : // A detector on the packet path may log within a millisecond of the firewall's own first
+        // record, and the two clocks' records can come out a fraction of a millisecond apart.
+        Math.max(0, Math.min(...times) - startMs);
+  return {
+    ok: benign ? counted.length === 0 : counted.length > 0,
+    ...(detectMs === undefined ? {} : { detectMs }),
+    evidence: lines(counted),
+    wrongHost: lines(wrongHost),
+  };
+}
+
 export function matrixRow(inputs: RowInputs): MatrixRow {
   const { scenario, result } = inputs;
+  const benign = isBenign(scenario);
+  const attackers = attackingHosts(scenario);
+  const verdict = result?.verdict ?? "error";
   const start = scanStartedMs(result, inputs.resultsDir);
-  // A detector on the packet path may log within a millisecond of the firewall's own first record,
-  // and the two clocks' records can come out a fraction of a millisecond apart either way.
-  const since = (atMs: number | undefined) =>
-    atMs === undefined || start === undefined ? {} : { detectMs: Math.max(0, atMs - start) };
-  // An alert escalation suppressed (an allow-listed scanner) asks nothing of an analyst.
-  const actionable = new Set(result?.alerts.filter((a) => a.tier !== "suppressed").map((a) => a.ruleId));
-  const fromRules = (ids: ReadonlySet<string>) => {
-    const fired = [...(inputs.firstAlerts.get(inputs.variantId) ?? new Map<string, number>())].filter(
-      ([rule]) => ids.has(rule) && actionable.has(rule),
-    );
-    const earliest = fired.length > 0 ? Math.min(...fired.map(([, at]) => at)) : undefined;
-    return { detected: fired.length > 0, ...since(earliest), evidence: fired.map(([rule]) => rule) };
-  };
-  const fromReports = (reports: readonly DetectorReport[]) => ({
-    detected: reports.length > 0,
-    ...since(reports[0] ? Date.parse(reports[0].at) : undefined),
-    evidence: reports.slice(0, 3).map((r) => r.line.replace(/^\S+ /, "")),
-  });
+  const score = (findings: readonly Finding[]) => scoreFindings(findings, new Set(attackers), benign, start);
+  const pack = score(alertFindings(result?.alerts ?? [], inputs.firstAlerts.get(inputs.variantId)));
+  const scanproof =
+    inputs.set === "corpus"
+      ? pack
+      : verdict === "pass"
+        ? { ...pack, ok: true }
+        : { ok: false, evidence: pack.evidence, wrongHost: pack.wrongHost };
+  const allowed = (detector: DetectorName) => withoutAllowListed(inputs.reports[detector], inputs.context);
   const raw: Record<Contender, Omit<Detection, "ratioToScanproof">> = {
-    scanproof: fromRules(inputs.ruleSets.scanproof),
-    elastic: fromRules(inputs.ruleSets.elastic),
-    psad: fromReports(inputs.reports.psad),
-    scanlogd: fromReports(inputs.reports.scanlogd),
+    scanproof,
+    elastic: score(alertFindings(inputs.elastic)),
+    psad: score(reportFindings(inputs.reports.psad)),
+    "psad-allow-list": score(reportFindings(allowed("psad"))),
+    scanlogd: score(reportFindings(inputs.reports.scanlogd)),
+    "scanlogd-allow-list": score(reportFindings(allowed("scanlogd"))),
   };
+  return {
+    scenario: scenario.id,
+    title: scenario.title,
+    set: inputs.set,
+    technique: scenario.technique,
+    benign,
+    verdict,
+    ...(result?.reason === undefined ? {} : { reason: result.reason }),
+    attackers,
+    detections: withRatios(raw),
+  };
+}
+
+function withRatios(
+  raw: Record<Contender, Omit<Detection, "ratioToScanproof">>,
+): Record<Contender, Detection> {
   const reference = raw.scanproof.detectMs;
-  const detections = Object.fromEntries(
+  return Object.fromEntries(
     CONTENDERS.map((c) => {
       const d = raw[c];
       const ratio =
@@ -117,35 +260,32 @@ export function matrixRow(inputs: RowInputs): MatrixRow {
       return [c, { ...d, ...ratio }];
     }),
   ) as Record<Contender, Detection>;
-  return {
-    scenario: scenario.id,
-    technique: scenario.technique,
-    benign: isBenign(scenario),
-    verdict: result?.verdict ?? "error",
-    ...(result?.reason === undefined ? {} : { reason: result.reason }),
-    detections,
-  };
 }
 
-/** Per contender over the rows that ran (errored rows say nothing about detection). */
+/** Per set and contender, over the rows that were scored. */
 export function summarise(rows: readonly MatrixRow[]): ContenderSummary[] {
-  const ran = rows.filter((r) => r.verdict !== "error");
-  const attacks = ran.filter((r) => !r.benign);
-  const benign = ran.filter((r) => r.benign);
-  return CONTENDERS.map((contender) => {
-    const ratio = spread(
-      attacks.flatMap((r) => {
-        const value = r.detections[contender].ratioToScanproof;
-        return value === undefined ? [] : [value];
-      }),
-    );
-    return {
-      contender,
-      attacksDetected: attacks.filter((r) => r.detections[contender].detected).length,
-      attacks: attacks.length,
-      falsePositives: benign.filter((r) => r.detections[contender].detected).length,
-      benign: benign.length,
-      ...(ratio ? { medianRatio: ratio.median } : {}),
-    };
+  return ROW_SETS.flatMap((set) => {
+    if (rows.every((r) => r.set !== set)) return [];
+    const scored = rows.filter((r) => r.set === set && isScored(r));
+    const attacks = scored.filter((r) => !r.benign);
+    const benign = scored.filter((r) => r.benign);
+    return CONTENDERS.map((contender) => {
+      const ratio = spread(
+        attacks.flatMap((r) => {
+          const value = r.detections[contender].ratioToScanproof;
+          return value === undefined ? [] : [value];
+        }),
+      );
+      return {
+        set,
+        contender,
+        attacksDetected: attacks.filter((r) => r.detections[contender].ok).length,
+        attacks: attacks.length,
+        benignQuiet: benign.filter((r) => r.detections[contender].ok).length,
+        benign: benign.length,
+        namedAnotherHost: attacks.filter((r) => r.detections[contender].wrongHost.length > 0).length,
+        ...(ratio ? { medianRatio: ratio.median } : {}),
+      };
+    });
   });
 }

@@ -506,7 +506,7 @@ function containmentTruth(record: ContainmentRecord, index: number): GroundTruth
 export function scenarioDetection(
   backend: Backend,
   context: EscalationContext,
-  lab: StartedLab,
+  lab: Pick<StartedLab, "runId" | "scenarioId" | "plan">,
 ): Pick<ExecutionOptions, "scope" | "escalate"> {
   const filters = scenarioFilter(lab);
   const inventory = placeInventory(context.assets, lab.plan.targets);

@@ -192,12 +192,7 @@ function enrich(
   at: Date,
 ): Enrichment {
   const t = context.escalation;
-  const day = at.toISOString().slice(0, 10);
-  const listed = context.allow_list.filter((a) => inRanges(facts.source, [a.source]));
-  const inWindow = (a: AllowListEntry) =>
-    (a.valid_from === undefined || a.valid_from <= day) &&
-    (a.valid_until === undefined || day <= a.valid_until);
-  const entry = listed.find(inWindow) ?? listed[0];
+  const allowList = allowListEntry(context, facts.source, at);
   const exploitEnd = at.getTime() + t.exploit_window;
   const scanStart = Date.parse(facts.detection.firstSeen);
   const { ports, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
@@ -206,7 +201,7 @@ function enrich(
     activity,
     idsSignatures: facts.ids,
     internal: inRanges(facts.source, context.internal_networks),
-    ...(entry ? { allowList: { ...entry, inWindow: inWindow(entry) } } : {}),
+    ...(allowList ? { allowList } : {}),
     reputation: checkReputation(facts.source, context.intel, t.reputation, at),
     history: { ...facts.history, priorEvents: facts.priorEvents },
     targetedServices: targetedServices(inventory, facts.activity.probedPorts),
@@ -234,6 +229,24 @@ function enrich(
     ),
     methods: methodsOf(facts),
   };
+}
+
+/**
+ * The allow-list entry covering a source at a moment: one whose engagement window (inclusive days)
+ * holds that day if any does, else the first that lists the source, marked as outside its window.
+ */
+export function allowListEntry(
+  context: Pick<EscalationContext, "allow_list">,
+  source: string,
+  at: Date,
+): (AllowListEntry & { readonly inWindow: boolean }) | undefined {
+  const day = at.toISOString().slice(0, 10);
+  const listed = context.allow_list.filter((a) => inRanges(source, [a.source]));
+  const inWindow = (a: AllowListEntry) =>
+    (a.valid_from === undefined || a.valid_from <= day) &&
+    (a.valid_until === undefined || day <= a.valid_until);
+  const entry = listed.find(inWindow) ?? listed[0];
+  return entry ? { ...entry, inWindow: inWindow(entry) } : undefined;
 }
 
 /** Each method the source used, as an analyst would name it. */

@@ -1,16 +1,35 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { latencySamples, ruleLatencies } from "../../bench/latency.js";
-import { parseDetectorLog, readDetectorReports } from "../../bench/lib/detector-logs.js";
+import { parseDetectorLog, readDetectorReports, type DetectorReport } from "../../bench/lib/detector-logs.js";
 import { spread } from "../../bench/lib/stats.js";
-import { isBenign, matrixRow, summarise, type MatrixRow } from "../../bench/matrix-figures.js";
-import type { AlertSummary, ScenarioResult } from "../../harness/result.js";
+import type { MatrixBench } from "../../bench/matrix.js";
+import {
+  attackingHosts,
+  CONTENDERS,
+  isBenign,
+  MATRIX_DEFINITIONS,
+  matrixRow,
+  summarise,
+  withoutAllowListed,
+  type Contender,
+  type Detection,
+  type MatrixRow,
+  type RowInputs,
+  type RowSet,
+} from "../../bench/matrix-figures.js";
+import { cell, renderMatrixMarkdown, renderMatrixText } from "../../bench/matrix-report.js";
+import { loadContext } from "../../harness/escalation/context.js";
+import { assertionsDir } from "../../harness/paths.js";
+import type { AlertSummary, ScenarioResult, Verdict } from "../../harness/result.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import { ScenarioSchema } from "../../harness/scenario/schema.js";
 import { fixture } from "./fixture-helpers.js";
 
 const RULE = "5b7c1f0e-2a59-4e53-9d1a-0f3f7c9f6a01";
 const ELASTIC_RULE = "0e3c5b7a-4f0d-4b8e-9a61-2d7f1c5e8b90";
+const ATTACKER = "198.18.0.10";
+const WEB = "10.20.0.10";
 /** A recorded run folder: one scenario's firewall log (first and last records) and detector logs. */
 const RUN = fixture("bench-run");
 const LOGS = join(RUN, "try-detectors", "logs");
@@ -28,11 +47,12 @@ function scenario(id: string, extra: Record<string, unknown> = {}): Scenario {
   return { ...spec, file: `${id}.yaml` } as Scenario;
 }
 
-function alert(ruleId: string, tier: AlertSummary["tier"]): AlertSummary {
+function alert(ruleId: string, tier: AlertSummary["tier"], source = ATTACKER): AlertSummary {
   return {
     id: `${ruleId}-alert`,
     ruleId,
     ruleName: ruleId,
+    source,
     severity: "medium",
     riskScore: 47,
     techniques: ["T1595.001"],
@@ -176,87 +196,267 @@ describe("detection latency figures", () => {
   });
 });
 
-describe("detection matrix figures", () => {
-  const ruleSets = { scanproof: new Set([RULE]), elastic: new Set([ELASTIC_RULE]) };
+describe("detection matrix scoring", () => {
   const psad = readDetectorReports(LOGS, "psad");
   const scanlogd = readDetectorReports(LOGS, "scanlogd");
+  const noReports = { psad: [], scanlogd: [] };
+  const noAllowList = { allow_list: [] };
+  const internalScanner = loadContext(join(assertionsDir, "context", "lab-internal-scanner.yaml"));
+  const expiredEngagement = loadContext(join(assertionsDir, "context", "lab-expired-engagement.yaml"));
+  const at = (time: string) => new Map([[RULE, Date.parse(`2026-11-28T${time}Z`)]]);
+  const report = (source: string, time = "16:11:40.000"): DetectorReport => ({
+    detector: "psad",
+    at: `2026-11-28T${time}Z`,
+    source,
+    destination: WEB,
+    line: `2026-11-28T${time}Z psad: scan detected (Nmap -sS scan): ${source} -> ${WEB} tcp: [1-150]`,
+  });
+  const rowOf = (inputs: Partial<RowInputs> & Pick<RowInputs, "scenario">): MatrixRow =>
+    matrixRow({
+      set: "library",
+      variantId: "elsewhere",
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
+      resultsDir: RUN,
+      firstAlerts: new Map([["elsewhere", at("16:11:42.000")]]),
+      elastic: [],
+      reports: noReports,
+      context: noAllowList,
+      ...inputs,
+    });
 
   it("times every contender from the firewall's first packet and divides by scanproof's time", () => {
-    const row = matrixRow({
+    const row = rowOf({
       scenario: scenario("nmap-syn"),
       variantId: "try-detectors",
       result: result("try-detectors", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
-      resultsDir: RUN,
-      firstAlerts: new Map([["try-detectors", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
-      ruleSets,
+      firstAlerts: new Map([["try-detectors", at("16:11:42.000")]]),
       reports: { psad, scanlogd },
     });
-    expect(row.detections.scanproof).to.deep.include({ detected: true, ratioToScanproof: 1 });
+    expect(row.attackers).to.deep.equal([ATTACKER]);
+    expect(row.detections.scanproof).to.deep.include({ ok: true, ratioToScanproof: 1 });
     expect(row.detections.scanproof.detectMs).to.be.closeTo(3083.453, 0.001);
-    expect(row.detections.elastic).to.deep.include({ detected: false, evidence: [] });
+    expect(row.detections.elastic).to.deep.equal({ ok: false, evidence: [], wrongHost: [] });
     expect(row.detections.psad.detectMs).to.be.closeTo(1849.453, 0.001);
     expect(row.detections.psad.ratioToScanproof).to.be.closeTo(0.5998, 0.0001);
+    expect(row.detections["psad-allow-list"]).to.deep.equal(row.detections.psad);
     expect(row.detections.scanlogd.detectMs).to.be.closeTo(32.453, 0.001);
     expect(row.detections.scanlogd.evidence[0]).to.match(/^scanlogd: 198\.18\.0\.10 to 10\.20\.0\.10 ports/);
   });
 
   it("falls back to the tools' own start time where the firewall logged nothing", () => {
-    const row = matrixRow({
-      scenario: scenario("nmap-syn"),
-      variantId: "elsewhere",
-      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z"),
-      resultsDir: RUN,
-      firstAlerts: new Map([["elsewhere", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
-      ruleSets,
-      reports: { psad, scanlogd: [] },
-    });
+    const row = rowOf({ scenario: scenario("nmap-syn"), reports: { psad, scanlogd: [] } });
     expect(row.detections.scanproof.detectMs).to.equal(4000);
-    expect(row.detections.scanlogd).to.deep.equal({ detected: false, evidence: [] });
+    expect(row.detections.scanlogd).to.deep.equal({ ok: false, evidence: [], wrongHost: [] });
   });
 
-  it("does not count an alert escalation suppressed as a detection", () => {
-    const row = matrixRow({
+  it("gives scanproof a library ✔ only when the scenario passed, whatever fired", () => {
+    const failed = rowOf({
+      scenario: scenario("nmap-syn"),
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", undefined, "fail"),
+    });
+    expect(failed.verdict).to.equal("fail");
+    expect(failed.detections.scanproof).to.deep.equal({
+      ok: false,
+      evidence: [`${RULE} → ${ATTACKER}`],
+      wrongHost: [],
+    });
+    expect(cell(failed, "scanproof")).to.equal("✖ fail");
+    const passed = rowOf({ scenario: scenario("nmap-syn") });
+    expect(cell(passed, "scanproof")).to.equal("✔ 1.00×");
+    const silentPass = rowOf({
+      scenario: scenario("quiet", { expect: { silent: true } }),
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", []),
+    });
+    expect(cell(silentPass, "scanproof")).to.equal("✔ silent");
+  });
+
+  it("scores scanproof on the corpus by whom its alerts name, not by the verdict", () => {
+    const corpus = (alerts: readonly AlertSummary[]) =>
+      rowOf({
+        set: "corpus",
+        scenario: scenario("corpus-01-nmap-ss"),
+        result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", alerts, "fail"),
+      });
+    expect(corpus([alert(RULE, "tier2")]).detections.scanproof.ok).to.equal(true);
+    expect(cell(corpus([alert(RULE, "tier2")]), "scanproof")).to.equal("✔ 1.00×");
+    const victim = corpus([alert(RULE, "tier2", WEB)]);
+    expect(victim.detections.scanproof).to.deep.include({ ok: false, wrongHost: [`${RULE} → ${WEB}`] });
+    expect(cell(victim, "scanproof")).to.equal("✖ named another host");
+  });
+
+  it("does not count an alert escalation suppressed", () => {
+    const row = rowOf({
+      set: "corpus",
       scenario: scenario("allow-listed"),
-      variantId: "elsewhere",
       result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", [
         alert(RULE, "suppressed"),
       ]),
-      resultsDir: RUN,
-      firstAlerts: new Map([["elsewhere", new Map([[RULE, Date.parse("2026-11-28T16:11:42.000Z")]])]]),
-      ruleSets,
-      reports: { psad: [], scanlogd: [] },
+      elastic: [
+        {
+          ruleId: ELASTIC_RULE,
+          ruleName: "Potential SYN-Based Port Scan Detected",
+          source: ATTACKER,
+          tier: "suppressed",
+        },
+      ],
     });
-    expect(row.detections.scanproof).to.deep.equal({ detected: false, evidence: [] });
+    expect(row.detections.scanproof).to.deep.equal({ ok: false, evidence: [], wrongHost: [] });
+    expect(row.detections.elastic).to.deep.equal({ ok: false, evidence: [], wrongHost: [] });
   });
 
-  it("counts detections on benign scenarios as false positives and skips errored rows", () => {
-    const detection = (detected: boolean) => ({ detected, evidence: [] });
-    const row = (id: string, benign: boolean, verdict: string, detected: boolean): MatrixRow => ({
+  it("counts an Elastic alert only when it names the attacking host, and records the victim it blamed", () => {
+    const blamed = {
+      ruleId: ELASTIC_RULE,
+      ruleName: "Potential SYN-Based Port Scan Detected",
+      tier: "l1" as const,
+    };
+    const wrong = rowOf({
+      scenario: scenario("rule-connect-scan"),
+      elastic: [{ ...blamed, source: WEB, destination: ATTACKER }],
+    });
+    expect(wrong.detections.elastic).to.deep.equal({
+      ok: false,
+      evidence: [],
+      wrongHost: [`Potential SYN-Based Port Scan Detected → ${WEB}`],
+    });
+    expect(cell(wrong, "elastic")).to.equal("✖ named another host");
+    const named = rowOf({
+      scenario: scenario("rule-connect-scan"),
+      elastic: [{ ...blamed, source: ATTACKER }],
+    });
+    expect(named.detections.elastic).to.deep.include({
+      ok: true,
+      evidence: [`Potential SYN-Based Port Scan Detected → ${ATTACKER}`],
+    });
+    expect(named.detections.elastic.detectMs, "Elastic's rules run after the run").to.equal(undefined);
+    expect(cell(named, "elastic")).to.equal("✔");
+  });
+
+  it("counts a detector report only when its source is an attacking host", () => {
+    const row = rowOf({
+      scenario: scenario("evasion-decoys"),
+      reports: { psad: [report("198.18.0.20")], scanlogd: [report(ATTACKER)] },
+    });
+    expect(row.detections.psad).to.deep.include({ ok: false });
+    expect(row.detections.psad.wrongHost[0]).to.match(/^psad: scan detected .*198\.18\.0\.20 -> /);
+    expect(row.detections.scanlogd.ok).to.equal(true);
+  });
+
+  it("calls every finding on benign traffic a false positive, whomever it names", () => {
+    const row = rowOf({
+      scenario: scenario("benign-browsing", { tags: ["benign"], expect: { silent: true } }),
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", []),
+      elastic: [
+        { ruleId: ELASTIC_RULE, ruleName: "Potential Network Sweep Detected", source: WEB, tier: "l1" },
+      ],
+      reports: { psad: [], scanlogd: [report("198.18.0.99")] },
+    });
+    expect(row.detections.elastic).to.deep.include({ ok: false, wrongHost: [] });
+    expect(cell(row, "elastic")).to.equal("✖ false positive");
+    expect(cell(row, "scanlogd")).to.equal("✖ false positive");
+    expect(cell(row, "psad")).to.equal("✔ silent");
+  });
+
+  it("drops psad's and scanlogd's reports of an allow-listed scanner only in their allow-list columns", () => {
+    const authorised = scenario("authorised-internal-scanner", {
+      tags: ["benign"],
+      lab: {
+        targets: [{ name: "web", kind: "web" }],
+        hosts: [{ name: "vm-scanner", role: "scanner", network: "lan", address: "10.30.0.50" }],
+      },
+      steps: [{ tool: "nmap", from: "vm-scanner", target: "web" }],
+      expect: { alerts: [{ rule: RULE, from: "vm-scanner", tier: "suppressed" }] },
+    });
+    const row = rowOf({
+      scenario: authorised,
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", [
+        alert(RULE, "suppressed", "10.30.0.50"),
+      ]),
+      reports: { psad: [report("10.30.0.50")], scanlogd: [report("10.30.0.50")] },
+      context: internalScanner,
+    });
+    expect(row.attackers).to.deep.equal(["10.30.0.50"]);
+    expect(cell(row, "scanproof")).to.equal("✔ silent");
+    expect(cell(row, "psad")).to.equal("✖ false positive");
+    expect(cell(row, "psad-allow-list")).to.equal("✔ silent");
+    expect(cell(row, "scanlogd")).to.equal("✖ false positive");
+    expect(cell(row, "scanlogd-allow-list")).to.equal("✔ silent");
+  });
+
+  it("keeps a report of an allow-listed scanner outside its engagement window", () => {
+    const november = report(ATTACKER);
+    const january = { ...november, at: "2026-01-20T10:00:00.000Z" };
+    expect(withoutAllowListed([november, january], expiredEngagement)).to.deep.equal([november]);
+    expect(withoutAllowListed([november], noAllowList)).to.deep.equal([november]);
+  });
+
+  it("names as attacking hosts the sources of the steps whose role is attacker or scanner, as sensors see them", () => {
+    const insider = scenario("insider", {
+      lab: {
+        targets: [{ name: "web", kind: "web" }],
+        hosts: [
+          { name: "insider", role: "attacker", network: "lan" },
+          { name: "office", role: "attacker", network: "nat" },
+          { name: "visitor", role: "client", network: "outside" },
+          { name: "decoy", role: "client", network: "outside" },
+        ],
+      },
+      steps: [
+        { tool: "nmap", from: "insider", target: "web" },
+        { tool: "masscan", from: "office", target: "web", ports: "1-10" },
+        { tool: "http", from: "visitor", target: "web", paths: ["/"] },
+        { tool: "contain", source: "decoy" },
+      ],
+    });
+    expect(attackingHosts(insider)).to.deep.equal(["10.30.0.10", "198.18.0.2"]);
+  });
+
+  it("summarises each set apart, counting ✔ cells and attacks that named another host, and skips errored rows", () => {
+    const detection = (ok: boolean, extra: Partial<Detection> = {}): Detection => ({
+      ok,
+      evidence: [],
+      wrongHost: [],
+      ...extra,
+    });
+    const row = (id: string, set: RowSet, benign: boolean, verdict: Verdict, ok: boolean): MatrixRow => ({
       scenario: id,
+      title: id,
+      set,
       technique: "T1595.001",
       benign,
       verdict,
+      attackers: [ATTACKER],
       detections: {
-        scanproof: { ...detection(detected), ...(detected ? { ratioToScanproof: 1 } : {}) },
-        elastic: detection(false),
-        psad: { ...detection(true), ...(detected ? { ratioToScanproof: 0.5 } : {}) },
+        scanproof: detection(ok, ok && !benign ? { ratioToScanproof: 1 } : {}),
+        elastic: detection(false, benign ? {} : { wrongHost: [`x → ${WEB}`] }),
+        psad: detection(true, ok && !benign ? { ratioToScanproof: 0.5 } : {}),
+        "psad-allow-list": detection(!benign),
         scanlogd: detection(false),
+        "scanlogd-allow-list": detection(false),
       },
     });
     const summary = summarise([
-      row("attack", false, "pass", true),
-      row("benign", true, "pass", false),
-      row("broken", false, "error", true),
+      row("attack", "library", false, "pass", true),
+      row("benign", "library", true, "pass", true),
+      row("broken", "library", false, "error", true),
+      row("corpus-01", "corpus", false, "fail", false),
     ]);
-    expect(summary.find((s) => s.contender === "scanproof")).to.deep.equal({
+    const of = (set: RowSet, contender: Contender) =>
+      summary.find((s) => s.set === set && s.contender === contender);
+    expect(of("library", "scanproof")).to.deep.equal({
+      set: "library",
       contender: "scanproof",
       attacksDetected: 1,
       attacks: 1,
-      falsePositives: 0,
+      benignQuiet: 1,
       benign: 1,
+      namedAnotherHost: 0,
       medianRatio: 1,
     });
-    expect(summary.find((s) => s.contender === "psad")).to.include({ falsePositives: 1, medianRatio: 0.5 });
+    expect(of("library", "psad")).to.include({ attacksDetected: 1, benignQuiet: 1, medianRatio: 0.5 });
+    expect(of("library", "psad-allow-list")).to.include({ benignQuiet: 0, attacksDetected: 1 });
+    expect(of("library", "elastic")).to.include({ attacksDetected: 0, namedAnotherHost: 1 });
+    expect(of("corpus", "scanproof")).to.include({ attacksDetected: 0, attacks: 1, benign: 0 });
   });
 
   it("calls a scenario benign when it demands silence or is tagged benign", () => {
@@ -270,5 +470,51 @@ describe("detection matrix figures", () => {
       scenario("allow-listed", { expect: { alerts: tiers.map((tier) => ({ rule: RULE, tier })) } });
     expect(isBenign(expecting("suppressed", "suppressed"))).to.equal(true);
     expect(isBenign(expecting("suppressed", "tier2"))).to.equal(false);
+  });
+});
+
+describe("detection matrix report", () => {
+  const machine = {
+    nproc: 2,
+    cpuModel: "test CPU",
+    totalMemoryBytes: 1024 ** 3,
+    kernel: "6.0",
+    node: "v20",
+    dockerEngine: "20.10",
+  };
+  const detection: Detection = { ok: true, evidence: [], wrongHost: [] };
+  const bench: MatrixBench = {
+    date: "2026-12-01",
+    startedAt: "2026-12-01T00:00:00.000Z",
+    endedAt: "2026-12-01T00:30:00.000Z",
+    machine,
+    load1m: { start: 1, end: 1 },
+    backend: "embedded Elasticsearch",
+    corpus: { seed: 1595, size: 1 },
+    rules: { scanproof: [RULE], elastic: [ELASTIC_RULE], elasticSkipped: [], elasticNotes: [] },
+    definitions: MATRIX_DEFINITIONS,
+    rows: (["library", "corpus"] as const).map((set) => ({
+      scenario: `${set}-row`,
+      title: `${set} row`,
+      set,
+      technique: "T1595.001",
+      benign: false,
+      verdict: "pass",
+      attackers: [ATTACKER],
+      detections: Object.fromEntries(CONTENDERS.map((c) => [c, detection])) as Record<Contender, Detection>,
+    })),
+    summary: [],
+  };
+
+  it("prints every scoring definition with the text and the markdown tables", () => {
+    const text = renderMatrixText(bench);
+    const markdown = renderMatrixMarkdown(bench, "bench/results/matrix-2026-12-01.json");
+    for (const definition of MATRIX_DEFINITIONS) {
+      expect(text).to.include(definition);
+      expect(markdown).to.include(definition);
+    }
+    expect(text).to.include("Challenge corpus (1 scenarios, seed 1595)");
+    expect(markdown).to.include("## Challenge corpus (1 scenarios, seed 1595)");
+    expect(markdown).to.include("| Scenario | Kind | Verdict |");
   });
 });
