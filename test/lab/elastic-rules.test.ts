@@ -63,6 +63,7 @@ describe("Elastic's published network rules, the whole folder unmodified, agains
     expect(skipped.get("Potential Network Scan Detected")).to.match(
       /^esql: the backend has no ES\|QL \(.*POST \/_query answered 4\d\d: /,
     );
-    for (const eql of published.skipped) expect(skipped.get(eql.name), eql.file).to.match(/^rule type "eql": /);
+    for (const eql of published.skipped)
+      expect(skipped.get(eql.name), eql.file).to.match(/^rule type "eql": /);
   });
 });

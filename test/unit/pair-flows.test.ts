@@ -59,8 +59,12 @@ function pair(batch: readonly string[], held: readonly string[] = [], final = fa
   const lines = run.stdout.split("\n").filter((l) => l !== "");
   return {
     passedThrough: lines.filter((l) => !l.includes('"type":"BIFLOW"')),
-    biflows: lines.filter((l) => l.includes('"type":"BIFLOW"')).map((l) => JSON.parse(l) as Record<string, unknown>),
-    held: readFileSync(heldFile, "utf8").split("\n").filter((l) => l !== ""),
+    biflows: lines
+      .filter((l) => l.includes('"type":"BIFLOW"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+    held: readFileSync(heldFile, "utf8")
+      .split("\n")
+      .filter((l) => l !== ""),
   };
 }
 
@@ -93,8 +97,22 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
   });
 
   it("names the side whose first packet came first the source, whatever its flags", () => {
-    const early = nfdump({ from: WEB, to: ATTACKER, sport: 256, dport: 58768, flags: "...A.R..", first: "100" });
-    const late = nfdump({ from: ATTACKER, to: WEB, sport: 58768, dport: 256, flags: "......S.", first: "200" });
+    const early = nfdump({
+      from: WEB,
+      to: ATTACKER,
+      sport: 256,
+      dport: 58768,
+      flags: "...A.R..",
+      first: "100",
+    });
+    const late = nfdump({
+      from: ATTACKER,
+      to: WEB,
+      sport: 58768,
+      dport: 256,
+      flags: "......S.",
+      first: "200",
+    });
     expect(pair([late, early]).biflows[0]).to.include({ src_addr: WEB, dst_addr: ATTACKER });
   });
 
@@ -123,13 +141,21 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
     expect(first.biflows).to.deep.equal([]);
     expect(first.held).to.deep.equal([probe]);
     const second = pair([reset], first.held);
-    expect(second.passedThrough, "held records were passed through in their own batch").to.deep.equal([reset]);
+    expect(second.passedThrough, "held records were passed through in their own batch").to.deep.equal([
+      reset,
+    ]);
     expect(second.biflows.map((f) => f["src_addr"])).to.deep.equal([ATTACKER]);
     expect(second.held).to.deep.equal([]);
   });
 
   it("reports a probe that stays unanswered for a whole batch as a one-sided connection", () => {
-    const unanswered = nfdump({ from: ATTACKER, to: "10.20.0.99", sport: 58768, dport: 22, flags: "......S." });
+    const unanswered = nfdump({
+      from: ATTACKER,
+      to: "10.20.0.99",
+      sport: 58768,
+      dport: 22,
+      flags: "......S.",
+    });
     const later = pair([], [unanswered]);
     expect(later.biflows).to.have.lengthOf(1);
     expect(later.biflows[0]).to.include({ src_addr: ATTACKER, dst_addr: "10.20.0.99", dst_packets: 0 });
