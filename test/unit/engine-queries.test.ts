@@ -131,6 +131,45 @@ describe("time windows in Elasticsearch DSL", () => {
   });
 });
 
+describe("first and last event of a group", () => {
+  it("asks for both bounds of the override, and of @timestamp over events without it", () => {
+    expect(timeBoundsAggs(BASE)).to.deep.equal({
+      first_seen: { min: { field: "@timestamp" } },
+      last_seen: { max: { field: "@timestamp" } },
+    });
+    expect(timeBoundsAggs(OVERRIDE)).to.deep.equal({
+      first_seen: { min: { field: "event.ingested" } },
+      last_seen: { max: { field: "event.ingested" } },
+      without_override: {
+        filter: { bool: { must_not: [{ exists: { field: "event.ingested" } }] } },
+        aggs: {
+          first_seen: { min: { field: "@timestamp" } },
+          last_seen: { max: { field: "@timestamp" } },
+        },
+      },
+    });
+  });
+
+  it("takes the earliest first and the latest last, skipping bounds Elasticsearch left empty", () => {
+    const at = (iso: string) => ({ value: Date.parse(iso) });
+    expect(
+      readTimeBounds({
+        first_seen: { value: null },
+        last_seen: at("2026-11-28T13:03:00.000Z"),
+        without_override: {
+          first_seen: at("2026-11-28T13:01:00.000Z"),
+          last_seen: at("2026-11-28T13:05:00.000Z"),
+        },
+      }),
+    ).to.deep.equal({ firstSeen: "2026-11-28T13:01:00.000Z", lastSeen: "2026-11-28T13:05:00.000Z" });
+    expect(readTimeBounds({ first_seen: { value: null }, last_seen: {} })).to.deep.equal({
+      firstSeen: "",
+      lastSeen: "",
+    });
+    expect(readTimeBounds({})).to.deep.equal({ firstSeen: "", lastSeen: "" });
+  });
+});
+
 describe("threshold de-duplication (Kibana's bucket filters)", () => {
   it("excludes each alerted group's events up to the last one its alert covered", () => {
     const group = { "destination.ip": "10.20.0.10", "source.ip": "192.168.50.10" };

@@ -368,8 +368,11 @@ describe("escalate", () => {
       expect(result.enrichment.exploitAttempts.map((s) => s.id)).to.deep.equal(["9101020"]);
     });
 
-    it("ignores one before the scan began", () => {
+    it("ignores one before the scan began, and links one at the moment it began", () => {
       expect(codes(decide(quiet({ ids: [exploit("2026-11-28T17:39:30.267Z")] })))).to.deep.equal([]);
+      expect(codes(decide(quiet({ ids: [exploit("2026-11-28T17:39:30.268Z")] })))).to.deep.equal([
+        "exploit-attempt",
+      ]);
     });
 
     it("links one at the end of the exploit window and ignores one just after it", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { judge, type Observed } from "../../harness/judge/judge.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { scenariosDir } from "../../harness/paths.js";
-import type { ScenarioResult } from "../../harness/result.js";
+import type { AlertSummary, ScenarioResult } from "../../harness/result.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 import { loadRunFixture } from "./fixture-helpers.js";
 
@@ -127,5 +127,115 @@ describe("judge: enrichment", () => {
     const { scenario, observed } = recorded("scan-then-exploit");
     const results = judge(scenario, { ...observed, alerts: [] }).filter((r) => r.id.includes(".enrichment."));
     expect(results.every((r) => !r.passed && r.observed === "no alert")).to.equal(true);
+  });
+});
+
+describe("judge: enrichment of every matching alert", () => {
+  const { observed } = recorded("scan-then-exploit");
+  const scenario = loadScenario(join(scenariosDir, "enrichment-known-bad-source.yaml"));
+  const plan = planLab(scenario);
+  const [base] = observed.alerts;
+  if (!base?.enrichment || !base.nextAction) throw new Error("the recorded alert has no enrichment");
+  const { enrichment, nextAction } = base;
+  const [service] = enrichment.targetedServices;
+  if (!service) throw new Error("the recorded alert targets no service");
+  const advisory = (cve: string) => ({
+    cve,
+    title: cve,
+    published: "2026-11-01",
+    address: service.address,
+    port: service.port,
+    protocol: service.protocol,
+    matchedBy: "port" as const,
+  });
+  /** The recorded alert, enriched the way enrichment-known-bad-source.yaml expects. */
+  const enriched = (
+    change: (e: typeof enrichment) => Partial<typeof enrichment> = () => ({}),
+  ): AlertSummary => {
+    const good = {
+      ...enrichment,
+      reputation: { verdict: "malicious" as const, message: "listed" },
+      targetedServices: [{ ...service, cves: ["CVE-2024-6387"] }],
+      advisories: [advisory("CVE-2024-6387"), advisory("CVE-2023-48795")],
+    };
+    return {
+      ...base,
+      nextAction: { ...nextAction, action: "block" },
+      enrichment: { ...good, ...change(good) },
+    };
+  };
+  const outcomes = (alerts: readonly AlertSummary[]) =>
+    Object.fromEntries(
+      judge(scenario, { ...observed, plan, alerts })
+        .filter((r) => r.id.startsWith("alerts[0].enrichment."))
+        .map((r) => [r.id.slice("alerts[0].enrichment.".length), r.passed]),
+    );
+
+  it("passes each item an alert has", () => {
+    expect(outcomes([enriched()])).to.deep.equal({
+      reputation: true,
+      seen_before: true,
+      patterns: true,
+      cves: true,
+      advisories: true,
+      next_action: true,
+    });
+  });
+
+  it("fails an item one of the matching alerts lacks, though another has it", () => {
+    const unknown = enriched(() => ({ reputation: { verdict: "unknown", message: "not listed" } }));
+    expect(outcomes([enriched(), unknown])).to.include({ reputation: false, cves: true });
+  });
+
+  it("fails a list item when the alert has only some of the expected entries", () => {
+    const oneAdvisory = enriched((e) => ({ advisories: e.advisories.slice(0, 1) }));
+    expect(outcomes([oneAdvisory])).to.include({ advisories: false, cves: true });
+  });
+
+  it("judges seen_before by earlier events, and fails it without any history", () => {
+    const seen = enriched((e) => ({ history: { ...e.history, priorEvents: 3 } }));
+    expect(outcomes([seen])).to.include({ seen_before: false });
+    const { enrichment: _none, ...bare } = enriched();
+    const results = judge(scenario, { ...observed, plan, alerts: [bare] });
+    expect(byId(results, "alerts[0].enrichment.seen_before")).to.include({
+      passed: false,
+      observed: "no history",
+    });
+    expect(byId(results, "alerts[0].enrichment.reputation")).to.include({ passed: false, observed: "none" });
+  });
+});
+
+describe("judge: containment of the named source", () => {
+  const { scenario, observed } = recorded("contain-and-rescan");
+  const records = observed.containment ?? [];
+
+  it("looks only at the record of the attacker, not at another source's", () => {
+    const other = records.map((c) => ({ ...c, source: "198.18.0.99" }));
+    expect(byId(judge(scenario, { ...observed, containment: other }), "containment.blocked")).to.include({
+      passed: false,
+      observed: "no contain step ran",
+    });
+    const want = scenario.expect.containment;
+    if (!want) throw new Error("contain-and-rescan expects containment");
+    const byAddress = {
+      ...scenario,
+      expect: { ...scenario.expect, containment: { ...want, source: "198.18.0.99" } },
+    };
+    expect(byId(judge(byAddress, { ...observed, containment: other }), "containment.blocked")).to.include({
+      passed: true,
+    });
+  });
+
+  it("checks denial and the IDS only when the source should be blocked", () => {
+    const want = scenario.expect.containment;
+    if (!want) throw new Error("contain-and-rescan expects containment");
+    const leftAlone = {
+      ...scenario,
+      expect: { ...scenario.expect, containment: { ...want, blocked: false } },
+    };
+    const ids = judge(leftAlone, observed)
+      .map((r) => r.id)
+      .filter((id) => id.startsWith("containment"));
+    expect(ids).to.deep.equal(["containment.blocked"]);
   });
 });

@@ -360,3 +360,91 @@ describe("judge", () => {
     });
   });
 });
+
+describe("judge: the decisions behind each expectation", () => {
+  describe("IDS signatures", () => {
+    const ids = (signatures: Record<string, number>): LogSourceReport =>
+      firewall({ source: "ids", index: "scanproof-ids", signatures });
+
+    it("passes a signature the IDS raised, and fails one it did not, naming what it raised", () => {
+      const s = scenario({ ids_signatures: [9101001, 9101020] });
+      const results = judge(s, observed({ logs: [firewall(), ids({ "9101001": 2 })] }));
+      expect(results.map((r) => [r.id, r.passed, r.observed])).to.deep.equal([
+        ["ids.9101001", true, "2 alerts (raised: 9101001)"],
+        ["ids.9101020", false, "0 alerts (raised: 9101001)"],
+      ]);
+    });
+
+    it("fails a signature counted zero times, and every signature when the IDS was not accounted", () => {
+      const s = scenario({ ids_signatures: [9101001] });
+      expect(result(judge(s, observed({ logs: [ids({ "9101001": 0 })] })), "ids.9101001").passed).to.equal(
+        false,
+      );
+      expect(result(judge(s, observed({ logs: [firewall()] })), "ids.9101001")).to.include({
+        passed: false,
+        observed: "0 alerts (raised: none)",
+      });
+    });
+  });
+
+  it("states what it expected of a sensor that wrote nothing and of steps that cause no event", () => {
+    const results = judge(
+      FULL,
+      observed({ logs: [firewall({ sensorRecords: 0, indexed: 0, expectedEvents: 0, seenEvents: 0 })] }),
+    );
+    expect(result(results, "logs.firewall.shipped").expected).to.equal(
+      "records from the firewall sensor, all indexed",
+    );
+    expect(result(results, "logs.firewall.events")).to.include({
+      expected: "events the steps cause at the firewall (no step here causes any)",
+      observed: "0 seen",
+    });
+    expect(result(judge(FULL, observed()), "logs.firewall.shipped").expected).to.equal(
+      "1000 records indexed, 0 unparsed",
+    );
+  });
+
+  it("fails the reasons when the alerts give only some of the expected ones", () => {
+    const s = scenario({
+      alerts: [alertExpectation({ reasons: ["external-never-seen", "critical-target"] })],
+    });
+    const r = result(judge(s, observed()), "alerts[0].reasons");
+    expect(r).to.include({ passed: false, observed: "external-never-seen" });
+  });
+
+  it("judges within by the slowest of several matching alerts", () => {
+    const s = scenario({ alerts: [alertExpectation({ count: 2, within: 30_000 })] });
+    const alerts = [alert({ timeToAlertMs: 12_000 }), alert({ id: "a2", timeToAlertMs: 31_000 })];
+    expect(result(judge(s, observed({ alerts })), "alerts[0].within")).to.include({
+      passed: false,
+      observed: "31.0 s",
+    });
+    const { plan, logs } = observed();
+    const unmeasured = [alert({ timeToAlertMs: 12_000 }), alert({ id: "a2" })];
+    expect(result(judge(s, { plan, logs, alerts: unmeasured }), "alerts[0].within")).to.include({
+      passed: false,
+      observed: "no alert",
+    });
+  });
+
+  it("says none was unexpected when every alert is listed", () => {
+    expect(result(judge(FULL, observed()), "alerts.unexpected")).to.deep.equal({
+      id: "alerts.unexpected",
+      description: "no rule fired that the scenario does not expect",
+      passed: true,
+      expected: "only the alerts listed in expect.alerts",
+      observed: "none unexpected",
+    });
+  });
+
+  it("passes an absent rule while other rules fire", () => {
+    const r = result(judge(scenario({ absent: ["another-rule"] }), observed()), "absent[0]");
+    expect(r).to.deep.equal({
+      id: "absent[0]",
+      description: 'rule "another-rule" did not fire',
+      passed: true,
+      expected: "0 alerts",
+      observed: "0 alerts",
+    });
+  });
+});

@@ -301,6 +301,9 @@ describe("parseKql errors", () => {
     ["destination.*:x", 'expected a field name without wildcards, found "destination.*"', 1, 1],
     ['"":x', "expected a non-empty field name", 1, 1],
     ["a:1\r\nb:2", 'found "b"', 2, 1],
+    ["a:b c:d", 'expected "and", "or" or the end of the query, found "c"', 1, 5],
+    ["a:b c >= 3", 'expected "and", "or" or the end of the query, found "c"', 1, 5],
+    ['(a:1 "b"', 'expected "and", "or" or ")", found "b"', 1, 6],
     [
       "(".repeat(101) + "a:1" + ")".repeat(101),
       'expected at most 100 nested levels of "(", "{" and "not"',
@@ -321,6 +324,11 @@ describe("parseKql errors", () => {
 
   it("accepts 100 nested levels", () => {
     expect(parseKql("(".repeat(100) + "a:1" + ")".repeat(100))).to.deep.equal(match("a", "1"));
+  });
+
+  it("counts the levels of a group only while inside it: 101 groups one after another parse", () => {
+    const groups = Array.from({ length: 101 }, (_, i) => `(a:${i})`);
+    expect(parseKql(groups.join(" or "))).to.deep.equal(or(...groups.map((_, i) => match("a", String(i)))));
   });
 });
 
@@ -380,6 +388,9 @@ describe("kqlToQueryDsl", () => {
     });
     expect(dsl(String.raw`nmap -sS\:x *.nse`)).to.deep.equal({
       query_string: { query: String.raw`nmap\ \-sS\:x\ *.nse`, fields: ["*"], lenient: true },
+    });
+    expect(dsl(String.raw`a\*b*`)).to.deep.equal({
+      query_string: { query: String.raw`a\*b*`, fields: ["*"], lenient: true },
     });
   });
 

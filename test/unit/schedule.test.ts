@@ -53,6 +53,28 @@ describe("planExecution (Kibana's rule range tuples)", () => {
     expect(plan.windows[0]?.gte.toISOString()).to.equal(at(70 - 9 - 20).toISOString());
     expect(plan.uncoveredMs).to.equal(31 * MINUTE);
   });
+
+  it("measures the gap against the window's length, from minus to", () => {
+    // Window now-9m..now-1m is 8 minutes long: 9 minutes since the previous start leave 1 uncovered.
+    const offset = { ...ELASTIC, endOffsetMs: MINUTE };
+    expect(planExecution(offset, at(19), at(10)).windows.map(iso)).to.deep.equal([
+      [at(5).toISOString(), at(13).toISOString()],
+      [at(10).toISOString(), at(18).toISOString()],
+    ]);
+    expect(planExecution(offset, at(18), at(10)).windows).to.have.lengthOf(1);
+  });
+
+  it("searches one window when an execution follows the previous one sooner than the interval", () => {
+    const plan = planExecution(ELASTIC, at(12), at(10));
+    expect(plan.windows.map(iso)).to.deep.equal([[at(3).toISOString(), at(12).toISOString()]]);
+    expect(plan.uncoveredMs).to.equal(0);
+  });
+
+  it("catches nothing up for a rule without an interval, and says what it leaves uncovered", () => {
+    const plan = planExecution({ ...ELASTIC, intervalMs: 0 }, at(30), at(10));
+    expect(plan.windows).to.have.lengthOf(1);
+    expect(plan.uncoveredMs).to.equal(11 * MINUTE);
+  });
 });
 
 describe("nextStart", () => {

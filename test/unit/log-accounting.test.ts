@@ -1,0 +1,191 @@
+import type { estypes } from "@elastic/elasticsearch";
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Backend } from "../../harness/backend/backend.js";
+import type { StartedLab } from "../../harness/lab/lab.js";
+import { accountLogSource, describeMissing, PARSE_FAILURE_TAG } from "../../harness/logs/accounting.js";
+import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
+
+/**
+ * The log accounting (expected versus indexed) against a client that answers counts, signature
+ * aggregations and the observed-event composite aggregation the way Elasticsearch does.
+ */
+
+const ATTACKER = "198.18.0.10";
+const OTHER = "198.18.0.20";
+const WEB = "10.20.0.10";
+
+function truth(source: string, probes: GroundTruth["probes"]): GroundTruth {
+  return {
+    step: 0,
+    tool: "nmap",
+    command: ["nmap"],
+    source,
+    startedAt: "2026-11-28T13:00:00.000Z",
+    endedAt: "2026-11-28T13:00:10.000Z",
+    probes,
+    events: [],
+    summary: "",
+  };
+}
+
+interface Index {
+  /** Every document's fields, as the composite aggregation would key them. */
+  readonly documents: readonly Record<string, string | number>[];
+  readonly unparsed: number;
+  readonly signatures: Readonly<Record<string, number>>;
+}
+
+type Filter = { term?: Record<string, string> };
+
+/** A backend over one index of documents, recording every search and count. */
+function backendOver(index: Index): { backend: Backend; requests: unknown[] } {
+  const requests: unknown[] = [];
+  const filtersOf = (query: estypes.QueryDslQueryContainer | undefined): Filter[] =>
+    (query?.bool?.filter ?? []) as Filter[];
+  const client = {
+    indices: { refresh: () => Promise.resolve({}) },
+    count: (request: estypes.CountRequest) => {
+      requests.push(request);
+      const failures = filtersOf(request.query).some((f) => f.term?.tags === PARSE_FAILURE_TAG);
+      return Promise.resolve({ count: failures ? index.unparsed : index.documents.length });
+    },
+    search: (request: estypes.SearchRequest) => {
+      requests.push(request);
+      const aggs = request.aggs ?? {};
+      if (aggs.rules) {
+        const buckets = Object.entries(index.signatures).map(([key, doc_count]) => ({ key, doc_count }));
+        return Promise.resolve({ hits: { hits: [] }, aggregations: { rules: { buckets } } });
+      }
+      const composite = aggs.keys?.composite;
+      if (!composite) throw new Error(`unexpected search ${JSON.stringify(request)}`);
+      // One page of every distinct key, then an empty page after it.
+      if (composite.after)
+        return Promise.resolve({ hits: { hits: [] }, aggregations: { keys: { buckets: [] } } });
+      const from = filtersOf(request.query).find((f) => f.term?.["source.ip"])?.term?.["source.ip"];
+      const fields = (composite.sources ?? []).flatMap((s) => Object.keys(s));
+      const keys = new Map<string, Record<string, string | number | null>>();
+      for (const doc of index.documents.filter((d) => d["source.ip"] === from)) {
+        const key = Object.fromEntries(fields.map((f) => [f, doc[f] ?? null]));
+        keys.set(JSON.stringify(key), key);
+      }
+      const buckets = [...keys.values()].map((key) => ({ key, doc_count: 1 }));
+      return Promise.resolve({
+        hits: { hits: [] },
+        aggregations: {
+          keys: { buckets, ...(buckets.length > 0 ? { after_key: buckets.at(-1)?.key } : {}) },
+        },
+      });
+    },
+  };
+  return { backend: { client } as unknown as Backend, requests };
+}
+
+/** A lab whose firewall sensor wrote these lines, split over the sensor's own file and a target's. */
+function labWith(lines: readonly string[]): StartedLab {
+  const workDir = mkdtempSync(join(tmpdir(), "scanproof-accounting-"));
+  const dir = join(workDir, "logs", "firewall");
+  mkdirSync(join(dir, "web"), { recursive: true });
+  const half = Math.ceil(lines.length / 2);
+  writeFileSync(join(dir, "firewall.json"), lines.slice(0, half).join("\n"));
+  writeFileSync(join(dir, "web", "firewall.json"), lines.slice(half).join("\n"));
+  return { runId: "run-1", scenarioId: "unit", logDir: join(workDir, "logs") } as unknown as StartedLab;
+}
+
+const probe = (port: number, sourcePort?: number) => ({
+  destination: WEB,
+  transport: "tcp" as const,
+  port,
+  ...(sourcePort === undefined ? {} : { sourcePort }),
+});
+const doc = (from: string, port: number, sourcePort = 40_000) => ({
+  "source.ip": from,
+  "source.port": sourcePort,
+  "destination.ip": WEB,
+  "destination.port": port,
+  "network.transport": "tcp",
+});
+
+describe("log accounting", function () {
+  const truths = [truth(ATTACKER, [probe(22), probe(80), probe(443, 51_515)]), truth(OTHER, [probe(8080)])];
+
+  it("counts each expected event once per host it came from, and names the missing ones", async function () {
+    const documents = [
+      doc(ATTACKER, 22),
+      doc(ATTACKER, 22, 40_001),
+      doc(ATTACKER, 443, 51_515),
+      doc(OTHER, 8080),
+    ];
+    const lines = ["{}", "{}", "", "{}", "\0\0", "{}"];
+    const { backend } = backendOver({ documents, unparsed: 1, signatures: { "9101001": 2 } });
+    const report = await accountLogSource(backend, labWith(lines), "firewall", truths, 1234);
+    expect(report).to.deep.equal({
+      source: "firewall",
+      index: "scanproof-firewall",
+      signatures: { "9101001": 2 },
+      sensorRecords: 4,
+      indexed: 4,
+      parseFailures: 1,
+      expectedEvents: 4,
+      seenEvents: 3,
+      missing: [`${WEB}/tcp:80`],
+      ingestWaitMs: 1234,
+    });
+  });
+
+  it("does not count an event seen from another host, nor one with another source port", async function () {
+    const documents = [doc(OTHER, 22), doc(ATTACKER, 80), doc(ATTACKER, 443, 51_516), doc(ATTACKER, 8080)];
+    const { backend } = backendOver({ documents, unparsed: 0, signatures: {} });
+    const report = await accountLogSource(backend, labWith(["{}"]), "firewall", truths, 0);
+    expect(report.missing).to.deep.equal([
+      `${WEB}/tcp:22`,
+      `${WEB}/tcp:443 from port 51515`,
+      `${WEB}/tcp:8080`,
+    ]);
+    expect(report.seenEvents).to.equal(1);
+  });
+
+  it("shows at most 20 missing events and says when there are more", async function () {
+    const many = [
+      truth(
+        ATTACKER,
+        Array.from({ length: 25 }, (_, i) => probe(i + 1)),
+      ),
+    ];
+    const { backend } = backendOver({ documents: [], unparsed: 0, signatures: {} });
+    const report = await accountLogSource(backend, labWith([]), "firewall", many, 0);
+    expect(report).to.include({ expectedEvents: 25, seenEvents: 0, sensorRecords: 0 });
+    expect(report.missing).to.have.lengthOf(20);
+    expect(describeMissing(report)).to.match(/^missing 10\.20\.0\.10\/tcp:1, .*10\.20\.0\.10\/tcp:20, …$/);
+    expect(describeMissing({ ...report, expectedEvents: 20 })).to.not.include("…");
+  });
+
+  it("confines every count and search to the scenario, and asks for each event's exact fields", async function () {
+    const { backend, requests } = backendOver({
+      documents: [doc(ATTACKER, 22)],
+      unparsed: 0,
+      signatures: {},
+    });
+    await accountLogSource(backend, labWith(["{}"]), "firewall", [truth(ATTACKER, [probe(22)])], 0);
+    const scope = [
+      { term: { "labels.scanproof_run_id": "run-1" } },
+      { term: { "labels.scanproof_scenario": "unit" } },
+    ];
+    for (const request of requests)
+      expect((request as estypes.SearchRequest).query?.bool?.filter).to.deep.include.members(scope);
+    const keys = requests.find((r) => (r as estypes.SearchRequest).aggs?.keys) as estypes.SearchRequest;
+    expect(keys.query?.bool?.filter).to.deep.include({ term: { "source.ip": ATTACKER } });
+    expect(keys.aggs?.keys?.composite?.sources).to.deep.equal([
+      { "destination.ip": { terms: { field: "destination.ip", missing_bucket: true } } },
+      { "destination.port": { terms: { field: "destination.port", missing_bucket: true } } },
+      { "network.transport": { terms: { field: "network.transport", missing_bucket: true } } },
+    ]);
+    const signatures = requests.find(
+      (r) => (r as estypes.SearchRequest).aggs?.rules,
+    ) as estypes.SearchRequest;
+    expect(signatures.query?.bool?.filter).to.deep.include({ term: { "event.kind": "alert" } });
+    expect(signatures.aggs?.rules).to.deep.equal({ terms: { field: "rule.id", size: 1000 } });
+  });
+});
