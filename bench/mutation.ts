@@ -147,9 +147,9 @@ function survivorsOf(results: readonly MutantResult[]): Survivor[] {
         ? [
             {
               file: fileOf(r),
-              // Stryker's positions are 0-based lines and columns; editors count from 1.
-              line: r.location.start.line + 1,
-              column: r.location.start.column + 1,
+              // Positions as in Stryker's report: lines and columns counted from 1.
+              line: r.location.start.line,
+              column: r.location.start.column,
               mutator: r.mutatorName,
               replacement: oneLine(r.replacement),
               status: r.status,
@@ -236,7 +236,7 @@ function goalsOf(results: readonly MutantResult[]): Goal[] {
     const source = existsSync(path) ? readFileSync(path, "utf8").split("\n") : [];
     const numbers = source.flatMap((text, i) => (lines.some((l) => text.includes(l)) ? [i + 1] : []));
     const mutants = results.filter(
-      (r) => fileOf(r) === file && numbers.includes(r.location.start.line + 1) && r.status !== "Ignored",
+      (r) => fileOf(r) === file && numbers.includes(r.location.start.line) && r.status !== "Ignored",
     );
     const detected = mutants.filter((r) => r.status === "Killed" || r.status === "Timeout");
     const left = survivorsOf(mutants).map((s) => `${s.line}:${s.column} ${s.mutator} → ${s.replacement}`);

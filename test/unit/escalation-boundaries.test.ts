@@ -2,8 +2,14 @@ import { expect } from "chai";
 import { matchAdvisories, type AdvisoriesFile } from "../../harness/escalation/advisories.js";
 import { checkReputation, type IntelFile } from "../../harness/escalation/intel.js";
 import type { Asset } from "../../harness/escalation/inventory.js";
+import { formatDuration } from "../../harness/escalation/durations.js";
 import { longestSpacedRun } from "../../harness/escalation/pace.js";
-import { matchPatterns, type PatternsFile, type ScanShape } from "../../harness/escalation/patterns.js";
+import {
+  matchPatterns,
+  PatternsSchema,
+  type PatternsFile,
+  type ScanShape,
+} from "../../harness/escalation/patterns.js";
 import { targetedServices, type ProbedPort } from "../../harness/escalation/services.js";
 
 /**
@@ -63,6 +69,11 @@ describe("escalation thresholds at their edges", function () {
       expect(longestSpacedRun(single(0, 3, 5.999, 9), 3000)).to.deep.equal({ probes: 2, minGapMs: 3000 });
     });
 
+    it("starts a run after a burst afresh: the gap from the burst is no gap of the run", function () {
+      const afterBurst = [{ at: 0, probes: 5 }, ...single(3, 8)];
+      expect(longestSpacedRun(afterBurst, 3000)).to.deep.equal({ probes: 2, minGapMs: 5000 });
+    });
+
     it("keeps the first of two equally long runs, and reports a lone probe without a gap", function () {
       expect(longestSpacedRun(single(0, 5, 6, 10), 3000)).to.deep.equal({ probes: 2, minGapMs: 5000 });
       expect(longestSpacedRun(single(0), 3000)).to.deep.equal({ probes: 1 });
@@ -94,6 +105,19 @@ describe("escalation thresholds at their edges", function () {
       expect(cves(advisories("2026-11-28", 22))).to.deep.equal(["CVE-2024-6387 by port"]);
       expect(cves(advisories("2026-10-28", 22))).to.deep.equal([]);
       expect(cves(advisories("2026-11-29", 22))).to.deep.equal([]);
+    });
+
+    it("matches nothing without an advisories file", function () {
+      expect(matchAdvisories(probed, [], undefined, 30 * DAY, AT)).to.deep.equal([]);
+    });
+
+    it("takes the product of the service on the probed port and transport", function () {
+      const udp = { port: 22, protocol: "udp" as const, product: "OpenSSH", cves: [] };
+      const tcp = { port: 22, protocol: "tcp" as const, product: "nginx", cves: [] };
+      expect(cves(advisories("2026-11-20"), web([udp, tcp]))).to.deep.equal([]);
+      expect(cves(advisories("2026-11-20"), web([{ ...udp, protocol: "tcp" }, tcp]))).to.deep.equal([
+        "CVE-2024-6387 by product",
+      ]);
     });
 
     it("matches by product only the service on the probed port, and only on the advisory's port", function () {
@@ -136,6 +160,15 @@ describe("escalation thresholds at their edges", function () {
       expect(targetedServices(inventory, probe(WEB, 80, "udp"))).to.deep.equal([]);
       expect(targetedServices(inventory, probe("10.20.0.11", 80, "tcp"))).to.deep.equal([]);
     });
+
+    it("names no product or version the inventory does not declare", function () {
+      const [web] = inventory;
+      if (!web) throw new Error("the inventory declares the web asset");
+      const bare: Asset[] = [{ ...web, services: [{ port: 80, protocol: "tcp", cves: [] }] }];
+      expect(targetedServices(bare, [{ address: WEB, port: 80, protocol: "tcp", probes: 1 }])).to.deep.equal([
+        { asset: "web", address: WEB, port: 80, protocol: "tcp", cves: [], probes: 1 },
+      ]);
+    });
   });
 
   describe("scanning patterns", function () {
@@ -166,6 +199,23 @@ describe("escalation thresholds at their edges", function () {
       expect(matches({ max_rate: 19.5 })).to.deep.equal([]);
     });
 
+    it("matches nothing without a patterns file", function () {
+      expect(matchPatterns(shape, undefined)).to.deep.equal([]);
+    });
+
+    it("refuses a pattern whose min_ports exceeds its port list, and takes one that equals it", function () {
+      const file = (min_ports: number) => ({
+        patterns: [
+          { name: "p", tool: "mirai", description: "d", confidence: "high", ports: "23,2323", min_ports },
+        ],
+      });
+      expect(PatternsSchema.safeParse(file(2)).success).to.equal(true);
+      const refused = PatternsSchema.safeParse(file(3));
+      expect(refused.error?.issues.map((i) => i.message)).to.deep.equal([
+        "3 is more than the 2 ports the pattern allows, so it can never match; expected at most 2",
+      ]);
+    });
+
     it("needs every condition of a pattern to hold", function () {
       expect(matches({ min_ports: 50, max_ports: 60 })).to.deep.equal([]);
       expect(matches({ min_ports: 50, max_rate: 10 })).to.deep.equal([]);
@@ -187,6 +237,14 @@ describe("escalation thresholds at their edges", function () {
       expect(matches({ ports: [23] }, telnet)).to.deep.equal([]);
       expect(matches({ ports: [23] }, { ...telnet, ports: [] })).to.deep.equal([]);
       expect(matches({ ports: [23] }, shape)).to.deep.equal([]);
+    });
+  });
+
+  describe("durations as people read them", function () {
+    it("writes the largest unit that divides the duration", function () {
+      expect(
+        [DAY, 2 * DAY, 3_600_000, 25 * 3_600_000, 90 * 60_000, 60_000, 1500, 0].map(formatDuration),
+      ).to.deep.equal(["1 day", "2 days", "1 h", "25 h", "90 min", "1 min", "1.5 s", "0 s"]);
     });
   });
 });

@@ -182,6 +182,20 @@ describe("judge: enrichment of every matching alert", () => {
     });
   });
 
+  it("checks the next action only when the scenario names one", () => {
+    const [want, ...rest] = scenario.expect.alerts;
+    if (!want?.enrichment) throw new Error("the scenario expects enrichment");
+    const { next_action: _unasked, ...enrichmentWanted } = want.enrichment;
+    const unasked = {
+      ...scenario,
+      expect: { ...scenario.expect, alerts: [{ ...want, enrichment: enrichmentWanted }, ...rest] },
+    };
+    const ids = judge(unasked, { ...observed, plan, alerts: [enriched()] }).map((r) => r.id);
+    expect(ids)
+      .to.include("alerts[0].enrichment.reputation")
+      .and.not.include("alerts[0].enrichment.next_action");
+  });
+
   it("fails an item one of the matching alerts lacks, though another has it", () => {
     const unknown = enriched(() => ({ reputation: { verdict: "unknown", message: "not listed" } }));
     expect(outcomes([enriched(), unknown])).to.include({ reputation: false, cves: true });
@@ -195,13 +209,19 @@ describe("judge: enrichment of every matching alert", () => {
   it("judges seen_before by earlier events, and fails it without any history", () => {
     const seen = enriched((e) => ({ history: { ...e.history, priorEvents: 3 } }));
     expect(outcomes([seen])).to.include({ seen_before: false });
-    const { enrichment: _none, ...bare } = enriched();
+    const { enrichment: _none, nextAction: _noAction, ...bare } = enriched();
     const results = judge(scenario, { ...observed, plan, alerts: [bare] });
     expect(byId(results, "alerts[0].enrichment.seen_before")).to.include({
       passed: false,
       observed: "no history",
     });
     expect(byId(results, "alerts[0].enrichment.reputation")).to.include({ passed: false, observed: "none" });
+    for (const item of ["patterns", "cves", "advisories"])
+      expect(byId(results, `alerts[0].enrichment.${item}`)).to.include({ passed: false, observed: "none" });
+    expect(byId(results, "alerts[0].enrichment.next_action")).to.include({
+      passed: false,
+      observed: "none given",
+    });
   });
 });
 

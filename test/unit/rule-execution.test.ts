@@ -93,6 +93,8 @@ function cluster(
       }
       if (request.aggs?.groups)
         return Promise.resolve({ hits: { hits: [] }, aggregations: { groups: { buckets: [] } } });
+      if (request.aggs?.terms)
+        return Promise.resolve({ hits: { hits: [] }, aggregations: { terms: { buckets: [] } } });
       const from = request.from ?? 0;
       return Promise.resolve({ hits: { hits: eventIds.slice(from, from + (request.size ?? 10)).map(hit) } });
     },
@@ -252,6 +254,38 @@ describe("rule execution (engine)", function () {
     ]);
   });
 
+  it("warns of no empty inventory when the scope places one", async function () {
+    const lab = cluster(["e1"]);
+    const filtered: Rule = { ...QUERY, inventoryFilter: "undeclared-services" };
+    const inventory = [
+      { name: "web", address: "10.20.0.10", criticality: "high" as const, why: "", services: [] },
+    ];
+    const execution = await executeRule(lab.backend, filtered, options({ scope: { ...SCOPE, inventory } }));
+    expect(execution.warnings).to.deep.equal([]);
+    expect(ruleSearches(lab)[0]?.query?.bool?.filter).to.deep.include({
+      bool: { filter: [{ terms: { "destination.ip": ["10.20.0.10"] } }] },
+    });
+  });
+
+  it("runs a new terms rule's search", async function () {
+    const lab = cluster([]);
+    const newTerms: Rule = {
+      ...QUERY,
+      type: "new_terms",
+      newTerms: { fields: ["source.ip"], historyWindowMs: 86_400_000 },
+    };
+    const execution = await executeRule(lab.backend, newTerms, options());
+    expect(execution.alerts).to.deep.equal([]);
+    expect(ruleSearches(lab).map((s) => Object.keys(s.aggs ?? {}))).to.deep.equal([["terms"]]);
+  });
+
+  it("fills max_signals across pages: what earlier pages admitted counts against the rest", async function () {
+    const many = Array.from({ length: 1000 }, (_, i) => `e${i}`);
+    const execution = await executeRule(cluster(many).backend, { ...QUERY, maxSignals: 501 }, options());
+    expect(execution.alerts).to.have.lengthOf(501);
+    expect(execution.warnings).to.have.lengthOf(1);
+  });
+
   describe("several rules at once (on demand)", function () {
     it("escalates each finding knowing every rule's findings", async function () {
       const lab = cluster(["e1", "e2"]);
@@ -282,12 +316,26 @@ describe("rule execution (engine)", function () {
       const lab = cluster(["e1", "e2", "e3"]);
       await executeRule(lab.backend, QUERY, options());
       const skipped: Rule = { ...QUERY, ruleId: "r-skipped", timestampField: "event.ingested" };
-      const executions = await executeRules(lab.backend, [QUERY, skipped], options());
+      const peers: string[][] = [];
+      const executions = await executeRules(lab.backend, [QUERY, skipped], {
+        startedAt: STARTED,
+        scope: SCOPE,
+        escalate: (_d: Detection, all: readonly Detection[]) => {
+          peers.push(all.map((p) => p.group["event.id"] ?? ""));
+          return Promise.resolve(ESCALATION);
+        },
+      });
+      expect(peers).to.deep.equal([["e3"]]);
       expect(executions[0]?.windows).to.have.lengthOf(1);
       expect(executions[0]).to.deep.include({ alreadyAlerted: 2 });
       expect(eventIdsOf(executions[0]?.alerts ?? [])).to.deep.equal(["e3"]);
       expect(executions[1]?.skipped).to.match(/event\.ingested is not mapped as a date/);
       expect(executions[1]?.alerts).to.deep.equal([]);
+    });
+
+    it("counts what the alerts index refused as a duplicate as already alerted", async function () {
+      const executions = await executeRules(cluster(["e1"], { bulkStatus: 409 }).backend, [QUERY], options());
+      expect(executions.map((e) => [e.alerts.length, e.alreadyAlerted])).to.deep.equal([[0, 1]]);
     });
   });
 });
