@@ -25,7 +25,7 @@ import {
 } from "./matrix-figures.js";
 import { renderMatrixMarkdown, renderMatrixText } from "./matrix-report.js";
 
-const ADDED_SENSORS: readonly SensorName[] = ["flow", "psad", "scanlogd"];
+const OBSERVERS: readonly SensorName[] = ["flow", "psad", "scanlogd"];
 const CONCURRENCY = 2;
 const DEFAULT_CONTEXT = join(assertionsDir, "context", "default.yaml");
 
@@ -48,8 +48,9 @@ type MatrixVariant = Variant & { readonly set: RowSet };
 
 /**
  * Every library scenario and a seeded challenge corpus, each run once with NetFlow, psad and
- * scanlogd beside its own sensors and scanproof's pack as the only rules; Elastic's published
- * rules then run over the same run's events of each scenario, as of when the pack ran.
+ * scanlogd observing beside its own sensors and scanproof's pack as the only rules, judged on the
+ * scenario's own sensors; Elastic's published rules then run over the same run's events of each
+ * scenario, as of when the pack ran.
  */
 export async function benchMatrix(): Promise<void> {
   await benchSession("matrix", async (session) => {
@@ -64,7 +65,7 @@ export async function benchMatrix(): Promise<void> {
     const variants: MatrixVariant[] = [
       ...libraryScenarios().map((s) => ({ set: "library" as const, s })),
       ...writeCorpus(join(session.scratch, "corpus"), seed).map((s) => ({ set: "corpus" as const, s })),
-    ].map(({ set, s }) => ({ set, ...writeVariant(s, session.scratch, ADDED_SENSORS) }));
+    ].map(({ set, s }) => ({ set, ...writeVariant(s, session.scratch) }));
     const files = { scenarioFiles: variants.map((v) => v.file), contextFile: DEFAULT_CONTEXT };
     const scanproofRules = join(assertionsDir, "rules");
     const elastic = loadInputs({ ...files, rulePaths: [elasticDir] });
@@ -80,6 +81,7 @@ export async function benchMatrix(): Promise<void> {
     const run = await runScenarios({
       ...files,
       rulePaths: [scanproofRules],
+      observers: OBSERVERS,
       backend,
       concurrency: CONCURRENCY,
       onProgress: (p) => {

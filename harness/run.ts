@@ -9,6 +9,7 @@ import { settleEsqlRules } from "./detection/backend-rules.js";
 import { executeRules, type ExecutionOptions, type RuleExecution } from "./detection/engine.js";
 import type { RuleSet } from "./detection/rule.js";
 import { loadRules } from "./detection/rule-loader.js";
+import { rulesReading } from "./detection/source-rules.js";
 import { requireDocker } from "./docker/client.js";
 import { describeError, ScanproofError } from "./errors.js";
 import { loadContext, type EscalationContext } from "./escalation/context.js";
@@ -35,7 +36,13 @@ import { runStep } from "./scanners/run-step.js";
 import { scenarioScopeProblems } from "./scanners/step-scope.js";
 import { InputError, type Problem } from "./scenario/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
-import { LOG_SOURCES, type ContainStepSpec, type LogSourceName, type StepSpec } from "./scenario/schema.js";
+import {
+  LOG_SOURCES,
+  type ContainStepSpec,
+  type LogSourceName,
+  type SensorName,
+  type StepSpec,
+} from "./scenario/schema.js";
 
 export interface RunOptions {
   readonly scenarioFiles: readonly string[];
@@ -50,6 +57,12 @@ export interface RunOptions {
   readonly keepLab?: boolean;
   /** Told each scenario's phase as it changes: the live terminal view. */
   readonly onProgress?: (update: ScenarioProgress) => void;
+  /**
+   * Sensors started beside each scenario's own for another detector to read (the detection matrix's
+   * NetFlow, psad and scanlogd). Their events are shipped and accounted, but each verdict is decided
+   * as the scenario is written: rules that read only their sources do not run for it.
+   */
+  readonly observers?: readonly SensorName[];
 }
 
 export type ScenarioPhase = "queued" | "lab" | "steps" | "ingest" | "detection" | "done";
@@ -162,6 +175,7 @@ export async function runScenarios(options: RunOptions): Promise<RunResult> {
         teardown,
         ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
         keepLab: options.keepLab ?? false,
+        observers: options.observers ?? [],
         ownLog: concurrency > 1,
         progress,
       }),
@@ -212,6 +226,7 @@ interface ScenarioContext {
   readonly teardown: Teardown;
   readonly ingestTimeoutMs: number;
   readonly keepLab: boolean;
+  readonly observers: readonly SensorName[];
   /** Write the detailed progress to the scenario's own progress.log (labs running side by side). */
   readonly ownLog: boolean;
   readonly progress: (update: ScenarioProgress) => void;
@@ -228,7 +243,8 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioResult> {
   );
 }
 
-async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<ScenarioResult> {
+async function scenarioInLab(labCtx: ScenarioContext, workDir: string): Promise<ScenarioResult> {
+  let ctx = labCtx;
   const { scenario } = ctx;
   const started = Date.now();
   const phase = (p: ScenarioPhase, detail = "", verdict?: Verdict) =>
@@ -273,13 +289,23 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
   };
   try {
     const plan = planLab(scenario);
+    const judged = labSources(plan, scenario);
+    const rules = rulesReading(ctx.rules.rules, judged);
+    if (rules.length < ctx.rules.rules.length)
+      say(
+        `  [${scenario.id}] ${ctx.rules.rules.length - rules.length} rules read only sources this lab does not write as the scenario declares it (${judged.join(", ")}): not run for it`,
+      );
+    ctx = { ...ctx, rules: { ...ctx.rules, rules } };
+    const sources = [
+      ...new Set([...judged, ...LOG_SOURCES.filter((s) => ctx.observers.some((o) => o === s))]),
+    ];
     phase("lab", "starting");
     lab = await timed("labStartMs", () =>
       startLab({
         runId: ctx.runId,
         scenarioId: scenario.id,
         plan,
-        sensors: scenario.lab.sensors,
+        sensors: [...new Set([...scenario.lab.sensors, ...ctx.observers])],
         backend: ctx.backend,
         workDir,
         teardown: labTeardown,
@@ -311,7 +337,6 @@ async function scenarioInLab(ctx: ScenarioContext, workDir: string): Promise<Sce
     const stepsEnded = Date.now();
     await lab.assertAlive();
     await lab.quiesce();
-    const sources = labSources(plan, scenario);
     phase("ingest", sources.join(", "));
     logs = await timed("ingestMs", () =>
       task(
@@ -537,6 +562,12 @@ async function detectAndEscalate(
     ...scenarioDetection(ctx.backend, ctx.context, lab),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
+  const failed = executions.filter((e) => e.failed !== undefined);
+  if (failed.length > 0)
+    throw new ScanproofError(
+      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search, so no verdict can be given: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
+      "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
+    );
   return executions
     .flatMap((e) => e.alerts)
     .map((a) => ({ ...summarise(a), timeToAlertMs: a.searchableAt.getTime() - since }));
@@ -546,6 +577,7 @@ async function detectAndEscalate(
 export function executionNotes(executions: readonly RuleExecution[]): string[] {
   return executions.flatMap((e) => [
     ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
+    ...(e.failed ? [`rule "${e.rule.name}" failed: ${e.failed}`] : []),
     ...(e.indices.length > 0 ? e.warnings : []).map((w) => `rule "${e.rule.name}": ${w}`),
   ]);
 }

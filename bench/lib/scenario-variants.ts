@@ -4,7 +4,6 @@ import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { scenariosDir } from "../../harness/paths.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
-import type { SensorName } from "../../harness/scenario/schema.js";
 
 /** A copy of a library scenario under an id unique to this bench, so its lab and alerts can be found. */
 export interface Variant {
@@ -24,19 +23,14 @@ export function libraryScenarios(): Scenario[] {
 }
 
 /**
- * Writes the scenario again with a fresh id and, if asked, more sensors switched on; its own
- * escalation context, relative to the original file, becomes an absolute path.
+ * Writes the scenario again with a fresh id; its own escalation context, relative to the original
+ * file, becomes an absolute path.
  */
-export function writeVariant(
-  scenario: Scenario,
-  dir: string,
-  addSensors: readonly SensorName[] = [],
-): Variant {
+export function writeVariant(scenario: Scenario, dir: string): Variant {
   const suffix = randomBytes(2).toString("hex");
   const id = `${scenario.id.slice(0, MAX_ID - suffix.length - 1)}-${suffix}`;
   const document = parseDocument(readFileSync(scenario.file, "utf8"));
   document.setIn(["id"], id);
-  document.setIn(["lab", "sensors"], [...new Set([...scenario.lab.sensors, ...addSensors])]);
   if (scenario.context !== undefined)
     document.setIn(["context"], resolve(dirname(scenario.file), scenario.context));
   const file = join(dir, `${id}.yaml`);

@@ -10,7 +10,7 @@ import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
 import type { Rule } from "./rule.js";
 import { planExecution, type ExecutionWindow } from "./schedule.js";
-import type { SearchContext } from "./search.js";
+import { RuleSearchError, type SearchContext } from "./search.js";
 import { thresholdDetections } from "./threshold-rule.js";
 
 /** What a rule found, before escalation: the group it fired for and the evidence counts. */
@@ -62,6 +62,8 @@ export interface RuleExecution {
   readonly warnings: readonly string[];
   /** Why the rule could not run in this execution, when it could not. */
   readonly skipped?: string;
+  /** Why Elasticsearch could not run the rule's search: nothing it found is evidence either way. */
+  readonly failed?: string;
 }
 
 /**
@@ -79,7 +81,9 @@ export async function executeRule(
   const alerts: ExecutedAlert[] = [];
   let alreadyAlerted = 0;
   for (const window of prepared.execution.windows) {
-    const found = await findNew(backend, rule, window, prepared, options.scope);
+    const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
+    if ("failed" in found)
+      return { ...prepared.execution, alerts, alreadyAlerted, warnings: prepared.warnings, ...found };
     alreadyAlerted += found.alreadyAlerted;
     const written = await escalateAndWrite(backend, found.detections, found.detections, options);
     alreadyAlerted += written.duplicates;
@@ -103,7 +107,16 @@ export async function executeRules(
     if (prepared.searchesNothing) return { prepared, done: prepared.searchesNothing };
     const [window] = prepared.execution.windows;
     if (!window) return { prepared, found: { detections: [], alreadyAlerted: 0 } };
-    return { prepared, found: await findNew(backend, rule, window, prepared, options.scope) };
+    const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
+    if (!("failed" in found)) return { prepared, found };
+    const done = {
+      ...prepared.execution,
+      alerts: [],
+      alreadyAlerted: 0,
+      warnings: prepared.warnings,
+      ...found,
+    };
+    return { prepared, done };
   });
   const peers = searched.flatMap((s) => s.found?.detections ?? []);
   return inPool(searched, SEARCHES_AT_ONCE, async ({ prepared, found, done }) => {
@@ -173,6 +186,16 @@ async function prepare(
   if (fields.blocking) return { ...prepared, searchesNothing: searchesNothing(fields.blocking) };
   if (fields.indices.length === 0) return { ...prepared, searchesNothing: searchesNothing() };
   return prepared;
+}
+
+/** The search's findings, or why Elasticsearch could not run it; any other error is thrown. */
+async function searchedOrFailed<T>(search: () => Promise<T>): Promise<T | { failed: string }> {
+  try {
+    return await search();
+  } catch (error) {
+    if (error instanceof RuleSearchError) return { failed: error.why };
+    throw error;
+  }
 }
 
 async function findNew(

@@ -2,7 +2,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import type { Detection } from "./engine.js";
 import type { NewTermsRule } from "./rule.js";
-import { alertId, groupOf, SEARCH_DEFAULTS, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { readTimeBounds, timeBoundsAggs, timeFields, timeRange, timeSort } from "./timestamp.js";
 
 const PAGE_SIZE = 1000;
@@ -32,9 +32,7 @@ export async function* newTermsDetections(
   const historyStart = new Date(context.window.lte.getTime() - historyWindowMs);
   let after: Record<string, estypes.FieldValue> | undefined;
   do {
-    const recent = await backend.client.search({
-      ...SEARCH_DEFAULTS,
-      index: [...rule.index],
+    const recent = await searchRule(backend, rule, {
       size: 0,
       query: windowQuery(rule, context),
       aggs: {
@@ -98,9 +96,7 @@ async function seenBefore(
   };
   let after: Record<string, estypes.FieldValue> | undefined;
   do {
-    const response = await backend.client.search({
-      ...SEARCH_DEFAULTS,
-      index: [...rule.index],
+    const response = await searchRule(backend, rule, {
       size: 0,
       query,
       aggs: {

@@ -1,7 +1,7 @@
 import type { Backend } from "../backend/backend.js";
 import type { Detection } from "./engine.js";
 import type { QueryRule } from "./rule.js";
-import { alertId, SEARCH_DEFAULTS, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { alertId, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { timeFields, timeOfHit, timeSort } from "./timestamp.js";
 
 const PAGE_SIZE = 500;
@@ -19,9 +19,7 @@ export async function* queryDetections(
   context: SearchContext,
 ): AsyncGenerator<Detection[]> {
   for (let from = 0; from < MAX_RESULT_WINDOW; from += PAGE_SIZE) {
-    const response = await backend.client.search({
-      ...SEARCH_DEFAULTS,
-      index: [...rule.index],
+    const response = await searchRule(backend, rule, {
       from,
       size: PAGE_SIZE,
       query: windowQuery(rule, context),

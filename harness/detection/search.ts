@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import type { estypes } from "@elastic/elasticsearch";
+import { errors, type estypes } from "@elastic/elasticsearch";
+import type { Backend } from "../backend/backend.js";
+import { ScanproofError } from "../errors.js";
 import type { Rule } from "./rule.js";
 import type { ExecutionWindow } from "./schedule.js";
 import { timeRange } from "./timestamp.js";
@@ -14,6 +16,55 @@ export interface SearchContext {
 }
 
 export const SEARCH_DEFAULTS = { ignore_unavailable: true, allow_no_indices: true } as const;
+
+/** Elasticsearch could not run a rule's search over all its data: what it found is no verdict. */
+export class RuleSearchError extends ScanproofError {
+  constructor(
+    readonly rule: Pick<Rule, "name" | "file">,
+    readonly why: string,
+  ) {
+    super(
+      `rule "${rule.name}" (${rule.file}): Elasticsearch could not run its search: ${why}`,
+      "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
+    );
+    this.name = "RuleSearchError";
+  }
+}
+
+/**
+ * One search of a rule over its index patterns. A refused query (HTTP 400) and a search that failed
+ * on some shards (HTTP 200 with `_shards.failures`, as when a field has another type in one of the
+ * indices) are both a RuleSearchError: a partial answer would pass for a rule that found nothing.
+ */
+export async function searchRule(
+  backend: Backend,
+  rule: Rule,
+  request: Omit<estypes.SearchRequest, "index">,
+): Promise<estypes.SearchResponse> {
+  let response: estypes.SearchResponse;
+  try {
+    response = await backend.client.search({ ...SEARCH_DEFAULTS, ...request, index: [...rule.index] });
+  } catch (error) {
+    if (error instanceof errors.ResponseError && error.statusCode === 400)
+      throw new RuleSearchError(rule, firstReason(error.body) ?? error.message);
+    throw error;
+  }
+  const shards = response._shards as estypes.ShardStatistics | undefined;
+  if (shards !== undefined && shards.failed > 0) {
+    const reason = shards.failures?.[0]?.reason;
+    throw new RuleSearchError(
+      rule,
+      `${shards.failed} of ${shards.total} shards failed${reason ? `: ${reason.reason ?? reason.type}` : ""}`,
+    );
+  }
+  return response;
+}
+
+function firstReason(body: unknown): string | undefined {
+  const error = (body as { error?: { root_cause?: { reason?: string }[]; reason?: string } } | undefined)
+    ?.error;
+  return error?.root_cause?.[0]?.reason ?? error?.reason;
+}
 
 /** The rule's query and filters, within the window and the scope, with any extra clauses. */
 export function windowQuery(

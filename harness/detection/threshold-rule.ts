@@ -2,7 +2,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import type { Detection } from "./engine.js";
 import type { ThresholdRule } from "./rule.js";
-import { alertId, groupOf, SEARCH_DEFAULTS, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { readTimeBounds, timeBoundsAggs, timeRange } from "./timestamp.js";
 
 /** Cardinality is exact up to this many distinct values (Elasticsearch's maximum). */
@@ -75,9 +75,7 @@ export async function* thresholdDetections(
   };
 
   if (fields.length === 0) {
-    const response = await backend.client.search({
-      ...SEARCH_DEFAULTS,
-      index: [...rule.index],
+    const response = await searchRule(backend, rule, {
       size: 0,
       track_total_hits: true,
       query,
@@ -91,9 +89,7 @@ export async function* thresholdDetections(
   }
   let after: Record<string, estypes.FieldValue> | undefined;
   do {
-    const response = await backend.client.search({
-      ...SEARCH_DEFAULTS,
-      index: [...rule.index],
+    const response = await searchRule(backend, rule, {
       size: 0,
       query,
       aggs: {

@@ -13,7 +13,7 @@ import { sharedBackend } from "./shared-backend.js";
 const ATTACKER = OUTSIDE.attacker;
 const WEB = "10.20.0.10";
 
-describe("comparison detectors psad and scanlogd (real Docker)", function () {
+describe("comparison detectors psad and scanlogd, and NetFlow, as observers (real Docker)", function () {
   let run: RunResult;
 
   before(async function () {
@@ -25,7 +25,7 @@ describe("comparison detectors psad and scanlogd (real Docker)", function () {
         id: "detectors",
         title: "psad and scanlogd watch a SYN scan",
         technique: "T1595.001",
-        lab: { targets: [{ name: "web", kind: "web" }], sensors: ["psad", "scanlogd"] },
+        lab: { targets: [{ name: "web", kind: "web" }] },
         steps: [{ tool: "nmap", target: "web", args: ["-n", "-Pn", "-sS", "--top-ports", "100", "-T4"] }],
         expect: {
           logs: ["firewall"],
@@ -43,11 +43,20 @@ describe("comparison detectors psad and scanlogd (real Docker)", function () {
       rulePaths: [join(assertionsDir, "rules")],
       contextFile: join(assertionsDir, "context", "default.yaml"),
       backend: await sharedBackend(),
+      observers: ["flow", "psad", "scanlogd"],
     });
   });
 
-  it("keeps the firewall's accounting whole with psad's own log rule beside it", () => {
-    expect(run.scenarios[0]?.verdict, run.scenarios[0]?.reason).to.equal("pass");
+  it("judges the scenario as written: the NetFlow rules do not run where it declares no NetFlow", () => {
+    const [result] = run.scenarios;
+    expect(result?.verdict, result?.reason).to.equal("pass");
+    expect(result?.alerts.map((a) => a.ruleName)).to.not.include("Half-Open SYN Port Scan Seen in NetFlow");
+  });
+
+  it("ships and accounts the observing NetFlow sensor's records of the scan", () => {
+    const flow = run.scenarios[0]?.logs.find((l) => l.source === "flow");
+    expect(flow?.indexed).to.be.greaterThan(0);
+    expect(flow?.indexed).to.equal(flow?.sensorRecords);
   });
 
   it("has psad and scanlogd each report the attacker scanning the web server", () => {

@@ -1,4 +1,4 @@
-import type { estypes } from "@elastic/elasticsearch";
+import { errors, type estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
@@ -123,6 +123,64 @@ const eventIdsOf = (alerts: readonly { group: Readonly<Record<string, string>> }
   alerts.map((a) => a.group["event.id"]);
 
 describe("rule execution (engine)", function () {
+  describe("a search Elasticsearch could not run", function () {
+    /** The cluster, except that every search of the rule's events answers as `answer` says. */
+    const failing = (answer: () => Promise<unknown>): Lab => {
+      const lab = cluster(["e1"]);
+      const client = lab.backend.client as unknown as Record<string, unknown>;
+      const search = client.search as (r: estypes.SearchRequest) => Promise<unknown>;
+      client.search = (request: estypes.SearchRequest) =>
+        request.index === ALERTS_INDEX ? search(request) : (lab.searches.push(request), answer());
+      return lab;
+    };
+    const partial = () =>
+      Promise.resolve({
+        _shards: {
+          total: 5,
+          successful: 4,
+          failed: 1,
+          failures: [
+            {
+              shard: 0,
+              index: "scanproof-firewall",
+              reason: { type: "query_shard_exception", reason: "failed to create query" },
+            },
+          ],
+        },
+        hits: { hits: [{ _index: "scanproof-firewall", _id: "e1", fields: {} }] },
+      });
+    const refused = () =>
+      Promise.reject(
+        new errors.ResponseError({
+          body: { error: { root_cause: [{ reason: "'10.*' is not an IP string literal." }] } },
+          statusCode: 400,
+          headers: {},
+          warnings: null,
+          meta: {} as never,
+        }),
+      );
+
+    it("fails the execution when some shards failed, and alerts on nothing it half found", async function () {
+      const [execution] = await executeRules(failing(partial).backend, [QUERY], options());
+      expect(execution?.alerts).to.deep.equal([]);
+      expect(execution?.failed).to.equal("1 of 5 shards failed: failed to create query");
+      const scheduled = await executeRule(failing(partial).backend, QUERY, options());
+      expect(scheduled.failed).to.equal("1 of 5 shards failed: failed to create query");
+    });
+
+    it("fails the execution when Elasticsearch refuses the query, naming its reason", async function () {
+      const [execution] = await executeRules(failing(refused).backend, [QUERY], options());
+      expect(execution?.failed).to.equal("'10.*' is not an IP string literal.");
+    });
+
+    it("lets any other error through: a cluster that cannot be reached is no rule failure", async function () {
+      const down = failing(() => Promise.reject(new Error("connect ECONNREFUSED")));
+      let thrown: unknown;
+      await executeRules(down.backend, [QUERY], options()).catch((e: unknown) => (thrown = e));
+      expect(String(thrown)).to.include("ECONNREFUSED");
+    });
+  });
+
   it("alerts on what the rule finds in its window, escalated and written with a stable id", async function () {
     const lab = cluster(["e1", "e2"]);
     const execution = await executeRule(lab.backend, QUERY, options());
