@@ -5,7 +5,7 @@ import {
   shippedCompletely,
 } from "../harness/logs/accounting.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";
-import type { LogSourceName, Tier } from "../harness/scenario/schema.js";
+import type { LogSourceName, Tier } from "../harness/core/vocabulary.js";
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

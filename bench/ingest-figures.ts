@@ -1,7 +1,7 @@
-import { ScanproofError } from "../harness/errors.js";
+import { ScanproofError } from "../harness/core/errors.js";
 import type { LogSourceReport } from "../harness/logs/accounting.js";
 import type { RunResult, Verdict } from "../harness/result.js";
-import type { LogSourceName } from "../harness/scenario/schema.js";
+import type { LogSourceName } from "../harness/core/vocabulary.js";
 import { lossEvidence } from "./lib/container-logs.js";
 import type { ResourcePeak } from "./lib/container-peaks.js";
 import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import type { LogSourceName } from "../harness/scenario/schema.js";
+import type { LogSourceName } from "../harness/core/vocabulary.js";
 
 export const ALL_PORTS = "1-65535";
 /** The sources that see every probe: each must hold all of them. */

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { say } from "../harness/progress.js";
+import { say } from "../harness/core/progress.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "../harness/detection/kql.js";
 import {
   describeMachine,

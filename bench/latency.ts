@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { loadRules } from "../harness/detection/rule-loader.js";
-import { assertionsDir } from "../harness/paths.js";
+import { assertionsDir } from "../harness/core/paths.js";
 import type { ScenarioResult } from "../harness/result.js";
 import type { Scenario } from "../harness/scenario/load.js";
 import { runScenarios } from "../harness/run.js";

@@ -1,4 +1,4 @@
-import type { EscalationContext } from "../harness/escalation/context.js";
+import type { EscalationContext } from "../harness/context/context.js";
 import { allowListEntry } from "../harness/escalation/escalate.js";
 import { planLab } from "../harness/lab/topology.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";

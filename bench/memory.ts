@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { LABEL_ROLE, LABEL_RUN, LABEL_SCENARIO } from "../harness/docker/client.js";
-import { assertionsDir } from "../harness/paths.js";
+import { assertionsDir } from "../harness/core/paths.js";
 import { runScenarios } from "../harness/run.js";
 import type { Scenario } from "../harness/scenario/load.js";
 import { samplePeaks, type ResourcePeak } from "./lib/container-peaks.js";

@@ -2,8 +2,8 @@ import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stryker } from "@stryker-mutator/core";
-import { elasticNetworkRulesDir, projectRoot } from "../harness/paths.js";
-import { say, seconds } from "../harness/progress.js";
+import { elasticNetworkRulesDir, projectRoot } from "../harness/core/paths.js";
+import { say, seconds } from "../harness/core/progress.js";
 import {
   describeMachine,
   describeMachineLine,
@@ -21,7 +21,10 @@ type MutantResult = Awaited<ReturnType<Stryker["runMutationTest"]>>[number];
 const AREAS: readonly { readonly area: string; readonly matches: (file: string) => boolean }[] = [
   { area: "KQL", matches: (f) => f === "harness/detection/kql.ts" },
   { area: "rule execution", matches: (f) => f.startsWith("harness/detection/") },
-  { area: "escalation", matches: (f) => f.startsWith("harness/escalation/") },
+  {
+    area: "escalation",
+    matches: (f) => f.startsWith("harness/escalation/") || f.startsWith("harness/context/"),
+  },
   { area: "judge", matches: (f) => f.startsWith("harness/judge/") },
   { area: "log accounting", matches: (f) => f.startsWith("harness/logs/") },
 ];

@@ -1,6 +1,6 @@
 import { Argument, Command, Option } from "commander";
-import { describeError } from "../harness/errors.js";
-import { say } from "../harness/progress.js";
+import { describeError } from "../harness/core/errors.js";
+import { say } from "../harness/core/progress.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";

@@ -1,8 +1,8 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { docker } from "../harness/docker/client.js";
-import { projectRoot } from "../harness/paths.js";
-import { runChecked } from "../harness/process.js";
+import { projectRoot } from "../harness/core/paths.js";
+import { runChecked } from "../harness/core/process.js";
 import { importDebootstrapRootfs } from "../harness/setup/base-image.js";
 import { ensureElasticsearchDistribution } from "../harness/setup/elasticsearch-dist.js";
 import { buildLabImageUncached, LAB_IMAGES } from "../harness/setup/lab-images.js";

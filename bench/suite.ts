@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { scenariosDir } from "../harness/paths.js";
+import { scenariosDir } from "../harness/core/paths.js";
 import { readRunResult } from "../harness/report/write-reports.js";
 import type { RunResult } from "../harness/result.js";
 import { writeBenchResults } from "./lib/results.js";

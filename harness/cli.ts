@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { describeError, ScanproofError } from "./errors.js";
-import { terminalText } from "./report/printable.js";
-import { assertionsDir, scenariosDir } from "./paths.js";
-import { prune, pruneOrphans } from "./prune.js";
-import { describeLab, labDown, labUp } from "./lab/lab-session.js";
+import { describeError, ScanproofError } from "./core/errors.js";
+import { terminalText } from "./core/printable.js";
+import { assertionsDir, scenariosDir } from "./core/paths.js";
+import { prune, pruneOrphans } from "./lab/prune.js";
+import { describeLab, labDown, labUp } from "./lab-session.js";
 import {
   CATALOGUE_END,
   CATALOGUE_START,
@@ -19,12 +19,13 @@ import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests.js";
-import { loadInputs, newRunId, runScenarios, type ScenarioProgress } from "./run.js";
+import { loadInputs, newRunId, runScenarios } from "./run.js";
+import { type ScenarioProgress } from "./result.js";
 import { checkWithAttackerTools } from "./scanners/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
-import { InputError } from "./scenario/problems.js";
-import { doctor } from "./setup/doctor.js";
+import { InputError } from "./core/problems.js";
+import { doctor } from "./doctor.js";
 import { runSetup } from "./setup/index.js";
 
 /** Exit codes: 0 all passed, 1 a scenario failed, 2 a scenario errored, 3 bad input, 4 set-up or environment failed. */

@@ -1,14 +1,15 @@
 import { z } from "zod";
+import type { KeptLab } from "./lab/lab-records.js";
 import type { Analysis } from "./escalation/analysis.js";
 import type { ContainmentRecord } from "./escalation/containment.js";
-import { REASON_CODES, type Enrichment, type Reason } from "./escalation/escalate.js";
-import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./escalation/intel.js";
+import { REASON_CODES, type Enrichment, type Reason } from "./escalation/enrichment.js";
+import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./context/intel.js";
 import type { NextAction } from "./escalation/next-action.js";
-import { CONFIDENCES } from "./escalation/patterns.js";
+import { CONFIDENCES } from "./context/patterns.js";
 import type { SkippedRule } from "./detection/rule.js";
 import type { LogSourceReport } from "./logs/accounting.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
-import { LOG_SOURCES, TIERS, type Tier } from "./scenario/schema.js";
+import { LOG_SOURCES, TIERS, type Tier } from "./core/vocabulary.js";
 
 /** pass: every expectation held; fail: a detection or log expectation did not; error: the lab or a tool broke. */
 export type Verdict = "pass" | "fail" | "error" | "skip";
@@ -67,14 +68,6 @@ export interface ScenarioResult {
   readonly expectations: readonly ExpectationResult[];
   /** The lab left running because the scenario did not pass and --keep-lab was given. */
   readonly keptLab?: KeptLab;
-}
-
-export interface KeptLab {
-  readonly runId: string;
-  /** The attacker's container name, for `docker exec`. */
-  readonly attacker: string;
-  readonly elasticsearch: string;
-  readonly logDir: string;
 }
 
 export interface RunResult {
@@ -416,3 +409,13 @@ export type ResultSchemasMatchTypes = [
   Holds<Same<z.output<typeof ScenarioResultSchema>, ScenarioResult>>,
   Holds<Same<z.output<typeof RunResultSchema>, RunResult>>,
 ];
+
+/** Where one scenario of a run is: the live terminal view follows these. */
+export type ScenarioPhase = "queued" | "lab" | "steps" | "ingest" | "detection" | "done";
+
+export interface ScenarioProgress {
+  readonly scenarioId: string;
+  readonly phase: ScenarioPhase;
+  readonly detail: string;
+  readonly verdict?: Verdict;
+}

@@ -11,38 +11,41 @@ import type { RuleSet } from "./detection/rule.js";
 import { loadRules } from "./detection/rule-loader.js";
 import { rulesReading } from "./detection/source-rules.js";
 import { requireDocker } from "./docker/client.js";
-import { describeError, ScanproofError } from "./errors.js";
-import { loadContext, type EscalationContext } from "./escalation/context.js";
-import { escalate } from "./escalation/escalate.js";
-import { inPool } from "./pool.js";
+import { describeError, ScanproofError } from "./core/errors.js";
+import { loadContext, type EscalationContext } from "./context/context.js";
+import { escalate, type Escalation } from "./escalation/escalate.js";
+import { inPool } from "./core/pool.js";
 import { contain, verifyContainment, type ContainmentRecord } from "./escalation/containment.js";
 import { gatherFacts } from "./escalation/gather-facts.js";
-import { placeInventory } from "./escalation/inventory.js";
+import { placeInventory } from "./context/inventory.js";
 import { judge } from "./judge/judge.js";
 import { startLab, type StartedLab } from "./lab/lab.js";
 import { recordLab } from "./lab/lab-records.js";
 import { egressViolation } from "./lab/egress-guard.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
 import { labAddresses, planLab, SOURCE_BY_KIND, type LabPlan } from "./lab/topology.js";
-import { Teardown, withTeardown } from "./lifecycle.js";
-import { prune, pruneOrphans } from "./prune.js";
+import { Teardown, withTeardown } from "./core/lifecycle.js";
+import { prune, pruneOrphans } from "./lab/prune.js";
 import { awaitIngest, scenarioFilter, type LogSourceReport } from "./logs/accounting.js";
-import { resultsDir } from "./paths.js";
+import { resultsDir } from "./core/paths.js";
 import { writeReports } from "./report/write-reports.js";
-import { say, task, withProgressSink } from "./progress.js";
-import type { AlertSummary, KeptLab, RunResult, ScenarioResult, Verdict } from "./result.js";
+import { say, task, withProgressSink } from "./core/progress.js";
+import type {
+  AlertSummary,
+  RunResult,
+  ScenarioPhase,
+  ScenarioProgress,
+  ScenarioResult,
+  Verdict,
+} from "./result.js";
+import type { KeptLab } from "./lab/lab-records.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { runStep } from "./scanners/run-step.js";
 import { scenarioScopeProblems } from "./scanners/step-scope.js";
-import { InputError, type Problem } from "./scenario/problems.js";
+import { InputError, type Problem } from "./core/problems.js";
 import { loadScenario, type Scenario } from "./scenario/load.js";
-import {
-  LOG_SOURCES,
-  type ContainStepSpec,
-  type LogSourceName,
-  type SensorName,
-  type StepSpec,
-} from "./scenario/schema.js";
+import { type ContainStepSpec, type StepSpec } from "./scenario/schema.js";
+import { LOG_SOURCES, type LogSourceName, type SensorName } from "./core/vocabulary.js";
 
 export interface RunOptions {
   readonly scenarioFiles: readonly string[];
@@ -63,15 +66,6 @@ export interface RunOptions {
    * as the scenario is written: rules that read only their sources do not run for it.
    */
   readonly observers?: readonly SensorName[];
-}
-
-export type ScenarioPhase = "queued" | "lab" | "steps" | "ingest" | "detection" | "done";
-
-export interface ScenarioProgress {
-  readonly scenarioId: string;
-  readonly phase: ScenarioPhase;
-  readonly detail: string;
-  readonly verdict?: Verdict;
 }
 
 export function newRunId(now = new Date()): string {
@@ -532,7 +526,7 @@ export function scenarioDetection(
   backend: Backend,
   context: EscalationContext,
   lab: Pick<StartedLab, "runId" | "scenarioId" | "plan">,
-): Pick<ExecutionOptions, "scope" | "escalate"> {
+): Pick<ExecutionOptions<Escalation>, "scope" | "escalate"> {
   const filters = scenarioFilter(lab);
   const inventory = placeInventory(context.assets, lab.plan.targets);
   return {
@@ -574,7 +568,7 @@ async function detectAndEscalate(
 }
 
 /** What an analyst should know about the executions beyond their alerts: skips and warnings. */
-export function executionNotes(executions: readonly RuleExecution[]): string[] {
+export function executionNotes(executions: readonly RuleExecution<unknown>[]): string[] {
   return executions.flatMap((e) => [
     ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
     ...(e.failed ? [`rule "${e.rule.name}" failed: ${e.failed}`] : []),
@@ -582,7 +576,7 @@ export function executionNotes(executions: readonly RuleExecution[]): string[] {
   ]);
 }
 
-function summarise(alert: Alert): AlertSummary {
+function summarise(alert: Alert<Escalation>): AlertSummary {
   const source = alert.group["source.ip"];
   const destination = alert.group["destination.ip"];
   return {

@@ -1,4 +1,4 @@
-import { ScanproofError } from "./errors.js";
+import { ScanproofError } from "./core/errors.js";
 
 export interface Shard {
   /** 1-based. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { scenarioScopeProblems } from "../../harness/scanners/step-scope.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 import { TARGET_KINDS, type ScenarioSchema, type Step } from "../../harness/scenario/schema.js";

@@ -1,7 +1,7 @@
 import type { Backend } from "../../harness/backend/backend.js";
 import { executeRules } from "../../harness/detection/engine.js";
 import type { Rule } from "../../harness/detection/rule.js";
-import type { EscalationContext } from "../../harness/escalation/context.js";
+import type { EscalationContext } from "../../harness/context/context.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { executionNotes, scenarioDetection } from "../../harness/run.js";
 import type { Scenario } from "../../harness/scenario/load.js";

@@ -1,6 +1,6 @@
 import type { Backend } from "../../harness/backend/backend.js";
 import { SOURCE_INDEX } from "../../harness/backend/templates.js";
-import type { LogSourceName } from "../../harness/scenario/schema.js";
+import type { LogSourceName } from "../../harness/core/vocabulary.js";
 
 /** How many of the scenario's documents a search found in one source's index, and when. */
 export interface CountSample {

@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { format, resolveConfig } from "prettier";
-import { projectRoot } from "../../harness/paths.js";
-import { say } from "../../harness/progress.js";
+import { projectRoot } from "../../harness/core/paths.js";
+import { say } from "../../harness/core/progress.js";
 
 export const RESULTS_DIR = join(projectRoot, "bench", "results");
 

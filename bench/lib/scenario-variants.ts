@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { scenariosDir } from "../../harness/paths.js";
+import { scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 
 /** A copy of a library scenario under an id unique to this bench, so its lab and alerts can be found. */

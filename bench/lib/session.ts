@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
 import { requireDocker } from "../../harness/docker/client.js";
-import { Teardown, withTeardown } from "../../harness/lifecycle.js";
+import { Teardown, withTeardown } from "../../harness/core/lifecycle.js";
 import { newRunId, openBackend } from "../../harness/run.js";
 import { describeMachine, loadAverage1m, type LoadAverage, type Machine } from "./machine.js";
 

@@ -1,6 +1,6 @@
-import { projectRoot } from "../../harness/paths.js";
-import { runCommand, type CommandResult } from "../../harness/process.js";
-import { task } from "../../harness/progress.js";
+import { projectRoot } from "../../harness/core/paths.js";
+import { runCommand, type CommandResult } from "../../harness/core/process.js";
+import { task } from "../../harness/core/progress.js";
 
 /** How long one titled step took, and whether it worked. */
 export interface Timed {

@@ -1,7 +1,7 @@
 import { Client, type ClientOptions } from "@elastic/elasticsearch";
-import { ScanproofError } from "../errors.js";
-import { readRegularFile } from "../input-files.js";
-import { task } from "../progress.js";
+import { ScanproofError } from "../core/errors.js";
+import { readRegularFile } from "../core/input-files.js";
+import { task } from "../core/progress.js";
 import { ALERTS_INDEX, SOURCE_INDEX, indexTemplates } from "./templates.js";
 
 /** Where a lab's shipper sends its bulk requests, and how it proves who it is. */

@@ -1,7 +1,7 @@
 import { rootCertificates } from "node:tls";
 import { Client } from "@elastic/elasticsearch";
-import { ScanproofError } from "../errors.js";
-import type { Teardown } from "../lifecycle.js";
+import { ScanproofError } from "../core/errors.js";
+import type { Teardown } from "../core/lifecycle.js";
 import {
   clientOptions,
   installIndexTemplates,

@@ -1,5 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { LogSourceName } from "../scenario/schema.js";
+import type { LogSourceName } from "../core/vocabulary.js";
 
 export const EVENT_INDEX_PREFIX = "scanproof-";
 export const ALERTS_INDEX = "scanproof-alerts";

@@ -1,12 +1,12 @@
 import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX } from "../backend/templates.js";
-import type { Escalation } from "../escalation/escalate.js";
-import type { Detection } from "./engine.js";
+import type { Detection } from "./rule.js";
 import type { ThresholdRule } from "./rule.js";
 import { historyKey, type ThresholdHistory } from "./threshold-rule.js";
 
-export interface Alert extends Detection {
-  readonly escalation: Escalation;
+/** A finding with what escalation made of it (scanproof's Escalation; the engine only carries it). */
+export interface Alert<E> extends Detection {
+  readonly escalation: E;
 }
 
 /** Kibana's numeric severities, so dashboards that sort by event.severity keep working. */
@@ -24,7 +24,7 @@ export interface AlertScope {
 }
 
 /** The alert as an ECS document: rule, ATT&CK mapping, evidence counts and the escalation. */
-export function alertDocument(alert: Alert, scope: AlertScope, now: Date): Record<string, unknown> {
+export function alertDocument(alert: Alert<unknown>, scope: AlertScope, now: Date): Record<string, unknown> {
   const { rule, evidence, group } = alert;
   const distinct = evidence.distinct.map((d) => `${d.values} distinct ${d.field}`).join(", ");
   const from = group["source.ip"] ?? "any source";
@@ -80,7 +80,7 @@ export function alertDocument(alert: Alert, scope: AlertScope, now: Date): Recor
  */
 export async function writeAlerts(
   backend: Backend,
-  alerts: readonly Alert[],
+  alerts: readonly Alert<unknown>[],
   scope: AlertScope,
 ): Promise<{ createdIds: Set<string>; duplicates: number }> {
   const createdIds = new Set<string>();

@@ -1,32 +1,16 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
-import type { Escalation } from "../escalation/escalate.js";
-import { inPool } from "../pool.js";
-import type { Asset } from "../escalation/inventory.js";
+import { inPool } from "../core/pool.js";
+import type { Asset } from "../context/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
 import { checkFields } from "./field-check.js";
 import { inventoryFilters } from "./inventory-filter.js";
 import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
-import type { Rule } from "./rule.js";
+import type { Detection, Rule } from "./rule.js";
 import { planExecution, type ExecutionWindow } from "./schedule.js";
 import { RuleSearchError, type SearchContext } from "./search.js";
 import { thresholdDetections } from "./threshold-rule.js";
-
-/** What a rule found, before escalation: the group it fired for and the evidence counts. */
-export interface Detection {
-  /** Stable for one rule, scope and finding: writing it twice never makes two alerts. */
-  readonly id: string;
-  readonly rule: Rule;
-  readonly group: Readonly<Record<string, string>>;
-  readonly evidence: {
-    readonly events: number;
-    readonly distinct: readonly { readonly field: string; readonly values: number }[];
-    readonly firstSeen: string;
-    readonly lastSeen: string;
-  };
-  readonly window: { readonly gte: string; readonly lte: string };
-}
 
 /** Where rules run: the events they may see and where their alerts and alert history belong. */
 export interface ExecutionScope extends AlertScope {
@@ -36,7 +20,7 @@ export interface ExecutionScope extends AlertScope {
   readonly inventory?: readonly Asset[];
 }
 
-export interface ExecutionOptions {
+export interface ExecutionOptions<E> {
   readonly startedAt: Date;
   /** When the rule's previous execution started; missed intervals since then are caught up. */
   readonly previousStartedAt?: Date;
@@ -45,18 +29,18 @@ export interface ExecutionOptions {
    * Escalates a finding; `peers` are the findings of the same execution (every rule's, on demand),
    * this one included, which the alerts index does not hold yet.
    */
-  readonly escalate: (detection: Detection, peers: readonly Detection[]) => Promise<Escalation>;
+  readonly escalate: (detection: Detection, peers: readonly Detection[]) => Promise<E>;
 }
 
 /** The outcome of one execution of one rule, as Kibana's rule execution log would tell it. */
-export interface RuleExecution {
+export interface RuleExecution<E> {
   readonly rule: Rule;
   readonly startedAt: Date;
   readonly windows: readonly ExecutionWindow[];
   /** The indices the rule's patterns matched; none means nothing was searched. */
   readonly indices: readonly string[];
   /** Alerts this execution created, each with when it became searchable. */
-  readonly alerts: readonly (Alert & { readonly searchableAt: Date })[];
+  readonly alerts: readonly ExecutedAlert<E>[];
   /** Findings that earlier executions (overlapping windows) had already alerted on. */
   readonly alreadyAlerted: number;
   readonly warnings: readonly string[];
@@ -71,14 +55,14 @@ export interface RuleExecution {
  * missed executions), at most `max_signals` new alerts per window, findings already alerted on not
  * alerted again, every new alert escalated and written before the next window is searched.
  */
-export async function executeRule(
+export async function executeRule<E>(
   backend: Backend,
   rule: Rule,
-  options: ExecutionOptions,
-): Promise<RuleExecution> {
-  const prepared = await prepare(backend, rule, options);
+  options: ExecutionOptions<E>,
+): Promise<RuleExecution<E>> {
+  const prepared = await prepare<E>(backend, rule, options);
   if (prepared.searchesNothing) return prepared.searchesNothing;
-  const alerts: ExecutedAlert[] = [];
+  const alerts: ExecutedAlert<E>[] = [];
   let alreadyAlerted = 0;
   for (const window of prepared.execution.windows) {
     const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
@@ -97,13 +81,13 @@ export async function executeRule(
  * rule searches first, then every finding is escalated knowing what all the rules found, so an
  * alert's escalation does not depend on the order the rules run in.
  */
-export async function executeRules(
+export async function executeRules<E>(
   backend: Backend,
   rules: readonly Rule[],
-  options: Omit<ExecutionOptions, "previousStartedAt">,
-): Promise<RuleExecution[]> {
-  const searched = await inPool(rules, SEARCHES_AT_ONCE, async (rule): Promise<Searched> => {
-    const prepared = await prepare(backend, rule, options);
+  options: Omit<ExecutionOptions<E>, "previousStartedAt">,
+): Promise<RuleExecution<E>[]> {
+  const searched = await inPool(rules, SEARCHES_AT_ONCE, async (rule): Promise<Searched<E>> => {
+    const prepared = await prepare<E>(backend, rule, options);
     if (prepared.searchesNothing) return { prepared, done: prepared.searchesNothing };
     const [window] = prepared.execution.windows;
     if (!window) return { prepared, found: { detections: [], alreadyAlerted: 0 } };
@@ -137,28 +121,28 @@ export async function executeRules(
  */
 const SEARCHES_AT_ONCE = 4;
 
-interface Searched {
-  readonly prepared: Prepared;
+interface Searched<E> {
+  readonly prepared: Prepared<E>;
   readonly found?: { detections: Detection[]; alreadyAlerted: number };
-  readonly done?: RuleExecution;
+  readonly done?: RuleExecution<E>;
 }
 
-type ExecutedAlert = Alert & { readonly searchableAt: Date };
+type ExecutedAlert<E> = Alert<E> & { readonly searchableAt: Date };
 
-interface Prepared {
-  readonly execution: Pick<RuleExecution, "rule" | "startedAt" | "windows" | "indices">;
+interface Prepared<E> {
+  readonly execution: Pick<RuleExecution<E>, "rule" | "startedAt" | "windows" | "indices">;
   /** Warnings so far; searching a window may add more. */
   readonly warnings: string[];
   readonly filters: readonly estypes.QueryDslQueryContainer[];
   /** The finished execution of a rule that cannot run or whose patterns match no index. */
-  readonly searchesNothing?: RuleExecution;
+  readonly searchesNothing?: RuleExecution<E>;
 }
 
-async function prepare(
+async function prepare<E>(
   backend: Backend,
   rule: Rule,
-  options: Pick<ExecutionOptions, "startedAt" | "previousStartedAt" | "scope">,
-): Promise<Prepared> {
+  options: Pick<ExecutionOptions<E>, "startedAt" | "previousStartedAt" | "scope">,
+): Promise<Prepared<E>> {
   const plan = planExecution(rule, options.startedAt, options.previousStartedAt);
   const fields = await checkFields(backend, rule);
   const warnings = [...fields.warnings];
@@ -175,7 +159,7 @@ async function prepare(
     );
   }
   const execution = { rule, startedAt: options.startedAt, windows: plan.windows, indices: fields.indices };
-  const searchesNothing = (skipped?: string): RuleExecution => ({
+  const searchesNothing = (skipped?: string): RuleExecution<E> => ({
     ...execution,
     alerts: [],
     alreadyAlerted: 0,
@@ -198,11 +182,11 @@ async function searchedOrFailed<T>(search: () => Promise<T>): Promise<T | { fail
   }
 }
 
-async function findNew(
+async function findNew<E>(
   backend: Backend,
   rule: Rule,
   window: ExecutionWindow,
-  prepared: Prepared,
+  prepared: Prepared<E>,
   scope: ExecutionScope,
 ): Promise<{ detections: Detection[]; alreadyAlerted: number }> {
   const context: SearchContext = { window, filters: prepared.filters, scopeKey: scope.key };
@@ -215,13 +199,13 @@ async function findNew(
   return admitted;
 }
 
-async function escalateAndWrite(
+async function escalateAndWrite<E>(
   backend: Backend,
   detections: readonly Detection[],
   peers: readonly Detection[],
-  options: Pick<ExecutionOptions, "scope" | "escalate">,
-): Promise<{ alerts: ExecutedAlert[]; duplicates: number }> {
-  const escalated: Alert[] = await inPool(detections, SEARCHES_AT_ONCE, async (d) => ({
+  options: Pick<ExecutionOptions<E>, "scope" | "escalate">,
+): Promise<{ alerts: ExecutedAlert<E>[]; duplicates: number }> {
+  const escalated: Alert<E>[] = await inPool(detections, SEARCHES_AT_ONCE, async (d) => ({
     ...d,
     escalation: await options.escalate(d, peers),
   }));

@@ -1,6 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch";
 import { ecsEventMappings } from "../backend/templates.js";
-import type { Detection } from "./engine.js";
+import type { Detection } from "./rule.js";
 import { FieldTypes, type FieldMapping } from "./field-types.js";
 import {
   booleanKey,

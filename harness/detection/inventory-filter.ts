@@ -1,18 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Asset } from "../escalation/inventory.js";
+import type { Asset } from "../context/inventory.js";
 import type { Rule } from "./rule.js";
-
-/**
- * scanproof's extension to the rule format: a top-level `[scanproof]` table whose
- * `inventory_filter` confines the rule to events the asset inventory (the escalation context's
- * `assets`, placed in the lab) says something about. Kibana does not know it; scanproof adds the
- * filter to every search of the rule.
- *
- * - `undeclared-services`: the event's destination is an inventory asset and its transport and
- *   destination port are not a service that asset declares.
- */
-export const INVENTORY_FILTERS = ["undeclared-services"] as const;
-export type InventoryFilter = (typeof INVENTORY_FILTERS)[number];
 
 /** The filters a rule's inventory extension adds to its searches; none when it has no extension. */
 export function inventoryFilters(

@@ -1,5 +1,5 @@
 import type { Backend } from "../backend/backend.js";
-import type { Detection } from "./engine.js";
+import type { Detection } from "./rule.js";
 import type { QueryRule } from "./rule.js";
 import { alertId, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { timeFields, timeOfHit, timeSort } from "./timestamp.js";

@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { formatIPv4, parseStrictCidr } from "../addresses.js";
+import { formatIPv4, parseStrictCidr } from "../core/addresses.js";
 import { z } from "zod";
-import { displayName, parseYamlInput, readInputText } from "../input-files.js";
-import { dotPath, InputError, locate, zodProblems, type Problem } from "../scenario/problems.js";
-import { loadContext } from "../escalation/context.js";
-import { placeInventory, type Asset } from "../escalation/inventory.js";
+import { displayName, parseYamlInput, readInputText } from "../core/input-files.js";
+import { dotPath, InputError, locate, zodProblems, type Problem } from "../core/problems.js";
+import { loadContext } from "../context/context.js";
+import { placeInventory, type Asset } from "../context/inventory.js";
 import type { FixtureEvent } from "./fixture-engine.js";
 import { parseDate } from "./field-values.js";
 import type { Rule } from "./rule.js";

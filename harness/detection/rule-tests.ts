@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
-import type { Asset } from "../escalation/inventory.js";
-import { InputError, type Problem } from "../scenario/problems.js";
+import type { Asset } from "../context/inventory.js";
+import { InputError, type Problem } from "../core/problems.js";
 import { evaluateRuleInMemory, FixtureEngineError, type FixtureDetection } from "./fixture-engine.js";
 import { inventoryFilters } from "./inventory-filter.js";
 import { KqlSyntaxError } from "./kql.js";

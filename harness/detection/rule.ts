@@ -1,5 +1,16 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { InventoryFilter } from "./inventory-filter.js";
+
+/**
+ * scanproof's extension to the rule format: a top-level `[scanproof]` table whose
+ * `inventory_filter` confines the rule to events the asset inventory (the escalation context's
+ * `assets`, placed in the lab) says something about. Kibana does not know it; scanproof adds the
+ * filter to every search of the rule.
+ *
+ * - `undeclared-services`: the event's destination is an inventory asset and its transport and
+ *   destination port are not a service that asset declares.
+ */
+export const INVENTORY_FILTERS = ["undeclared-services"] as const;
+export type InventoryFilter = (typeof INVENTORY_FILTERS)[number];
 
 export interface ThreatMapping {
   readonly tactic: { readonly id: string; readonly name: string };
@@ -89,4 +100,19 @@ export interface RuleSet {
   /** ES|QL rules, loaded or skipped once the backend's capabilities are known. */
   readonly esql: readonly EsqlRule[];
   readonly skipped: readonly SkippedRule[];
+}
+
+/** What a rule found, before escalation: the group it fired for and the evidence counts. */
+export interface Detection {
+  /** Stable for one rule, scope and finding: writing it twice never makes two alerts. */
+  readonly id: string;
+  readonly rule: Rule;
+  readonly group: Readonly<Record<string, string>>;
+  readonly evidence: {
+    readonly events: number;
+    readonly distinct: readonly { readonly field: string; readonly values: number }[];
+    readonly firstSeen: string;
+    readonly lastSeen: string;
+  };
+  readonly window: { readonly gte: string; readonly lte: string };
 }

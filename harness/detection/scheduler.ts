@@ -69,9 +69,9 @@ export function schedule(rules: readonly Rule[], run: RunExecution, clock: Clock
   };
 }
 
-export interface SchedulerOptions extends Pick<ExecutionOptions, "scope" | "escalate"> {
+export interface SchedulerOptions<E> extends Pick<ExecutionOptions<E>, "scope" | "escalate"> {
   /** Told about every execution: its alerts, what was already alerted, warnings and skips. */
-  readonly onExecution?: (execution: RuleExecution) => void;
+  readonly onExecution?: (execution: RuleExecution<E>) => void;
   /** Told when an execution fails; the rule runs again at its next interval. */
   readonly onError: (rule: Rule, error: unknown) => void;
   readonly clock?: Clock;
@@ -81,10 +81,10 @@ export interface SchedulerOptions extends Pick<ExecutionOptions, "scope" | "esca
  * The scheduled mode (`lab up`): every rule runs at its interval over its look-back window, as
  * Kibana runs it, until `stop()`. Overlapping windows never alert twice.
  */
-export function startScheduler(
+export function startScheduler<E>(
   backend: Backend,
   rules: readonly Rule[],
-  options: SchedulerOptions,
+  options: SchedulerOptions<E>,
 ): Scheduler {
   return schedule(
     rules,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { errors, type estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import type { Rule } from "./rule.js";
 import type { ExecutionWindow } from "./schedule.js";
 import { timeRange } from "./timestamp.js";

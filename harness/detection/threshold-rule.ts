@@ -1,6 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
-import type { Detection } from "./engine.js";
+import type { Detection } from "./rule.js";
 import type { ThresholdRule } from "./rule.js";
 import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { readTimeBounds, timeBoundsAggs, timeRange } from "./timestamp.js";

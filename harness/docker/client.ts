@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import Docker from "dockerode";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 
 export const LABEL_MANAGED = "io.scanproof.managed";
 export const LABEL_RUN = "io.scanproof.run";

@@ -1,6 +1,6 @@
-import type { EscalationContext } from "./context.js";
-import { formatDuration } from "./durations.js";
-import type { Enrichment } from "./escalate.js";
+import type { EscalationContext } from "../context/context.js";
+import { formatDuration } from "../context/durations.js";
+import type { Enrichment } from "./enrichment.js";
 import type { EscalationFacts, SimilarAlert } from "./facts.js";
 
 export interface Answer {

@@ -1,10 +1,10 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import type { StartedLab } from "../lab/lab.js";
-import type { AlertSummary } from "../result.js";
-import type { Tier } from "../scenario/schema.js";
+import type { Tier } from "../core/vocabulary.js";
+import type { Reason } from "./enrichment.js";
 
 /** The lab firewall's block list (containers/firewall/ruleset.nft) and the IDS's (dataset). */
 const FIREWALL_BLOCKLIST = ["inet", "scanproof", "blocklist"] as const;
@@ -37,6 +37,14 @@ export interface ContainmentVerification {
 
 const TIER_ORDER: readonly (Tier | "none")[] = ["none", "suppressed", "l1", "tier2"];
 
+/** What containment reads of an alert: which alert, whose, and how far it escalated. */
+export interface EscalatedAlert {
+  readonly id: string;
+  readonly source?: string;
+  readonly tier: Tier;
+  readonly reasons: readonly Pick<Reason, "code">[];
+}
+
 /**
  * The playbook's containment: when the source's alerts reach Tier 2, block it at the lab firewall
  * (nftables set, logged as denied) and add it to the IDS block list (Suricata dataset). Below Tier 2
@@ -46,7 +54,7 @@ export async function contain(
   lab: StartedLab,
   step: number,
   source: string,
-  alerts: readonly AlertSummary[],
+  alerts: readonly EscalatedAlert[],
 ): Promise<ContainmentRecord> {
   const mine = alerts.filter((a) => a.source === source);
   const tier = mine.reduce<Tier | "none">(

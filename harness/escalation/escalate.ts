@@ -1,59 +1,15 @@
-import type { Tier } from "../scenario/schema.js";
-import { matchAdvisories, type AdvisoryMatch } from "./advisories.js";
+import type { Tier } from "../core/vocabulary.js";
+import type { Enrichment, Reason, ReasonCode } from "./enrichment.js";
+import { matchAdvisories } from "../context/advisories.js";
 import { answerAnalysisQuestions, type Analysis } from "./analysis.js";
-import { inRanges, type AllowListEntry, type EscalationContext } from "./context.js";
-import { formatDuration } from "./durations.js";
-import type { EscalationFacts, IdsSignature } from "./facts.js";
-import { checkReputation, type Reputation } from "./intel.js";
-import type { Asset } from "./inventory.js";
+import { inRanges, type AllowListEntry, type EscalationContext } from "../context/context.js";
+import { formatDuration } from "../context/durations.js";
+import type { EscalationFacts } from "./facts.js";
+import { checkReputation } from "../context/intel.js";
+import type { Asset } from "../context/inventory.js";
 import { recommendNextAction, type NextAction } from "./next-action.js";
-import { matchPatterns, type PatternMatch } from "./patterns.js";
-import { targetedServices, type TargetedService } from "./services.js";
-
-export const REASON_CODES = [
-  "authorised-scanner",
-  "authorised-scanner-outside-window",
-  "external-never-seen",
-  "critical-target",
-  "persistent-activity",
-  "range-of-services",
-  "several-methods",
-  "evasion-slow-scan",
-  "evasion-fragmentation",
-  "evasion-source-port",
-  "evasion-decoys",
-  "known-vulnerable-service",
-  "exploit-attempt",
-  "malicious-reputation",
-] as const;
-export type ReasonCode = (typeof REASON_CODES)[number];
-
-export interface Reason {
-  readonly code: ReasonCode;
-  readonly message: string;
-}
-
-/** What scanproof looked up about the alert: the analyst's enrichment steps, done. */
-export interface Enrichment {
-  /** The hosts the detection names. */
-  readonly targets: readonly string[];
-  /** What the firewall saw of the source in the activity window. */
-  readonly activity: Omit<
-    EscalationFacts["activity"],
-    "ports" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
-  >;
-  /** Every IDS alert from the source around the scan. */
-  readonly idsSignatures: readonly IdsSignature[];
-  readonly internal: boolean;
-  readonly allowList?: AllowListEntry & { readonly inWindow: boolean };
-  readonly reputation: Reputation;
-  readonly history: EscalationFacts["history"] & { readonly priorEvents: number };
-  readonly targetedServices: readonly TargetedService[];
-  readonly advisories: readonly AdvisoryMatch[];
-  readonly exploitAttempts: readonly IdsSignature[];
-  readonly patterns: readonly PatternMatch[];
-  readonly methods: readonly string[];
-}
+import { matchPatterns } from "../context/patterns.js";
+import { targetedServices } from "../context/services.js";
 
 export interface Escalation {
   readonly tier: Tier;

@@ -1,4 +1,4 @@
-import type { ProbedPort } from "./services.js";
+import type { ProbedPort } from "../context/services.js";
 
 /**
  * Everything the escalation decision reads about one alert, gathered from Elasticsearch

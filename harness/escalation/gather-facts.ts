@@ -1,7 +1,7 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
-import type { Detection } from "../detection/engine.js";
+import type { Detection } from "../detection/rule.js";
 import type { Rule } from "../detection/rule.js";
 import {
   bucketsOf,
@@ -13,7 +13,7 @@ import {
   within,
   type Bucket,
 } from "./aggregations.js";
-import type { EscalationContext } from "./context.js";
+import type { EscalationContext } from "../context/context.js";
 import {
   PORT_LIST_LIMIT,
   type EscalationFacts,
@@ -22,9 +22,9 @@ import {
   type SimilarAlert,
   type SourceActivity,
 } from "./facts.js";
-import type { Asset } from "./inventory.js";
+import type { Asset } from "../context/inventory.js";
 import { longestSpacedRun } from "./pace.js";
-import type { ProbedPort } from "./services.js";
+import type { ProbedPort } from "../context/services.js";
 
 type Query = estypes.QueryDslQueryContainer;
 

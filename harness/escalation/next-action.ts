@@ -1,5 +1,5 @@
-import type { Tier } from "../scenario/schema.js";
-import type { Enrichment } from "./escalate.js";
+import type { Tier } from "../core/vocabulary.js";
+import type { Enrichment } from "./enrichment.js";
 
 export type Action = "none" | "triage" | "investigate" | "block";
 

@@ -1,6 +1,6 @@
 import { Wait, type StartedTestContainer } from "testcontainers";
 import type { LabContainer } from "../docker/lab-container.js";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 
 /** Packets a traffic source tried to send outside the lab, dropped by its egress filter. */
 export interface EgressDrop {

@@ -1,9 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir } from "../paths.js";
-import type { KeptLab } from "../result.js";
+import { cacheDir } from "../core/paths.js";
 
 /** What `lab down` needs to find a lab left running: by `lab up` (with its process) or `--keep-lab`. */
+/** A lab left running for inspection, and how to reach it. */
+export interface KeptLab {
+  readonly runId: string;
+  /** The attacker's container name, for `docker exec`. */
+  readonly attacker: string;
+  readonly elasticsearch: string;
+  readonly logDir: string;
+}
+
 export interface LabRecord extends KeptLab {
   readonly scenarioId: string;
   /** The `lab up` process holding the lab, which `lab down` asks to tear it down itself. */

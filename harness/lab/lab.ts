@@ -5,25 +5,16 @@ import { Wait, type StartedTestContainer } from "testcontainers";
 import type { Backend, ShipperRoute } from "../backend/backend.js";
 import { docker, LABEL_ROLE, LABEL_SCENARIO, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
-import { ScanproofError } from "../errors.js";
-import type { SensorName } from "../scenario/schema.js";
-import type { Teardown } from "../lifecycle.js";
-import { task } from "../progress.js";
-import { waitFor } from "../wait.js";
+import { ScanproofError } from "../core/errors.js";
+import type { SensorName } from "../core/vocabulary.js";
+import type { Teardown } from "../core/lifecycle.js";
+import { task } from "../core/progress.js";
+import { waitFor } from "../core/wait.js";
 import { builtLabImage, type LabImage } from "../setup/lab-images.js";
 import { readEgressDrops, startEgressGuards, type EgressDrop } from "./egress-guard.js";
 import type { HostSpec } from "../scenario/schema.js";
-import {
-  DMZ,
-  labSubnets,
-  OUTSIDE,
-  SEGMENTS,
-  SOURCE_BY_KIND,
-  type LabPlan,
-  type PlannedHost,
-  type Segment,
-  type SegmentName,
-} from "./topology.js";
+import { labSubnets, SOURCE_BY_KIND, type LabPlan, type PlannedHost } from "./topology.js";
+import { DMZ, OUTSIDE, SEGMENTS, type Segment, type SegmentName } from "../scenario/segments.js";
 
 /** A detector reports as it goes and is not stopped before accounting, so it watches until teardown. */
 export type HostRole =

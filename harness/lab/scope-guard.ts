@@ -5,8 +5,8 @@ import {
   parseStrictIPv4,
   parseStrictRange,
   type Ipv4Cidr,
-} from "../addresses.js";
-import { ScanproofError } from "../errors.js";
+} from "../core/addresses.js";
+import { ScanproofError } from "../core/errors.js";
 
 function covers(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
   return inner.prefix >= outer.prefix && cidrContains(outer, inner.network);

@@ -4,7 +4,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import type { StartedLab } from "../lab/lab.js";
-import type { LogSourceName } from "../scenario/schema.js";
+import type { LogSourceName } from "../core/vocabulary.js";
 import {
   describeEvent,
   eventKey,

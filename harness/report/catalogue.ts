@@ -1,5 +1,6 @@
-import { InputError } from "../scenario/problems.js";
-import type { AlertExpectationSpec, ScenarioSpec, Tier } from "../scenario/schema.js";
+import { InputError } from "../core/problems.js";
+import type { AlertExpectationSpec, ScenarioSpec } from "../scenario/schema.js";
+import type { Tier } from "../core/vocabulary.js";
 
 /**
  * The scenario catalogue: a markdown table of what each scenario emulates and the outcome its own

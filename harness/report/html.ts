@@ -8,10 +8,10 @@ import {
   type Verdict,
 } from "../result.js";
 import type { GroundTruth } from "../scanners/ground-truth.js";
-import type { Tier } from "../scenario/schema.js";
+import type { Tier } from "../core/vocabulary.js";
 import { countVerdicts } from "./json.js";
 import { incidentFiles, isEscalated } from "./incident.js";
-import { printableText } from "./printable.js";
+import { printableText } from "../core/printable.js";
 
 /**
  * HTML built by this module's templates, the only value interpolated unescaped. Its brand is a

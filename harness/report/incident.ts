@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import type { Analysis } from "../escalation/analysis.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
-import type { Enrichment, Reason } from "../escalation/escalate.js";
+import type { Enrichment, Reason } from "../escalation/enrichment.js";
 import { blockRule, type NextAction } from "../escalation/next-action.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "../result.js";
-import type { Tier } from "../scenario/schema.js";
+import type { Tier } from "../core/vocabulary.js";
 
 /** An alert that went to Tier 2, with everything escalation attached to it. */
 type EscalatedAlert = AlertSummary & {

@@ -1,5 +1,5 @@
 import type { ExpectationResult, RunResult, ScenarioResult } from "../result.js";
-import { printableText } from "./printable.js";
+import { printableText } from "../core/printable.js";
 
 type Attributes = Readonly<Record<string, string | number>>;
 

@@ -1,6 +1,6 @@
-import type { ScenarioPhase, ScenarioProgress } from "../run.js";
+import type { ScenarioPhase, ScenarioProgress } from "../result.js";
 import type { Verdict } from "../result.js";
-import { terminalText } from "./printable.js";
+import { terminalText } from "../core/printable.js";
 
 interface State {
   readonly phase: ScenarioPhase;

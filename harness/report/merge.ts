@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../result.js";
-import { InputError } from "../scenario/problems.js";
+import { InputError } from "../core/problems.js";
 import { readRunResult } from "./write-reports.js";
 
 /** A results.json itself, or the run folder that holds one. */

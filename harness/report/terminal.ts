@@ -1,5 +1,5 @@
 import { overallVerdict, type RunResult, type ScenarioResult, type Verdict } from "../result.js";
-import { terminalText } from "./printable.js";
+import { terminalText } from "../core/printable.js";
 
 const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
 

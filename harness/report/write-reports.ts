@@ -2,7 +2,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, writeFileSync 
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { z } from "zod";
 import { ResultsFileSchema, type RunResult } from "../result.js";
-import { InputError, zodProblems, type Anchor, type Problem } from "../scenario/problems.js";
+import { InputError, zodProblems, type Anchor, type Problem } from "../core/problems.js";
 import { renderHtml } from "./html.js";
 import {
   buildIncidentReport,

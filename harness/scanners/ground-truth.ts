@@ -1,4 +1,4 @@
-import type { LogSourceName } from "../scenario/schema.js";
+import type { LogSourceName } from "../core/vocabulary.js";
 
 /** One packet-level probe a tool says it sent: the fields it knows (a port scan knows no source port). */
 export interface Probe {

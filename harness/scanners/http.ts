@@ -1,4 +1,4 @@
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { HttpStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";

@@ -1,10 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import type { SourceHost, StartedLab } from "../lab/lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
-import { SEGMENTS } from "../lab/topology.js";
+import { SEGMENTS } from "../scenario/segments.js";
 import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";
 import { checkMasscanListing } from "./step-scope.js";
 import type { GroundTruth, Probe } from "./ground-truth.js";

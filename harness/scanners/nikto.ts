@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
 import type { NiktoStepSpec } from "../scenario/schema.js";

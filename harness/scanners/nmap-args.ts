@@ -1,4 +1,4 @@
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import { parseNmapCommandLine, type NmapOption } from "./nmap-options.js";
 import { scriptArgumentChecks } from "./nse-args.js";
 

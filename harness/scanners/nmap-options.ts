@@ -1,4 +1,4 @@
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 
 /**
  * nmap's command line as nmap itself reads it: glibc's getopt_long_only over nmap's own option

@@ -1,5 +1,5 @@
-import { parseStrictIPv4, parseStrictRange } from "../addresses.js";
-import { ScanproofError } from "../errors.js";
+import { parseStrictIPv4, parseStrictRange } from "../core/addresses.js";
+import { ScanproofError } from "../core/errors.js";
 
 /**
  * The Nmap Scripting Engine's `--script-args` syntax: comma-separated `key=value` pairs and bare

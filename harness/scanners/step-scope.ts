@@ -1,7 +1,8 @@
-import { formatIPv4, parseStrictIPv4, parseStrictRange } from "../addresses.js";
-import { ScanproofError } from "../errors.js";
+import { formatIPv4, parseStrictIPv4, parseStrictRange } from "../core/addresses.js";
+import { ScanproofError } from "../core/errors.js";
 import { ScopeGuard } from "../lab/scope-guard.js";
-import { labAddresses, labSubnets, planLab, SEGMENTS } from "../lab/topology.js";
+import { labAddresses, labSubnets, planLab } from "../lab/topology.js";
+import { SEGMENTS } from "../scenario/segments.js";
 import type { CrossProblem } from "../scenario/load.js";
 import type { ScenarioSpec, StepSpec } from "../scenario/schema.js";
 import { classifyNmapArgs, scriptsReachingOutside, type NmapArgs } from "./nmap-args.js";

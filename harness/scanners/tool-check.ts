@@ -1,10 +1,10 @@
 import "../docker/testcontainers-env.js";
 import { dockerAnswers, LABEL_ROLE, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
-import { Teardown, withTeardown } from "../lifecycle.js";
-import { inPool } from "../pool.js";
+import { Teardown, withTeardown } from "../core/lifecycle.js";
+import { inPool } from "../core/pool.js";
 import { locateInScenario, type Scenario } from "../scenario/load.js";
-import { dotPath, type Problem } from "../scenario/problems.js";
+import { dotPath, type Problem } from "../core/problems.js";
 import { builtLabImage } from "../setup/lab-images.js";
 import {
   checkMasscanListing,

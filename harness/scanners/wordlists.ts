@@ -1,4 +1,4 @@
-import { ScanproofError } from "../errors.js";
+import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/lab.js";
 import {

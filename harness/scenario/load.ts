@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { parseYamlInput, readInputText } from "../input-files.js";
-import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } from "./problems.js";
+import { parseYamlInput, readInputText } from "../core/input-files.js";
+import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } from "../core/problems.js";
 import ipaddr from "ipaddr.js";
-import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/topology.js";
-import { ScenarioSchema, SENSORS, type ScenarioSpec } from "./schema.js";
+import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "./segments.js";
+import { SENSORS } from "../core/vocabulary.js";
+import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
   readonly file: string;

@@ -1,17 +1,11 @@
 import { z } from "zod";
+import { LOG_SOURCES, SENSORS, TIERS } from "../core/vocabulary.js";
 
 const name = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,30}$/, "a lower-case name of letters, digits and dashes, starting with a letter");
 
 export const TARGET_KINDS = ["web", "ssh", "dns"] as const;
-export const LOG_SOURCES = ["firewall", "ids", "flow", "web", "dns"] as const;
-/**
- * Sensors a scenario switches on; the firewall always logs, targets log what they serve. psad and
- * scanlogd are established scan detectors for comparison (bench/matrix): they report, they do not ship.
- */
-export const SENSORS = ["ids", "flow", "psad", "scanlogd"] as const;
-export const TIERS = ["suppressed", "l1", "tier2"] as const;
 /**
  * What an extra traffic source is for. Attackers and scanners may send raw packets (nmap's SYN scans,
  * masscan); clients and monitors make ordinary connections only, as a user's machine would.
@@ -299,6 +293,3 @@ export type ContainStepSpec = Extract<StepSpec, { tool: "contain" }>;
 export type TargetSpec = ScenarioSpec["lab"]["targets"][number];
 export type HostSpec = ScenarioSpec["lab"]["hosts"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];
-export type LogSourceName = (typeof LOG_SOURCES)[number];
-export type SensorName = (typeof SENSORS)[number];
-export type Tier = (typeof TIERS)[number];

@@ -1,5 +1,5 @@
-import { ScanproofError } from "../errors.js";
-import { commandExists, runCommand } from "../process.js";
+import { ScanproofError } from "../core/errors.js";
+import { commandExists, runCommand } from "../core/process.js";
 
 let updated = false;
 

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { docker, followStream, imageExists } from "../docker/client.js";
-import { ScanproofError } from "../errors.js";
-import { cacheDir } from "../paths.js";
-import { say } from "../progress.js";
-import { commandExists, runChecked } from "../process.js";
+import { ScanproofError } from "../core/errors.js";
+import { cacheDir } from "../core/paths.js";
+import { say } from "../core/progress.js";
+import { commandExists, runChecked } from "../core/process.js";
 import { aptInstall } from "./apt.js";
 
 export const BASE_IMAGE = "scanproof/base:bookworm";

@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { dockerAnswers, dockerEndpoint } from "../docker/client.js";
-import { ScanproofError } from "../errors.js";
-import { cacheDir } from "../paths.js";
-import { commandExists, runChecked } from "../process.js";
+import { ScanproofError } from "../core/errors.js";
+import { cacheDir } from "../core/paths.js";
+import { commandExists, runChecked } from "../core/process.js";
 import { aptInstall } from "./apt.js";
 
 const ENGINE_START_TIMEOUT_MS = 90_000;

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, renameSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ScanproofError } from "../errors.js";
-import { cacheDir } from "../paths.js";
-import { say } from "../progress.js";
-import { commandExists, runCommand } from "../process.js";
+import { ScanproofError } from "../core/errors.js";
+import { cacheDir } from "../core/paths.js";
+import { say } from "../core/progress.js";
+import { commandExists, runCommand } from "../core/process.js";
 import { aptInstall } from "./apt.js";
 
 /**

@@ -1,4 +1,4 @@
-import { task } from "../progress.js";
+import { task } from "../core/progress.js";
 import { ensureBaseImage } from "./base-image.js";
 import { ensureDockerEngine } from "./docker-engine.js";
 import { ensureElasticsearchDistribution } from "./elasticsearch-dist.js";

@@ -3,9 +3,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { basename, join, relative } from "node:path";
 import * as tar from "tar-fs";
 import { docker, followStream, imageExists, LABEL_IMAGE, LABEL_IMAGE_INPUTS } from "../docker/client.js";
-import { ScanproofError } from "../errors.js";
-import { cacheDir, containersDir } from "../paths.js";
-import { say, task } from "../progress.js";
+import { ScanproofError } from "../core/errors.js";
+import { cacheDir, containersDir } from "../core/paths.js";
+import { say, task } from "../core/progress.js";
 import { BASE_IMAGE } from "./base-image.js";
 import {
   elasticsearchZipName,

@@ -8,20 +8,20 @@ import { settleEsqlRules } from "../../harness/detection/backend-rules.js";
 import {
   executeRule,
   executeRules,
-  type Detection,
   type ExecutionScope,
   type RuleExecution,
 } from "../../harness/detection/engine.js";
+import { type Detection } from "../../harness/detection/rule.js";
 import type { Rule } from "../../harness/detection/rule.js";
 import { loadRuleFile, loadRules } from "../../harness/detection/rule-loader.js";
-import { loadContext } from "../../harness/escalation/context.js";
+import { loadContext } from "../../harness/context/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { gatherFacts } from "../../harness/escalation/gather-facts.js";
-import { placeInventory } from "../../harness/escalation/inventory.js";
-import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/paths.js";
+import { placeInventory } from "../../harness/context/inventory.js";
+import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
 import { newRunId } from "../../harness/run.js";
 import { startScheduler } from "../../harness/detection/scheduler.js";
-import { waitFor } from "../../harness/wait.js";
+import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
 const MINUTE = 60_000;
@@ -126,7 +126,7 @@ function run(
   runId: string,
   startedAt: Date,
   previousStartedAt?: Date,
-): Promise<RuleExecution> {
+): Promise<RuleExecution<Escalation>> {
   const scope = scopeOf(runId);
   return executeRule(backend, rule, {
     startedAt,
@@ -255,7 +255,7 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       expect(response.errors).to.equal(false);
     }
 
-    const reasonsByRule = (executions: readonly RuleExecution[]) =>
+    const reasonsByRule = (executions: readonly RuleExecution<Escalation>[]) =>
       Object.fromEntries(
         executions.map((e) => [e.rule.name, e.alerts.map((a) => a.escalation.reasons.map((r) => r.code))]),
       );
@@ -392,7 +392,7 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       });
       const runId = freshRun();
       await index(backend, replay({ runId, endAt: new Date(Date.now() - MINUTE), attacker: INSIDER }));
-      const executions: RuleExecution[] = [];
+      const executions: RuleExecution<Escalation>[] = [];
       const errors: unknown[] = [];
       const scheduler = startScheduler(backend, [syn], {
         scope: scopeOf(runId),

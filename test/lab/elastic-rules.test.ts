@@ -3,7 +3,7 @@ import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import { loadRules } from "../../harness/detection/rule-loader.js";
-import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/paths.js";
+import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";

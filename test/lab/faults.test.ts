@@ -17,7 +17,7 @@ import {
 import { startLab, type StartedLab } from "../../harness/lab/lab.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import {
   awaitIngest,
   countIndexed,
@@ -25,10 +25,10 @@ import {
   scenarioFilter,
   sensorLogFiles,
 } from "../../harness/logs/accounting.js";
-import { assertionsDir, projectRoot } from "../../harness/paths.js";
+import { assertionsDir, projectRoot } from "../../harness/core/paths.js";
 import { newRunId, runScenarios } from "../../harness/run.js";
 import { runStep } from "../../harness/scanners/run-step.js";
-import { waitFor } from "../../harness/wait.js";
+import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** masscan over 15,000 ports at 1,000 SYNs/s: about 30 s of scanning, long enough to break something in the middle. */

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
-import type { Detection } from "../../harness/detection/engine.js";
+import type { Detection } from "../../harness/detection/rule.js";
 import {
   evaluateRuleInMemory,
   FixtureEngineError,
@@ -20,7 +20,7 @@ import { loadRuleTestSuite } from "../../harness/detection/rule-tests.js";
 import { planExecution } from "../../harness/detection/schedule.js";
 import { RuleSearchError, type SearchContext } from "../../harness/detection/search.js";
 import { thresholdDetections } from "../../harness/detection/threshold-rule.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import { newRunId } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";
 

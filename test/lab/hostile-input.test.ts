@@ -8,7 +8,7 @@ import { SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { startLab, type StartedLab } from "../../harness/lab/lab.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import { awaitIngest, scenarioFilter } from "../../harness/logs/accounting.js";
 import { renderHtml } from "../../harness/report/html.js";
 import { renderJunit } from "../../harness/report/junit.js";

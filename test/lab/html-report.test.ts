@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 import { readRunResult, writeReports } from "../../harness/report/write-reports.js";
 
 /** Debian's Chromium, headless, with the flags this sandboxed machine needs and JavaScript on. */

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { docker } from "../../harness/docker/client.js";
 import { startLab, type LabHost, type StartedLab } from "../../harness/lab/lab.js";
-import { OUTSIDE, planLab } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { planLab } from "../../harness/lab/topology.js";
+import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import { newRunId } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";
 

@@ -6,7 +6,7 @@ import type { ContainerInspectInfo } from "dockerode";
 import { docker, LABEL_RUN } from "../../harness/docker/client.js";
 import { startLab, type StartedLab } from "../../harness/lab/lab.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import { newRunId } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";
 

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { assertionsDir, scenariosDir } from "../../harness/paths.js";
+import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run.js";
 import { sharedBackend } from "./shared-backend.js";

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { cidrContains, formatIPv4, parseStrictRange } from "../../harness/addresses.js";
-import { ScanproofError } from "../../harness/errors.js";
+import { cidrContains, formatIPv4, parseStrictRange } from "../../harness/core/addresses.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE } from "../../harness/lab/topology.js";
-import { runChecked } from "../../harness/process.js";
+import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
+import { runChecked } from "../../harness/core/process.js";
 import { NMAP_LONG_OPTION_NAMES, parseNmapCommandLine } from "../../harness/scanners/nmap-options.js";
 import { builtLabImage } from "../../harness/setup/lab-images.js";
 

@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { docker, LABEL_RUN } from "../../harness/docker/client.js";
-import { labDown } from "../../harness/lab/lab-session.js";
+import { labDown } from "../../harness/lab-session.js";
 import { recordedLabs } from "../../harness/lab/lab-records.js";
-import { assertionsDir, projectRoot } from "../../harness/paths.js";
+import { assertionsDir, projectRoot } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";
-import { runScenarios, type ScenarioProgress } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run.js";
+import { type ScenarioProgress } from "../../harness/result.js";
 import { fixture } from "../unit/fixture-helpers.js";
 import { sharedBackend } from "./shared-backend.js";
 

@@ -2,16 +2,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { startLab, type LabHost, type StartedLab } from "../../harness/lab/lab.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import { countSensorRecords, sensorLogFiles } from "../../harness/logs/accounting.js";
 import { newRunId } from "../../harness/run.js";
 import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
 import { runStep } from "../../harness/scanners/run-step.js";
-import { waitFor } from "../../harness/wait.js";
+import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** Packets each interface of a host has sent, as its kernel counts them. */

@@ -4,12 +4,12 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Wait } from "testcontainers";
-import { inRanges } from "../../harness/addresses.js";
+import { inRanges } from "../../harness/core/addresses.js";
 import { docker, LABEL_ROLE, LABEL_RUN, runLabels } from "../../harness/docker/client.js";
 import { freeLoopbackPort, LabContainer } from "../../harness/docker/lab-container.js";
-import { Teardown } from "../../harness/lifecycle.js";
-import { projectRoot, scenariosDir } from "../../harness/paths.js";
-import { runChecked } from "../../harness/process.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
+import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
+import { runChecked } from "../../harness/core/process.js";
 import { newRunId } from "../../harness/run.js";
 import { builtLabImage } from "../../harness/setup/lab-images.js";
 

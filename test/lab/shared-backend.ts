@@ -1,6 +1,6 @@
 import type { Backend } from "../../harness/backend/backend.js";
 import { requireDocker } from "../../harness/docker/client.js";
-import { Teardown } from "../../harness/lifecycle.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
 import { newRunId, openBackend } from "../../harness/run.js";
 
 const teardown = new Teardown();

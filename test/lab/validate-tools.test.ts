@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-validate-tools-"));
 

@@ -9,7 +9,7 @@ import {
   parseStrictCidr,
   parseStrictIPv4,
   parseStrictRange,
-} from "../../harness/addresses.js";
+} from "../../harness/core/addresses.js";
 
 const uint32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const octet = fc.integer({ min: 0, max: 255 }).map(String);

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { alertDocument, buildThresholdHistory, type Alert } from "../../harness/detection/alerts.js";
 import type { ThresholdRule } from "../../harness/detection/rule.js";
-import { loadContext } from "../../harness/escalation/context.js";
-import { escalate } from "../../harness/escalation/escalate.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { loadContext } from "../../harness/context/context.js";
+import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import { factsFixture } from "./escalation-fixtures.js";
 
 const NOW = new Date("2026-11-28T13:00:40.000Z");
@@ -50,7 +50,7 @@ const RULE: ThresholdRule = {
 
 function alert(
   group: Record<string, string> = { "source.ip": "198.18.0.10", "destination.ip": "10.20.0.10" },
-): Alert {
+): Alert<Escalation> {
   return {
     id: "4f1c0d2e9b8a7c6d5e4f3a2b1c0d9e8f",
     rule: RULE,

@@ -19,8 +19,8 @@ import {
   type RowSet,
 } from "../../bench/matrix-figures.js";
 import { cell, renderMatrixMarkdown, renderMatrixText } from "../../bench/matrix-report.js";
-import { loadContext } from "../../harness/escalation/context.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { loadContext } from "../../harness/context/context.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../../harness/result.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import { ScenarioSchema } from "../../harness/scenario/schema.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadRules } from "../../harness/detection/rule-loader.js";
-import { assertionsDir, projectRoot, scenariosDir } from "../../harness/paths.js";
+import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import {
   CATALOGUE_END,
   CATALOGUE_START,
@@ -14,7 +14,7 @@ import {
 } from "../../harness/report/catalogue.js";
 import { loadScenario } from "../../harness/scenario/load.js";
 import { ScenarioSchema, type ScenarioSpec } from "../../harness/scenario/schema.js";
-import { InputError } from "../../harness/scenario/problems.js";
+import { InputError } from "../../harness/core/problems.js";
 import { main } from "../../harness/cli.js";
 import { fixture, inputErrorOf } from "./fixture-helpers.js";
 

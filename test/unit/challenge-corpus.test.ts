@@ -12,7 +12,7 @@ import {
 } from "../../bench/lib/challenge-corpus.js";
 import { seededRandom } from "../../bench/lib/seeded-random.js";
 import { attackingHosts, isBenign } from "../../bench/matrix-figures.js";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 
 const SEEDS = Array.from({ length: 40 }, (_, i) => i);

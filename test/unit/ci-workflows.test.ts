@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { main } from "../../harness/cli.js";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 
 async function helpOf(command: string): Promise<string> {
   let text = "";

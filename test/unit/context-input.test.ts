@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { inRanges, loadContext } from "../../harness/escalation/context.js";
-import { formatProblem, type Problem } from "../../harness/scenario/problems.js";
+import { inRanges, loadContext } from "../../harness/context/context.js";
+import { formatProblem, type Problem } from "../../harness/core/problems.js";
 import { inputErrorOf, shownAs } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-context-"));

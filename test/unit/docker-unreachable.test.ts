@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { projectRoot, scenariosDir } from "../../harness/paths.js";
+import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
 
 /** `scanproof run` against a Docker engine that does not answer; no engine is needed for this test. */
 function runAgainst(dockerHost: string, ...options: string[]) {

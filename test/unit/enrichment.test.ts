@@ -1,11 +1,11 @@
 import { expect } from "chai";
-import { matchAdvisories } from "../../harness/escalation/advisories.js";
-import { loadContext } from "../../harness/escalation/context.js";
+import { matchAdvisories } from "../../harness/context/advisories.js";
+import { loadContext } from "../../harness/context/context.js";
 import { escalate } from "../../harness/escalation/escalate.js";
-import { placeInventory } from "../../harness/escalation/inventory.js";
+import { placeInventory } from "../../harness/context/inventory.js";
 import { blockRule } from "../../harness/escalation/next-action.js";
 import { longestSpacedRun } from "../../harness/escalation/pace.js";
-import { matchPatterns, probeRate, type ScanShape } from "../../harness/escalation/patterns.js";
+import { matchPatterns, probeRate, type ScanShape } from "../../harness/context/patterns.js";
 import { factsFixture } from "./escalation-fixtures.js";
 import { fixture } from "./fixture-helpers.js";
 

@@ -1,16 +1,16 @@
 import { expect } from "chai";
-import { matchAdvisories, type AdvisoriesFile } from "../../harness/escalation/advisories.js";
-import { checkReputation, type IntelFile } from "../../harness/escalation/intel.js";
-import type { Asset } from "../../harness/escalation/inventory.js";
-import { formatDuration } from "../../harness/escalation/durations.js";
+import { matchAdvisories, type AdvisoriesFile } from "../../harness/context/advisories.js";
+import { checkReputation, type IntelFile } from "../../harness/context/intel.js";
+import type { Asset } from "../../harness/context/inventory.js";
+import { formatDuration } from "../../harness/context/durations.js";
 import { longestSpacedRun } from "../../harness/escalation/pace.js";
 import {
   matchPatterns,
   PatternsSchema,
   type PatternsFile,
   type ScanShape,
-} from "../../harness/escalation/patterns.js";
-import { targetedServices, type ProbedPort } from "../../harness/escalation/services.js";
+} from "../../harness/context/patterns.js";
+import { targetedServices, type ProbedPort } from "../../harness/context/services.js";
 
 /**
  * The edges of the escalation's decisions: each threshold of the playbook holds at exactly its

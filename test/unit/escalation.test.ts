@@ -1,15 +1,11 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { inRanges, loadContext, type EscalationContext } from "../../harness/escalation/context.js";
-import {
-  escalate,
-  REASON_CODES,
-  type Escalation,
-  type ReasonCode,
-} from "../../harness/escalation/escalate.js";
+import { inRanges, loadContext, type EscalationContext } from "../../harness/context/context.js";
+import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
+import { REASON_CODES, type ReasonCode } from "../../harness/escalation/enrichment.js";
 import type { EscalationFacts, IdsSignature } from "../../harness/escalation/facts.js";
-import { placeInventory } from "../../harness/escalation/inventory.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { placeInventory } from "../../harness/context/inventory.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import { factsFixture } from "./escalation-fixtures.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { clientOptions } from "../../harness/backend/backend.js";
 import { externalClusterFromEnv } from "../../harness/backend/external.js";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { thrownBy } from "./fixture-helpers.js";
 
 const SECRET = "pa55-w0rd-that-must-never-show";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 import { readRunResult } from "../../harness/report/write-reports.js";
 import type { RunResult } from "../../harness/result.js";
-import { InputError, type Problem } from "../../harness/scenario/problems.js";
+import { InputError, type Problem } from "../../harness/core/problems.js";
 
 /** An absolute path below test/fixtures/. */
 export function fixture(...parts: string[]): string {

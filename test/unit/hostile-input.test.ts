@@ -7,10 +7,10 @@ import fc from "fast-check";
 import { stringify as toToml } from "smol-toml";
 import { stringify as toYaml } from "yaml";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import { MAX_INPUT_BYTES } from "../../harness/input-files.js";
-import { assertionsDir, projectRoot, scenariosDir } from "../../harness/paths.js";
+import { MAX_INPUT_BYTES } from "../../harness/core/input-files.js";
+import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";
-import { InputError } from "../../harness/scenario/problems.js";
+import { InputError } from "../../harness/core/problems.js";
 import { fixture, shownAs } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-hostile-"));

@@ -10,9 +10,9 @@ import { wildcardMatcher } from "../../harness/detection/field-values.js";
 import { loadRuleTests, MAX_CASE_EVENTS } from "../../harness/detection/rule-fixtures.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
-import { MAX_INPUT_BYTES, parseYamlInput } from "../../harness/input-files.js";
-import { projectRoot } from "../../harness/paths.js";
-import { dotPath, type Problem } from "../../harness/scenario/problems.js";
+import { MAX_INPUT_BYTES, parseYamlInput } from "../../harness/core/input-files.js";
+import { projectRoot } from "../../harness/core/paths.js";
+import { dotPath, type Problem } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf, shownAs } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-safety-"));
@@ -72,11 +72,11 @@ function oneCase(
 function loadInChild(call: string): { status: number | null; output: string } {
   return inChild({
     imports: {
-      InputError: "scenario/problems.js",
+      InputError: "core/problems.js",
       loadScenario: "scenario/load.js",
       loadRuleFile: "detection/rule-loader.js",
       loadRuleTests: "detection/rule-fixtures.js",
-      loadContext: "escalation/context.js",
+      loadContext: "context/context.js",
     },
     call,
     done: "loaded",

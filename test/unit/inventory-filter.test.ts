@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Asset } from "../../harness/escalation/inventory.js";
+import type { Asset } from "../../harness/context/inventory.js";
 import { evaluateRuleInMemory } from "../../harness/detection/fixture-engine.js";
 import { inventoryFilters } from "../../harness/detection/inventory-filter.js";
 import { loadRuleTests } from "../../harness/detection/rule-fixtures.js";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { loadContext } from "../../harness/escalation/context.js";
-import { assetAt, placeInventory } from "../../harness/escalation/inventory.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { loadContext } from "../../harness/context/context.js";
+import { assetAt, placeInventory } from "../../harness/context/inventory.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 
 const defaultContext = () => loadContext(join(assertionsDir, "context", "default.yaml"));

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { judge, type Observed } from "../../harness/judge/judge.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { scenariosDir } from "../../harness/paths.js";
+import { scenariosDir } from "../../harness/core/paths.js";
 import type { AlertSummary, ScenarioResult } from "../../harness/result.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 import { loadRunFixture } from "./fixture-helpers.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { Teardown } from "../../harness/lifecycle.js";
-import { setProgressSink, type ProgressSink } from "../../harness/progress.js";
+import { Teardown } from "../../harness/core/lifecycle.js";
+import { setProgressSink, type ProgressSink } from "../../harness/core/progress.js";
 
 /** A disposal that notes its name and resolves. */
 const noting = (order: string[], name: string) => (): Promise<void> => {

@@ -1,8 +1,9 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { labAddresses, labSubnets, OUTSIDE, planLab } from "../../harness/lab/topology.js";
+import { labAddresses, labSubnets, planLab } from "../../harness/lab/topology.js";
+import { OUTSIDE } from "../../harness/scenario/segments.js";
 import { parseMasscanXml, wakerAddress } from "../../harness/scanners/masscan.js";
 import { expandPortSpec, Step } from "../../harness/scenario/schema.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { readFileSync } from "node:fs";
 import { classifyNmapArgs, scriptsReachingOutside } from "../../harness/scanners/nmap-args.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { expandPortList, parseNmapXml } from "../../harness/scanners/nmap.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 
 const SCRIPT = join(projectRoot, "containers", "flow", "pair-flows.awk");
 const ATTACKER = "198.18.0.10";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { inPool } from "../../harness/pool.js";
+import { inPool } from "../../harness/core/pool.js";
 
 describe("inPool", () => {
   it("never runs more than the limit at once, and keeps the items' order in the results", async () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { expect } from "chai";
-import { ownerGone } from "../../harness/prune.js";
+import { ownerGone } from "../../harness/lab/prune.js";
 
 describe("ownerGone", () => {
   it("keeps a run whose harness process on this machine is alive", () => {

@@ -7,7 +7,7 @@ import { renderJson } from "../../harness/report/json.js";
 import { mergeRunResults } from "../../harness/report/merge.js";
 import { readRunResult } from "../../harness/report/write-reports.js";
 import { RunResultSchema } from "../../harness/result.js";
-import { formatProblem, InputError } from "../../harness/scenario/problems.js";
+import { formatProblem, InputError } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-results-schema-"));

@@ -6,14 +6,14 @@ import { ALERTS_INDEX } from "../../harness/backend/templates.js";
 import {
   executeRule,
   executeRules,
-  type Detection,
   type ExecutionOptions,
   type ExecutionScope,
 } from "../../harness/detection/engine.js";
+import { type Detection } from "../../harness/detection/rule.js";
 import type { QueryRule, Rule, ThresholdRule } from "../../harness/detection/rule.js";
-import { loadContext } from "../../harness/escalation/context.js";
-import { escalate } from "../../harness/escalation/escalate.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { loadContext } from "../../harness/context/context.js";
+import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 import { factsFixture } from "./escalation-fixtures.js";
 
 /**
@@ -114,7 +114,7 @@ function cluster(
   return { backend: { client } as unknown as Backend, searches, alerts };
 }
 
-function options(extra: Partial<ExecutionOptions> = {}): ExecutionOptions {
+function options(extra: Partial<ExecutionOptions<Escalation>> = {}): ExecutionOptions<Escalation> {
   return { startedAt: STARTED, scope: SCOPE, escalate: () => Promise.resolve(ESCALATION), ...extra };
 }
 

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import { checkLuceneSyntax, LuceneSyntaxError } from "../../harness/detection/lucene.js";
 import { intervalProblem, nextStart } from "../../harness/detection/schedule.js";
-import { formatProblem } from "../../harness/scenario/problems.js";
+import { formatProblem } from "../../harness/core/problems.js";
 import { fixture, onlyProblem, shownAs } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-rule-checks-"));

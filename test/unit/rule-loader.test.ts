@@ -10,7 +10,7 @@ import type {
   SkippedRule,
   ThresholdRule,
 } from "../../harness/detection/rule.js";
-import { assertionsDir, elasticNetworkRulesDir } from "../../harness/paths.js";
+import { assertionsDir, elasticNetworkRulesDir } from "../../harness/core/paths.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
 const rules = (...parts: string[]): string => fixture("rules", ...parts);

@@ -5,8 +5,8 @@ import { parse as parseToml } from "smol-toml";
 import { fixtureFileOf, loadRuleTests } from "../../harness/detection/rule-fixtures.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
-import { assertionsDir, scenariosDir } from "../../harness/paths.js";
-import { InputError } from "../../harness/scenario/problems.js";
+import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
+import { InputError } from "../../harness/core/problems.js";
 import { loadScenario } from "../../harness/scenario/load.js";
 
 /**

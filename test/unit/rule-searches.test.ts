@@ -1,7 +1,7 @@
 import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
-import type { Detection } from "../../harness/detection/engine.js";
+import type { Detection } from "../../harness/detection/rule.js";
 import { newTermsDetections } from "../../harness/detection/new-terms-rule.js";
 import { queryDetections } from "../../harness/detection/query-rule.js";
 import type { NewTermsRule, QueryRule, ThresholdRule } from "../../harness/detection/rule.js";

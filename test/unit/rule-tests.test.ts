@@ -6,7 +6,7 @@ import { loadRuleTests } from "../../harness/detection/rule-fixtures.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
 import { compareDetections, runRuleTests } from "../../harness/detection/rule-tests.js";
-import { projectRoot } from "../../harness/paths.js";
+import { projectRoot } from "../../harness/core/paths.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 
 const RULE_FILE = "reconnaissance_port_probes_firewall";

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { scenariosDir } from "../../harness/paths.js";
+import { scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";
-import { formatProblem, type Problem } from "../../harness/scenario/problems.js";
+import { formatProblem, type Problem } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
 const scenario = (name: string): string => fixture("scenarios", "unit", name);

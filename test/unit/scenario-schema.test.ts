@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { scenariosDir } from "../../harness/paths.js";
+import { scenariosDir } from "../../harness/core/paths.js";
 import { renderScenarioJsonSchema, scenarioJsonSchema } from "../../harness/scenario/json-schema.js";
 
 const SCHEMA_COMMENT = "# yaml-language-server: $schema=./scenario.schema.json";

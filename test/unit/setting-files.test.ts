@@ -14,7 +14,7 @@ const SECRET = "pa55-w0rd-that-must-never-show";
 function readInChild(call: string): { status: number | null; output: string } {
   return inChild({
     imports: {
-      ScanproofError: "errors.js",
+      ScanproofError: "core/errors.js",
       clientOptions: "backend/backend.js",
       externalClusterFromEnv: "backend/external.js",
     },

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ScanproofError } from "../../harness/errors.js";
+import { ScanproofError } from "../../harness/core/errors.js";
 import { parseShard, selectShard } from "../../harness/shard.js";
 import { thrownBy } from "./fixture-helpers.js";
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { containersDir } from "../../harness/paths.js";
+import { containersDir } from "../../harness/core/paths.js";
 
 const confDir = join(containersDir, "shipper", "rsyslog.d");
 

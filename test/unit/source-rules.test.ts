@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { loadRules } from "../../harness/detection/rule-loader.js";
 import { rulesReading, sourcesRead } from "../../harness/detection/source-rules.js";
-import { assertionsDir } from "../../harness/paths.js";
+import { assertionsDir } from "../../harness/core/paths.js";
 
 describe("rules a lab's sources can speak for", function () {
   const pack = loadRules([join(assertionsDir, "rules")]).rules;

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { labAddresses, labSubnets, OUTSIDE, planLab } from "../../harness/lab/topology.js";
+import { labAddresses, labSubnets, planLab } from "../../harness/lab/topology.js";
+import { OUTSIDE } from "../../harness/scenario/segments.js";
 
 describe("planLab", () => {
   const plan = planLab({

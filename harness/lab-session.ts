@@ -1,21 +1,22 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { docker, requireDocker } from "../docker/client.js";
-import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
-import { describeError, ScanproofError } from "../errors.js";
-import { Teardown, withTeardown } from "../lifecycle.js";
-import { resultsDir } from "../paths.js";
-import { prune } from "../prune.js";
-import { awaitIngest } from "../logs/accounting.js";
-import { say, task } from "../progress.js";
-import type { KeptLab } from "../result.js";
-import { settleEsqlRules } from "../detection/backend-rules.js";
-import type { Alert } from "../detection/alerts.js";
-import { startScheduler } from "../detection/scheduler.js";
-import { executionNotes, loadInputs, newRunId, openBackend, runSteps, scenarioDetection } from "../run.js";
-import { startLab, type StartedLab } from "./lab.js";
-import { forgetLab, recordedLabs, recordLab, type LabRecord } from "./lab-records.js";
-import { planLab } from "./topology.js";
+import { docker, requireDocker } from "./docker/client.js";
+import { ALERTS_INDEX, SOURCE_INDEX } from "./backend/templates.js";
+import { describeError, ScanproofError } from "./core/errors.js";
+import { Teardown, withTeardown } from "./core/lifecycle.js";
+import { resultsDir } from "./core/paths.js";
+import { prune } from "./lab/prune.js";
+import { awaitIngest } from "./logs/accounting.js";
+import { say, task } from "./core/progress.js";
+import type { KeptLab } from "./lab/lab-records.js";
+import { settleEsqlRules } from "./detection/backend-rules.js";
+import type { Alert } from "./detection/alerts.js";
+import type { Escalation } from "./escalation/escalate.js";
+import { startScheduler } from "./detection/scheduler.js";
+import { executionNotes, loadInputs, newRunId, openBackend, runSteps, scenarioDetection } from "./run.js";
+import { startLab, type StartedLab } from "./lab/lab.js";
+import { forgetLab, recordedLabs, recordLab, type LabRecord } from "./lab/lab-records.js";
+import { planLab } from "./lab/topology.js";
 
 /** How to look at a lab that is running, and how to remove it. */
 export function describeLab(lab: KeptLab & { scenarioId: string }): string {
@@ -32,7 +33,7 @@ export function describeLab(lab: KeptLab & { scenarioId: string }): string {
   ].join("\n");
 }
 
-function describeAlert(alert: Alert): string {
+function describeAlert(alert: Alert<Escalation>): string {
   const { tier, reasons } = alert.escalation;
   const group = Object.entries(alert.group)
     .map(([field, value]) => `${field}=${value}`)

@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { parseYamlInput, readInputText } from "../input-files.js";
-import { InputError, locate, zodProblems } from "../scenario/problems.js";
+import { parseYamlInput, readInputText } from "../core/input-files.js";
+import { InputError, locate, zodProblems } from "../core/problems.js";
 
 /**
  * Reads one YAML file and validates it against a schema; every problem is reported at once as

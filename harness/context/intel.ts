@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { inRanges, ipv4RangeField } from "../addresses.js";
+import { inRanges, ipv4RangeField } from "../core/addresses.js";
 import { day } from "./fields.js";
 
 export const INTEL_CATEGORIES = [

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describeError } from "./errors.js";
-import { terminalText } from "./report/printable.js";
+import { terminalText } from "./printable.js";
 
 export type ProgressSink = (line: string) => void;
 

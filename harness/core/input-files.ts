@@ -10,7 +10,7 @@ import {
   LineCounter,
   parseDocument,
 } from "yaml";
-import { dotPath, InputError, type Problem } from "./scenario/problems.js";
+import { dotPath, InputError, type Problem } from "./problems.js";
 
 /** Scenario, rule and context files are a few kilobytes; anything near this is not one. */
 export const MAX_INPUT_BYTES = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { docker, LABEL_MANAGED, LABEL_OWNER, LABEL_RUN } from "./docker/client.js";
-import { recordedLabs } from "./lab/lab-records.js";
+import { docker, LABEL_MANAGED, LABEL_OWNER, LABEL_RUN } from "../docker/client.js";
+import { recordedLabs } from "./lab-records.js";
 
 export interface PruneResult {
   readonly containers: number;

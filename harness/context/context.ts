@@ -1,57 +1,20 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { parseYamlInput, readInputText } from "../input-files.js";
-import { InputError, locate, type Problem } from "../scenario/problems.js";
+import { parseYamlInput, readInputText } from "../core/input-files.js";
+import { InputError, locate, type Problem } from "../core/problems.js";
 import { AdvisoriesSchema, type AdvisoriesFile } from "./advisories.js";
-import { ipv4AddressField, ipv4RangeField } from "../addresses.js";
+import { ipv4RangeField } from "../core/addresses.js";
 import { duration, positiveDuration } from "./durations.js";
-import { cve, day, port, transport } from "./fields.js";
+import { day, port } from "./fields.js";
 import { IntelSchema, type IntelFile } from "./intel.js";
+import { AssetSchema } from "./inventory.js";
 import { PatternsSchema, type PatternsFile } from "./patterns.js";
 import { readValidatedYaml } from "./yaml-input.js";
 
-export { inRanges } from "../addresses.js";
+export { inRanges } from "../core/addresses.js";
 
-const address = ipv4AddressField("context files");
 const cidr = ipv4RangeField("context files");
-
-const labTargetName = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}$/,
-    "the name of a lab target such as web (lower-case letters, digits, dashes)",
-  );
-
-export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
-
-/** A service the asset owner declares: what should answer on this port, and what is known to be wrong with it. */
-const AssetService = z.strictObject({
-  port,
-  protocol: transport,
-  product: z.string().min(1).optional(),
-  version: z.string({ error: 'a version in quotes such as "1.22.1"' }).min(1).optional(),
-  cves: z.array(cve).default([]),
-});
-
-/** One system of the asset inventory, found by its address or by the name of a lab target. */
-const Asset = z
-  .strictObject({
-    name: z.string().min(1),
-    address: address.optional(),
-    target: labTargetName.optional(),
-    criticality: z.enum(CRITICALITIES),
-    why: z.string().min(1),
-    services: z.array(AssetService).default([]),
-  })
-  .superRefine((asset, ctx) => {
-    if ((asset.address === undefined) === (asset.target === undefined))
-      ctx.addIssue({
-        code: "custom",
-        path: asset.address === undefined ? [] : ["target"],
-        message: "exactly one of address (an IPv4 address) or target (a lab target name)",
-      });
-  });
 
 const count = z.number().int().min(1);
 
@@ -101,7 +64,7 @@ const Thresholds = z.strictObject({
 
 const ContextSchema = z.strictObject({
   internal_networks: z.array(cidr).min(1),
-  assets: z.array(Asset).default([]),
+  assets: z.array(AssetSchema).default([]),
   allow_list: z
     .array(
       z
@@ -147,9 +110,6 @@ export type EscalationContext = Omit<z.output<typeof ContextSchema>, "enrichment
 };
 export type Thresholds = z.output<typeof Thresholds>;
 export type AllowListEntry = EscalationContext["allow_list"][number];
-export type AssetSpec = z.output<typeof Asset>;
-export type AssetServiceSpec = z.output<typeof AssetService>;
-export type Criticality = (typeof CRITICALITIES)[number];
 
 /**
  * Loads a context file and the enrichment files it names; every problem of every file is reported

@@ -2,8 +2,8 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The scanproof checkout or installed package: two levels above dist/harness/. */
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The scanproof checkout or installed package: three levels above dist/harness/core/. */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 export const containersDir = join(projectRoot, "containers");
 export const assertionsDir = join(projectRoot, "assertions");

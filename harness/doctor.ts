@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
-import { dockerAnswers, dockerEndpoint, imageExists } from "../docker/client.js";
-import { countLeftovers } from "../prune.js";
-import { commandExists } from "../process.js";
-import { BASE_IMAGE } from "./base-image.js";
-import { elasticsearchZipPath, ELASTICSEARCH_VERSION } from "./elasticsearch-dist.js";
-import { LAB_IMAGES, labImageRef } from "./lab-images.js";
+import { dockerAnswers, dockerEndpoint, imageExists } from "./docker/client.js";
+import { countLeftovers } from "./lab/prune.js";
+import { commandExists } from "./core/process.js";
+import { BASE_IMAGE } from "./setup/base-image.js";
+import { elasticsearchZipPath, ELASTICSEARCH_VERSION } from "./setup/elasticsearch-dist.js";
+import { LAB_IMAGES, labImageRef } from "./setup/lab-images.js";
 
 export interface Check {
   readonly name: string;

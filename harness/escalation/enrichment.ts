@@ -1,0 +1,53 @@
+import type { AdvisoryMatch } from "../context/advisories.js";
+import type { AllowListEntry } from "../context/context.js";
+import type { Reputation } from "../context/intel.js";
+import type { PatternMatch } from "../context/patterns.js";
+import type { TargetedService } from "../context/services.js";
+import type { EscalationFacts, IdsSignature } from "./facts.js";
+
+/** What an escalation says about an alert: its reasons and the analyst's enrichment. */
+
+export const REASON_CODES = [
+  "authorised-scanner",
+  "authorised-scanner-outside-window",
+  "external-never-seen",
+  "critical-target",
+  "persistent-activity",
+  "range-of-services",
+  "several-methods",
+  "evasion-slow-scan",
+  "evasion-fragmentation",
+  "evasion-source-port",
+  "evasion-decoys",
+  "known-vulnerable-service",
+  "exploit-attempt",
+  "malicious-reputation",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly message: string;
+}
+
+/** What scanproof looked up about the alert: the analyst's enrichment steps, done. */
+export interface Enrichment {
+  /** The hosts the detection names. */
+  readonly targets: readonly string[];
+  /** What the firewall saw of the source in the activity window. */
+  readonly activity: Omit<
+    EscalationFacts["activity"],
+    "ports" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
+  >;
+  /** Every IDS alert from the source around the scan. */
+  readonly idsSignatures: readonly IdsSignature[];
+  readonly internal: boolean;
+  readonly allowList?: AllowListEntry & { readonly inWindow: boolean };
+  readonly reputation: Reputation;
+  readonly history: EscalationFacts["history"] & { readonly priorEvents: number };
+  readonly targetedServices: readonly TargetedService[];
+  readonly advisories: readonly AdvisoryMatch[];
+  readonly exploitAttempts: readonly IdsSignature[];
+  readonly patterns: readonly PatternMatch[];
+  readonly methods: readonly string[];
+}
