@@ -14,7 +14,8 @@ import type { Alert } from "./detection/alerts.js";
 import type { Escalation } from "./escalation/escalate.js";
 import { startScheduler } from "./detection/scheduler.js";
 import { executionNotes, loadInputs, newRunId, openBackend, runSteps, scenarioDetection } from "./run.js";
-import { startLab, type StartedLab } from "./lab/lab.js";
+import { startLab } from "./lab/lab.js";
+import { type StartedLab } from "./lab/started-lab.js";
 import { forgetLab, recordedLabs, recordLab, type LabRecord } from "./lab/lab-records.js";
 import { planLab } from "./lab/topology.js";
 

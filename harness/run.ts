@@ -19,7 +19,9 @@ import { contain, verifyContainment, type ContainmentRecord } from "./escalation
 import { gatherFacts } from "./escalation/gather-facts.js";
 import { placeInventory } from "./context/inventory.js";
 import { judge } from "./judge/judge.js";
-import { startLab, type StartedLab } from "./lab/lab.js";
+import { startLab } from "./lab/lab.js";
+import { FLUSHED_ON_STOP, sourcesShippedBy } from "./lab/sensors.js";
+import { type StartedLab } from "./lab/started-lab.js";
 import { recordLab } from "./lab/lab-records.js";
 import { egressViolation } from "./lab/egress-guard.js";
 import { ScopeGuard } from "./lab/scope-guard.js";
@@ -290,9 +292,7 @@ async function scenarioInLab(labCtx: ScenarioContext, workDir: string): Promise<
         `  [${scenario.id}] ${ctx.rules.rules.length - rules.length} rules read only sources this lab does not write as the scenario declares it (${judged.join(", ")}): not run for it`,
       );
     ctx = { ...ctx, rules: { ...ctx.rules, rules } };
-    const sources = [
-      ...new Set([...judged, ...LOG_SOURCES.filter((s) => ctx.observers.some((o) => o === s))]),
-    ];
+    const sources = [...new Set([...judged, ...sourcesShippedBy(ctx.observers)])];
     phase("lab", "starting");
     lab = await timed("labStartMs", () =>
       startLab({
@@ -451,10 +451,9 @@ function keptLab(lab: StartedLab, backend: Backend): KeptLab {
 
 /** Every source the lab writes (the firewall, and each target kind's own log), in a stable order. */
 function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
-  const sensors: readonly string[] = scenario.lab.sensors;
   const present = new Set<LogSourceName>([
     "firewall",
-    ...LOG_SOURCES.filter((s) => sensors.includes(s)),
+    ...sourcesShippedBy(scenario.lab.sensors),
     ...scenario.expect.logs,
   ]);
   for (const t of plan.targets) {
@@ -496,16 +495,13 @@ async function alertsSoFar(
   truths: readonly GroundTruth[],
 ): Promise<AlertSummary[]> {
   const now = Date.now();
-  const sources = labSources(lab.plan, ctx.scenario).filter((s) => !QUIESCED_SOURCES.has(s));
+  const sources = labSources(lab.plan, ctx.scenario).filter((s) => !FLUSHED_ON_STOP.has(s));
   await task(`  wait for ${sources.join(", ")} events so far`, async () => {
     for (const source of sources)
       await awaitIngest(ctx.backend, lab, source, truths, now, ctx.ingestTimeoutMs);
   });
   return task(`  run ${ctx.rules.rules.length} rules and escalate`, () => detectAndEscalate(ctx, lab, now));
 }
-
-/** Sources whose last records are only written when their sensor stops. */
-const QUIESCED_SOURCES: ReadonlySet<LogSourceName> = new Set(["ids", "flow"]);
 
 function containmentTruth(record: ContainmentRecord, index: number): GroundTruth {
   return {

@@ -2,7 +2,7 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import { ScanproofError } from "../core/errors.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import type { Tier } from "../core/vocabulary.js";
 import type { Reason } from "./enrichment.js";
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import type { LogSourceName } from "../core/vocabulary.js";
 import {
   describeEvent,

@@ -1,5 +1,5 @@
 import { ScanproofError } from "../core/errors.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import type { HttpStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
 

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { XMLParser } from "fast-xml-parser";
 import { ScanproofError } from "../core/errors.js";
-import type { SourceHost, StartedLab } from "../lab/lab.js";
+import type { SourceHost, StartedLab } from "../lab/started-lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import { SEGMENTS } from "../scenario/segments.js";
 import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";

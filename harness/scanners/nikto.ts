@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import type { NiktoStepSpec } from "../scenario/schema.js";
 import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
 

@@ -1,4 +1,4 @@
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { ContainStepSpec, StepSpec } from "../scenario/schema.js";
 import type { GroundTruth } from "./ground-truth.js";

@@ -1,6 +1,6 @@
 import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
-import type { StartedLab } from "../lab/lab.js";
+import type { StartedLab } from "../lab/started-lab.js";
 import {
   WORDLISTS,
   type AxfrStepSpec,

@@ -14,7 +14,8 @@ import {
   LABEL_SCENARIO,
   runLabels,
 } from "../../harness/docker/client.js";
-import { startLab, type StartedLab } from "../../harness/lab/lab.js";
+import { startLab } from "../../harness/lab/lab.js";
+import { type StartedLab } from "../../harness/lab/started-lab.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { Teardown } from "../../harness/core/lifecycle.js";

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
-import type { StartedLab } from "../../harness/lab/lab.js";
+import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { accountLogSource, describeMissing, PARSE_FAILURE_TAG } from "../../harness/logs/accounting.js";
 import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
 

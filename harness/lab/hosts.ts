@@ -1,0 +1,66 @@
+import type { StartedTestContainer } from "testcontainers";
+import { docker } from "../docker/client.js";
+import type { LabContainers, LogFolders } from "./containers.js";
+import { UNDERLAY, type NetworkName } from "./networks.js";
+import type { HostRole } from "./started-lab.js";
+import { SOURCE_BY_KIND, type LabPlan, type PlannedHost, type PlannedTarget } from "./topology.js";
+
+/** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
+const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
+
+/** The lab's hosts as started, before the overlay gives them their lab addresses. */
+export interface LabHosts {
+  readonly firewall: StartedTestContainer;
+  readonly natRouter: StartedTestContainer | undefined;
+  readonly sources: readonly { readonly plan: PlannedHost; readonly container: StartedTestContainer }[];
+  readonly targets: readonly { readonly plan: PlannedTarget; readonly container: StartedTestContainer }[];
+}
+
+/**
+ * Starts the firewall (on every segment's network, logging to its folder), the NAT router when a
+ * host sits behind NAT, every traffic source on its segment's network, and every target in the DMZ
+ * with its service's log folder.
+ */
+export async function startHosts(
+  plan: LabPlan,
+  networks: Record<NetworkName, string>,
+  containers: LabContainers,
+  logs: LogFolders,
+): Promise<LabHosts> {
+  const firewall = await containers.start("firewall", "firewall", "firewall", (c) =>
+    c
+      .withNetworkMode(networks.outside)
+      .withAddedCapabilities("NET_ADMIN")
+      .withSysctls({ "net.ipv4.ip_forward": "1" })
+      .withBindMounts([{ source: logs.folder("firewall"), target: "/var/log/scanproof", mode: "rw" }]),
+  );
+  await docker().getNetwork(networks.dmz).connect({ Container: firewall.getId() });
+  if (plan.lan) await docker().getNetwork(networks.lan).connect({ Container: firewall.getId() });
+  const natRouter = plan.nat
+    ? await containers.start("attacker", "nat-router", "router", (c) =>
+        c.withNetworkMode(networks.outside).withSysctls({ "net.ipv4.ip_forward": "1" }),
+      )
+    : undefined;
+  const sources = await Promise.all(
+    plan.hosts.map(async (h) => {
+      const container = await containers.start("attacker", h.name, h.role, (c) => {
+        const placed = c.withNetworkMode(networks[UNDERLAY[h.network]]);
+        return RAW_SOCKET_ROLES.includes(h.role) ? placed.withAddedCapabilities("NET_RAW") : placed;
+      });
+      return { plan: h, container };
+    }),
+  );
+  const targets = await Promise.all(
+    plan.targets.map(async (t) => {
+      const source = SOURCE_BY_KIND[t.kind];
+      const mounts = source
+        ? [{ source: logs.folder(source, t.name), target: "/var/log/scanproof", mode: "rw" as const }]
+        : [];
+      const container = await containers.start(t.kind, t.name, "target", (c) =>
+        c.withNetworkMode(networks.dmz).withBindMounts(mounts),
+      );
+      return { plan: t, container };
+    }),
+  );
+  return { firewall, natRouter, sources, targets };
+}

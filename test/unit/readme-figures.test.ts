@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { projectRoot } from "../../harness/core/paths.js";
+
+/**
+ * The README's benchmark figures are copies of committed results: each must say what the results
+ * file says, so an edited figure or a rerun left out of the README fails here.
+ */
+
+const README = readFileSync(join(projectRoot, "README.md"), "utf8");
+const results = (file: string) => readFileSync(join(projectRoot, "bench", "results", file), "utf8");
+
+/** The rows of every Markdown table whose header starts with `first`, in order, cells trimmed. */
+function tables(markdown: string, first: string): string[][][] {
+  const found: string[][][] = [];
+  let current: string[][] | undefined;
+  for (const line of markdown.split("\n")) {
+    const cells = line.startsWith("|")
+      ? line
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim())
+      : undefined;
+    if (cells?.[0] === first) found.push((current = []));
+    else if (!cells) current = undefined;
+    else if (current && !/^-+:?$/.test(cells[0] ?? "")) current.push(cells);
+  }
+  return found;
+}
+
+/** The README's text from a heading to the next heading of any level. */
+function section(heading: string): string {
+  const start = README.indexOf(heading);
+  expect(start, heading).to.be.greaterThan(-1);
+  const next = README.slice(start + heading.length).search(/\n#{2,4} /);
+  return README.slice(start, next < 0 ? undefined : start + heading.length + next);
+}
+
+describe("README figures match the committed results", () => {
+  it("states the detection matrix's summaries as bench/results/matrix.md has them", () => {
+    const committed = tables(results("matrix.md"), "Contender");
+    const written = tables(section("### Detection matrix"), "Contender");
+    expect(committed).to.have.lengthOf(2);
+    expect(written).to.deep.equal(committed);
+  });
+
+  it("states the mutation scores per area as the committed run measured them", () => {
+    const run = JSON.parse(results("mutation-2026-12-02.json")) as {
+      areas: { area: string; score: number; coveredScore: number; survived: number; noCoverage: number }[];
+      total: { score: number; coveredScore: number; mutants: number };
+    };
+    const text = section("### Mutation testing");
+    const [rows] = tables(text, "Area");
+    expect(rows).to.deep.equal(
+      run.areas.map((a) => [
+        a.area,
+        `${a.score.toFixed(2)} %`,
+        `${a.coveredScore.toFixed(2)} %`,
+        String(a.survived),
+        String(a.noCoverage),
+      ]),
+    );
+    const oneLine = text.replace(/\s+/g, " ");
+    expect(oneLine).to.include(
+      `scored ${run.total.score.toFixed(2)} % over all ${run.total.mutants.toLocaleString("en")} mutants`,
+    );
+    expect(oneLine).to.include(`${run.total.coveredScore.toFixed(2)} % over those the unit tests reach`);
+  });
+});
