@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Backend } from "../harness/backend/backend.js";
 import { LABEL_ROLE, LABEL_RUN, LABEL_SCENARIO } from "../harness/docker/client.js";
 import { assertionsDir } from "../harness/core/paths.js";
-import { runScenarios } from "../harness/run.js";
+import { runScenarios } from "../harness/run/run-scenarios.js";
 import { rateFigures, type IngestBench, type RateFigures } from "./ingest-figures.js";
 import { renderMarkdown, renderText } from "./ingest-report.js";
 import { INGEST_SOURCES, ingestScenarioId, writeIngestScenario } from "./ingest-scenario.js";

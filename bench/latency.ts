@@ -3,7 +3,7 @@ import { loadRules } from "../harness/detection/rule-loader.js";
 import { assertionsDir } from "../harness/core/paths.js";
 import type { ScenarioResult } from "../harness/result.js";
 import type { Scenario } from "../harness/scenario/load.js";
-import { runScenarios } from "../harness/run.js";
+import { runScenarios } from "../harness/run/run-scenarios.js";
 import { watchAlerts, type FirstAlerts } from "./lib/alert-watch.js";
 import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
 import { writeBenchResults } from "./lib/results.js";

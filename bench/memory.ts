@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { LABEL_ROLE, LABEL_RUN, LABEL_SCENARIO } from "../harness/docker/client.js";
 import { assertionsDir } from "../harness/core/paths.js";
-import { runScenarios } from "../harness/run.js";
+import { runScenarios } from "../harness/run/run-scenarios.js";
 import type { Scenario } from "../harness/scenario/load.js";
 import { samplePeaks, type ResourcePeak } from "./lib/container-peaks.js";
 import { writeBenchResults } from "./lib/results.js";

@@ -19,7 +19,8 @@ import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests.js";
-import { loadInputs, newRunId, runScenarios } from "./run.js";
+import { loadInputs } from "./run/inputs.js";
+import { newRunId, runScenarios } from "./run/run-scenarios.js";
 import { type ScenarioProgress } from "./result.js";
 import { checkWithAttackerTools } from "./scanners/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
@@ -173,7 +174,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         paths: string[],
         options: InputOptions & { setup: boolean; concurrency: number; shard?: Shard; keepLab?: true },
       ) => {
-        const { scenarios: all } = selected(paths, options);
+        const inputs = selected(paths, options);
+        const all = inputs.scenarios;
         const scenarios = options.shard ? selectShard(all, options.shard) : all;
         if (options.shard)
           io.err(
@@ -186,9 +188,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         if (options.setup) await runSetup();
         const live = options.concurrency > 1 ? new LiveView(process.stderr) : undefined;
         const result = await runScenarios({
-          scenarioFiles: scenarios.map((s) => s.file),
-          rulePaths: options.rules,
-          contextFile: options.context,
+          inputs: { ...inputs, scenarios },
           concurrency: options.concurrency,
           keepLab: options.keepLab ?? false,
           ...(live ? { onProgress: (p: ScenarioProgress) => live.update(p) } : {}),

@@ -1,4 +1,5 @@
-export { runScenarios, loadInputs, openBackend, newRunId, type RunOptions } from "./run.js";
+export { runScenarios, openBackend, newRunId, type RunOptions } from "./run/run-scenarios.js";
+export { loadInputs, type LoadedInputs } from "./run/inputs.js";
 export { runSetup } from "./setup/index.js";
 export { doctor, type Check } from "./doctor.js";
 export { prune } from "./lab/prune.js";

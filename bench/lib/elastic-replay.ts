@@ -3,7 +3,7 @@ import { executeRules } from "../../harness/detection/engine.js";
 import type { Rule } from "../../harness/detection/rule.js";
 import type { EscalationContext } from "../../harness/context/context.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { executionNotes, scenarioDetection } from "../../harness/run.js";
+import { executionNotes, scenarioDetection } from "../../harness/run/detection.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import type { RuleAlert } from "../matrix-figures.js";
 

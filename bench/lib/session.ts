@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
 import { requireDocker } from "../../harness/docker/client.js";
 import { Teardown, withTeardown } from "../../harness/core/lifecycle.js";
-import { newRunId, openBackend } from "../../harness/run.js";
+import { newRunId, openBackend } from "../../harness/run/run-scenarios.js";
 import { describeMachine, loadAverage1m, type LoadAverage, type Machine } from "./machine.js";
 
 /** What every bench records about where and when it ran. */

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir } from "../core/paths.js";
+import type { StartedLab } from "./started-lab.js";
 
 /** What `lab down` needs to find a lab left running: by `lab up` (with its process) or `--keep-lab`. */
 /** A lab left running for inspection, and how to reach it. */
@@ -10,6 +11,16 @@ export interface KeptLab {
   readonly attacker: string;
   readonly elasticsearch: string;
   readonly logDir: string;
+}
+
+/** How to look at a lab left running, and how to remove it. */
+export function keptLab(lab: StartedLab, elasticsearch: string): KeptLab {
+  return {
+    runId: lab.runId,
+    attacker: lab.attacker.container.getName().replace(/^\//, ""),
+    elasticsearch,
+    logDir: lab.logDir,
+  };
 }
 
 export interface LabRecord extends KeptLab {

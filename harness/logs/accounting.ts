@@ -264,3 +264,8 @@ export async function accountLogSource(
     ingestWaitMs,
   };
 }
+
+/** A source's account in one line, for progress output. */
+export function summariseAccount(r: LogSourceReport): string {
+  return `${r.source} ${r.indexed}/${r.sensorRecords} indexed, ${r.seenEvents}/${r.expectedEvents} events`;
+}

@@ -19,7 +19,7 @@ import { escalate, type Escalation } from "../../harness/escalation/escalate.js"
 import { gatherFacts } from "../../harness/escalation/gather-facts.js";
 import { placeInventory } from "../../harness/context/inventory.js";
 import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { startScheduler } from "../../harness/detection/scheduler.js";
 import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";

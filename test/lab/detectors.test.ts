@@ -7,7 +7,7 @@ import { readDetectorReports } from "../../bench/lib/detector-logs.js";
 import { OUTSIDE } from "../../harness/scenario/segments.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 const ATTACKER = OUTSIDE.attacker;

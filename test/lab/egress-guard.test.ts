@@ -8,7 +8,8 @@ import { type StartedLab } from "../../harness/lab/started-lab.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
 import { countSensorRecords, sensorLogFiles } from "../../harness/logs/accounting.js";
-import { newRunId, runSteps } from "../../harness/run.js";
+import { runSteps } from "../../harness/run/steps.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import { sharedBackend } from "./shared-backend.js";
 

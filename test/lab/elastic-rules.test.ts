@@ -5,7 +5,7 @@ import { scanproofChai } from "../../assertions/chai.js";
 import { loadRules } from "../../harness/detection/rule-loader.js";
 import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 chai.use(scanproofChai);

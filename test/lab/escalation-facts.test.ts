@@ -14,7 +14,7 @@ import type { EscalationFacts } from "../../harness/escalation/facts.js";
 import { gatherFacts } from "../../harness/escalation/gather-facts.js";
 import { placeInventory } from "../../harness/context/inventory.js";
 import { assertionsDir, projectRoot } from "../../harness/core/paths.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { OUTSIDE } from "../../harness/scenario/segments.js";
 import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { IncidentReport } from "../../harness/report/incident.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { firstDocument } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 

@@ -27,7 +27,7 @@ import {
   sensorLogFiles,
 } from "../../harness/logs/accounting.js";
 import { assertionsDir, projectRoot } from "../../harness/core/paths.js";
-import { newRunId, runScenarios } from "../../harness/run.js";
+import { newRunId, runScenarios } from "../../harness/run/run-scenarios.js";
 import { runStep } from "../../harness/scanners/run-step.js";
 import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";

@@ -21,7 +21,7 @@ import { planExecution } from "../../harness/detection/schedule.js";
 import { RuleSearchError, type SearchContext } from "../../harness/detection/search.js";
 import { thresholdDetections } from "../../harness/detection/threshold-rule.js";
 import { assertionsDir } from "../../harness/core/paths.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /**

@@ -15,7 +15,7 @@ import { renderHtml } from "../../harness/report/html.js";
 import { renderJunit } from "../../harness/report/junit.js";
 import { renderSummary } from "../../harness/report/terminal.js";
 import type { RunResult } from "../../harness/result.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { runStep } from "../../harness/scanners/run-step.js";
 import { sharedBackend } from "./shared-backend.js";
 

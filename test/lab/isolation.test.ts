@@ -9,7 +9,7 @@ import { type LabHost, type StartedLab } from "../../harness/lab/started-lab.js"
 import { planLab } from "../../harness/lab/topology.js";
 import { OUTSIDE } from "../../harness/scenario/segments.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** An address in TEST-NET-1 (RFC 5737): never routed anywhere. Nothing is sent to it; the kernel is only asked for a route. */

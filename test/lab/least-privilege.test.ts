@@ -8,7 +8,7 @@ import { startLab } from "../../harness/lab/lab.js";
 import { type StartedLab } from "../../harness/lab/started-lab.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** Linux capability numbers (linux/capability.h). */

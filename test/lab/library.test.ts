@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
 
 /** Library scenarios that cannot run on this kind of machine, each with the precise reason. */

@@ -8,7 +8,7 @@ import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../harness/backend/templates.j
 import { OUTSIDE } from "../../harness/scenario/segments.js";
 import { assertionsDir, containersDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { firstDocument, mappingTypes, type Fields } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 

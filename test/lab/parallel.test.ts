@@ -7,7 +7,7 @@ import { labDown } from "../../harness/lab-session.js";
 import { recordedLabs } from "../../harness/lab/lab-records.js";
 import { assertionsDir, projectRoot } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { type ScenarioProgress } from "../../harness/result.js";
 import { fixture } from "../unit/fixture-helpers.js";
 import { sharedBackend } from "./shared-backend.js";

@@ -9,7 +9,7 @@ import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
 import { countSensorRecords, sensorLogFiles } from "../../harness/logs/accounting.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
 import { runStep } from "../../harness/scanners/run-step.js";
 import { waitFor } from "../../harness/core/wait.js";

@@ -10,7 +10,7 @@ import { freeLoopbackPort, LabContainer } from "../../harness/docker/lab-contain
 import { Teardown } from "../../harness/core/lifecycle.js";
 import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import { runChecked } from "../../harness/core/process.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { builtLabImage } from "../../harness/setup/lab-images.js";
 
 const PASSWORD = "Sh1pp3r-and-harness-secret-7f3a";

@@ -1,7 +1,7 @@
 import type { Backend } from "../../harness/backend/backend.js";
 import { requireDocker } from "../../harness/docker/client.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
-import { newRunId, openBackend } from "../../harness/run.js";
+import { newRunId, openBackend } from "../../harness/run/run-scenarios.js";
 
 const teardown = new Teardown();
 let backend: Promise<Backend> | undefined;

@@ -8,7 +8,7 @@ import { docker, LABEL_RUN } from "../../harness/docker/client.js";
 import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
-import { runScenarios } from "../../harness/run.js";
+import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { firstDocument, mappingTypes } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 

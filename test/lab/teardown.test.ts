@@ -8,7 +8,7 @@ import { startLab } from "../../harness/lab/lab.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { Teardown, withTeardown } from "../../harness/core/lifecycle.js";
 import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
-import { newRunId } from "../../harness/run.js";
+import { newRunId } from "../../harness/run/run-scenarios.js";
 import { builtLabImage } from "../../harness/setup/lab-images.js";
 import { sharedBackend } from "./shared-backend.js";
 

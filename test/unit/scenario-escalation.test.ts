@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
 import { assertionsDir } from "../../harness/core/paths.js";
-import { loadInputs } from "../../harness/run.js";
+import { loadInputs } from "../../harness/run/inputs.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 

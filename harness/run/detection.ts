@@ -1,0 +1,100 @@
+import type { Backend } from "../backend/backend.js";
+import type { EscalationContext } from "../context/context.js";
+import { placeInventory } from "../context/inventory.js";
+import { ScanproofError } from "../core/errors.js";
+import { say } from "../core/progress.js";
+import type { Alert } from "../detection/alerts.js";
+import { executeRules, type ExecutionOptions, type RuleExecution } from "../detection/engine.js";
+import type { Rule } from "../detection/rule.js";
+import { escalate, type Escalation } from "../escalation/escalate.js";
+import { gatherFacts } from "../escalation/gather-facts.js";
+import type { StartedLab } from "../lab/started-lab.js";
+import { scenarioFilter } from "../logs/accounting.js";
+import type { AlertSummary } from "../result.js";
+
+/** What a rule execution for one scenario's lab needs: its events only, and escalation in its context. */
+export function scenarioDetection(
+  backend: Backend,
+  context: EscalationContext,
+  lab: Pick<StartedLab, "runId" | "scenarioId" | "plan">,
+): Pick<ExecutionOptions<Escalation>, "scope" | "escalate"> {
+  const filters = scenarioFilter(lab);
+  const inventory = placeInventory(context.assets, lab.plan.targets);
+  return {
+    scope: {
+      filters,
+      inventory,
+      key: `${lab.runId}/${lab.scenarioId}`,
+      labels: { runId: lab.runId, scenarioId: lab.scenarioId },
+    },
+    escalate: async (detection, peers) =>
+      escalate(
+        await gatherFacts(backend, detection, context, { filters, inventory }, peers),
+        context,
+        inventory,
+      ),
+  };
+}
+
+/**
+ * Runs the rules once and escalates what they find; each alert's time to alert counts from `since`,
+ * when the steps it follows ended. A rule whose search Elasticsearch could not run leaves no verdict.
+ */
+export async function detectAndEscalate(
+  backend: Backend,
+  rules: readonly Rule[],
+  context: EscalationContext,
+  lab: StartedLab,
+  since: number,
+): Promise<AlertSummary[]> {
+  const executions = await executeRules(backend, rules, {
+    startedAt: new Date(),
+    ...scenarioDetection(backend, context, lab),
+  });
+  for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
+  const failed = executions.filter((e) => e.failed !== undefined);
+  if (failed.length > 0)
+    throw new ScanproofError(
+      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search, so no verdict can be given: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
+      "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
+    );
+  return executions
+    .flatMap((e) => e.alerts)
+    .map((a) => ({ ...summarise(a), timeToAlertMs: a.searchableAt.getTime() - since }));
+}
+
+/** What an analyst should know about the executions beyond their alerts: skips, failures, warnings. */
+export function executionNotes(executions: readonly RuleExecution<unknown>[]): string[] {
+  return executions.flatMap((e) => [
+    ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
+    ...(e.failed ? [`rule "${e.rule.name}" failed: ${e.failed}`] : []),
+    ...(e.indices.length > 0 ? e.warnings : []).map((w) => `rule "${e.rule.name}": ${w}`),
+  ]);
+}
+
+function summarise(alert: Alert<Escalation>): AlertSummary {
+  const source = alert.group["source.ip"];
+  const destination = alert.group["destination.ip"];
+  return {
+    id: alert.id,
+    ruleId: alert.rule.ruleId,
+    ruleName: alert.rule.name,
+    severity: alert.rule.severity,
+    riskScore: alert.rule.riskScore,
+    techniques: alert.rule.threat.flatMap((t) =>
+      t.techniques.flatMap((tech) => [tech.id, ...tech.subtechniques.map((s) => s.id)]),
+    ),
+    ...(source ? { source } : {}),
+    ...(destination ? { destination } : {}),
+    events: alert.evidence.events,
+    distinct: alert.evidence.distinct,
+    tier: alert.escalation.tier,
+    reasons: alert.escalation.reasons,
+    firstSeen: alert.evidence.firstSeen,
+    lastSeen: alert.evidence.lastSeen,
+    targets: alert.escalation.enrichment.targets,
+    analysis: alert.escalation.analysis,
+    enrichment: alert.escalation.enrichment,
+    nextAction: alert.escalation.nextAction,
+  };
+}

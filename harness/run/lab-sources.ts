@@ -1,0 +1,18 @@
+import { LOG_SOURCES, type LogSourceName } from "../core/vocabulary.js";
+import { sourcesShippedBy } from "../lab/sensors.js";
+import { SOURCE_BY_KIND, type LabPlan } from "../lab/topology.js";
+import type { Scenario } from "../scenario/load.js";
+
+/** Every source the lab writes as the scenario declares it: the firewall, its sensors', its targets'. */
+export function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
+  const present = new Set<LogSourceName>([
+    "firewall",
+    ...sourcesShippedBy(scenario.lab.sensors),
+    ...scenario.expect.logs,
+  ]);
+  for (const t of plan.targets) {
+    const source = SOURCE_BY_KIND[t.kind];
+    if (source) present.add(source);
+  }
+  return LOG_SOURCES.filter((s) => present.has(s));
+}
