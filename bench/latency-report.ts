@@ -1,5 +1,6 @@
+import { seconds } from "../harness/core/format.js";
 import { ALERT_TARGET_P95_MS, LAB_START_TARGET_MS, type LatencyBench } from "./latency.js";
-import { secondsText, verdictText } from "./lib/format.js";
+import { verdictText } from "./lib/format.js";
 import { describeMachineLine } from "./lib/machine.js";
 import { markdownTable, textTable, type Table } from "./lib/table.js";
 
@@ -13,7 +14,7 @@ export function latencyTable(bench: LatencyBench): Table {
       "Median",
       "p95",
       "Max",
-      `Target p95 ≤ ${secondsText(ALERT_TARGET_P95_MS)}`,
+      `Target p95 ≤ ${seconds(ALERT_TARGET_P95_MS)}`,
     ],
     numeric: [2, 3, 4, 5, 6],
     rows: bench.rules.map((r) => [
@@ -21,9 +22,9 @@ export function latencyTable(bench: LatencyBench): Table {
       r.scenarios.join(", "),
       String(r.runs),
       String(r.missed),
-      r.latency ? secondsText(r.latency.median) : "n/a",
-      r.latency ? secondsText(r.latency.p95) : "n/a",
-      r.latency ? secondsText(r.latency.max) : "n/a",
+      r.latency ? seconds(r.latency.median) : "n/a",
+      r.latency ? seconds(r.latency.p95) : "n/a",
+      r.latency ? seconds(r.latency.max) : "n/a",
       verdictText(r.missed === 0 && r.latency !== undefined && r.latency.p95 <= ALERT_TARGET_P95_MS),
     ]),
   };
@@ -32,15 +33,15 @@ export function latencyTable(bench: LatencyBench): Table {
 export function labStartTable(bench: LatencyBench): Table {
   const s = bench.labStart;
   return {
-    header: ["Lab starts", "Median", "p95", "Max", `Target ≤ ${secondsText(LAB_START_TARGET_MS)}`],
+    header: ["Lab starts", "Median", "p95", "Max", `Target ≤ ${seconds(LAB_START_TARGET_MS)}`],
     numeric: [0, 1, 2, 3],
     rows: s
       ? [
           [
             String(s.n),
-            secondsText(s.median),
-            secondsText(s.p95),
-            secondsText(s.max),
+            seconds(s.median),
+            seconds(s.p95),
+            seconds(s.max),
             verdictText(s.max <= LAB_START_TARGET_MS),
           ],
         ]

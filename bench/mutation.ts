@@ -1,9 +1,10 @@
+import { seconds } from "../harness/core/format.js";
 import { availableParallelism, cpus, release, totalmem } from "node:os";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Stryker } from "@stryker-mutator/core";
 import { elasticNetworkRulesDir, projectRoot } from "../harness/core/paths.js";
-import { say, seconds } from "../harness/core/progress.js";
+import { say } from "../harness/core/progress.js";
 import {
   describeMachine,
   describeMachineLine,

@@ -1,5 +1,5 @@
+import { seconds } from "../harness/core/format.js";
 import { describeMachineLine } from "./lib/machine.js";
-import { secondsText } from "./lib/format.js";
 import { markdownTable, textTable, type Table } from "./lib/table.js";
 import type { Timed } from "./lib/timing.js";
 import type { SetupBench } from "./setup.js";
@@ -10,7 +10,7 @@ export function setupTable(bench: SetupBench): Table {
   const row = (kind: string, s: Timed) => [
     kind,
     s.what,
-    secondsText(s.ms),
+    seconds(s.ms),
     s.ok ? "ok" : `failed: ${s.note ?? ""}`,
   ];
   return {
@@ -19,8 +19,8 @@ export function setupTable(bench: SetupBench): Table {
     rows: [
       ...bench.cold.map((s) => row("cold", s)),
       ...bench.coldImages.map((s) => row("cold", s)),
-      ["cold", "all lab images", secondsText(total(bench.coldImages)), ""],
-      ["cold", "total", secondsText(total(bench.cold) + total(bench.coldImages)), ""],
+      ["cold", "all lab images", seconds(total(bench.coldImages)), ""],
+      ["cold", "total", seconds(total(bench.cold) + total(bench.coldImages)), ""],
       ...bench.warm.map((s) => row("warm", s)),
     ],
   };

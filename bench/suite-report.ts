@@ -1,4 +1,5 @@
-import { secondsText, verdictText } from "./lib/format.js";
+import { seconds } from "../harness/core/format.js";
+import { verdictText } from "./lib/format.js";
 import { describeMachineLine } from "./lib/machine.js";
 import { spread } from "./lib/stats.js";
 import { markdownTable, textTable, type Table } from "./lib/table.js";
@@ -30,11 +31,9 @@ export function suiteTable(bench: SuiteBench): Table {
         `scanproof run ${r.args.map((a) => a.replace(/^.*\/scenarios\//, "scenarios/")).join(" ")}`,
         verdicts(r),
         String(r.exitCode),
-        secondsText(r.wallMs),
-        r.elasticsearchStartMs === undefined ? "n/a" : secondsText(r.elasticsearchStartMs),
-        labStarts
-          ? `${secondsText(labStarts.max)} ${verdictText(labStarts.max <= LAB_START_TARGET_MS)}`
-          : "n/a",
+        seconds(r.wallMs),
+        r.elasticsearchStartMs === undefined ? "n/a" : seconds(r.elasticsearchStartMs),
+        labStarts ? `${seconds(labStarts.max)} ${verdictText(labStarts.max <= LAB_START_TARGET_MS)}` : "n/a",
         r.label.startsWith("default suite") ? verdictText(r.wallMs <= SUITE_TARGET_MS) : "",
       ];
     }),
@@ -50,8 +49,8 @@ export function scenarioTable(bench: SuiteBench): Table {
         r.label,
         s.id,
         s.verdict,
-        secondsText(s.durationMs),
-        s.labStartMs === undefined ? "n/a" : secondsText(s.labStartMs),
+        seconds(s.durationMs),
+        s.labStartMs === undefined ? "n/a" : seconds(s.labStartMs),
       ]),
     ),
   };

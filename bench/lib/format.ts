@@ -1,6 +1,5 @@
 const MIB = 1024 * 1024;
 
-export const secondsText = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 export const mibText = (bytes: number): string => `${Math.round(bytes / MIB).toLocaleString("en-US")} MiB`;
 export const gibText = (bytes: number): string => `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describeError } from "./errors.js";
 import { terminalText } from "./printable.js";
+import { seconds } from "./format.js";
 
 export type ProgressSink = (line: string) => void;
 
@@ -22,10 +23,6 @@ export function say(line: string): void {
 /** Sends what `work` says (and everything it awaits) to `scopedSink`: one scenario's own log. */
 export function withProgressSink<T>(scopedSink: ProgressSink, work: () => Promise<T>): Promise<T> {
   return scoped.run(scopedSink, work);
-}
-
-export function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 /**

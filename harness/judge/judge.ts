@@ -1,3 +1,4 @@
+import { seconds } from "../core/format.js";
 import {
   describeMissing,
   findLogReport,
@@ -18,8 +19,6 @@ export interface Observed {
   readonly timeToAlertMs?: number;
   readonly containment?: readonly ContainmentRecord[];
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Every expectation of the scenario, each checked against what was observed. */
 export function judge(scenario: Scenario, observed: Observed): ExpectationResult[] {

@@ -1,3 +1,4 @@
+import { seconds } from "../core/format.js";
 import type { LogSourceReport } from "../logs/accounting.js";
 import {
   overallVerdict,
@@ -125,10 +126,6 @@ function html(strings: TemplateStringsArray, ...values: readonly Interpolation[]
   return new Markup(strings.reduce((out, text, i) => out + render(values[i - 1]) + text));
 }
 
-function formatMs(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(2))} s`;
 }
@@ -185,7 +182,7 @@ function runHeader(run: RunResult): Markup {
       <dt>Started</dt>
       <dd>${time(run.startedAt)}</dd>
       <dt>Ended</dt>
-      <dd>${time(run.endedAt)} (${formatMs(runMs)})</dd>
+      <dd>${time(run.endedAt)} (${seconds(runMs)})</dd>
       <dt>Backend</dt>
       <dd>${run.backend}</dd>
       <dt>Rules</dt>
@@ -206,7 +203,7 @@ function scenarioRow(s: ScenarioResult): Markup {
     <td>${verdictBadge(s.verdict)}</td>
     <td class="number">${held}/${s.expectations.length}</td>
     <td class="number">${s.alerts.length}</td>
-    <td class="number">${formatMs(s.durationMs)}</td>
+    <td class="number">${seconds(s.durationMs)}</td>
   </tr>`;
 }
 
@@ -298,7 +295,7 @@ function logRow(l: LogSourceReport): Markup {
     <td class="number">${l.indexed}</td>
     <td class="number">${l.parseFailures}</td>
     <td class="number">${l.seenEvents}/${l.expectedEvents}</td>
-    <td class="number">${formatMs(l.ingestWaitMs)}</td>
+    <td class="number">${seconds(l.ingestWaitMs)}</td>
     <td>${l.missing.length > 0 ? l.missing.join(", ") : "—"}</td>
   </tr>`;
 }
@@ -317,7 +314,7 @@ function stepRow(g: GroundTruth): Markup {
     <th scope="row">${g.step + 1}</th>
     <td>${g.tool}</td>
     <td>${time(g.startedAt)}</td>
-    <td class="number">${formatMs(tookMs)}</td>
+    <td class="number">${seconds(tookMs)}</td>
     <td class="number">${g.probes.length}</td>
     <td>${g.summary}</td>
     <td><code class="command">${g.command.map(shellWord).join(" ")}</code></td>
@@ -347,7 +344,7 @@ function timelineRows(s: ScenarioResult, origin: number, stepsEndMs: number): Ti
       label: `all ${l.source} events searchable`,
       startMs: at,
       endMs: at,
-      detail: `${l.indexed}/${l.sensorRecords} records indexed ${formatMs(l.ingestWaitMs)} after the last step`,
+      detail: `${l.indexed}/${l.sensorRecords} records indexed ${seconds(l.ingestWaitMs)} after the last step`,
     };
   });
   const alertAt = s.timeToAlertMs === undefined ? undefined : stepsEndMs + s.timeToAlertMs;
@@ -360,7 +357,7 @@ function timelineRows(s: ScenarioResult, origin: number, stepsEndMs: number): Ti
             label: `alert raised: ${a.ruleName}`,
             startMs: alertAt,
             endMs: alertAt,
-            detail: `${a.ruleName} → ${a.tier}, ${formatMs(alertAt - stepsEndMs)} after the last step`,
+            detail: `${a.ruleName} → ${a.tier}, ${seconds(alertAt - stepsEndMs)} after the last step`,
             tier: a.tier,
           }),
         );
@@ -481,7 +478,7 @@ function reasonBlock(s: ScenarioResult): Markup {
 }
 
 function phases(s: ScenarioResult): string {
-  const entries = Object.entries(s.timings).map(([key, ms]) => `${phaseName(key)} ${formatMs(ms)}`);
+  const entries = Object.entries(s.timings).map(([key, ms]) => `${phaseName(key)} ${seconds(ms)}`);
   return entries.length > 0 ? entries.join(" · ") : "—";
 }
 
@@ -495,7 +492,7 @@ function scenarioSection(s: ScenarioResult, index: number): Markup {
       <dt>File</dt>
       <dd><code>${s.file}</code></dd>
       <dt>Duration</dt>
-      <dd>${formatMs(s.durationMs)} (${phases(s)})</dd>
+      <dd>${seconds(s.durationMs)} (${phases(s)})</dd>
     </dl>
     ${reasonBlock(s)}
     <h3>Timeline</h3>

@@ -1,3 +1,4 @@
+import { seconds } from "../core/format.js";
 import type { ScenarioPhase, ScenarioProgress } from "../result.js";
 import type { Verdict } from "../result.js";
 import { terminalText } from "../core/printable.js";
@@ -28,7 +29,7 @@ const VERDICT_MARK: Record<Verdict, string> = {
 
 function elapsed(state: State, now: number): string {
   if (state.startedAt === undefined) return "";
-  return `${(((state.endedAt ?? now) - state.startedAt) / 1000).toFixed(1)} s`;
+  return seconds((state.endedAt ?? now) - state.startedAt);
 }
 
 /** One line per scenario: mark, id, phase and its detail, time since it left the queue. */

@@ -1,3 +1,4 @@
+import { seconds } from "../core/format.js";
 import { overallVerdict, type RunResult, type ScenarioResult, type Verdict } from "../result.js";
 import { terminalText } from "../core/printable.js";
 
@@ -58,7 +59,7 @@ export function renderSummary(run: RunResult): string {
     MARK[r.verdict],
     logsCell(r),
     alertsCell(r),
-    `${(r.durationMs / 1000).toFixed(1)} s`,
+    seconds(r.durationMs),
   ]);
   const widths = header.map((h, i) =>
     Math.min(MAX_WIDTHS[i] ?? 60, Math.max(h.length, ...rows.map((row) => (row[i] ?? "").length))),
