@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import type { Asset } from "../context/inventory.js";
 import { InputError, type Problem } from "../core/problems.js";
-import { evaluateRuleInMemory, FixtureEngineError, type FixtureDetection } from "./fixture-engine.js";
+import { evaluateRuleInMemory, type FixtureDetection } from "./fixture-engine.js";
+import { FixtureEngineError } from "./memory-index.js";
 import { inventoryFilters } from "./inventory-filter.js";
 import { KqlSyntaxError } from "./kql.js";
 import {

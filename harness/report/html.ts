@@ -12,49 +12,8 @@ import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Tier } from "../core/vocabulary.js";
 import { countVerdicts } from "./json.js";
 import { incidentFiles, isEscalated } from "./incident.js";
-import { printableText } from "../core/printable.js";
-
-/**
- * HTML built by this module's templates, the only value interpolated unescaped. Its brand is a
- * private field, which data read from JSON cannot have: an object shaped like one is escaped.
- */
-class Markup {
-  readonly #html: string;
-
-  constructor(html: string) {
-    this.#html = html;
-  }
-
-  static is(value: unknown): value is Markup {
-    return typeof value === "object" && value !== null && #html in value;
-  }
-
-  get html(): string {
-    return this.#html;
-  }
-}
-
-type Interpolation = string | number | Markup | readonly Markup[];
-
-interface TimelineSpan {
-  readonly label: string;
-  readonly startMs: number;
-  readonly endMs: number;
-  readonly detail: string;
-}
-
-type TimelineRow =
-  | (TimelineSpan & { readonly kind: "step" })
-  | (TimelineSpan & { readonly kind: "arrival" })
-  | (TimelineSpan & { readonly kind: "alert"; readonly tier: Tier });
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
+import { html, Markup } from "./markup.js";
+import { timeline } from "./html-timeline.js";
 
 const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   pass: "✓ PASS",
@@ -62,14 +21,6 @@ const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   error: "! ERROR",
   skip: "– SKIP",
 };
-
-const TIER_COLOUR: Readonly<Record<Tier, string>> = {
-  tier2: "#cf222e",
-  l1: "#9a6700",
-  suppressed: "#6e7781",
-};
-
-const CHART = { label: 300, plot: 460, right: 90, row: 26, top: 26, axis: 34, maxLabel: 44 } as const;
 
 const STYLE = new Markup(`
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; margin: 0 auto; max-width: 1180px; padding: 1.5rem; }
@@ -102,33 +53,6 @@ figure { margin: 0.5rem 0 1rem; }
 figcaption { font-size: 0.9em; color: #57606a; }
 svg { max-width: 100%; height: auto; }
 `);
-
-/** Escapes text for HTML after removing ANSI sequences and replacing control characters. */
-function escapeHtml(text: string): string {
-  return printableText(text).replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
-}
-
-/**
- * A value as HTML: Markup as it is, anything else as escaped text, whatever its type claims, since
- * results read from a file may hold an object or a number where a string belongs.
- */
-function render(value: unknown): string {
-  if (value === undefined) return "";
-  if (Markup.is(value)) return value.html;
-  if (Array.isArray(value)) return value.map(render).join("");
-  if (typeof value === "string") return escapeHtml(value);
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
-    return escapeHtml(String(value));
-  return typeof value === "object" ? escapeHtml(JSON.stringify(value)) : "";
-}
-
-function html(strings: TemplateStringsArray, ...values: readonly Interpolation[]): Markup {
-  return new Markup(strings.reduce((out, text, i) => out + render(values[i - 1]) + text));
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(2))} s`;
-}
 
 function displayTime(iso: string): string {
   const epoch = Date.parse(iso);
@@ -327,150 +251,6 @@ function stepsTable(truths: readonly GroundTruth[]): Markup {
 }
 
 /** Rows of the timeline, in milliseconds from the first step's start. */
-function timelineRows(s: ScenarioResult, origin: number, stepsEndMs: number): TimelineRow[] {
-  const steps = s.groundTruth.map(
-    (g): TimelineRow => ({
-      kind: "step",
-      label: `step ${g.step + 1}: ${g.tool}, ${g.probes.length} probes sent`,
-      startMs: Date.parse(g.startedAt) - origin,
-      endMs: Date.parse(g.endedAt) - origin,
-      detail: g.summary,
-    }),
-  );
-  const arrivals = s.logs.map((l): TimelineRow => {
-    const at = stepsEndMs + l.ingestWaitMs;
-    return {
-      kind: "arrival",
-      label: `all ${l.source} events searchable`,
-      startMs: at,
-      endMs: at,
-      detail: `${l.indexed}/${l.sensorRecords} records indexed ${seconds(l.ingestWaitMs)} after the last step`,
-    };
-  });
-  const alertAt = s.timeToAlertMs === undefined ? undefined : stepsEndMs + s.timeToAlertMs;
-  const alerts =
-    alertAt === undefined
-      ? []
-      : s.alerts.map(
-          (a): TimelineRow => ({
-            kind: "alert",
-            label: `alert raised: ${a.ruleName}`,
-            startMs: alertAt,
-            endMs: alertAt,
-            detail: `${a.ruleName} → ${a.tier}, ${seconds(alertAt - stepsEndMs)} after the last step`,
-            tier: a.tier,
-          }),
-        );
-  return [...steps, ...arrivals, ...alerts];
-}
-
-/** A round tick interval giving about five ticks over the span. */
-function tickInterval(spanMs: number): number {
-  const rough = Math.max(spanMs, 1) / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(rough));
-  return ([1, 2, 5, 10].find((m) => m * magnitude >= rough) ?? 10) * magnitude;
-}
-
-function truncate(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
-}
-
-function round1(n: number): number {
-  return Math.round(n * 10) / 10;
-}
-
-function rowShape(row: TimelineRow, x: (ms: number) => number, y: number): Markup {
-  const title = html`<title>${row.label}: ${row.detail}</title>`;
-  if (row.kind === "step") {
-    const width = round1(Math.max(3, x(row.endMs) - x(row.startMs)));
-    return html`<rect x="${x(row.startMs)}" y="${y - 6}" width="${width}" height="12" fill="#0969da"
-      >${title}</rect
-    >`;
-  }
-  if (row.kind === "arrival") {
-    return html`<circle cx="${x(row.startMs)}" cy="${y}" r="6" fill="#1a7f37">${title}</circle>`;
-  }
-  const cx = x(row.startMs);
-  const colour = TIER_COLOUR[row.tier];
-  return html`<path d="M${cx},${y - 8} L${cx + 8},${y} L${cx},${y + 8} L${cx - 8},${y} Z" fill="${colour}"
-      >${title}</path
-    >
-    <text x="${cx + 12}" y="${y + 4}" font-weight="700" fill="${colour}">${row.tier}</text>`;
-}
-
-function timelineAxis(spanMs: number, interval: number, x: (ms: number) => number, top: number): Markup {
-  const ticks = Array.from({ length: Math.floor(spanMs / interval) + 1 }, (_, i) => i * interval);
-  const bottom = top + 6;
-  return html`<line
-      x1="${CHART.label}"
-      y1="${top}"
-      x2="${CHART.label + CHART.plot}"
-      y2="${top}"
-      stroke="#57606a"
-    />
-    ${ticks.map(
-      (t) =>
-        html`<line x1="${x(t)}" y1="${CHART.top - 6}" x2="${x(t)}" y2="${bottom}" stroke="#d0d7de" />
-          <text x="${x(t)}" y="${bottom + 14}" text-anchor="middle">${formatSeconds(t)}</text>`,
-    )}`;
-}
-
-function timelineSvg(s: ScenarioResult, index: number): Markup {
-  const origin = Math.min(...s.groundTruth.map((g) => Date.parse(g.startedAt)));
-  const stepsEndMs = Math.max(...s.groundTruth.map((g) => Date.parse(g.endedAt))) - origin;
-  const rows = timelineRows(s, origin, stepsEndMs);
-  const interval = tickInterval(Math.max(...rows.map((r) => r.endMs)));
-  const spanMs = Math.ceil(Math.max(1, ...rows.map((r) => r.endMs)) / interval) * interval;
-  const x = (ms: number): number => round1(CHART.label + (ms / spanMs) * CHART.plot);
-  const rowY = (i: number): number => CHART.top + i * CHART.row + CHART.row / 2;
-  const axisTop = CHART.top + rows.length * CHART.row;
-  const width = CHART.label + CHART.plot + CHART.right;
-  const height = axisTop + CHART.axis;
-  const id = `timeline-${index}`;
-  const described = rows.map((r) => `${r.label} at ${formatSeconds(r.startMs)}`).join("; ");
-  return html`<figure>
-    <svg
-      viewBox="0 0 ${width} ${height}"
-      width="${width}"
-      height="${height}"
-      role="img"
-      aria-labelledby="${id}-title ${id}-desc"
-      font-family="system-ui, sans-serif"
-      font-size="12"
-      fill="#1f2328"
-    >
-      <title id="${id}-title">Timeline of ${s.id}</title>
-      <desc id="${id}-desc">${described}</desc>
-      ${timelineAxis(spanMs, interval, x, axisTop)}
-      <line
-        x1="${x(stepsEndMs)}"
-        y1="${CHART.top - 10}"
-        x2="${x(stepsEndMs)}"
-        y2="${axisTop}"
-        stroke="#57606a"
-        stroke-dasharray="4 3"
-      />
-      <text x="${x(stepsEndMs)}" y="${CHART.top - 14}" text-anchor="middle">last step ended</text>
-      ${rows.map(
-        (row, i) =>
-          html`<text x="${CHART.label - 10}" y="${rowY(i) + 4}" text-anchor="end"
-              >${truncate(row.label, CHART.maxLabel)}</text
-            >
-            ${rowShape(row, x, rowY(i))}`,
-      )}
-    </svg>
-    <figcaption>
-      Time since the first step started. Bars: probes sent, from the step's start to its end. Circles: every
-      record of a log source searchable. Diamonds: alert raised, labelled with its escalation tier.
-    </figcaption>
-  </figure>`;
-}
-
-function timeline(s: ScenarioResult, index: number): Markup {
-  if (s.groundTruth.length === 0) return html`<p>No step ran, so there is no timeline.</p>`;
-  return timelineSvg(s, index);
-}
-
 function reasonBlock(s: ScenarioResult): Markup {
   if (s.reason === undefined) return html``;
   return html`<p><strong>Reason for ${VERDICT_LABEL[s.verdict]}:</strong></p>

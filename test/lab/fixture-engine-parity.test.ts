@@ -5,12 +5,8 @@ import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
 import type { Detection } from "../../harness/detection/rule.js";
-import {
-  evaluateRuleInMemory,
-  FixtureEngineError,
-  type FixtureDetection,
-  type FixtureEvent,
-} from "../../harness/detection/fixture-engine.js";
+import { evaluateRuleInMemory, type FixtureDetection } from "../../harness/detection/fixture-engine.js";
+import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/memory-index.js";
 import { newTermsDetections } from "../../harness/detection/new-terms-rule.js";
 import { queryDetections } from "../../harness/detection/query-rule.js";
 import { inventoryFilters } from "../../harness/detection/inventory-filter.js";

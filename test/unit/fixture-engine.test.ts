@@ -2,11 +2,8 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  evaluateRuleInMemory,
-  FixtureEngineError,
-  type FixtureEvent,
-} from "../../harness/detection/fixture-engine.js";
+import { evaluateRuleInMemory } from "../../harness/detection/fixture-engine.js";
+import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/memory-index.js";
 import { loadRuleFile } from "../../harness/detection/rule-loader.js";
 import type { Rule } from "../../harness/detection/rule.js";
 
