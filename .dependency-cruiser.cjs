@@ -5,9 +5,10 @@
 const LAYERS = [
   ["core", "^harness/core/"],
   ["infrastructure", "^harness/(docker|setup|backend)/"],
-  ["inputs", "^harness/(scenario|context)/"],
+  ["context", "^harness/context/"],
   ["lab", "^harness/lab/"],
   ["steps", "^harness/scanners/"],
+  ["scenario", "^harness/scenario/"],
   ["logs", "^harness/logs/"],
   ["detection", "^harness/detection/"],
   ["escalation", "^harness/escalation/"],

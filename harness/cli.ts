@@ -22,7 +22,7 @@ import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests
 import { loadInputs } from "./run/inputs.js";
 import { newRunId, runScenarios } from "./run/run-scenarios.js";
 import { type ScenarioProgress } from "./result.js";
-import { checkWithAttackerTools } from "./scanners/tool-check.js";
+import { checkWithAttackerTools } from "./scenario/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
 import { InputError } from "./core/problems.js";

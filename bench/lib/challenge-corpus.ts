@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import type { z } from "zod";
 import { ScanproofError } from "../../harness/core/errors.js";
-import { scenarioScopeProblems } from "../../harness/scanners/step-scope.js";
+import { scenarioScopeProblems } from "../../harness/scenario/scope.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
-import { TARGET_KINDS, type ScenarioSchema, type Step } from "../../harness/scenario/schema.js";
+import { type ScenarioSchema, type Step } from "../../harness/scenario/schema.js";
+import { TARGET_KINDS } from "../../harness/lab/spec.js";
 import { seededRandom, type SeededRandom } from "./seeded-random.js";
 
 /**

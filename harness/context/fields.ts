@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { expandPortSpec } from "../scenario/schema.js";
+import { expandPortSpec } from "../core/ports.js";
 
 /** Field types the escalation context and the enrichment files share. */
 export const cve = z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'a CVE id such as "CVE-2024-6387"');

@@ -5,7 +5,7 @@ import type { StartedTestContainer } from "testcontainers";
 import { ScanproofError } from "../core/errors.js";
 import { task } from "../core/progress.js";
 import { waitFor } from "../core/wait.js";
-import { OUTSIDE, SEGMENTS } from "../scenario/segments.js";
+import { OUTSIDE, SEGMENTS } from "./segments.js";
 import { LabContainers, LogFolders } from "./containers.js";
 import { readEgressDrops, startEgressGuards } from "./egress-guard.js";
 import { startHosts, type LabHosts } from "./hosts.js";

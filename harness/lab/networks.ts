@@ -1,6 +1,6 @@
 import { docker } from "../docker/client.js";
 import type { Teardown } from "../core/lifecycle.js";
-import type { SegmentName } from "../scenario/segments.js";
+import type { SegmentName } from "./segments.js";
 
 export type NetworkName = "outside" | "dmz" | "lan" | "mgmt";
 

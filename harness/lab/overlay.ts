@@ -1,7 +1,7 @@
 import type { StartedTestContainer } from "testcontainers";
 import { docker } from "../docker/client.js";
 import { ScanproofError } from "../core/errors.js";
-import { OUTSIDE, SEGMENTS, type Segment, type SegmentName } from "../scenario/segments.js";
+import { OUTSIDE, SEGMENTS, type Segment, type SegmentName } from "./segments.js";
 import { builtLabImage } from "../setup/lab-images.js";
 import type { LabHosts } from "./hosts.js";
 import { UNDERLAY, type NetworkName } from "./networks.js";

@@ -1,7 +1,7 @@
 import { Wait, type StartedTestContainer } from "testcontainers";
 import type { LogSourceName, SensorName } from "../core/vocabulary.js";
 import { task } from "../core/progress.js";
-import { DMZ, SEGMENTS } from "../scenario/segments.js";
+import { DMZ, SEGMENTS } from "./segments.js";
 import type { LabImage } from "../setup/lab-images.js";
 import type { LabContainers, LogFolders } from "./containers.js";
 import type { LabHosts } from "./hosts.js";

@@ -2,7 +2,7 @@ import type { StartedTestContainer } from "testcontainers";
 import type { Backend } from "../backend/backend.js";
 import type { Teardown } from "../core/lifecycle.js";
 import type { SensorName } from "../core/vocabulary.js";
-import type { HostSpec } from "../scenario/schema.js";
+import type { HostSpec } from "./spec.js";
 import type { EgressDrop } from "./egress-guard.js";
 import type { LabPlan, PlannedHost } from "./topology.js";
 

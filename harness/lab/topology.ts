@@ -1,6 +1,6 @@
-import type { HostSpec, TargetSpec } from "../scenario/schema.js";
+import type { HostSpec, TargetSpec } from "./spec.js";
 import type { LogSourceName } from "../core/vocabulary.js";
-import { OUTSIDE, RESERVED_HOST_NUMBERS, SEGMENTS, type SegmentName } from "../scenario/segments.js";
+import { OUTSIDE, RESERVED_HOST_NUMBERS, SEGMENTS, type SegmentName } from "./segments.js";
 
 export interface Service {
   readonly port: number;

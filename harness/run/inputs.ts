@@ -2,7 +2,7 @@ import type { RuleSet } from "../detection/rule.js";
 import { loadRules } from "../detection/rule-loader.js";
 import { loadContext, type EscalationContext } from "../context/context.js";
 import { InputError, type Problem } from "../core/problems.js";
-import { scenarioScopeProblems } from "../scanners/step-scope.js";
+import { scenarioScopeProblems } from "../scenario/scope.js";
 import { loadScenario, type Scenario } from "../scenario/load.js";
 
 /** The files a run reads: scenarios, rules and the escalation context. */

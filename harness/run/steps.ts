@@ -6,6 +6,7 @@ import { ScopeGuard } from "../lab/scope-guard.js";
 import type { StartedLab } from "../lab/started-lab.js";
 import { labAddresses } from "../lab/topology.js";
 import type { GroundTruth } from "../scanners/ground-truth.js";
+import { describeToolStep } from "../scanners/registry.js";
 import { runStep } from "../scanners/run-step.js";
 import type { Scenario } from "../scenario/load.js";
 import type { ContainStepSpec, StepSpec } from "../scenario/schema.js";
@@ -46,24 +47,9 @@ export async function runSteps(
 }
 
 function describeStep(step: StepSpec): string {
-  switch (step.tool) {
-    case "nmap":
-      return `nmap ${step.args.join(" ")} ${step.target}`;
-    case "masscan":
-      return `masscan ports ${step.ports} of ${step.target} at ${step.rate} pps`;
-    case "http":
-      return `http ${step.paths.length * step.repeat} requests to ${step.target}`;
-    case "ffuf":
-      return `ffuf ${step.wordlist} against ${step.target}`;
-    case "gobuster-dns":
-      return `gobuster dns ${step.wordlist} for ${step.domain} at ${step.server}`;
-    case "axfr":
-      return `AXFR of ${step.domain} from ${step.server}`;
-    case "nikto":
-      return `nikto against ${step.target} for at most ${step.maxtime} s`;
-    case "contain":
-      return `contain ${step.source} if its alerts reach Tier 2`;
-  }
+  return step.tool === "contain"
+    ? `contain ${step.source} if its alerts reach Tier 2`
+    : describeToolStep(step);
 }
 
 /** A contain step's record as the ground truth of its step: what it ran, and why. */

@@ -1,7 +1,18 @@
 import { ScanproofError } from "../core/errors.js";
 import type { StartedLab } from "../lab/started-lab.js";
-import type { HttpStepSpec } from "../scenario/schema.js";
+import { z } from "zod";
+import { labName } from "../lab/spec.js";
+import type { StepKind } from "./step-kind.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
+
+export const HttpStepSchema = z.strictObject({
+  tool: z.literal("http"),
+  from: labName.default("attacker"),
+  target: z.string().min(1),
+  paths: z.array(z.string().startsWith("/")).min(1),
+  repeat: z.number().int().min(1).max(100).default(1),
+});
+export type HttpStepSpec = z.output<typeof HttpStepSchema>;
 
 /**
  * Ordinary web requests with curl, one TCP connection each ("Connection: close"), so every request
@@ -76,3 +87,13 @@ export async function runHttp(
     summary: `${urls.length} requests (status ${statuses})`,
   };
 }
+
+/** Ordinary web requests to one lab host. */
+export const httpStep: StepKind<HttpStepSpec> = {
+  tool: "http",
+  describe: (step) => `http ${step.paths.length * step.repeat} requests to ${step.target}`,
+  plan(step, index, guard) {
+    const target = guard.host(step.target, `steps[${index}].target`);
+    return { run: (lab) => runHttp(lab, step, index, target) };
+  },
+};

@@ -4,10 +4,28 @@ import { XMLParser } from "fast-xml-parser";
 import { ScanproofError } from "../core/errors.js";
 import type { SourceHost, StartedLab } from "../lab/started-lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
-import { SEGMENTS } from "../scenario/segments.js";
-import { expandPortSpec, type MasscanStepSpec } from "../scenario/schema.js";
+import { SEGMENTS } from "../lab/segments.js";
+import { z } from "zod";
+import { labName } from "../lab/spec.js";
+import type { StepKind } from "./step-kind.js";
+import { expandPortSpec, PORT_LIST } from "../core/ports.js";
 import { checkMasscanListing } from "./step-scope.js";
 import type { GroundTruth, Probe } from "./ground-truth.js";
+
+export const MasscanStepSchema = z.strictObject({
+  tool: z.literal("masscan"),
+  from: labName.default("attacker"),
+  target: z.string().min(1),
+  ports: z
+    .string()
+    .regex(PORT_LIST, { error: 'a port list such as "1-1024,8080"', abort: true })
+    .refine(
+      (spec) => expandPortSpec(spec) !== undefined,
+      "ports between 1 and 65535, ranges from low to high",
+    ),
+  rate: z.number().int().min(1).max(100_000).default(1000),
+});
+export type MasscanStepSpec = z.output<typeof MasscanStepSchema>;
 
 /** Seconds masscan keeps listening for replies after its last probe. */
 const REPLY_WAIT_SECONDS = 3;
@@ -211,3 +229,18 @@ function lastLines(text: string): string {
     .slice(-3)
     .join(" ");
 }
+
+/** masscan over a range of the lab: the range is checked, then listed by masscan itself. */
+export const masscanStep: StepKind<MasscanStepSpec> = {
+  tool: "masscan",
+  describe: (step) => `masscan ports ${step.ports} of ${step.target} at ${step.rate} pps`,
+  plan(step, index, guard) {
+    const target = guard.range(step.target, `steps[${index}].target`);
+    return {
+      async checkWithTool(exec, g) {
+        await checkMasscanListing(target, step.ports, exec, g, `steps[${index}]`);
+      },
+      run: (lab, g, workDir) => runMasscan(lab, step, index, target, g, workDir),
+    };
+  },
+};

@@ -3,8 +3,26 @@ import { join } from "node:path";
 import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/started-lab.js";
-import type { NiktoStepSpec } from "../scenario/schema.js";
+import { z } from "zod";
+import { labName } from "../lab/spec.js";
+import type { StepKind } from "./step-kind.js";
 import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
+
+export const NiktoStepSchema = z
+  .strictObject({
+    tool: z.literal("nikto"),
+    from: labName.default("attacker"),
+    target: z.string().min(1).describe("a web target: nikto tests http://<target>/"),
+    maxtime: z
+      .number()
+      .int()
+      .min(5)
+      .max(1800)
+      .default(120)
+      .describe("seconds nikto may test the host before it stops (-maxtime)"),
+  })
+  .describe("nikto's web vulnerability scan (T1595.002); every request it reports is checked in the web log");
+export type NiktoStepSpec = z.output<typeof NiktoStepSchema>;
 
 export interface NiktoRequest {
   readonly status: number;
@@ -100,3 +118,13 @@ export async function runNikto(
     summary: `${requests.length} requests, ${findings.length} findings${findings.length > 0 ? `: ${findings.slice(0, 3).join("; ")}` : ""}`,
   };
 }
+
+/** nikto against one web host. */
+export const niktoStep: StepKind<NiktoStepSpec> = {
+  tool: "nikto",
+  describe: (step) => `nikto against ${step.target} for at most ${step.maxtime} s`,
+  plan(step, index, guard) {
+    const target = guard.host(step.target, `steps[${index}].target`);
+    return { run: (lab, _guard, workDir) => runNikto(lab, step, index, target, workDir) };
+  },
+};

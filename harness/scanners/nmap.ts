@@ -4,9 +4,19 @@ import { XMLParser } from "fast-xml-parser";
 import { ScanproofError } from "../core/errors.js";
 import type { StartedLab } from "../lab/started-lab.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
-import type { NmapStepSpec } from "../scenario/schema.js";
+import { z } from "zod";
+import { labName } from "../lab/spec.js";
 import type { ExpectedEvent, GroundTruth, Probe } from "./ground-truth.js";
-import { checkNmapListing, checkNmapScripts, type CheckedNmap, type ToolExec } from "./step-scope.js";
+import { checkNmapListing, checkNmapScripts, nmapScope, type CheckedNmap } from "./step-scope.js";
+import type { StepKind, ToolExec } from "./step-kind.js";
+
+export const NmapStepSchema = z.strictObject({
+  tool: z.literal("nmap"),
+  from: labName.default("attacker"),
+  target: z.string().min(1),
+  args: z.array(z.string()).default([]),
+});
+export type NmapStepSpec = z.output<typeof NmapStepSchema>;
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
 export const NSE_USER_AGENT =
@@ -142,3 +152,19 @@ export async function runNmap(
     artifact,
   };
 }
+
+/** nmap with any of its options: targets, exclusions and every address an option names are checked. */
+export const nmapStep: StepKind<NmapStepSpec> = {
+  tool: "nmap",
+  describe: (step) => `nmap ${step.args.join(" ")} ${step.target}`,
+  plan(step, index, guard, uplink) {
+    const checked = nmapScope(step, index, guard, uplink);
+    return {
+      async checkWithTool(exec, g) {
+        await checkNmapListing(checked, exec, g, `steps[${index}]`);
+        await checkNmapScripts(checked.scripts, exec, `steps[${index}].args`);
+      },
+      run: (lab, g, workDir) => runNmap(lab, step, index, checked, g, workDir),
+    };
+  },
+};

@@ -1,16 +1,8 @@
 import { formatIPv4, parseStrictIPv4, parseStrictRange } from "../core/addresses.js";
 import { ScanproofError } from "../core/errors.js";
-import { ScopeGuard } from "../lab/scope-guard.js";
-import { labAddresses, labSubnets, planLab } from "../lab/topology.js";
-import { SEGMENTS } from "../scenario/segments.js";
-import type { CrossProblem } from "../scenario/load.js";
-import type { ScenarioSpec, StepSpec } from "../scenario/schema.js";
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import type { ToolExec } from "./step-kind.js";
 import { classifyNmapArgs, scriptsReachingOutside, type NmapArgs } from "./nmap-args.js";
-
-/** Runs a command in the step's traffic source (or, for validate, in a network-less copy of its image). */
-export type ToolExec = (
-  command: readonly string[],
-) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
 export interface CheckedNmap extends NmapArgs {
   /** The targets and exclusions with lab host names replaced by their addresses. */
@@ -18,81 +10,9 @@ export interface CheckedNmap extends NmapArgs {
   readonly resolvedExclude: readonly string[];
 }
 
-export type ToolStep = Exclude<StepSpec, { tool: "contain" | "nmap" }>;
-
-/**
- * The argument layer of the scope guarantee, needing no lab: every field that names a destination
- * goes through the guard, and nmap's arguments through the classifier. `validate` and a run call
- * the same functions, so whatever a run would refuse here, validate refuses too.
- */
-export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard, uplink: string): void {
-  if (step.tool === "nmap") nmapScope(step, index, guard, uplink);
-  else if (step.tool !== "contain") hostScope(step, index, guard);
-}
-
-/** Where a scope error's `steps[i].field` prefix points in the scenario file. */
-const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
-
-/** A scope error of step `index` as a located problem: the field it names, the message without it. */
-export function stepProblem(error: unknown, index: number): CrossProblem {
-  if (!(error instanceof ScanproofError)) throw error;
-  const place = STEP_PLACE.exec(error.message);
-  return {
-    path: ["steps", index, ...(place?.[2] ? [place[2]] : [])],
-    message: place ? error.message.slice(place[0].length) : error.message,
-  };
-}
-
-/** The guard of a scenario's planned lab, and the lab interface each step's source sends on. */
-export function plannedScope(spec: ScenarioSpec): {
-  guard: ScopeGuard;
-  uplinkOf: (step: StepSpec) => string;
-} {
-  const plan = planLab(spec);
-  return {
-    guard: new ScopeGuard(labSubnets(plan), labAddresses(plan)),
-    uplinkOf: (step) => {
-      const from = step.tool === "contain" ? undefined : plan.hosts.find((h) => h.name === step.from);
-      return from ? SEGMENTS[from.network].interface : "";
-    },
-  };
-}
-
-/**
- * The argument layer for every step of a scenario against its planned lab, as located problems:
- * loading a scenario (and so `validate`) refuses whatever a run's guard would refuse before it starts.
- */
-export function scenarioScopeProblems(spec: ScenarioSpec): CrossProblem[] {
-  const { guard, uplinkOf } = plannedScope(spec);
-  const problems: CrossProblem[] = [];
-  spec.steps.forEach((step, i) => {
-    try {
-      checkStepScope(step, i, guard, uplinkOf(step));
-    } catch (error) {
-      problems.push(stepProblem(error, i));
-    }
-  });
-  return problems;
-}
-
-/** The one destination of a step that is not nmap's: a range for masscan, one host for the others. */
-export function hostScope(step: ToolStep, index: number, guard: ScopeGuard): string {
-  const where = `steps[${index}]`;
-  switch (step.tool) {
-    case "masscan":
-      return guard.range(step.target, `${where}.target`);
-    case "http":
-    case "ffuf":
-    case "nikto":
-      return guard.host(step.target, `${where}.target`);
-    case "gobuster-dns":
-    case "axfr":
-      return guard.host(step.server, `${where}.server`);
-  }
-}
-
+/** The argument layer for nmap: its targets, exclusions, every address an option names, its interface. */
 export function nmapScope(
-  step: Extract<StepSpec, { tool: "nmap" }>,
+  step: { readonly target: string; readonly args: readonly string[] },
   index: number,
   guard: ScopeGuard,
   uplink: string,

@@ -1,13 +1,42 @@
 import { ScanproofError } from "../core/errors.js";
 import { outputTail } from "./tool-output.js";
 import type { StartedLab } from "../lab/started-lab.js";
-import {
-  WORDLISTS,
-  type AxfrStepSpec,
-  type DnsWordlistStepSpec,
-  type WebWordlistStepSpec,
-} from "../scenario/schema.js";
+import { z } from "zod";
+import { labName } from "../lab/spec.js";
+import type { StepKind } from "./step-kind.js";
 import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
+
+export const WORDLISTS = { "web-paths": "web-paths.txt", "dns-names": "dns-names.txt" } as const;
+const domain = z
+  .string()
+  .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, "a domain name such as lab.example");
+
+export const WebWordlistStepSchema = z.strictObject({
+  tool: z.literal("ffuf"),
+  from: labName.default("attacker"),
+  target: z.string().min(1),
+  wordlist: z.literal("web-paths").default("web-paths"),
+  /** ffuf 1.1 loses results when threads race, so its report is only complete with one. */
+  threads: z.number().int().min(1).max(40).default(1),
+});
+
+export const DnsWordlistStepSchema = z.strictObject({
+  tool: z.literal("gobuster-dns"),
+  from: labName.default("attacker"),
+  server: z.string().min(1),
+  domain,
+  wordlist: z.literal("dns-names").default("dns-names"),
+});
+
+export const AxfrStepSchema = z.strictObject({
+  tool: z.literal("axfr"),
+  from: labName.default("attacker"),
+  server: z.string().min(1),
+  domain,
+});
+export type WebWordlistStepSpec = z.output<typeof WebWordlistStepSchema>;
+export type DnsWordlistStepSpec = z.output<typeof DnsWordlistStepSchema>;
+export type AxfrStepSpec = z.output<typeof AxfrStepSchema>;
 
 const WORDLIST_DIR = "/usr/share/scanproof/wordlists";
 
@@ -177,3 +206,33 @@ export async function runAxfr(
     summary: refused ? "zone transfer refused" : "zone transfer answered",
   };
 }
+
+/** ffuf's web path wordlist against one web host. */
+export const ffufStep: StepKind<WebWordlistStepSpec> = {
+  tool: "ffuf",
+  describe: (step) => `ffuf ${step.wordlist} against ${step.target}`,
+  plan(step, index, guard) {
+    const target = guard.host(step.target, `steps[${index}].target`);
+    return { run: (lab) => runFfuf(lab, step, index, target) };
+  },
+};
+
+/** gobuster's DNS name wordlist against one lab resolver. */
+export const gobusterDnsStep: StepKind<DnsWordlistStepSpec> = {
+  tool: "gobuster-dns",
+  describe: (step) => `gobuster dns ${step.wordlist} for ${step.domain} at ${step.server}`,
+  plan(step, index, guard) {
+    const server = guard.host(step.server, `steps[${index}].server`);
+    return { run: (lab) => runGobusterDns(lab, step, index, server) };
+  },
+};
+
+/** A zone transfer request to one lab resolver. */
+export const axfrStep: StepKind<AxfrStepSpec> = {
+  tool: "axfr",
+  describe: (step) => `AXFR of ${step.domain} from ${step.server}`,
+  plan(step, index, guard) {
+    const server = guard.host(step.server, `steps[${index}].server`);
+    return { run: (lab) => runAxfr(lab, step, index, server) };
+  },
+};

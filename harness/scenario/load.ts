@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parseYamlInput, readInputText } from "../core/input-files.js";
 import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } from "../core/problems.js";
 import ipaddr from "ipaddr.js";
-import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "./segments.js";
+import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/segments.js";
 import { SENSORS } from "../core/vocabulary.js";
 import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
 

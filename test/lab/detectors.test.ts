@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { stringify } from "yaml";
 import { readDetectorReports } from "../../bench/lib/detector-logs.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";

@@ -6,7 +6,7 @@ import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
 import { SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { BLOCKLIST_SIGNATURE } from "../../harness/escalation/containment.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { IncidentReport } from "../../harness/report/incident.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";

@@ -7,7 +7,7 @@ import { docker } from "../../harness/docker/client.js";
 import { startLab } from "../../harness/lab/lab.js";
 import { type LabHost, type StartedLab } from "../../harness/lab/started-lab.js";
 import { planLab } from "../../harness/lab/topology.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 import { Teardown } from "../../harness/core/lifecycle.js";
 import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";

@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
 import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../harness/backend/templates.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir, containersDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";

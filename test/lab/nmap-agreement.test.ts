@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { cidrContains, formatIPv4, parseStrictRange } from "../../harness/core/addresses.js";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { runChecked } from "../../harness/core/process.js";
 import { NMAP_LONG_OPTION_NAMES, parseNmapCommandLine } from "../../harness/scanners/nmap-options.js";
 import { builtLabImage } from "../../harness/setup/lab-images.js";

@@ -5,7 +5,7 @@ import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { docker, LABEL_RUN } from "../../harness/docker/client.js";
-import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";

@@ -3,9 +3,10 @@ import { readFileSync } from "node:fs";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { labAddresses, labSubnets, planLab } from "../../harness/lab/topology.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 import { parseMasscanXml, wakerAddress } from "../../harness/scanners/masscan.js";
-import { expandPortSpec, Step } from "../../harness/scenario/schema.js";
+import { Step } from "../../harness/scenario/schema.js";
+import { expandPortSpec } from "../../harness/core/ports.js";
 import { fixture, thrownBy } from "./fixture-helpers.js";
 
 const xml = (name: string): string => readFileSync(fixture("masscan", name), "utf8");

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { thrownBy } from "./fixture-helpers.js";
 
 const WHERE = "steps[0].target";

@@ -5,11 +5,12 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE } from "../../harness/scenario/segments.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { parseNmapCommandLine } from "../../harness/scanners/nmap-options.js";
 import type { StepSpec } from "../../harness/scenario/schema.js";
 import { loadScenario } from "../../harness/scenario/load.js";
-import { checkStepScope, nmapScope, scenarioScopeProblems } from "../../harness/scanners/step-scope.js";
+import { nmapScope } from "../../harness/scanners/step-scope.js";
+import { checkStepScope, scenarioScopeProblems } from "../../harness/scenario/scope.js";
 import { inputErrorOf, thrownBy } from "./fixture-helpers.js";
 
 const guard = () =>
@@ -21,8 +22,7 @@ const guard = () =>
     ]),
   );
 
-const nmap = (...args: string[]) =>
-  nmapScope({ tool: "nmap", from: "attacker", target: "web", args }, 0, guard(), "vx-out");
+const nmap = (...args: string[]) => nmapScope({ target: "web", args }, 0, guard(), "vx-out");
 
 function refusal(check: () => unknown): string {
   const error = thrownBy(check);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { labAddresses, labSubnets, planLab } from "../../harness/lab/topology.js";
-import { OUTSIDE } from "../../harness/scenario/segments.js";
+import { OUTSIDE } from "../../harness/lab/segments.js";
 
 describe("planLab", () => {
   const plan = planLab({

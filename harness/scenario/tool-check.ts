@@ -3,18 +3,12 @@ import { dockerAnswers, LABEL_ROLE, runLabels } from "../docker/client.js";
 import { LabContainer } from "../docker/lab-container.js";
 import { Teardown, withTeardown } from "../core/lifecycle.js";
 import { inPool } from "../core/pool.js";
-import { locateInScenario, type Scenario } from "../scenario/load.js";
+import { locateInScenario, type Scenario } from "./load.js";
 import { dotPath, type Problem } from "../core/problems.js";
 import { builtLabImage } from "../setup/lab-images.js";
-import {
-  checkMasscanListing,
-  checkNmapListing,
-  checkNmapScripts,
-  nmapScope,
-  plannedScope,
-  stepProblem,
-  type ToolExec,
-} from "./step-scope.js";
+import { planStep } from "../scanners/registry.js";
+import type { ToolExec } from "../scanners/step-kind.js";
+import { plannedScope, stepProblem } from "./scope.js";
 
 /** Scenarios checked at once: each check is a short process in the one validation container. */
 const TOOL_CHECKS_AT_ONCE = 4;
@@ -63,21 +57,9 @@ async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise
   const { guard, uplinkOf } = plannedScope(scenario);
   const problems: Problem[] = [];
   for (const [i, step] of scenario.steps.entries()) {
-    const where = `steps[${i}]`;
     try {
-      if (step.tool === "nmap") {
-        const nmap = nmapScope(step, i, guard, uplinkOf(step));
-        await checkNmapListing(nmap, exec, guard, where);
-        await checkNmapScripts(nmap.scripts, exec, `${where}.args`);
-      } else if (step.tool === "masscan") {
-        await checkMasscanListing(
-          guard.range(step.target, `${where}.target`),
-          step.ports,
-          exec,
-          guard,
-          where,
-        );
-      }
+      if (step.tool !== "contain")
+        await planStep(step, i, guard, uplinkOf(step)).checkWithTool?.(exec, guard);
     } catch (error) {
       const { path, message } = stepProblem(error, i);
       problems.push({

@@ -1,0 +1,36 @@
+import type { ScopeGuard } from "../lab/scope-guard.js";
+import type { StartedLab } from "../lab/started-lab.js";
+import type { GroundTruth } from "./ground-truth.js";
+
+/** Runs a command in the step's traffic source (or, for validate, in a network-less copy of its image). */
+export type ToolExec = (
+  command: readonly string[],
+) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+
+/** What every tool step has: the tool it runs and the traffic source it runs in. */
+export interface ToolStepBase {
+  readonly tool: string;
+  readonly from: string;
+}
+
+/** A step whose destinations the argument layer has checked: how to check it with the tool, and run it. */
+export interface PlannedStep {
+  /**
+   * The tool layer, before anything is sent: the tool itself lists what it will target (nmap `-sL`,
+   * masscan `--echo`) and every address is checked. Validate runs it without a lab.
+   */
+  checkWithTool?(exec: ToolExec, guard: ScopeGuard): Promise<void>;
+  /** Runs the step in its source; the ground truth is what it reports it sent. */
+  run(lab: StartedLab, guard: ScopeGuard, workDir: string): Promise<GroundTruth>;
+}
+
+/**
+ * One tool a scenario step can run, defined in its module beside the step's schema: how a progress
+ * line describes it, and its plan: every field that names a destination through the scope guard
+ * (the argument layer, which throws `steps[i].field: …`), then how it is checked and run.
+ */
+export interface StepKind<S extends ToolStepBase> {
+  readonly tool: S["tool"];
+  describe(step: S): string;
+  plan(step: S, index: number, guard: ScopeGuard, uplink: string): PlannedStep;
+}
