@@ -9,6 +9,7 @@ import {
   type IndexedDocument,
 } from "./memory-index.js";
 import type { Detection, NewTermsRule, QueryRule, Rule, ThresholdRule } from "./rule.js";
+import { distinctCounts, meetsThreshold, newTermsHistory } from "./rule-semantics.js";
 
 /**
  * Rules evaluated over recorded ECS documents in memory: the query DSL the engine would send, with
@@ -65,9 +66,9 @@ export function evaluateRuleInMemory(
     case "query":
       return perEvent(rule, hits, shown);
     case "new_terms": {
-      const historyStart = window.lte.getTime() - rule.newTerms.historyWindowMs;
+      const { from, before } = newTermsHistory(rule, window);
       const history = index.documents.filter(
-        (d) => within(d, historyStart, window.gte.getTime(), false) && matches(d),
+        (d) => within(d, from.getTime(), before.getTime(), false) && matches(d),
       );
       return newTerms(rule, hits, history, index, shown);
     }
@@ -168,7 +169,7 @@ function threshold(
   index: MemoryIndex,
   window: FixtureDetection["window"],
 ): FixtureDetection[] {
-  const { fields, value, cardinality } = rule.threshold;
+  const { fields, cardinality } = rule.threshold;
   for (const c of cardinality) {
     if (index.typeOf(c.field)?.type === "text") {
       throw new FixtureEngineError(`${c.field}: Elasticsearch cannot aggregate a text field`);
@@ -178,15 +179,13 @@ function threshold(
   return groups
     .map((bucket) => ({
       bucket,
-      distinct: cardinality.map((c) => ({
-        field: c.field,
-        values: new Set(bucket.docs.flatMap((d) => (d.fields.get(c.field) ?? []).map((v) => v.sortKey))).size,
-      })),
+      distinct: distinctCounts(
+        rule,
+        (field) =>
+          new Set(bucket.docs.flatMap((d) => (d.fields.get(field) ?? []).map((v) => v.sortKey))).size,
+      ),
     }))
-    .filter(
-      ({ bucket, distinct }) =>
-        bucket.docs.length >= value && cardinality.every((c, i) => (distinct[i]?.values ?? 0) >= c.value),
-    )
+    .filter(({ bucket, distinct }) => meetsThreshold(rule, bucket.docs.length, distinct))
     .slice(0, rule.maxSignals)
     .map(({ bucket, distinct }) => ({
       rule,

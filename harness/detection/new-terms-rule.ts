@@ -3,6 +3,7 @@ import type { Backend } from "../backend/backend.js";
 import type { Detection } from "./rule.js";
 import type { NewTermsRule } from "./rule.js";
 import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { newTermsHistory } from "./rule-semantics.js";
 import { readTimeBounds, timeBoundsAggs, timeFields, timeRange, timeSort } from "./timestamp.js";
 
 const PAGE_SIZE = 1000;
@@ -27,9 +28,9 @@ export async function* newTermsDetections(
   rule: NewTermsRule,
   context: SearchContext,
 ): AsyncGenerator<Detection[]> {
-  const { fields, historyWindowMs } = rule.newTerms;
+  const { fields } = rule.newTerms;
   const sources = sourcesOf(rule);
-  const historyStart = new Date(context.window.lte.getTime() - historyWindowMs);
+  const history = newTermsHistory(rule, context.window);
   let after: Record<string, estypes.FieldValue> | undefined;
   do {
     const recent = await searchRule(backend, rule, {
@@ -54,7 +55,7 @@ export async function* newTermsDetections(
       backend,
       rule,
       context,
-      historyStart,
+      history,
       buckets.map((b) => groupOf(b.key)),
     );
     yield buckets
@@ -80,7 +81,7 @@ async function seenBefore(
   backend: Backend,
   rule: NewTermsRule,
   context: SearchContext,
-  historyStart: Date,
+  history: ReturnType<typeof newTermsHistory>,
   groups: readonly Record<string, string>[],
 ): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -88,7 +89,7 @@ async function seenBefore(
     bool: {
       filter: [
         rule.filter,
-        timeRange(rule, { gte: historyStart, lt: context.window.gte }),
+        timeRange(rule, { gte: history.from, lt: history.before }),
         ...context.filters,
         { bool: { should: groups.map(termsOf), minimum_should_match: 1 } },
       ],

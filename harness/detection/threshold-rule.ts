@@ -3,6 +3,7 @@ import type { Backend } from "../backend/backend.js";
 import type { Detection } from "./rule.js";
 import type { ThresholdRule } from "./rule.js";
 import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
+import { distinctCounts, meetsThreshold } from "./rule-semantics.js";
 import { readTimeBounds, timeBoundsAggs, timeRange } from "./timestamp.js";
 
 /** Cardinality is exact up to this many distinct values (Elasticsearch's maximum). */
@@ -53,15 +54,15 @@ export async function* thresholdDetections(
   context: SearchContext,
   history: ThresholdHistory,
 ): AsyncGenerator<Detection[]> {
-  const { fields, value, cardinality } = rule.threshold;
+  const { fields, cardinality } = rule.threshold;
   const metrics: Record<string, estypes.AggregationsAggregationContainer> = { ...timeBoundsAggs(rule) };
   cardinality.forEach((c, i) => {
     metrics[`distinct_${i}`] = { cardinality: { field: c.field, precision_threshold: PRECISION_THRESHOLD } };
   });
   const query = windowQuery(rule, context, { mustNot: historyExclusion(rule, history) });
   const detection = (group: Record<string, string>, m: GroupMetrics, aggregate: unknown): Detection[] => {
-    const distinct = cardinality.map((c, i) => ({ field: c.field, values: m[`distinct_${i}`]?.value ?? 0 }));
-    if (m.doc_count < value || distinct.some((d, i) => d.values < (cardinality[i]?.value ?? 0))) return [];
+    const distinct = distinctCounts(rule, (_field, i) => m[`distinct_${i}`]?.value ?? 0);
+    if (!meetsThreshold(rule, m.doc_count, distinct)) return [];
     const { firstSeen, lastSeen } = readTimeBounds(aggregate);
     return [
       {
