@@ -10,7 +10,8 @@ const LAYERS = [
   ["steps", "^harness/scanners/"],
   ["scenario", "^harness/scenario/"],
   ["logs", "^harness/logs/"],
-  ["detection", "^harness/detection/"],
+  ["rules", "^harness/detection/rules/"],
+  ["detection", "^harness/detection/(live|fixtures)/"],
   ["escalation", "^harness/escalation/"],
   ["results", "^harness/result\\.ts$"],
   ["judge", "^harness/judge/"],
@@ -35,6 +36,14 @@ module.exports = {
         "Every harness module belongs to a layer: add its folder to LAYERS in .dependency-cruiser.cjs.",
       from: { path: "^harness/", pathNot: LAYERS.map(([, path]) => path) },
       to: {},
+    },
+    {
+      name: "no-live-and-fixture-engines-mixed",
+      severity: "error",
+      comment:
+        "Rules run on Elasticsearch (detection/live) or in memory (detection/fixtures); what both need belongs in detection/rules.",
+      from: { path: "^harness/detection/(live|fixtures)/" },
+      to: { path: "^harness/detection/(live|fixtures)/", pathNot: "^harness/detection/$1/" },
     },
     ...LAYERS.slice(0, -1).map(([name, path], i) => ({
       name: `no-upward-import-from-${name}`,

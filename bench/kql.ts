@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { say } from "../harness/core/progress.js";
-import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "../harness/detection/kql.js";
+import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "../harness/detection/rules/kql.js";
 import {
   describeMachine,
   describeMachineLine,

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { loadRules } from "../harness/detection/rule-loader.js";
+import { loadRules } from "../harness/detection/rules/rule-loader.js";
 import { assertionsDir } from "../harness/core/paths.js";
 import type { ScenarioResult } from "../harness/result.js";
 import type { Scenario } from "../harness/scenario/load.js";

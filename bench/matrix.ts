@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { settleEsqlRules } from "../harness/detection/backend-rules.js";
-import { loadRules } from "../harness/detection/rule-loader.js";
-import type { SkippedRule } from "../harness/detection/rule.js";
+import { settleEsqlRules } from "../harness/detection/live/backend-rules.js";
+import { loadRules } from "../harness/detection/rules/rule-loader.js";
+import type { SkippedRule } from "../harness/detection/rules/rule.js";
 import { ScanproofError } from "../harness/core/errors.js";
 import { assertionsDir, elasticNetworkRulesDir } from "../harness/core/paths.js";
 import { say } from "../harness/core/progress.js";

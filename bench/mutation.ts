@@ -20,7 +20,7 @@ type MutantResult = Awaited<ReturnType<Stryker["runMutationTest"]>>[number];
 
 /** The deciding code, by area, as stryker.config.json's `mutate` lists it. */
 const AREAS: readonly { readonly area: string; readonly matches: (file: string) => boolean }[] = [
-  { area: "KQL", matches: (f) => f === "harness/detection/kql.ts" },
+  { area: "KQL", matches: (f) => f === "harness/detection/rules/kql.ts" },
   { area: "rule execution", matches: (f) => f.startsWith("harness/detection/") },
   {
     area: "escalation",
@@ -39,12 +39,12 @@ const GOALS: readonly { readonly goal: string; readonly file: string; readonly l
   [
     {
       goal: "threshold comparison on the Elasticsearch path: every mutant killed",
-      file: "harness/detection/threshold-rule.ts",
+      file: "harness/detection/live/threshold-rule.ts",
       lines: ["m.doc_count < value"],
     },
     {
       goal: "new terms history window (its start, its range up to the window's start): every mutant killed",
-      file: "harness/detection/new-terms-rule.ts",
+      file: "harness/detection/live/new-terms-rule.ts",
       lines: ["getTime() - historyWindowMs", "gte: historyStart, lt: context.window.gte"],
     },
   ];

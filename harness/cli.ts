@@ -18,7 +18,7 @@ import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
-import { allPassed, renderRuleTests, runRuleTests } from "./detection/rule-tests.js";
+import { allPassed, renderRuleTests, runRuleTests } from "./detection/fixtures/rule-tests.js";
 import { loadInputs } from "./run/inputs.js";
 import { newRunId, runScenarios } from "./run/run-scenarios.js";
 import { type ScenarioProgress } from "./result.js";

@@ -5,12 +5,17 @@ export { doctor, type Check } from "./doctor.js";
 export { prune } from "./lab/prune.js";
 export { loadScenario, type Scenario } from "./scenario/load.js";
 export { InputError, type Problem } from "./core/problems.js";
-export { loadRules, loadRuleFile } from "./detection/rule-loader.js";
-export type { Rule, RuleSet, SkippedRule } from "./detection/rule.js";
-export { settleEsqlRules } from "./detection/backend-rules.js";
-export { executeRule, executeRules, type ExecutionScope, type RuleExecution } from "./detection/engine.js";
-export { startScheduler, type Scheduler, type SchedulerOptions } from "./detection/scheduler.js";
-export { parseKql, kqlToQueryDsl, KqlSyntaxError } from "./detection/kql.js";
+export { loadRules, loadRuleFile } from "./detection/rules/rule-loader.js";
+export type { Rule, RuleSet, SkippedRule } from "./detection/rules/rule.js";
+export { settleEsqlRules } from "./detection/live/backend-rules.js";
+export {
+  executeRule,
+  executeRules,
+  type ExecutionScope,
+  type RuleExecution,
+} from "./detection/live/engine.js";
+export { startScheduler, type Scheduler, type SchedulerOptions } from "./detection/live/scheduler.js";
+export { parseKql, kqlToQueryDsl, KqlSyntaxError } from "./detection/rules/kql.js";
 export { escalate, type Escalation } from "./escalation/escalate.js";
 export type { Enrichment, Reason } from "./escalation/enrichment.js";
 export { loadContext, type EscalationContext } from "./context/context.js";

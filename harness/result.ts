@@ -6,7 +6,7 @@ import { REASON_CODES, type Enrichment, type Reason } from "./escalation/enrichm
 import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./context/intel.js";
 import type { NextAction } from "./escalation/next-action.js";
 import { CONFIDENCES } from "./context/patterns.js";
-import type { SkippedRule } from "./detection/rule.js";
+import type { SkippedRule } from "./detection/rules/rule.js";
 import type { LogSourceReport } from "./logs/accounting.js";
 import type { GroundTruth } from "./scanners/ground-truth.js";
 import { LOG_SOURCES, TIERS, type Tier } from "./core/vocabulary.js";

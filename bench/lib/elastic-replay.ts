@@ -1,6 +1,6 @@
 import type { Backend } from "../../harness/backend/backend.js";
-import { executeRules } from "../../harness/detection/engine.js";
-import type { Rule } from "../../harness/detection/rule.js";
+import { executeRules } from "../../harness/detection/live/engine.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
 import type { EscalationContext } from "../../harness/context/context.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { executionNotes, scenarioDetection } from "../../harness/run/detection.js";

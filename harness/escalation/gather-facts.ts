@@ -1,8 +1,8 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
-import type { Detection } from "../detection/rule.js";
-import type { Rule } from "../detection/rule.js";
+import type { Detection } from "../detection/rules/rule.js";
+import type { Rule } from "../detection/rules/rule.js";
 import {
   bucketsOf,
   dateOf,

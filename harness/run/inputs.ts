@@ -1,5 +1,5 @@
-import type { RuleSet } from "../detection/rule.js";
-import { loadRules } from "../detection/rule-loader.js";
+import type { RuleSet } from "../detection/rules/rule.js";
+import { loadRules } from "../detection/rules/rule-loader.js";
 import { loadContext, type EscalationContext } from "../context/context.js";
 import { InputError, type Problem } from "../core/problems.js";
 import { scenarioScopeProblems } from "../scenario/scope.js";

@@ -9,7 +9,7 @@ import { resultsDir } from "../core/paths.js";
 import { inPool } from "../core/pool.js";
 import { say, withProgressSink } from "../core/progress.js";
 import type { SensorName } from "../core/vocabulary.js";
-import { settleEsqlRules } from "../detection/backend-rules.js";
+import { settleEsqlRules } from "../detection/live/backend-rules.js";
 import { requireDocker } from "../docker/client.js";
 import { prune, pruneOrphans } from "../lab/prune.js";
 import { writeReports } from "../report/write-reports.js";

@@ -4,23 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Backend } from "../../harness/backend/backend.js";
-import { settleEsqlRules } from "../../harness/detection/backend-rules.js";
+import { settleEsqlRules } from "../../harness/detection/live/backend-rules.js";
 import {
   executeRule,
   executeRules,
   type ExecutionScope,
   type RuleExecution,
-} from "../../harness/detection/engine.js";
-import { type Detection } from "../../harness/detection/rule.js";
-import type { Rule } from "../../harness/detection/rule.js";
-import { loadRuleFile, loadRules } from "../../harness/detection/rule-loader.js";
+} from "../../harness/detection/live/engine.js";
+import { type Detection } from "../../harness/detection/rules/rule.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
+import { loadRuleFile, loadRules } from "../../harness/detection/rules/rule-loader.js";
 import { loadContext } from "../../harness/context/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { gatherFacts } from "../../harness/escalation/gather-facts.js";
 import { placeInventory } from "../../harness/context/inventory.js";
 import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
 import { newRunId } from "../../harness/run/run-scenarios.js";
-import { startScheduler } from "../../harness/detection/scheduler.js";
+import { startScheduler } from "../../harness/detection/live/scheduler.js";
 import { waitFor } from "../../harness/core/wait.js";
 import { sharedBackend } from "./shared-backend.js";
 

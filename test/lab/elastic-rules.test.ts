@@ -2,7 +2,7 @@ import { join } from "node:path";
 import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
-import { loadRules } from "../../harness/detection/rule-loader.js";
+import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import { assertionsDir, elasticNetworkRulesDir, projectRoot } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";

@@ -4,18 +4,21 @@ import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
-import type { Detection } from "../../harness/detection/rule.js";
-import { evaluateRuleInMemory, type FixtureDetection } from "../../harness/detection/fixture-engine.js";
-import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/memory-index.js";
-import { newTermsDetections } from "../../harness/detection/new-terms-rule.js";
-import { queryDetections } from "../../harness/detection/query-rule.js";
-import { inventoryFilters } from "../../harness/detection/inventory-filter.js";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
-import { loadRuleTestSuite } from "../../harness/detection/rule-tests.js";
-import { planExecution } from "../../harness/detection/schedule.js";
-import { RuleSearchError, type SearchContext } from "../../harness/detection/search.js";
-import { thresholdDetections } from "../../harness/detection/threshold-rule.js";
+import type { Detection } from "../../harness/detection/rules/rule.js";
+import {
+  evaluateRuleInMemory,
+  type FixtureDetection,
+} from "../../harness/detection/fixtures/fixture-engine.js";
+import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/fixtures/memory-index.js";
+import { newTermsDetections } from "../../harness/detection/live/new-terms-rule.js";
+import { queryDetections } from "../../harness/detection/live/query-rule.js";
+import { inventoryFilters } from "../../harness/detection/rules/inventory-filter.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
+import { loadRuleTestSuite } from "../../harness/detection/fixtures/rule-tests.js";
+import { planExecution } from "../../harness/detection/rules/schedule.js";
+import { RuleSearchError, type SearchContext } from "../../harness/detection/live/search.js";
+import { thresholdDetections } from "../../harness/detection/live/threshold-rule.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
-import { loadRules } from "../../harness/detection/rule-loader.js";
+import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { alertDocument, buildThresholdHistory, type Alert } from "../../harness/detection/alerts.js";
-import type { ThresholdRule } from "../../harness/detection/rule.js";
+import { alertDocument, buildThresholdHistory, type Alert } from "../../harness/detection/live/alerts.js";
+import type { ThresholdRule } from "../../harness/detection/rules/rule.js";
 import { loadContext } from "../../harness/context/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { assertionsDir } from "../../harness/core/paths.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadRules } from "../../harness/detection/rule-loader.js";
+import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import {
   CATALOGUE_END,

@@ -1,9 +1,14 @@
 import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
-import { assessFieldCaps } from "../../harness/detection/field-check.js";
-import type { NewTermsRule, Rule, ThresholdRule } from "../../harness/detection/rule.js";
-import { historyExclusion, historyKey } from "../../harness/detection/threshold-rule.js";
-import { readTimeBounds, timeBoundsAggs, timeRange, timeSort } from "../../harness/detection/timestamp.js";
+import { assessFieldCaps } from "../../harness/detection/live/field-check.js";
+import type { NewTermsRule, Rule, ThresholdRule } from "../../harness/detection/rules/rule.js";
+import { historyExclusion, historyKey } from "../../harness/detection/live/threshold-rule.js";
+import {
+  readTimeBounds,
+  timeBoundsAggs,
+  timeRange,
+  timeSort,
+} from "../../harness/detection/live/timestamp.js";
 
 const BASE = {
   file: "rule.toml",

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evaluateRuleInMemory } from "../../harness/detection/fixture-engine.js";
-import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/memory-index.js";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
+import { evaluateRuleInMemory } from "../../harness/detection/fixtures/fixture-engine.js";
+import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/fixtures/memory-index.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
 
 const NOW = new Date("2026-11-28T12:10:00.000Z");
 

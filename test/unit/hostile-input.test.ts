@@ -6,7 +6,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { stringify as toToml } from "smol-toml";
 import { stringify as toYaml } from "yaml";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
 import { MAX_INPUT_BYTES } from "../../harness/core/input-files.js";
 import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";

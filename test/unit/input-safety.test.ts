@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { inChild } from "./in-child.js";
 import fc from "fast-check";
-import { evaluateRuleInMemory } from "../../harness/detection/fixture-engine.js";
-import { type FixtureEvent } from "../../harness/detection/memory-index.js";
-import { wildcardMatcher } from "../../harness/detection/field-values.js";
-import { loadRuleTests } from "../../harness/detection/rule-fixtures.js";
-import { MAX_CASE_EVENTS } from "../../harness/detection/fixture-events.js";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
+import { evaluateRuleInMemory } from "../../harness/detection/fixtures/fixture-engine.js";
+import { type FixtureEvent } from "../../harness/detection/fixtures/memory-index.js";
+import { wildcardMatcher } from "../../harness/detection/rules/field-values.js";
+import { loadRuleTests } from "../../harness/detection/fixtures/rule-fixtures.js";
+import { MAX_CASE_EVENTS } from "../../harness/detection/fixtures/fixture-events.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
 import { MAX_INPUT_BYTES, parseYamlInput } from "../../harness/core/input-files.js";
 import { projectRoot } from "../../harness/core/paths.js";
 import { dotPath, type Problem } from "../../harness/core/problems.js";
@@ -76,8 +76,8 @@ function loadInChild(call: string): { status: number | null; output: string } {
     imports: {
       InputError: "core/problems.js",
       loadScenario: "scenario/load.js",
-      loadRuleFile: "detection/rule-loader.js",
-      loadRuleTests: "detection/rule-fixtures.js",
+      loadRuleFile: "detection/rules/rule-loader.js",
+      loadRuleTests: "detection/fixtures/rule-fixtures.js",
       loadContext: "context/context.js",
     },
     call,

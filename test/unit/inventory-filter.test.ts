@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Asset } from "../../harness/context/inventory.js";
-import { evaluateRuleInMemory } from "../../harness/detection/fixture-engine.js";
-import { inventoryFilters } from "../../harness/detection/inventory-filter.js";
-import { loadRuleTests } from "../../harness/detection/rule-fixtures.js";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
-import { runRuleTests } from "../../harness/detection/rule-tests.js";
+import { evaluateRuleInMemory } from "../../harness/detection/fixtures/fixture-engine.js";
+import { inventoryFilters } from "../../harness/detection/rules/inventory-filter.js";
+import { loadRuleTests } from "../../harness/detection/fixtures/rule-fixtures.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
+import { runRuleTests } from "../../harness/detection/fixtures/rule-tests.js";
 import { fixture, inputErrorOf, shownAs } from "./fixture-helpers.js";
 
 const folder = fixture("rule-tests", "inventory");

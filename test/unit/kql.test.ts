@@ -8,7 +8,7 @@ import {
   type KqlNode,
   type KqlRangeOp,
   type KqlValue,
-} from "../../harness/detection/kql.js";
+} from "../../harness/detection/rules/kql.js";
 
 const plain = (text: string): KqlValue => ({ text, quoted: false, wildcard: false });
 const phrase = (text: string): KqlValue => ({ text, quoted: true, wildcard: false });

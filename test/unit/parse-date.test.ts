@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { parseDate } from "../../harness/detection/field-values.js";
+import { parseDate } from "../../harness/detection/rules/field-values.js";
 
 /** Epoch milliseconds of an ISO date-time, as JavaScript reads the extended format. */
 const at = (iso: string): number => new Date(iso).getTime();

@@ -8,9 +8,9 @@ import {
   executeRules,
   type ExecutionOptions,
   type ExecutionScope,
-} from "../../harness/detection/engine.js";
-import { type Detection } from "../../harness/detection/rule.js";
-import type { QueryRule, Rule, ThresholdRule } from "../../harness/detection/rule.js";
+} from "../../harness/detection/live/engine.js";
+import { type Detection } from "../../harness/detection/rules/rule.js";
+import type { QueryRule, Rule, ThresholdRule } from "../../harness/detection/rules/rule.js";
 import { loadContext } from "../../harness/context/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { assertionsDir } from "../../harness/core/paths.js";

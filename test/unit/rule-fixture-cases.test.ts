@@ -1,6 +1,10 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { runCase, loadRuleTestSuite, describeDetection } from "../../harness/detection/rule-tests.js";
+import {
+  runCase,
+  loadRuleTestSuite,
+  describeDetection,
+} from "../../harness/detection/fixtures/rule-tests.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 
 /** Every rule of the pack, run over each of its fixture cases in memory: one mocha test per case. */

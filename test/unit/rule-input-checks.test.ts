@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import { checkLuceneSyntax, LuceneSyntaxError } from "../../harness/detection/lucene.js";
-import { intervalProblem, nextStart } from "../../harness/detection/schedule.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import { checkLuceneSyntax, LuceneSyntaxError } from "../../harness/detection/rules/lucene.js";
+import { intervalProblem, nextStart } from "../../harness/detection/rules/schedule.js";
 import { formatProblem } from "../../harness/core/problems.js";
 import { fixture, onlyProblem, shownAs } from "./fixture-helpers.js";
 

@@ -2,14 +2,14 @@ import { expect } from "chai";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRuleFile, loadRules, type LoadedRule } from "../../harness/detection/rule-loader.js";
+import { loadRuleFile, loadRules, type LoadedRule } from "../../harness/detection/rules/rule-loader.js";
 import type {
   EsqlRule,
   NewTermsRule,
   Rule,
   SkippedRule,
   ThresholdRule,
-} from "../../harness/detection/rule.js";
+} from "../../harness/detection/rules/rule.js";
 import { assertionsDir, elasticNetworkRulesDir } from "../../harness/core/paths.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { loadRuleFile, MAX_LOOKBACK_DAYS } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
+import { loadRuleFile, MAX_LOOKBACK_DAYS } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "scanproof-lookback-"));

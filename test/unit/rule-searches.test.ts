@@ -1,12 +1,12 @@
 import type { estypes } from "@elastic/elasticsearch";
 import { expect } from "chai";
 import type { Backend } from "../../harness/backend/backend.js";
-import type { Detection } from "../../harness/detection/rule.js";
-import { newTermsDetections } from "../../harness/detection/new-terms-rule.js";
-import { queryDetections } from "../../harness/detection/query-rule.js";
-import type { NewTermsRule, QueryRule, ThresholdRule } from "../../harness/detection/rule.js";
-import type { SearchContext } from "../../harness/detection/search.js";
-import { historyKey, thresholdDetections } from "../../harness/detection/threshold-rule.js";
+import type { Detection } from "../../harness/detection/rules/rule.js";
+import { newTermsDetections } from "../../harness/detection/live/new-terms-rule.js";
+import { queryDetections } from "../../harness/detection/live/query-rule.js";
+import type { NewTermsRule, QueryRule, ThresholdRule } from "../../harness/detection/rules/rule.js";
+import type { SearchContext } from "../../harness/detection/live/search.js";
+import { historyKey, thresholdDetections } from "../../harness/detection/live/threshold-rule.js";
 
 /**
  * The Elasticsearch path of threshold, new terms and query rules, against a client that records

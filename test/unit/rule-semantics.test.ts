@@ -1,6 +1,10 @@
 import { expect } from "chai";
-import { distinctCounts, meetsThreshold, newTermsHistory } from "../../harness/detection/rule-semantics.js";
-import type { NewTermsRule, ThresholdRule } from "../../harness/detection/rule.js";
+import {
+  distinctCounts,
+  meetsThreshold,
+  newTermsHistory,
+} from "../../harness/detection/rules/rule-semantics.js";
+import type { NewTermsRule, ThresholdRule } from "../../harness/detection/rules/rule.js";
 
 describe("rule semantics both engines share", () => {
   const rule = (value: number, cardinality: { field: string; value: number }[]) =>

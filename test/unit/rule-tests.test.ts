@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import type { FixtureDetection } from "../../harness/detection/fixture-engine.js";
-import { loadRuleTests } from "../../harness/detection/rule-fixtures.js";
-import { loadRuleFile } from "../../harness/detection/rule-loader.js";
-import type { Rule } from "../../harness/detection/rule.js";
-import { compareDetections, runRuleTests } from "../../harness/detection/rule-tests.js";
+import type { FixtureDetection } from "../../harness/detection/fixtures/fixture-engine.js";
+import { loadRuleTests } from "../../harness/detection/fixtures/rule-fixtures.js";
+import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
+import { compareDetections, runRuleTests } from "../../harness/detection/fixtures/rule-tests.js";
 import { projectRoot } from "../../harness/core/paths.js";
 import { fixture, inputErrorOf, lineOf, shownAs } from "./fixture-helpers.js";
 

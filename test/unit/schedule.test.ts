@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { planExecution, nextStart, MAX_CATCHUP_INTERVALS } from "../../harness/detection/schedule.js";
-import { schedule, type Clock } from "../../harness/detection/scheduler.js";
-import type { Rule } from "../../harness/detection/rule.js";
+import { planExecution, nextStart, MAX_CATCHUP_INTERVALS } from "../../harness/detection/rules/schedule.js";
+import { schedule, type Clock } from "../../harness/detection/live/scheduler.js";
+import type { Rule } from "../../harness/detection/rules/rule.js";
 
 const MINUTE = 60_000;
 const T0 = new Date("2026-11-28T13:00:00.000Z");

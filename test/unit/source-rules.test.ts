@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { join } from "node:path";
-import { loadRules } from "../../harness/detection/rule-loader.js";
-import { rulesReading, sourcesRead } from "../../harness/detection/source-rules.js";
+import { loadRules } from "../../harness/detection/rules/rule-loader.js";
+import { rulesReading, sourcesRead } from "../../harness/detection/rules/source-rules.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 
 describe("rules a lab's sources can speak for", function () {

@@ -1,9 +1,9 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import type { Detection } from "./rule.js";
-import type { ThresholdRule } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import type { Detection } from "../rules/rule.js";
+import type { ThresholdRule } from "../rules/rule.js";
 import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
-import { distinctCounts, meetsThreshold } from "./rule-semantics.js";
+import { distinctCounts, meetsThreshold } from "../rules/rule-semantics.js";
 import { readTimeBounds, timeBoundsAggs, timeRange } from "./timestamp.js";
 
 /** Cardinality is exact up to this many distinct values (Elasticsearch's maximum). */

@@ -1,7 +1,7 @@
-import type { Backend } from "../backend/backend.js";
+import type { Backend } from "../../backend/backend.js";
 import { executeRule, type ExecutionOptions, type RuleExecution } from "./engine.js";
-import type { Rule } from "./rule.js";
-import { nextStart } from "./schedule.js";
+import type { Rule } from "../rules/rule.js";
+import { nextStart } from "../rules/schedule.js";
 
 /** Time as the scheduler sees it; tests pass a fake one. */
 export interface Clock {

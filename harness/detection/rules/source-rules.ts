@@ -1,5 +1,5 @@
-import { ELASTIC_ALIASES, SOURCE_INDEX } from "../backend/templates.js";
-import type { LogSourceName } from "../core/vocabulary.js";
+import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../backend/templates.js";
+import type { LogSourceName } from "../../core/vocabulary.js";
 import { wildcardMatcher } from "./field-values.js";
 import type { Rule } from "./rule.js";
 

@@ -1,7 +1,7 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import { kqlFields, parseKql } from "./kql.js";
-import type { Rule } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import { kqlFields, parseKql } from "../rules/kql.js";
+import type { Rule } from "../rules/rule.js";
 import { SEARCH_DEFAULTS } from "./search.js";
 
 /** What the searched indices' mappings mean for one rule. */

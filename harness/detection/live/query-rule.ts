@@ -1,6 +1,6 @@
-import type { Backend } from "../backend/backend.js";
-import type { Detection } from "./rule.js";
-import type { QueryRule } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import type { Detection } from "../rules/rule.js";
+import type { QueryRule } from "../rules/rule.js";
 import { alertId, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
 import { timeFields, timeOfHit, timeSort } from "./timestamp.js";
 

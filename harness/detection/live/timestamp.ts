@@ -1,5 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Rule } from "./rule.js";
+import type { Rule } from "../rules/rule.js";
 
 type TimeRule = Pick<Rule, "timestampField" | "timestampFallback">;
 type Bounds = { readonly gte?: Date; readonly lt?: Date; readonly lte?: Date };

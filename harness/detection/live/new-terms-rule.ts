@@ -1,9 +1,9 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import type { Detection } from "./rule.js";
-import type { NewTermsRule } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import type { Detection } from "../rules/rule.js";
+import type { NewTermsRule } from "../rules/rule.js";
 import { alertId, groupOf, searchRule, windowOf, windowQuery, type SearchContext } from "./search.js";
-import { newTermsHistory } from "./rule-semantics.js";
+import { newTermsHistory } from "../rules/rule-semantics.js";
 import { readTimeBounds, timeBoundsAggs, timeFields, timeRange, timeSort } from "./timestamp.js";
 
 const PAGE_SIZE = 1000;

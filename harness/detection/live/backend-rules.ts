@@ -1,6 +1,6 @@
 import { errors } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import type { RuleSet } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import type { RuleSet } from "../rules/rule.js";
 
 /** Whether the backend answers an ES|QL query, and if not, what it answered. */
 export async function probeEsql(

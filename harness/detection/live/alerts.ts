@@ -1,7 +1,7 @@
-import type { Backend } from "../backend/backend.js";
-import { ALERTS_INDEX } from "../backend/templates.js";
-import type { Detection } from "./rule.js";
-import type { ThresholdRule } from "./rule.js";
+import type { Backend } from "../../backend/backend.js";
+import { ALERTS_INDEX } from "../../backend/templates.js";
+import type { Detection } from "../rules/rule.js";
+import type { ThresholdRule } from "../rules/rule.js";
 import { historyKey, type ThresholdHistory } from "./threshold-rule.js";
 
 /** A finding with what escalation made of it (scanproof's Escalation; the engine only carries it). */

@@ -1,5 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Asset } from "../context/inventory.js";
+import type { Asset } from "../../context/inventory.js";
 import type { Rule } from "./rule.js";
 
 /** The filters a rule's inventory extension adds to its searches; none when it has no extension. */

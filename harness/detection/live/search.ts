@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { errors, type estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import { ScanproofError } from "../core/errors.js";
-import type { Rule } from "./rule.js";
-import type { ExecutionWindow } from "./schedule.js";
+import type { Backend } from "../../backend/backend.js";
+import { ScanproofError } from "../../core/errors.js";
+import type { Rule } from "../rules/rule.js";
+import type { ExecutionWindow } from "../rules/schedule.js";
 import { timeRange } from "./timestamp.js";
 
 /** What one search of a rule execution covers. */

@@ -1,14 +1,14 @@
 import type { estypes } from "@elastic/elasticsearch";
-import type { Backend } from "../backend/backend.js";
-import { inPool } from "../core/pool.js";
-import type { Asset } from "../context/inventory.js";
+import type { Backend } from "../../backend/backend.js";
+import { inPool } from "../../core/pool.js";
+import type { Asset } from "../../context/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
 import { checkFields } from "./field-check.js";
-import { inventoryFilters } from "./inventory-filter.js";
+import { inventoryFilters } from "../rules/inventory-filter.js";
 import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
-import type { Detection, Rule } from "./rule.js";
-import { planExecution, type ExecutionWindow } from "./schedule.js";
+import type { Detection, Rule } from "../rules/rule.js";
+import { planExecution, type ExecutionWindow } from "../rules/schedule.js";
 import { RuleSearchError, type SearchContext } from "./search.js";
 import { thresholdDetections } from "./threshold-rule.js";
 
