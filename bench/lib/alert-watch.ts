@@ -1,5 +1,6 @@
 import type { Backend } from "../../harness/backend/backend.js";
 import { ALERTS_INDEX } from "../../harness/backend/templates.js";
+import type { StoredAlert } from "../../harness/detection/live/alerts.js";
 
 /** scenario id → rule id → when a search first found an alert of that rule (epoch ms). */
 export type FirstAlerts = ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -10,11 +11,6 @@ export interface AlertWatch {
 
 const INTERVAL_MS = 250;
 
-interface AlertSource {
-  labels?: { scanproof_scenario?: string };
-  rule?: { id?: string };
-}
-
 /**
  * Searches the alerts index four times a second, without forcing a refresh, and notes when each
  * (scenario, rule) first became searchable: the moment an analyst's query would have shown it.
@@ -23,7 +19,7 @@ export function watchAlerts(backend: Backend, scenarioIds: readonly string[]): A
   const first = new Map<string, Map<string, number>>();
   const poll = async (): Promise<void> => {
     const atMs = Date.now();
-    const response = await backend.client.search<AlertSource>({
+    const response = await backend.client.search<StoredAlert>({
       index: ALERTS_INDEX,
       ignore_unavailable: true,
       allow_no_indices: true,

@@ -3,6 +3,7 @@ import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
 import type { Detection } from "../detection/rules/rule.js";
 import type { Rule } from "../detection/rules/rule.js";
+import type { StoredAlert } from "../detection/live/alerts.js";
 import {
   bucketsOf,
   dateOf,
@@ -107,7 +108,7 @@ export async function gatherFacts(
         },
       },
     ),
-    backend.client.search<Record<string, unknown>>({
+    backend.client.search<StoredAlert>({
       index: ALERTS_INDEX,
       size: SIMILAR_SHOWN,
       ignore_unavailable: true,
@@ -342,13 +343,7 @@ function idsSignature(b: Bucket): IdsSignature {
   };
 }
 
-function similarFromAlert(id: string, doc: Record<string, unknown>): SimilarAlert {
-  const alert = doc as {
-    "@timestamp"?: string;
-    rule?: { name?: string };
-    source?: { ip?: string };
-    scanproof?: { escalation?: { tier?: string } };
-  };
+function similarFromAlert(id: string, alert: StoredAlert): SimilarAlert {
   const source = alert.source?.ip;
   const tier = alert.scanproof?.escalation?.tier;
   return {

@@ -1,7 +1,7 @@
 import type { Backend } from "../../backend/backend.js";
 import { ALERTS_INDEX } from "../../backend/templates.js";
-import type { Detection } from "../rules/rule.js";
-import type { ThresholdRule } from "../rules/rule.js";
+import type { DeepPartial } from "../../core/deep-partial.js";
+import type { Detection, ThreatMapping, ThresholdRule } from "../rules/rule.js";
 import { historyKey, type ThresholdHistory } from "./threshold-rule.js";
 
 /** A finding with what escalation made of it (scanproof's Escalation; the engine only carries it). */
@@ -23,8 +23,59 @@ export interface AlertScope {
   readonly labels: AlertLabels;
 }
 
+/** An alert as the alerts index holds it: ECS fields, Kibana's rule fields, and scanproof's own. */
+export interface AlertDocument<E> {
+  readonly "@timestamp": string;
+  readonly message: string;
+  readonly event: {
+    readonly kind: "alert";
+    readonly severity: number;
+    readonly risk_score: number;
+    readonly created: string;
+  };
+  readonly rule: {
+    readonly id: string;
+    readonly uuid: string;
+    readonly name: string;
+    readonly description: string;
+    readonly ruleset: "scanproof";
+    readonly type: string;
+    readonly reference: string;
+  };
+  readonly threat: readonly {
+    readonly framework: "MITRE ATT&CK";
+    readonly tactic: ThreatMapping["tactic"];
+    readonly technique: readonly {
+      readonly id: string;
+      readonly name: string;
+      readonly subtechnique: ThreatMapping["techniques"][number]["subtechniques"];
+    }[];
+  }[];
+  readonly source?: { readonly ip: string };
+  readonly destination?: { readonly ip: string };
+  readonly labels: { readonly scanproof_run_id: string; readonly scanproof_scenario: string };
+  readonly scanproof: {
+    readonly scope: string;
+    readonly group: Readonly<Record<string, string>>;
+    readonly evidence: {
+      readonly events: number;
+      readonly distinct: Detection["evidence"]["distinct"];
+      readonly first_seen: string;
+      readonly last_seen: string;
+    };
+    readonly window: Detection["window"];
+    readonly escalation: E;
+  };
+}
+
+/**
+ * An alert document as a search returns it: any field may be missing (a filtered _source, a document
+ * an older version wrote); escalation is read no further than its tier.
+ */
+export type StoredAlert = DeepPartial<AlertDocument<{ readonly tier: string }>>;
+
 /** The alert as an ECS document: rule, ATT&CK mapping, evidence counts and the escalation. */
-export function alertDocument(alert: Alert<unknown>, scope: AlertScope, now: Date): Record<string, unknown> {
+export function alertDocument<E>(alert: Alert<E>, scope: AlertScope, now: Date): AlertDocument<E> {
   const { rule, evidence, group } = alert;
   const distinct = evidence.distinct.map((d) => `${d.values} distinct ${d.field}`).join(", ");
   const from = group["source.ip"] ?? "any source";
@@ -149,9 +200,7 @@ export async function thresholdHistory(
   scopeKey: string,
   since: Date,
 ): Promise<ThresholdHistory> {
-  const response = await backend.client.search<{
-    scanproof?: { group?: Record<string, string>; evidence?: { last_seen?: string } };
-  }>({
+  const response = await backend.client.search<StoredAlert>({
     index: ALERTS_INDEX,
     ignore_unavailable: true,
     size: 10_000,
@@ -169,7 +218,11 @@ export async function thresholdHistory(
   return buildThresholdHistory(
     rule,
     response.hits.hits.map((h) => ({
-      group: h._source?.scanproof?.group ?? {},
+      group: Object.fromEntries(
+        Object.entries(h._source?.scanproof?.group ?? {}).filter(
+          (e): e is [string, string] => typeof e[1] === "string",
+        ),
+      ),
       lastSeen: h._source?.scanproof?.evidence?.last_seen ?? "",
     })),
   );
