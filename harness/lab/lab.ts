@@ -70,6 +70,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     ...labHosts(plan, hosts),
     ...(ids ? { ids: host("ids", "sensor", ids, plan.firewall.outside) } : {}),
     quiesce: () => containers.stopSensors(),
+    stop: () => teardown.run(),
     assertAlive: () => assertAlive(containers.running),
     whileAlive: (work) => whileAlive(containers.running, work),
     egressDrops: () => readEgressDrops(guards),

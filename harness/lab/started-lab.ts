@@ -76,6 +76,11 @@ export interface StartedLab {
    * results are no evidence anyway.
    */
   whileAlive<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Stops and removes everything the lab started, newest first, once (the teardown it was started
+   * with, which a run's Ctrl-C also reaches).
+   */
+  stop(): Promise<void>;
   /** What every traffic source's egress filter dropped so far: packets for addresses outside the lab. */
   egressDrops(): Promise<EgressDrop[]>;
 }

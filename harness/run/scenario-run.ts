@@ -217,7 +217,7 @@ export class ScenarioRun {
   private async finish(result: ScenarioResult): Promise<ScenarioResult> {
     const { lab } = this;
     this.keep = this.ctx.keepLab && result.verdict !== "pass" && lab !== undefined;
-    if (!this.keep) await this.timed("teardownMs", () => this.labTeardown.run());
+    if (!this.keep) await this.timed("teardownMs", () => (lab ? lab.stop() : this.labTeardown.run()));
     this.phase("done", result.reason ?? "", result.verdict);
     const done = { ...result, durationMs: Date.now() - this.started, timings: this.timings };
     if (!this.keep || !lab) return done;
