@@ -106,7 +106,7 @@ const ATTACKING_ROLES: ReadonlySet<string> = new Set(["attacker", "scanner"]);
 
 /** The addresses sensors see for every host a step is sent from whose role is attacker or scanner. */
 export function attackingHosts(scenario: Pick<Scenario, "lab" | "steps">): string[] {
-  const senders = new Set(scenario.steps.flatMap((s) => (s.tool === "contain" ? [] : [s.from])));
+  const senders = new Set(scenario.steps.flatMap((s) => ("from" in s ? [s.from] : [])));
   const hosts = planLab(scenario).hosts.filter((h) => senders.has(h.name) && ATTACKING_ROLES.has(h.role));
   return [...new Set(hosts.map((h) => h.seenAs))];
 }

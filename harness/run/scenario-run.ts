@@ -16,7 +16,7 @@ import { awaitIngest, summariseAccount, type LogSourceReport } from "../logs/acc
 import type { AlertSummary, ScenarioPhase, ScenarioProgress, ScenarioResult, Verdict } from "../result.js";
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
-import type { ContainStepSpec } from "../scenario/schema.js";
+import type { StepPorts } from "../scanners/step-kind.js";
 import { detectAndEscalate } from "./detection.js";
 import { labSources } from "./lab-sources.js";
 import { containmentTruth, runSteps } from "./steps.js";
@@ -140,11 +140,13 @@ export class ScenarioRun {
   private async runSteps(lab: StartedLab): Promise<number> {
     const steps = this.ctx.scenario.steps.length;
     this.phase("steps", `1/${steps}`);
-    const containStep = async (step: ContainStepSpec, index: number): Promise<GroundTruth> => {
-      this.alertedEarlier.push(...(await this.alertsSoFar(lab)));
-      const record = await contain(lab, index, lab.host(step.source).address, [...this.alertedEarlier]);
-      this.containment.push(record);
-      return containmentTruth(record, index);
+    const ports: StepPorts = {
+      contain: async (source, index) => {
+        this.alertedEarlier.push(...(await this.alertsSoFar(lab)));
+        const record = await contain(lab, index, source, [...this.alertedEarlier]);
+        this.containment.push(record);
+        return containmentTruth(record, index);
+      },
     };
     await lab.whileAlive(() =>
       runSteps(
@@ -155,7 +157,7 @@ export class ScenarioRun {
           this.truths.push(truth);
           if (i + 1 < steps) this.phase("steps", `${i + 2}/${steps}`);
         },
-        containStep,
+        ports,
       ),
     );
     return Date.now();

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { ScanproofError } from "../core/errors.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
+import { containStep, ContainStepSchema } from "./contain.js";
 import { httpStep, HttpStepSchema } from "./http.js";
 import { masscanStep, MasscanStepSchema } from "./masscan.js";
 import { niktoStep, NiktoStepSchema } from "./nikto.js";
@@ -28,6 +29,7 @@ export const TOOL_STEP_SCHEMAS = [
   DnsWordlistStepSchema,
   AxfrStepSchema,
   NiktoStepSchema,
+  ContainStepSchema,
 ] as const;
 
 export type ToolStepSpec = z.output<(typeof TOOL_STEP_SCHEMAS)[number]>;
@@ -40,6 +42,7 @@ export const TOOL_STEPS = [
   gobusterDnsStep,
   axfrStep,
   niktoStep,
+  containStep,
 ] as const;
 
 function kindOf(step: ToolStepSpec): StepKind<ToolStepSpec> {

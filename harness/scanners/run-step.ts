@@ -1,15 +1,34 @@
+import { ScanproofError } from "../core/errors.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import type { StartedLab } from "../lab/started-lab.js";
 import type { GroundTruth } from "./ground-truth.js";
 import { planStep, type ToolStepSpec } from "./registry.js";
+import type { StepPorts } from "./step-kind.js";
 
-/** Runs one tool step from its traffic source, after the scope guard checked every destination it names. */
+/** The lab interface a step's traffic source sends on; none for a step sent from no source. */
+export function uplinkOf(lab: StartedLab, step: ToolStepSpec): string {
+  return "from" in step ? lab.host(step.from).uplink.interface : "";
+}
+
+/** The ports of a lab without detection (`lab up`, tests of the lab alone): a contain step has nothing to decide on. */
+export const WITHOUT_DETECTION: StepPorts = {
+  contain: (_source, index) =>
+    Promise.reject(
+      new ScanproofError(
+        `steps[${index}]: a contain step decides on the alerts so far, and nothing detects here.`,
+        "Run the scenario with `scanproof run`.",
+      ),
+    ),
+};
+
+/** Runs one step from its traffic source, after the scope guard checked every destination it names. */
 export async function runStep(
   lab: StartedLab,
   step: ToolStepSpec,
   index: number,
   guard: ScopeGuard,
   workDir: string,
+  ports: StepPorts = WITHOUT_DETECTION,
 ): Promise<GroundTruth> {
-  return planStep(step, index, guard, lab.host(step.from).uplink.interface).run(lab, guard, workDir);
+  return planStep(step, index, guard, uplinkOf(lab, step)).run(lab, guard, workDir, ports);
 }

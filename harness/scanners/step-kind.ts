@@ -7,10 +7,17 @@ export type ToolExec = (
   command: readonly string[],
 ) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
-/** What every tool step has: the tool it runs and the traffic source it runs in. */
+/** What every step has: the tool it runs (a traffic source's `from`, for those sent from one). */
 export interface ToolStepBase {
   readonly tool: string;
-  readonly from: string;
+}
+
+/**
+ * What a step may ask of the run beyond its lab: the playbook's containment of a source, decided
+ * on the alerts so far. A run without detection (`lab up`) has no such port.
+ */
+export interface StepPorts {
+  contain(source: string, index: number): Promise<GroundTruth>;
 }
 
 /** A step whose destinations the argument layer has checked: how to check it with the tool, and run it. */
@@ -21,7 +28,7 @@ export interface PlannedStep {
    */
   checkWithTool?(exec: ToolExec, guard: ScopeGuard): Promise<void>;
   /** Runs the step in its source; the ground truth is what it reports it sent. */
-  run(lab: StartedLab, guard: ScopeGuard, workDir: string): Promise<GroundTruth>;
+  run(lab: StartedLab, guard: ScopeGuard, workDir: string, ports: StepPorts): Promise<GroundTruth>;
 }
 
 /**

@@ -3,16 +3,7 @@ import { LOG_SOURCES, SENSORS, TIERS } from "../core/vocabulary.js";
 import { TOOL_STEP_SCHEMAS } from "../scanners/registry.js";
 import { HostSchema, labName as name, TargetSchema } from "../lab/spec.js";
 
-const ContainStep = z
-  .strictObject({
-    tool: z.literal("contain"),
-    source: name.default("attacker").describe("the traffic source (attacker or a lab host) to contain"),
-  })
-  .describe(
-    "the playbook's containment: when the source's alerts so far reach Tier 2, block it at the lab firewall and put it on the IDS block list",
-  );
-
-export const Step = z.discriminatedUnion("tool", [...TOOL_STEP_SCHEMAS, ContainStep]);
+export const Step = z.discriminatedUnion("tool", TOOL_STEP_SCHEMAS);
 
 const duration = z
   .string()
@@ -142,5 +133,4 @@ export const ScenarioSchema = z.strictObject({
 
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;
 export type StepSpec = z.output<typeof Step>;
-export type ContainStepSpec = Extract<StepSpec, { tool: "contain" }>;
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];

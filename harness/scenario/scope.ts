@@ -12,7 +12,7 @@ import type { ScenarioSpec, StepSpec } from "./schema.js";
  * the same functions, so whatever a run would refuse here, validate refuses too.
  */
 export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard, uplink: string): void {
-  if (step.tool !== "contain") planStep(step, index, guard, uplink);
+  planStep(step, index, guard, uplink);
 }
 
 /** Where a scope error's `steps[i].field` prefix points in the scenario file. */
@@ -37,7 +37,7 @@ export function plannedScope(spec: ScenarioSpec): {
   return {
     guard: new ScopeGuard(labSubnets(plan), labAddresses(plan)),
     uplinkOf: (step) => {
-      const from = step.tool === "contain" ? undefined : plan.hosts.find((h) => h.name === step.from);
+      const from = "from" in step ? plan.hosts.find((h) => h.name === step.from) : undefined;
       return from ? SEGMENTS[from.network].interface : "";
     },
   };

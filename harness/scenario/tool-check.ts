@@ -58,8 +58,7 @@ async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise
   const problems: Problem[] = [];
   for (const [i, step] of scenario.steps.entries()) {
     try {
-      if (step.tool !== "contain")
-        await planStep(step, i, guard, uplinkOf(step)).checkWithTool?.(exec, guard);
+      await planStep(step, i, guard, uplinkOf(step)).checkWithTool?.(exec, guard);
     } catch (error) {
       const { path, message } = stepProblem(error, i);
       problems.push({
