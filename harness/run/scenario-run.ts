@@ -117,7 +117,7 @@ export class ScenarioRun {
     const rules = rulesReading(this.ctx.rules.rules, judged);
     if (rules.length < this.ctx.rules.rules.length)
       say(
-        `  [${this.ctx.scenario.id}] ${this.ctx.rules.rules.length - rules.length} rules read only sources this lab does not write as the scenario declares it (${judged.join(", ")}): not run for it`,
+        `  [${this.ctx.scenario.id}] ${this.ctx.rules.rules.length - rules.length} rules read only sources this lab does not write (it writes ${judged.join(", ")}): not run for it`,
       );
     this.rules = { ...this.ctx.rules, rules };
     return [...new Set([...judged, ...sourcesShippedBy(this.ctx.observers)])];
