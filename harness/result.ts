@@ -12,7 +12,7 @@ import type { GroundTruth } from "./scanners/ground-truth.js";
 import { LOG_SOURCES, TIERS, type Tier } from "./core/vocabulary.js";
 
 /** pass: every expectation held; fail: a detection or log expectation did not; error: the lab or a tool broke. */
-export type Verdict = "pass" | "fail" | "error" | "skip";
+export type Verdict = "pass" | "fail" | "error";
 
 export interface ExpectationResult {
   readonly id: string;
@@ -54,7 +54,7 @@ export interface ScenarioResult {
   readonly technique: string;
   readonly tags: readonly string[];
   readonly verdict: Verdict;
-  /** Why the verdict is error or skip. */
+  /** Why the verdict is error. */
   readonly reason?: string;
   readonly durationMs: number;
   readonly timings: Readonly<Record<string, number>>;
@@ -343,7 +343,7 @@ const ScenarioResultSchema = z.strictObject({
   file: text,
   technique: text,
   tags: strings,
-  verdict: z.enum(["pass", "fail", "error", "skip"]),
+  verdict: z.enum(["pass", "fail", "error"]),
   reason: text.exactOptional(),
   durationMs: milliseconds,
   timings: z.preprocess(noProtoKey, z.record(text, milliseconds)),

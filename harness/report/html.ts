@@ -19,7 +19,6 @@ const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   pass: "✓ PASS",
   fail: "✗ FAIL",
   error: "! ERROR",
-  skip: "– SKIP",
 };
 
 const STYLE = new Markup(`
@@ -43,7 +42,6 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .verdict-pass { background: #dafbe1; color: #116329; border-color: #4ac26b; }
 .verdict-fail { background: #ffebe9; color: #a40e26; border-color: #ff8182; }
 .verdict-error { background: #fff1e5; color: #953800; border-color: #fb8f44; }
-.verdict-skip { background: #eaeef2; color: #424a53; border-color: #afb8c1; }
 .held { color: #116329; font-weight: 600; }
 .failed { color: #a40e26; font-weight: 600; }
 .tier-tier2 { color: #a40e26; }
@@ -100,7 +98,7 @@ function runHeader(run: RunResult): Markup {
     <h1>scanproof run <code>${run.runId}</code></h1>
     <p>
       Overall verdict: ${verdictBadge(overallVerdict(run.scenarios))} — ${counts.pass} passed, ${counts.fail}
-      failed, ${counts.error} errored, ${counts.skip} skipped, of ${run.scenarios.length} scenarios.
+      failed, ${counts.error} errored, of ${run.scenarios.length} scenarios.
     </p>
     <dl class="facts">
       <dt>Started</dt>

@@ -12,7 +12,7 @@ interface RunSummary {
 const SCHEMA_VERSION = 1;
 
 export function countVerdicts(scenarios: readonly ScenarioResult[]): VerdictCounts {
-  const counts: Record<Verdict, number> = { pass: 0, fail: 0, error: 0, skip: 0 };
+  const counts: Record<Verdict, number> = { pass: 0, fail: 0, error: 0 };
   for (const s of scenarios) counts[s.verdict] += 1;
   return counts;
 }

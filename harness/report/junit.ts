@@ -18,7 +18,7 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
   "'": "&apos;",
 };
 
-type Outcome = "failure" | "error" | "skipped";
+type Outcome = "failure" | "error";
 
 function escapeXmlText(text: string): string {
   return printableText(text).replace(/[&<>"']/g, (char) => XML_ESCAPES[char] ?? char);
@@ -107,7 +107,6 @@ function outcomeCase(scenario: ScenarioResult, outcome: Exclude<Outcome, "failur
 
 function testcases(scenario: ScenarioResult): XmlElement[] {
   if (scenario.verdict === "error") return [outcomeCase(scenario, "error")];
-  if (scenario.verdict === "skip") return [outcomeCase(scenario, "skipped")];
   return scenario.expectations.map((e) => expectationCase(scenario, e));
 }
 
@@ -124,7 +123,6 @@ function testsuite(run: RunResult, scenario: ScenarioResult, startedAt: number):
       tests: cases.length,
       failures: countOutcome(cases, "failure"),
       errors: countOutcome(cases, "error"),
-      skipped: countOutcome(cases, "skipped"),
       time: seconds(scenario.durationMs),
       timestamp: junitTimestamp(startedAt),
       file: scenario.file,
@@ -147,7 +145,6 @@ export function renderJunit(run: RunResult): string {
       tests: sumAttribute(suites, "tests"),
       failures: sumAttribute(suites, "failures"),
       errors: sumAttribute(suites, "errors"),
-      skipped: sumAttribute(suites, "skipped"),
       time: seconds(Date.parse(run.endedAt) - Date.parse(run.startedAt)),
       timestamp: junitTimestamp(Date.parse(run.startedAt)),
     },

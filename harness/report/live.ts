@@ -24,7 +24,6 @@ const VERDICT_MARK: Record<Verdict, string> = {
   pass: "✔ PASS",
   fail: "✖ FAIL",
   error: "✖ ERROR",
-  skip: "- SKIP",
 };
 
 function elapsed(state: State, now: number): string {

@@ -2,7 +2,7 @@ import { seconds } from "../core/format.js";
 import { overallVerdict, type RunResult, type ScenarioResult, type Verdict } from "../result.js";
 import { terminalText } from "../core/printable.js";
 
-const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR", skip: "SKIP" };
+const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR" };
 
 /** Pads to the column's width, or cuts the text there with an ellipsis; the details follow the table. */
 function fit(text: string, width: number): string {

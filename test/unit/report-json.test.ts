@@ -34,12 +34,12 @@ describe("JSON report", () => {
     expect(summary).to.deep.equal({
       overall: "error",
       scenarios: 7,
-      byVerdict: { pass: 3, fail: 2, error: 1, skip: 1 },
+      byVerdict: { pass: 3, fail: 2, error: 2 },
       byTechnique: {
-        T1595: { pass: 1, fail: 1, error: 0, skip: 0 },
-        "T1595.001": { pass: 1, fail: 1, error: 0, skip: 0 },
-        "T1595.002": { pass: 1, fail: 0, error: 0, skip: 0 },
-        "T1595.003": { pass: 0, fail: 0, error: 1, skip: 1 },
+        T1595: { pass: 1, fail: 1, error: 0 },
+        "T1595.001": { pass: 1, fail: 1, error: 0 },
+        "T1595.002": { pass: 1, fail: 0, error: 0 },
+        "T1595.003": { pass: 0, fail: 0, error: 2 },
       },
     });
   });

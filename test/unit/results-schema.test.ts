@@ -62,7 +62,7 @@ describe("readRunResult: the whole results file is checked", () => {
   });
 
   for (const [path, value, message] of [
-    ["scenarios.0.verdict", "passed", 'expected one of "pass"|"fail"|"error"|"skip"'],
+    ["scenarios.0.verdict", "passed", 'expected one of "pass"|"fail"|"error"'],
     ["scenarios.0.alerts.0.tier", "tier3", 'expected one of "suppressed"|"l1"|"tier2"'],
     ["scenarios.0.alerts.0.reasons", [{ code: "made-up", message: "x" }], "expected one of"],
     ["scenarios.0.alerts.0.reasons", [{ markup: "<script>alert(1)</script>" }], "expected one of"],
