@@ -32,7 +32,7 @@ export function escalate(
   inventory: readonly Asset[],
 ): Escalation {
   const at = new Date(facts.detection.lastSeen);
-  const t = context.escalation;
+  const limits = context.escalation;
   const enrichment = enrich(facts, context, inventory, at);
   const reasons: Reason[] = [];
   const add = (code: ReasonCode, message: string): void => {
@@ -66,28 +66,28 @@ export function escalate(
   const { activity } = facts;
   const days = facts.history.activeDays.length;
   const spanMs = span(activity.firstSeen, activity.lastSeen);
-  if (days >= t.persistence.min_active_days)
+  if (days >= limits.persistence.min_active_days)
     add(
       "persistent-activity",
       `${source} was active on ${days} days in the last ${formatDuration(context.history_window)} (${facts.history.activeDays.join(", ")})`,
     );
-  else if (spanMs >= t.persistence.min_duration)
+  else if (spanMs >= limits.persistence.min_duration)
     add(
       "persistent-activity",
-      `${source} kept probing for ${formatDuration(spanMs)} (${activity.firstSeen ?? "?"} to ${activity.lastSeen ?? "?"}), at least ${formatDuration(t.persistence.min_duration)}`,
+      `${source} kept probing for ${formatDuration(spanMs)} (${activity.firstSeen ?? "?"} to ${activity.lastSeen ?? "?"}), at least ${formatDuration(limits.persistence.min_duration)}`,
     );
-  if (activity.distinctPorts >= t.range_of_services.min_ports)
+  if (activity.distinctPorts >= limits.range_of_services.min_ports)
     add(
       "range-of-services",
-      `${source} probed ${activity.distinctPorts} distinct ports on ${activity.targets.length} host${activity.targets.length === 1 ? "" : "s"} (${t.range_of_services.min_ports} or more is a range of services)`,
+      `${source} probed ${activity.distinctPorts} distinct ports on ${activity.targets.length} host${activity.targets.length === 1 ? "" : "s"} (${limits.range_of_services.min_ports} or more is a range of services)`,
     );
-  const several = severalMethods(facts, t.several_methods);
+  const several = severalMethods(facts, limits.several_methods);
   if (several.length > 0)
     add("several-methods", `${source} used several scanning methods: ${several.join("; ")}`);
-  if (activity.slowestRun.probes >= t.slow_scan.min_probes)
+  if (activity.slowestRun.probes >= limits.slow_scan.min_probes)
     add(
       "evasion-slow-scan",
-      `${activity.slowestRun.probes} probes in a row from ${source}, each at least ${formatDuration(activity.slowestRun.minGapMs ?? t.slow_scan.min_interval)} after the previous: slower than rate-based detectors look (interval threshold ${formatDuration(t.slow_scan.min_interval)})`,
+      `${activity.slowestRun.probes} probes in a row from ${source}, each at least ${formatDuration(activity.slowestRun.minGapMs ?? limits.slow_scan.min_interval)} after the previous: slower than rate-based detectors look (interval threshold ${formatDuration(limits.slow_scan.min_interval)})`,
     );
   const fragments = facts.ids.filter((s) => s.evasion.includes("fragmentation"));
   if (fragments.length > 0)
@@ -96,7 +96,7 @@ export function escalate(
       `the IDS saw tiny IP fragments from ${source} (${fragments.map((s) => `${s.id} "${s.name}"`).join(", ")}): fragmented probes slip past filters that do not reassemble`,
     );
   const fixedPorts = activity.trustedSourcePorts.filter(
-    (p) => p.destinationPorts >= t.trusted_source_ports.min_ports,
+    (p) => p.destinationPorts >= limits.trusted_source_ports.min_ports,
   );
   const portSignatures = facts.ids.filter((s) => s.evasion.includes("source-port"));
   if (fixedPorts.length > 0 || portSignatures.length > 0)
@@ -109,7 +109,7 @@ export function escalate(
         ...portSignatures.map((s) => `IDS ${s.id} "${s.name}"`),
       ].join("; ")}`,
     );
-  const decoys = facts.decoys.filter((d) => d.sharedPorts >= t.decoys.min_shared_ports);
+  const decoys = facts.decoys.filter((d) => d.sharedPorts >= limits.decoys.min_shared_ports);
   if (decoys.length > 0)
     add(
       "evasion-decoys",
@@ -147,9 +147,9 @@ function enrich(
   inventory: readonly Asset[],
   at: Date,
 ): Enrichment {
-  const t = context.escalation;
+  const limits = context.escalation;
   const allowList = allowListEntry(context, facts.source, at);
-  const exploitEnd = at.getTime() + t.exploit_window;
+  const exploitEnd = at.getTime() + limits.exploit_window;
   const scanStart = Date.parse(facts.detection.firstSeen);
   const { ports, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
   return {
@@ -158,19 +158,19 @@ function enrich(
     idsSignatures: facts.ids,
     internal: inRanges(facts.source, context.internal_networks),
     ...(allowList ? { allowList } : {}),
-    reputation: checkReputation(facts.source, context.intel, t.reputation, at),
+    reputation: checkReputation(facts.source, context.intel, limits.reputation, at),
     history: { ...facts.history, priorEvents: facts.priorEvents },
     targetedServices: targetedServices(inventory, facts.activity.probedPorts),
     advisories: matchAdvisories(
       facts.activity.probedPorts,
       inventory,
       context.advisories,
-      t.advisory_recency,
+      limits.advisory_recency,
       at,
     ),
     exploitAttempts: facts.ids.filter((s) => {
       const first = Date.parse(s.firstSeen);
-      return t.exploit_categories.includes(s.category) && first >= scanStart && first <= exploitEnd;
+      return limits.exploit_categories.includes(s.category) && first >= scanStart && first <= exploitEnd;
     }),
     patterns: matchPatterns(
       {
@@ -230,20 +230,20 @@ function toolsOf(facts: EscalationFacts): string[] {
 
 function severalMethods(
   facts: EscalationFacts,
-  t: EscalationContext["escalation"]["several_methods"],
+  limits: EscalationContext["escalation"]["several_methods"],
 ): string[] {
   const tools = toolsOf(facts);
   const found: string[] = [];
   const techniques = rulesByScanningMethod(facts);
-  if (techniques.size >= t.min_subtechniques)
+  if (techniques.size >= limits.min_subtechniques)
     found.push(
       `${techniques.size} T1595 sub-techniques (${[...techniques]
         .map(([id, names]) => `${id}: ${names.map((n) => `"${n}"`).join(", ")}`)
         .join("; ")})`,
     );
-  if (tools.length >= t.min_tools)
+  if (tools.length >= limits.min_tools)
     found.push(`IDS signatures of ${tools.length} tools (${tools.join(", ")})`);
-  if (facts.activity.transports.length >= t.min_transports)
+  if (facts.activity.transports.length >= limits.min_transports)
     found.push(`${facts.activity.transports.length} transports (${facts.activity.transports.join(", ")})`);
   return found;
 }

@@ -54,8 +54,8 @@ export async function gatherFacts(
   const source = detection.group["source.ip"] ?? "";
   const lastSeen = detection.evidence.lastSeen;
   const at = Date.parse(lastSeen);
-  const t = context.escalation;
-  const activityStart = new Date(at - t.activity_window).toISOString();
+  const limits = context.escalation;
+  const activityStart = new Date(at - limits.activity_window).toISOString();
   const historyStart = new Date(at - context.history_window).toISOString();
   const search = (
     index: string | readonly string[],
@@ -95,7 +95,7 @@ export async function gatherFacts(
       [
         fromSource,
         { term: { "event.kind": "alert" } },
-        between(activityStart, new Date(at + t.exploit_window).toISOString()),
+        between(activityStart, new Date(at + limits.exploit_window).toISOString()),
       ],
       {
         signatures: {
@@ -115,7 +115,10 @@ export async function gatherFacts(
       allow_no_indices: true,
       query: {
         bool: {
-          filter: [between(historyStart, new Date(at + t.activity_window).toISOString()), ...scope.filters],
+          filter: [
+            between(historyStart, new Date(at + limits.activity_window).toISOString()),
+            ...scope.filters,
+          ],
           should: [fromSource, { term: { "rule.id": detection.rule.ruleId } }],
           minimum_should_match: 1,
           must_not: [{ ids: { values: [detection.id] } }],
@@ -126,7 +129,10 @@ export async function gatherFacts(
         rules: {
           filter: {
             bool: {
-              filter: [fromSource, between(activityStart, new Date(at + t.activity_window).toISOString())],
+              filter: [
+                fromSource,
+                between(activityStart, new Date(at + limits.activity_window).toISOString()),
+              ],
             },
           },
           aggs: {
@@ -215,10 +221,10 @@ export async function gatherFacts(
       flags: { terms: { field: "scanproof.tcp.flags", size: 20 } },
       pace: { date_histogram: { field: "@timestamp", fixed_interval: "100ms", min_doc_count: 1 } },
       trusted: {
-        filter: { terms: { "source.port": t.trusted_source_ports.ports } },
+        filter: { terms: { "source.port": limits.trusted_source_ports.ports } },
         aggs: {
           ports: {
-            terms: { field: "source.port", size: t.trusted_source_ports.ports.length },
+            terms: { field: "source.port", size: limits.trusted_source_ports.ports.length },
             aggs: { destinations: { cardinality: { field: "destination.port" } } },
           },
         },
@@ -258,7 +264,7 @@ export async function gatherFacts(
       }),
       slowestRun: longestSpacedRun(
         bucketsOf(a, "pace").map((b) => ({ at: Number(b.key), probes: b.doc_count })),
-        t.slow_scan.min_interval,
+        limits.slow_scan.min_interval,
       ),
       trustedSourcePorts: bucketsOf(within(a, "trusted"), "ports").map((b) => ({
         port: Number(b.key),
