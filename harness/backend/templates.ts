@@ -1,7 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { LogSourceName } from "../core/vocabulary.js";
 
-export const EVENT_INDEX_PREFIX = "scanproof-";
 export const ALERTS_INDEX = "scanproof-alerts";
 export const SOURCE_INDEX = {
   firewall: "scanproof-firewall",

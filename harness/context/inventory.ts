@@ -11,10 +11,10 @@ const labTargetName = z
     "the name of a lab target such as web (lower-case letters, digits, dashes)",
   );
 
-export const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
+const CRITICALITIES = ["critical", "high", "medium", "low"] as const;
 
 /** A service the asset owner declares: what should answer on this port, and what is known to be wrong with it. */
-export const AssetServiceSchema = z.strictObject({
+const AssetServiceSchema = z.strictObject({
   port,
   protocol: transport,
   product: z.string().min(1).optional(),

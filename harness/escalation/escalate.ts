@@ -206,7 +206,7 @@ export function allowListEntry(
 }
 
 /** Each method the source used, as an analyst would name it. */
-export function methodsOf(facts: EscalationFacts): string[] {
+function methodsOf(facts: EscalationFacts): string[] {
   return [
     ...facts.activity.transports.map((x) => `${x} probes`),
     ...facts.activity.tcpFlags.map((f) => `TCP ${TCP_SHAPES[f] ?? `flags "${f}"`}`),

@@ -47,7 +47,7 @@ export async function startEgressGuards(
 }
 
 /** Reads `egress-guard report` lines: `<destination> <packets>`. */
-export function parseEgressReport(source: string, report: string): EgressDrop[] {
+function parseEgressReport(source: string, report: string): EgressDrop[] {
   return report
     .split("\n")
     .map((line) => line.trim().split(/\s+/))

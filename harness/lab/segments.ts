@@ -51,9 +51,6 @@ export const DMZ = {
   vni: SEGMENTS.dmz.vni,
 };
 export const LAN = { subnet: SEGMENTS.lan.subnet, firewall: SEGMENTS.lan.router };
-export const OUTSIDE_INTERFACE = SEGMENTS.outside.interface;
-export const DMZ_INTERFACE = SEGMENTS.dmz.interface;
-export const LAN_INTERFACE = SEGMENTS.lan.interface;
 
 /** Host numbers a scenario may not take on a segment: routers, the attacker, masscan's waker (.254). */
 export const RESERVED_HOST_NUMBERS: Readonly<Record<SegmentName, readonly number[]>> = {

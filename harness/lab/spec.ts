@@ -11,9 +11,9 @@ export const TARGET_KINDS = ["web", "ssh", "dns"] as const;
  * What an extra traffic source is for. Attackers and scanners may send raw packets (nmap's SYN scans,
  * masscan); clients and monitors make ordinary connections only, as a user's machine would.
  */
-export const HOST_ROLES = ["attacker", "client", "monitor", "scanner"] as const;
+const HOST_ROLES = ["attacker", "client", "monitor", "scanner"] as const;
 /** outside: an external address; lan: the internal network behind the firewall; nat: behind a NAT router outside. */
-export const HOST_NETWORKS = ["outside", "lan", "nat"] as const;
+const HOST_NETWORKS = ["outside", "lan", "nat"] as const;
 
 export const TargetSchema = z
   .strictObject({

@@ -8,7 +8,7 @@ export interface Service {
   readonly name: string;
 }
 
-export const SERVICES_BY_KIND: Record<TargetSpec["kind"], readonly Service[]> = {
+const SERVICES_BY_KIND: Record<TargetSpec["kind"], readonly Service[]> = {
   web: [{ port: 80, transport: "tcp", name: "http" }],
   ssh: [{ port: 22, transport: "tcp", name: "ssh" }],
   dns: [

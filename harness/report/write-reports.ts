@@ -63,7 +63,7 @@ export function writeReports(run: RunResult, dir: string): ReportFiles {
 }
 
 /** A results file of thousands of scenarios is a few tens of megabytes; anything near this is not one. */
-export const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
+const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
 /** Problems shown for one file; a file wrong everywhere is not worth listing in full. */
 const MAX_PROBLEMS = 20;
 

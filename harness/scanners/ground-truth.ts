@@ -34,7 +34,7 @@ export interface GroundTruth {
 /** Sources that see every packet crossing the firewall, so every probe is an expected event there. */
 const NETWORK_SOURCES: readonly LogSourceName[] = ["firewall", "ids", "flow"];
 
-export function probeFields(p: Probe): Record<string, string | number> {
+function probeFields(p: Probe): Record<string, string | number> {
   return {
     "destination.ip": p.destination,
     "network.transport": p.transport,

@@ -19,7 +19,7 @@ export type HttpStepSpec = z.output<typeof HttpStepSchema>;
  * is one new connection the firewall must log, known down to its source port — except behind NAT,
  * where the router may give a connection another source port, so only the rest is matched.
  */
-export async function runHttp(
+async function runHttp(
   lab: StartedLab,
   step: HttpStepSpec,
   index: number,

@@ -109,7 +109,7 @@ export function parseMasscanXml(xml: string): OpenPort[] {
  * connections the SYNs opened, so no sensor counts them as new. It reports open ports only, so its XML
  * confirms nothing about the rest.
  */
-export async function runMasscan(
+async function runMasscan(
   lab: StartedLab,
   step: MasscanStepSpec,
   index: number,

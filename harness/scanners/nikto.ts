@@ -68,7 +68,7 @@ export function parseNiktoOutput(output: string): { requests: NiktoRequest[]; fi
  * exactly as sent (url.original), with that method and status — or, for a request nginx rejected as
  * malformed, as a 400 without them.
  */
-export async function runNikto(
+async function runNikto(
   lab: StartedLab,
   step: NiktoStepSpec,
   index: number,

@@ -37,7 +37,7 @@ const ADDRESS_OPTIONS: ReadonlySet<string> = new Set(["D", "sI", "b", "S", "dns-
 const DEFAULT_SCRIPTS: ReadonlySet<string> = new Set(["A"]);
 
 /** How nmap's own documentation spells an option: `-p`, `-iL`, `--script-args`. */
-export function optionLabel(name: string): string {
+function optionLabel(name: string): string {
   return name.length <= 2 ? `-${name}` : `--${name}`;
 }
 

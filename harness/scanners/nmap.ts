@@ -19,7 +19,7 @@ export const NmapStepSchema = z.strictObject({
 export type NmapStepSpec = z.output<typeof NmapStepSchema>;
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
-export const NSE_USER_AGENT =
+const NSE_USER_AGENT =
   "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)";
 
 export interface NmapReport {
@@ -87,7 +87,7 @@ export function parseNmapXml(xml: string): NmapReport {
 }
 
 /** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
-export async function runNmap(
+async function runNmap(
   lab: StartedLab,
   step: NmapStepSpec,
   index: number,

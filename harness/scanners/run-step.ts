@@ -11,7 +11,7 @@ export function uplinkOf(lab: StartedLab, step: ToolStepSpec): string {
 }
 
 /** The ports of a lab without detection (`lab up`, tests of the lab alone): a contain step has nothing to decide on. */
-export const WITHOUT_DETECTION: StepPorts = {
+const WITHOUT_DETECTION: StepPorts = {
   contain: (_source, index) =>
     Promise.reject(
       new ScanproofError(

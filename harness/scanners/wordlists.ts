@@ -6,7 +6,7 @@ import { labName } from "../lab/spec.js";
 import type { StepKind } from "./step-kind.js";
 import type { ExpectedEvent, GroundTruth } from "./ground-truth.js";
 
-export const WORDLISTS = { "web-paths": "web-paths.txt", "dns-names": "dns-names.txt" } as const;
+const WORDLISTS = { "web-paths": "web-paths.txt", "dns-names": "dns-names.txt" } as const;
 const domain = z
   .string()
   .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, "a domain name such as lab.example");
@@ -64,7 +64,7 @@ interface FfufReport {
  * Web directory wordlist scan (T1595.003) with ffuf. `-mc all` makes ffuf report every response,
  * so its JSON output lists each path it requested with the status the server returned.
  */
-export async function runFfuf(
+async function runFfuf(
   lab: StartedLab,
   step: WebWordlistStepSpec,
   index: number,
@@ -130,7 +130,7 @@ export async function runFfuf(
  * DNS name wordlist enumeration (T1595.003) with gobuster: `-v` makes it print every name it
  * tried ("Found:" or "Missed:"), which is the ground truth; Go's resolver asks A (and AAAA) per name.
  */
-export async function runGobusterDns(
+async function runGobusterDns(
   lab: StartedLab,
   step: DnsWordlistStepSpec,
   index: number,
@@ -181,7 +181,7 @@ export async function runGobusterDns(
 }
 
 /** A zone transfer attempt (T1595.003 reconnaissance of the zone) with dig, over TCP. */
-export async function runAxfr(
+async function runAxfr(
   lab: StartedLab,
   step: AxfrStepSpec,
   index: number,

@@ -3,7 +3,7 @@ import type { Backend } from "../../backend/backend.js";
 import type { RuleSet } from "../rules/rule.js";
 
 /** Whether the backend answers an ES|QL query, and if not, what it answered. */
-export async function probeEsql(
+async function probeEsql(
   backend: Backend,
 ): Promise<{ available: true } | { available: false; answer: string }> {
   try {

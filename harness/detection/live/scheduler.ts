@@ -10,7 +10,7 @@ export interface Clock {
   waitUntil(at: Date, signal: AbortSignal): Promise<void>;
 }
 
-export const systemClock: Clock = {
+const systemClock: Clock = {
   now: () => new Date(),
   waitUntil: (at, signal) =>
     new Promise((resolve) => {
