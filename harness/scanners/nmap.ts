@@ -19,8 +19,7 @@ export const NmapStepSchema = z.strictObject({
 export type NmapStepSpec = z.output<typeof NmapStepSchema>;
 
 /** The User-Agent of every Nmap Scripting Engine HTTP request (nselib/http.lua). */
-const NSE_USER_AGENT =
-  "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)";
+const NSE_USER_AGENT = "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)";
 
 export interface NmapReport {
   readonly startedAt: string;
