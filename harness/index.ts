@@ -23,3 +23,4 @@ export { renderSummary } from "./report/terminal.js";
 export type { RunResult, ScenarioResult, AlertSummary, ExpectationResult, Verdict } from "./result.js";
 export type { Backend } from "./backend/backend.js";
 export { ScanproofError } from "./core/errors.js";
+export { RuleSearchError } from "./detection/live/search.js";

@@ -38,7 +38,7 @@ export interface ContainmentVerification {
 const TIER_ORDER: readonly (Tier | "none")[] = ["none", "suppressed", "l1", "tier2"];
 
 /** What containment reads of an alert: which alert, whose, and how far it escalated. */
-export interface EscalatedAlert {
+export interface SourceAlert {
   readonly id: string;
   readonly source?: string;
   readonly tier: Tier;
@@ -54,7 +54,7 @@ export async function contain(
   lab: StartedLab,
   step: number,
   source: string,
-  alerts: readonly EscalatedAlert[],
+  alerts: readonly SourceAlert[],
 ): Promise<ContainmentRecord> {
   const mine = alerts.filter((a) => a.source === source);
   const tier = mine.reduce<Tier | "none">(

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { cacheDir } from "../core/paths.js";
 import type { StartedLab } from "./started-lab.js";
 
-/** What `lab down` needs to find a lab left running: by `lab up` (with its process) or `--keep-lab`. */
 /** A lab left running for inspection, and how to reach it. */
 export interface KeptLab {
   readonly runId: string;
@@ -23,6 +22,7 @@ export function keptLab(lab: StartedLab, elasticsearch: string): KeptLab {
   };
 }
 
+/** What `lab down` needs to find a lab left running: by `lab up` (with its process) or `--keep-lab`. */
 export interface LabRecord extends KeptLab {
   readonly scenarioId: string;
   /** The `lab up` process holding the lab, which `lab down` asks to tear it down itself. */

@@ -64,7 +64,7 @@ export async function detectAndEscalate(
 }
 
 /** What an analyst should know about the executions beyond their alerts: skips, failures, warnings. */
-export function executionNotes(executions: readonly RuleExecution<unknown>[]): string[] {
+export function executionNotes(executions: readonly RuleExecution[]): string[] {
   return executions.flatMap((e) => [
     ...(e.skipped ? [`rule "${e.rule.name}" did not run: ${e.skipped}`] : []),
     ...(e.failed ? [`rule "${e.rule.name}" failed: ${e.failed}`] : []),

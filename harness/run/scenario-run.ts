@@ -141,9 +141,9 @@ export class ScenarioRun {
     const steps = this.ctx.scenario.steps.length;
     this.phase("steps", `1/${steps}`);
     const ports: StepPorts = {
-      contain: async (source, index) => {
+      contain: async (address, index) => {
         this.alertedEarlier.push(...(await this.alertsSoFar(lab)));
-        const record = await contain(lab, index, source, [...this.alertedEarlier]);
+        const record = await contain(lab, index, address, [...this.alertedEarlier]);
         this.containment.push(record);
         return containmentTruth(record, index);
       },

@@ -1,5 +1,4 @@
 import type { z } from "zod";
-import { ScanproofError } from "../core/errors.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import { containStep, ContainStepSchema } from "./contain.js";
 import { httpStep, HttpStepSchema } from "./http.js";
@@ -34,22 +33,27 @@ export const TOOL_STEP_SCHEMAS = [
 
 export type ToolStepSpec = z.output<(typeof TOOL_STEP_SCHEMAS)[number]>;
 
-export const TOOL_STEPS = [
-  nmapStep,
-  masscanStep,
-  httpStep,
-  ffufStep,
-  gobusterDnsStep,
-  axfrStep,
-  niktoStep,
-  containStep,
-] as const;
+type KindOf<T extends ToolStepSpec["tool"]> = StepKind<Extract<ToolStepSpec, { readonly tool: T }>>;
+
+/** The kind of every tool, by tool: a tool the schemas accept without a kind here does not compile. */
+const KINDS: { readonly [T in ToolStepSpec["tool"]]: KindOf<T> } = {
+  nmap: nmapStep,
+  masscan: masscanStep,
+  http: httpStep,
+  ffuf: ffufStep,
+  "gobuster-dns": gobusterDnsStep,
+  axfr: axfrStep,
+  nikto: niktoStep,
+  contain: containStep,
+};
+
+export const TOOL_STEPS: readonly StepKind<ToolStepSpec>[] = Object.values(
+  KINDS,
+) as readonly StepKind<ToolStepSpec>[];
 
 function kindOf(step: ToolStepSpec): StepKind<ToolStepSpec> {
-  const kind = TOOL_STEPS.find((k) => k.tool === step.tool);
-  if (!kind) throw new ScanproofError(`no step kind is registered for the tool "${step.tool}"`);
-  // The kind's tool is the step's: its functions take exactly this step's shape.
-  return kind as unknown as StepKind<ToolStepSpec>;
+  // TypeScript cannot follow that the kind looked up by a step's tool takes that step's shape.
+  return KINDS[step.tool] as StepKind<ToolStepSpec>;
 }
 
 export function describeToolStep(step: ToolStepSpec): string {

@@ -12,7 +12,7 @@ export function uplinkOf(lab: StartedLab, step: ToolStepSpec): string {
 
 /** The ports of a lab without detection (`lab up`, tests of the lab alone): a contain step has nothing to decide on. */
 const WITHOUT_DETECTION: StepPorts = {
-  contain: (_source, index) =>
+  contain: (_address, index) =>
     Promise.reject(
       new ScanproofError(
         `steps[${index}]: a contain step decides on the alerts so far, and nothing detects here.`,

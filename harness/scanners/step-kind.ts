@@ -17,7 +17,7 @@ export interface ToolStepBase {
  * on the alerts so far. A run without detection (`lab up`) has no such port.
  */
 export interface StepPorts {
-  contain(source: string, index: number): Promise<GroundTruth>;
+  contain(address: string, index: number): Promise<GroundTruth>;
 }
 
 /** A step whose destinations the argument layer has checked: how to check it with the tool, and run it. */

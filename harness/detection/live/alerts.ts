@@ -5,7 +5,7 @@ import type { Detection, ThreatMapping, ThresholdRule } from "../rules/rule.js";
 import { historyKey, type ThresholdHistory } from "./threshold-rule.js";
 
 /** A finding with what escalation made of it (scanproof's Escalation; the engine only carries it). */
-export interface Alert<E> extends Detection {
+export interface Alert<E = unknown> extends Detection {
   readonly escalation: E;
 }
 
@@ -131,7 +131,7 @@ export function alertDocument<E>(alert: Alert<E>, scope: AlertScope, now: Date):
  */
 export async function writeAlerts(
   backend: Backend,
-  alerts: readonly Alert<unknown>[],
+  alerts: readonly Alert[],
   scope: AlertScope,
 ): Promise<{ createdIds: Set<string>; duplicates: number }> {
   const createdIds = new Set<string>();

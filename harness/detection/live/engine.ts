@@ -20,7 +20,7 @@ export interface ExecutionScope extends AlertScope {
   readonly inventory?: readonly Asset[];
 }
 
-export interface ExecutionOptions<E> {
+export interface ExecutionOptions<E = unknown> {
   readonly startedAt: Date;
   /** When the rule's previous execution started; missed intervals since then are caught up. */
   readonly previousStartedAt?: Date;
@@ -33,7 +33,7 @@ export interface ExecutionOptions<E> {
 }
 
 /** The outcome of one execution of one rule, as Kibana's rule execution log would tell it. */
-export interface RuleExecution<E> {
+export interface RuleExecution<E = unknown> {
   readonly rule: Rule;
   readonly startedAt: Date;
   readonly windows: readonly ExecutionWindow[];
