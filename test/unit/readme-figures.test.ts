@@ -49,6 +49,7 @@ describe("README figures match the committed results", () => {
     const run = JSON.parse(results("mutation-2026-12-02.json")) as {
       areas: { area: string; score: number; coveredScore: number; survived: number; noCoverage: number }[];
       total: { score: number; coveredScore: number; mutants: number };
+      goals: { goal: string; met: boolean; detail: string }[];
     };
     const text = section("### Mutation testing");
     const [rows] = tables(text, "Area");
@@ -66,5 +67,12 @@ describe("README figures match the committed results", () => {
       `scored ${run.total.score.toFixed(2)} % over all ${run.total.mutants.toLocaleString("en")} mutants`,
     );
     expect(oneLine).to.include(`${run.total.coveredScore.toFixed(2)} % over those the unit tests reach`);
+    const killed = (goal: string) => {
+      const found = run.goals.find((g) => g.goal.startsWith(goal));
+      const counts = /(\d+) of (\d+) killed/.exec(found?.detail ?? "");
+      return `${found?.met ? "met" : "missed"} (${counts?.[1] ?? "?"} of ${counts?.[2] ?? "?"}`;
+    };
+    expect(oneLine).to.include(`history window was ${killed("new terms history window")}`);
+    expect(oneLine).to.include(`Elasticsearch path ${killed("threshold comparison")}`);
   });
 });
