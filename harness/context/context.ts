@@ -24,6 +24,7 @@ const count = z.number().int().min(1);
  */
 const Thresholds = z.strictObject({
   activity_window: positiveDuration.prefault("24h"),
+  activity_gap: positiveDuration.prefault("30m"),
   persistence: z
     .strictObject({ min_duration: duration.prefault("30m"), min_active_days: count.default(2) })
     .prefault({}),

@@ -47,8 +47,8 @@ export function answerAnalysisQuestions(
       : "not on the allow-list",
     `reputation: ${enrichment.reputation.verdict} (${enrichment.reputation.message})`,
     facts.priorEvents > 0
-      ? `seen before: ${facts.priorEvents} events in the ${history} before this activity, first on ${enrichment.history.firstSeen ?? "?"}`
-      : `never seen in the ${history} before this activity`,
+      ? `seen before: ${facts.priorEvents} events in the ${history} before this activity began (${facts.activityStart}), first on ${enrichment.history.firstSeen ?? "?"}`
+      : `never seen in the ${history} before this activity began (${facts.activityStart})`,
   ];
 
   const topPorts = activity.topPorts.slice(0, TOP_PORTS_SHOWN).map((p) => p.port);
@@ -72,8 +72,8 @@ export function answerAnalysisQuestions(
       : undefined;
   const volumeAnswer =
     baselinePerWindow === undefined || baselinePerWindow === 0
-      ? `${activity.probes} firewall events from ${source} in the last ${activityWindow}; no baseline: the firewall logged nothing in the ${history} before`
-      : `${activity.probes} firewall events from ${source} in the last ${activityWindow} against a baseline of ${round(baselinePerWindow)} per ${activityWindow} from all sources over the ${history} before (${round(ratio ?? 0)}×)`;
+      ? `${activity.probes} firewall events from ${source} in this activity (since ${facts.activityStart}); no baseline: the firewall logged nothing in the ${history} before it`
+      : `${activity.probes} firewall events from ${source} in this activity (since ${facts.activityStart}) against a baseline of ${round(baselinePerWindow)} per ${activityWindow} from all sources over the ${history} before it (${round(ratio ?? 0)}×)`;
 
   const similar = facts.similar;
   const similarAnswer =

@@ -57,7 +57,7 @@ export function escalate(
   if (facts.source !== "" && !enrichment.internal && facts.priorEvents === 0)
     add(
       "external-never-seen",
-      `${source} is outside the internal networks and has no events in the ${formatDuration(context.history_window)} before this activity`,
+      `${source} is outside the internal networks and has no events in the ${formatDuration(context.history_window)} before this activity began (${facts.activityStart})`,
     );
   for (const asset of inventory.filter(
     (a) => a.criticality === "critical" && facts.targets.includes(a.address),

@@ -12,16 +12,20 @@ export interface EscalationFacts {
     readonly ruleName: string;
     readonly firstSeen: string;
     readonly lastSeen: string;
-    /** The start of the rule's look-back: events before it are "seen before". */
-    readonly windowStart: string;
   };
   /** The hosts the detection names (its destination, or every destination of its events). */
   readonly targets: readonly string[];
-  /** Events from the source within the history window before the detection's look-back. */
+  /**
+   * When the source's current activity began: its first event after the last silence of the
+   * context's `activity_gap`, at most `activity_window` before the detection. What came before is
+   * the source's history; the activity's own events never are.
+   */
+  readonly activityStart: string;
+  /** Events from the source within the history window before its activity began. */
   readonly priorEvents: number;
   readonly history: SourceHistory;
   readonly activity: SourceActivity;
-  /** Firewall events from every source in the history window before the activity window. */
+  /** Firewall events from every source in the history window before the activity began. */
   readonly baseline: { readonly events: number; readonly spanMs: number };
   /**
    * Detection rules that alerted for the source in the activity window, this one and the rest of its
@@ -41,7 +45,7 @@ export interface SourceHistory {
   readonly events: number;
   readonly firstSeen?: string;
   readonly lastSeen?: string;
-  /** UTC days (YYYY-MM-DD) with at least one event. */
+  /** UTC days (YYYY-MM-DD) with an event before the activity began, and the day it began. */
   readonly activeDays: readonly string[];
   readonly targets: readonly string[];
   /** The most probed destination ports, most first. */
@@ -49,7 +53,7 @@ export interface SourceHistory {
   readonly methods: readonly string[];
 }
 
-/** What the firewall saw of the source in the activity window. */
+/** What the firewall saw of the source from the start of its activity to the detection's last event. */
 export interface SourceActivity {
   readonly probes: number;
   readonly firstSeen?: string;

@@ -24,6 +24,7 @@ import {
   type SourceActivity,
 } from "./facts.js";
 import type { Asset } from "../context/inventory.js";
+import { startOfActivity } from "./activity-start.js";
 import { longestSpacedRun } from "./pace.js";
 import type { ProbedPort } from "../context/services.js";
 
@@ -55,7 +56,6 @@ export async function gatherFacts(
   const lastSeen = detection.evidence.lastSeen;
   const at = Date.parse(lastSeen);
   const limits = context.escalation;
-  const activityStart = new Date(at - limits.activity_window).toISOString();
   const historyStart = new Date(at - context.history_window).toISOString();
   const search = (
     index: string | readonly string[],
@@ -76,18 +76,23 @@ export async function gatherFacts(
   const between = (gte: string, lte: string, lt = false): Query => ({
     range: { "@timestamp": { gte, [lt ? "lt" : "lte"]: lte } },
   });
+  const activityStart = new Date(await findActivityStart()).toISOString();
 
   const [activity, history, baseline, ids, alerts, targets] = await Promise.all([
     gatherActivity(),
     search(ALL_EVENTS, [fromSource, between(historyStart, lastSeen)], {
       first: { min: { field: "@timestamp" } },
       last: { max: { field: "@timestamp" } },
-      days: { date_histogram: { field: "@timestamp", calendar_interval: "day", min_doc_count: 1 } },
       targets: { terms: { field: "destination.ip", size: 100 } },
       ports: { terms: { field: "destination.port", size: 20 } },
       transports: { terms: { field: "network.transport", size: 10 } },
       tools: { terms: { field: "scanproof.ids.tool", size: 20 } },
-      prior: { filter: between(historyStart, detection.window.gte, true) },
+      prior: {
+        filter: between(historyStart, activityStart, true),
+        aggs: {
+          days: { date_histogram: { field: "@timestamp", calendar_interval: "day", min_doc_count: 1 } },
+        },
+      },
     }),
     search(SOURCE_INDEX.firewall, [between(historyStart, activityStart, true)], {}),
     search(
@@ -176,15 +181,20 @@ export async function gatherFacts(
       ruleName: detection.rule.name,
       firstSeen: detection.evidence.firstSeen,
       lastSeen,
-      windowStart: detection.window.gte,
     },
     targets,
+    activityStart,
     priorEvents: valueOf(h, "prior") ?? 0,
     history: {
       events: totalHits(history),
       ...optional("firstSeen", dateOf(h, "first")),
       ...optional("lastSeen", dateOf(h, "last")),
-      activeDays: bucketsOf(h, "days").map((b) => new Date(Number(b.key)).toISOString().slice(0, 10)),
+      activeDays: [
+        ...new Set([
+          ...bucketsOf(within(h, "prior"), "days").map((b) => dayOf(Number(b.key))),
+          dayOf(Date.parse(activityStart)),
+        ]),
+      ],
       targets: keysOf(h, "targets"),
       ports: keysOf(h, "ports").map(Number),
       methods: [
@@ -202,6 +212,25 @@ export async function gatherFacts(
     similar: alerts.hits.hits.map((hit) => similarFromAlert(hit._id ?? "", hit._source ?? {})),
     decoys,
   };
+
+  /**
+   * Walks back from the detection over the source's events in slices shorter than the gap, so
+   * that every silence of the gap or longer lies between two slices' first and last events.
+   */
+  async function findActivityStart(): Promise<number> {
+    const gap = limits.activity_gap;
+    const response = await search(ALL_EVENTS, [fromSource, between(historyStart, lastSeen)], {
+      slices: {
+        date_histogram: { field: "@timestamp", fixed_interval: `${Math.ceil(gap / 2)}ms`, min_doc_count: 1 },
+        aggs: { first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } },
+      },
+    });
+    const slices = bucketsOf(response.aggregations, "slices").map((b) => ({
+      first: valueOf(b, "first") ?? Number(b.key),
+      last: valueOf(b, "last") ?? Number(b.key),
+    }));
+    return startOfActivity(slices, gap, at - limits.activity_window) ?? at;
+  }
 
   async function gatherActivity(): Promise<SourceActivity> {
     const interest = portsOfInterest(context, scope.inventory);
@@ -359,6 +388,10 @@ function similarFromAlert(id: string, alert: StoredAlert): SimilarAlert {
     at: alert["@timestamp"] ?? "",
     ...(tier ? { tier } : {}),
   };
+}
+
+function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {

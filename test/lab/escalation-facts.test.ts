@@ -226,10 +226,46 @@ describe("escalation facts from Elasticsearch (recorded firewall and IDS events)
       );
     });
 
-    it("takes the week-old firewall events as the baseline before the activity window", () => {
-      expect(attackerAlert(now).facts.baseline).to.deep.equal({
-        events: earlier.firewall.length,
-        spanMs: context.history_window - context.escalation.activity_window,
+    it("starts the activity at the attacker's first event of today, after a week of silence", () => {
+      const today = [...fromAttacker(current.firewall), ...fromAttacker(current.ids)];
+      expect(attackerAlert(now).facts.activityStart).to.equal(
+        new Date(Math.min(...today.map((d) => Date.parse(d["@timestamp"])))).toISOString(),
+      );
+      const { facts: old } = attackerAlert(weekAgo);
+      const first = [...fromAttacker(earlier.firewall), ...fromAttacker(earlier.ids)];
+      expect(old.activityStart).to.equal(
+        new Date(Math.min(...first.map((d) => Date.parse(d["@timestamp"])))).toISOString(),
+      );
+    });
+
+    it("never counts the activity's own probes as history, whatever the rule's look-back", async () => {
+      const backend = await sharedBackend();
+      const { detection, facts: f } = attackerAlert(now);
+      const lateWindow = { ...detection.window, gte: detection.evidence.lastSeen };
+      const narrowed = await gatherFacts(backend, { ...detection, window: lateWindow }, context, {
+        filters: scope.filters,
+        inventory,
+      });
+      expect(narrowed.activityStart).to.equal(f.activityStart);
+      expect(narrowed.priorEvents).to.equal(f.priorEvents);
+      const { detection: old } = attackerAlert(weekAgo);
+      const alone = await gatherFacts(
+        backend,
+        { ...old, window: { ...old.window, gte: old.evidence.lastSeen } },
+        context,
+        { filters: scope.filters, inventory },
+      );
+      expect(alone.priorEvents).to.equal(0);
+    });
+
+    it("takes the firewall events before the activity, from every source, as the baseline", () => {
+      const { facts: f } = attackerAlert(now);
+      const began = Date.parse(f.activityStart);
+      const historyStart = Date.parse(f.detection.lastSeen) - context.history_window;
+      expect(f.baseline).to.deep.equal({
+        events: [...earlier.firewall, ...current.firewall].filter((d) => Date.parse(d["@timestamp"]) < began)
+          .length,
+        spanMs: began - historyStart,
       });
     });
 

@@ -552,6 +552,7 @@ describe("loadContext", () => {
     expect(context).to.deep.include({ assets: [], allow_list: [], history_window: 30 * DAY });
     expect(context.escalation).to.deep.equal({
       activity_window: DAY,
+      activity_gap: 30 * 60_000,
       persistence: { min_duration: 30 * 60_000, min_active_days: 2 },
       range_of_services: { min_ports: 20 },
       several_methods: { min_subtechniques: 2, min_tools: 2, min_transports: 3 },
