@@ -195,6 +195,21 @@ const EnrichmentSchema = z.strictObject({
       inWindow: z.boolean(),
     })
     .exactOptional(),
+  infrastructure: z
+    .strictObject({
+      name: text,
+      role: text,
+      owner: text,
+      source: text,
+      targets: strings,
+      services: strings,
+      schedule: z
+        .strictObject({ days: strings.exactOptional(), hours: text.exactOptional() })
+        .exactOptional(),
+      tier: z.enum(["suppressed", "l1"]),
+      outside: strings,
+    })
+    .exactOptional(),
   reputation: z.strictObject({
     verdict: z.enum(REPUTATION_VERDICTS),
     entry: IntelEntrySchema.exactOptional(),

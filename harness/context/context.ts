@@ -7,6 +7,7 @@ import { AdvisoriesSchema, type AdvisoriesFile } from "./advisories.js";
 import { ipv4RangeField } from "../core/addresses.js";
 import { duration, positiveDuration } from "./durations.js";
 import { day, port } from "./fields.js";
+import { InfrastructureSchema } from "./infrastructure.js";
 import { IntelSchema, type IntelFile } from "./intel.js";
 import { AssetSchema } from "./inventory.js";
 import { PatternsSchema, type PatternsFile } from "./patterns.js";
@@ -90,6 +91,7 @@ const ContextSchema = z.strictObject({
         }),
     )
     .default([]),
+  infrastructure: z.array(InfrastructureSchema).default([]),
   history_window: positiveDuration.prefault("30d"),
   escalation: Thresholds.prefault({}),
   /** Enrichment files, relative to this file. */

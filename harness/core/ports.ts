@@ -16,3 +16,16 @@ export function expandPortSpec(spec: string): number[] | undefined {
   }
   return [...ports].sort((a, b) => a - b);
 }
+
+/** Ascending distinct ports written as a port list, runs as ranges: [1, 2, 3, 8080] → "1-3,8080". */
+export function formatPorts(ports: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < ports.length) {
+    let j = i;
+    while (j + 1 < ports.length && (ports[j + 1] as number) === (ports[j] as number) + 1) j += 1;
+    parts.push(i === j ? String(ports[i]) : `${ports[i]}-${ports[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
+}

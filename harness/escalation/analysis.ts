@@ -45,6 +45,9 @@ export function answerAnalysisQuestions(
     enrichment.allowList
       ? `on the allow-list as ${enrichment.allowList.owner}'s scanner (${enrichment.allowList.purpose})${enrichment.allowList.inWindow ? "" : ", outside its engagement window"}`
       : "not on the allow-list",
+    enrichment.infrastructure
+      ? `declared ${enrichment.infrastructure.role} infrastructure "${enrichment.infrastructure.name}" of ${enrichment.infrastructure.owner}${enrichment.infrastructure.outside.length === 0 ? ", inside its declaration" : `, outside its declaration: ${enrichment.infrastructure.outside.join("; ")}`}`
+      : "not declared infrastructure",
     `reputation: ${enrichment.reputation.verdict} (${enrichment.reputation.message})`,
     facts.priorEvents > 0
       ? `seen before: ${facts.priorEvents} events in the ${history} before this activity began (${facts.activityStart}), first on ${enrichment.history.firstSeen ?? "?"}`

@@ -22,12 +22,28 @@ export const REASON_CODES = [
   "known-vulnerable-service",
   "exploit-attempt",
   "malicious-reputation",
+  "declared-infrastructure",
+  "infrastructure-outside-declaration",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
 export interface Reason {
   readonly code: ReasonCode;
   readonly message: string;
+}
+
+export interface DeclaredInfrastructure {
+  readonly name: string;
+  readonly role: string;
+  readonly owner: string;
+  readonly source: string;
+  readonly targets: readonly string[];
+  /** Declared services as written: "22/tcp", "1-1024/tcp", "icmp". */
+  readonly services: readonly string[];
+  readonly schedule?: { readonly days?: readonly string[]; readonly hours?: string };
+  readonly tier: "suppressed" | "l1";
+  /** Where the activity left the declaration; empty: inside it. */
+  readonly outside: readonly string[];
 }
 
 /** What scanproof looked up about the alert: the analyst's enrichment steps, done. */
@@ -37,12 +53,14 @@ export interface Enrichment {
   /** What the firewall saw of the source in the activity window. */
   readonly activity: Omit<
     EscalationFacts["activity"],
-    "ports" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
+    "ports" | "services" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
   >;
   /** Every IDS alert from the source around the scan. */
   readonly idsSignatures: readonly IdsSignature[];
   readonly internal: boolean;
   readonly allowList?: AllowListEntry & { readonly inWindow: boolean };
+  /** The declared infrastructure the source belongs to, and every way its activity left the declaration. */
+  readonly infrastructure?: DeclaredInfrastructure;
   readonly reputation: Reputation;
   readonly history: EscalationFacts["history"] & { readonly priorEvents: number };
   readonly targetedServices: readonly TargetedService[];

@@ -1,5 +1,7 @@
 import type { Tier } from "../core/vocabulary.js";
-import type { Enrichment, Reason, ReasonCode } from "./enrichment.js";
+import type { DeclaredInfrastructure, Enrichment, Reason, ReasonCode } from "./enrichment.js";
+import { declaredInfrastructure, outsideDeclaration } from "../context/infrastructure.js";
+import { formatPorts } from "../core/ports.js";
 import { matchAdvisories } from "../context/advisories.js";
 import { answerAnalysisQuestions, type Analysis } from "./analysis.js";
 import { inRanges, type AllowListEntry, type EscalationContext } from "../context/context.js";
@@ -49,6 +51,22 @@ export function escalate(
     ];
     return finish("suppressed", reasons);
   }
+  const infrastructure = enrichment.infrastructure;
+  if (infrastructure?.outside.length === 0) {
+    const attacks = attackReasons(enrichment, source);
+    if (attacks.length > 0) return finish("tier2", attacks);
+    return finish(infrastructure.tier, [
+      {
+        code: "declared-infrastructure",
+        message: `${source} is ${infrastructure.owner}'s ${infrastructure.role} host "${infrastructure.name}", inside its declaration: ${describeDeclaration(infrastructure)}`,
+      },
+    ]);
+  }
+  if (infrastructure)
+    add(
+      "infrastructure-outside-declaration",
+      `${source} is ${infrastructure.owner}'s ${infrastructure.role} host "${infrastructure.name}" but stepped outside its declaration (${describeDeclaration(infrastructure)}): ${infrastructure.outside.join("; ")}`,
+    );
   if (allowed)
     add(
       "authorised-scanner-outside-window",
@@ -121,13 +139,7 @@ export function escalate(
       "known-vulnerable-service",
       `targets ${s.asset} ${s.port}/${s.protocol}${s.product ? ` (${[s.product, s.version].filter(Boolean).join(" ")})` : ""}, which has known vulnerabilities: ${s.cves.join(", ")}`,
     );
-  if (enrichment.exploitAttempts.length > 0)
-    add(
-      "exploit-attempt",
-      `${source} followed the scan with exploit attempts the IDS flagged: ${enrichment.exploitAttempts.map((s) => `${s.id} "${s.name}" (${s.category}) at ${s.firstSeen}`).join("; ")}`,
-    );
-  if (enrichment.reputation.verdict === "malicious")
-    add("malicious-reputation", enrichment.reputation.message);
+  reasons.push(...attackReasons(enrichment, source));
   return finish(reasons.length > 0 ? "tier2" : "l1", reasons);
 
   function finish(tier: Tier, given: readonly Reason[]): Escalation {
@@ -151,13 +163,14 @@ function enrich(
   const allowList = allowListEntry(context, facts.source, at);
   const exploitEnd = at.getTime() + limits.exploit_window;
   const scanStart = Date.parse(facts.detection.firstSeen);
-  const { ports, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
+  const { ports, services, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
   return {
     targets: facts.targets,
     activity,
     idsSignatures: facts.ids,
     internal: inRanges(facts.source, context.internal_networks),
     ...(allowList ? { allowList } : {}),
+    ...optionalInfrastructure(infrastructureOf(facts, context)),
     reputation: checkReputation(facts.source, context.intel, limits.reputation, at),
     history: { ...facts.history, priorEvents: facts.priorEvents },
     targetedServices: targetedServices(inventory, facts.activity.probedPorts),
@@ -185,6 +198,61 @@ function enrich(
     ),
     methods: methodsOf(facts),
   };
+}
+
+/** Reasons no declaration excuses: exploit attempts after the scan, and a malicious reputation. */
+function attackReasons(enrichment: Enrichment, source: string): Reason[] {
+  const found: Reason[] = [];
+  if (enrichment.exploitAttempts.length > 0)
+    found.push({
+      code: "exploit-attempt",
+      message: `${source} followed the scan with exploit attempts the IDS flagged: ${enrichment.exploitAttempts.map((s) => `${s.id} "${s.name}" (${s.category}) at ${s.firstSeen}`).join("; ")}`,
+    });
+  if (enrichment.reputation.verdict === "malicious")
+    found.push({ code: "malicious-reputation", message: enrichment.reputation.message });
+  return found;
+}
+
+function describeDeclaration(d: DeclaredInfrastructure): string {
+  const schedule = d.schedule
+    ? `, ${[d.schedule.days?.join("/"), d.schedule.hours ? `${d.schedule.hours} UTC` : undefined].filter(Boolean).join(" ")}`
+    : "";
+  return `targets ${d.targets.join(", ")}, services ${d.services.join(", ")}${schedule}`;
+}
+
+function infrastructureOf(
+  facts: EscalationFacts,
+  context: EscalationContext,
+): DeclaredInfrastructure | undefined {
+  const entry = declaredInfrastructure(context.infrastructure, facts.source);
+  if (!entry || facts.source === "") return undefined;
+  const outside = outsideDeclaration(entry, {
+    targets: [...new Set([...facts.activity.targets, ...facts.targets])],
+    services: facts.activity.services,
+    firstSeen: earliest(facts.activity.firstSeen, facts.detection.firstSeen),
+    lastSeen: latest(facts.activity.lastSeen, facts.detection.lastSeen),
+  });
+  return {
+    name: entry.name,
+    role: entry.role,
+    owner: entry.owner,
+    source: entry.source,
+    targets: entry.targets,
+    services: entry.services.map((s) =>
+      s.ports === undefined ? s.protocol : `${formatPorts(s.ports)}/${s.protocol}`,
+    ),
+    ...(entry.schedule ? { schedule: entry.schedule } : {}),
+    tier: entry.tier,
+    outside,
+  };
+}
+
+function earliest(a: string | undefined, b: string): string {
+  return a !== undefined && a < b ? a : b;
+}
+
+function latest(a: string | undefined, b: string): string {
+  return a !== undefined && a > b ? a : b;
 }
 
 /**
@@ -263,6 +331,12 @@ function rulesByScanningMethod(facts: EscalationFacts): Map<string, string[]> {
 function describeWindow(a: AllowListEntry): string {
   if (a.valid_from === undefined && a.valid_until === undefined) return "";
   return ` from ${a.valid_from ?? "any time"} until ${a.valid_until ?? "further notice"}`;
+}
+
+function optionalInfrastructure(d: DeclaredInfrastructure | undefined): {
+  infrastructure?: DeclaredInfrastructure;
+} {
+  return d ? { infrastructure: d } : {};
 }
 
 function span(first: string | undefined, last: string | undefined): number {

@@ -64,6 +64,8 @@ export interface SourceActivity {
   readonly ports?: readonly number[];
   readonly topPorts: readonly { readonly port: number; readonly probes: number }[];
   readonly transports: readonly string[];
+  /** The ports probed per transport (none for ICMP); undefined ports: more than PORT_LIST_LIMIT. */
+  readonly services: readonly { readonly transport: string; readonly ports?: readonly number[] }[];
   /** TCP flag sets of the probes as the firewall logged them ("S", "A", "F", "FPU", ""). */
   readonly tcpFlags: readonly string[];
   /** Probes to the ports the inventory, the advisories and the patterns care about. */

@@ -246,7 +246,10 @@ export async function gatherFacts(
           order: [{ _count: "desc" }, { _key: "asc" }],
         },
       },
-      transports: { terms: { field: "network.transport", size: 10 } },
+      transports: {
+        terms: { field: "network.transport", size: 10 },
+        aggs: { ports: { terms: { field: "destination.port", size: PORT_LIST_LIMIT + 1 } } },
+      },
       flags: { terms: { field: "scanproof.tcp.flags", size: 20 } },
       pace: { date_histogram: { field: "@timestamp", fixed_interval: "100ms", min_doc_count: 1 } },
       trusted: {
@@ -286,6 +289,13 @@ export async function gatherFacts(
       ...(complete ? { ports: ports.map((p) => p.port).sort((x, y) => x - y) } : {}),
       topPorts: ports.slice(0, 20),
       transports: keysOf(a, "transports"),
+      services: bucketsOf(a, "transports").map((b) => {
+        const listed = keysOf(b, "ports").map(Number);
+        return {
+          transport: keyText(b.key),
+          ...(listed.length <= PORT_LIST_LIMIT ? { ports: listed.sort((x, y) => x - y) } : {}),
+        };
+      }),
       tcpFlags: keysOf(a, "flags"),
       probedPorts: bucketsOf(within(a, "probed"), "services").map((b): ProbedPort => {
         const key = b.key as { address: string; port: number; protocol: string };

@@ -29,6 +29,7 @@ export interface IncidentReport {
     readonly address: string;
     readonly internal: boolean;
     readonly allowList?: Enrichment["allowList"];
+    readonly infrastructure?: Enrichment["infrastructure"];
     readonly reputation: Enrichment["reputation"];
     readonly history: Enrichment["history"];
   };
@@ -144,6 +145,7 @@ export function buildIncidentReport(
       address: source,
       internal: e.internal,
       ...(e.allowList ? { allowList: e.allowList } : {}),
+      ...(e.infrastructure ? { infrastructure: e.infrastructure } : {}),
       reputation: e.reputation,
       history: e.history,
     },
@@ -215,6 +217,9 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
       r.source.allowList
         ? `Allow-list: ${md(r.source.allowList.owner)} — ${md(r.source.allowList.purpose)}${r.source.allowList.inWindow ? "" : " (outside its engagement window)"}`
         : "Allow-list: not listed",
+      r.source.infrastructure
+        ? `Declared infrastructure: ${md(r.source.infrastructure.role)} "${md(r.source.infrastructure.name)}" of ${md(r.source.infrastructure.owner)}${r.source.infrastructure.outside.length === 0 ? "" : ` — outside its declaration: ${md(r.source.infrastructure.outside.join("; "))}`}`
+        : "Declared infrastructure: not declared",
       `Reputation: ${r.source.reputation.verdict} — ${md(r.source.reputation.message)}`,
       `History: ${h.events} events, first seen ${md(h.firstSeen ?? "never")}, last seen ${md(h.lastSeen ?? "never")}, active on ${h.activeDays.length} day${h.activeDays.length === 1 ? "" : "s"}; ${h.priorEvents} before this activity`,
       `Targets over the history window: ${md(h.targets.join(", ") || "none")}; ports: ${md(h.ports.join(", ") || "none")}; methods: ${md(h.methods.join(", ") || "none")}`,

@@ -505,6 +505,143 @@ describe("escalate", () => {
     });
   });
 
+  describe("declared infrastructure", () => {
+    const MONITOR = "10.30.0.50";
+    const BACKUP = "10.30.0.60";
+    const context = () => loadContext(fixture("context", "infrastructure.yaml"));
+    const monitoring = (
+      services: EscalationFacts["activity"]["services"],
+      targets: readonly string[] = [WEB, BASTION],
+    ) =>
+      quiet({
+        source: MONITOR,
+        targets: [...targets],
+        activity: {
+          targets: [...targets],
+          services,
+          distinctPorts: 40,
+          transports: services.map((s) => s.transport),
+        },
+      });
+    const checks = [
+      { transport: "tcp", ports: [22, 25, 80, 443, ...Array.from({ length: 36 }, (_, i) => 8000 + i)] },
+      { transport: "icmp", ports: [] },
+    ];
+
+    it("ends a monitor's many-port checks of a critical host at its declared tier, with the reason", () => {
+      const result = decide(monitoring(checks), context());
+      expect(result.tier).to.equal("l1");
+      expect(codes(result)).to.deep.equal(["declared-infrastructure"]);
+      expect(result.reasons[0]?.message)
+        .to.include("NOC")
+        .and.to.include('"nagios"')
+        .and.to.include("22/tcp");
+      expect(result.enrichment.infrastructure?.outside).to.deep.equal([]);
+    });
+
+    it("suppresses by default, inside the declared days and hours", () => {
+      const backup = quiet({
+        source: BACKUP,
+        targets: [WEB, BASTION],
+        activity: { targets: [WEB, BASTION], services: [{ transport: "tcp", ports: [22] }] },
+      });
+      const result = decide(backup, context());
+      expect(result.tier).to.equal("suppressed");
+      expect(codes(result)).to.deep.equal(["declared-infrastructure"]);
+    });
+
+    it("escalates the same monitor probing undeclared ports, naming them, beside the usual reasons", () => {
+      const result = decide(
+        monitoring([{ transport: "tcp", ports: [22, 23, 80, 3389] }, ...checks.slice(1)]),
+        context(),
+      );
+      expect(result.tier).to.equal("tier2");
+      expect(codes(result)).to.include.members(["infrastructure-outside-declaration", "critical-target"]);
+      expect(result.reasons[0]?.message)
+        .to.include('"nagios"')
+        .and.to.include("2 undeclared tcp ports (23, 3389)");
+    });
+
+    it("escalates a protocol it does not declare, and hosts outside its targets", () => {
+      const udp = decide(monitoring([...checks, { transport: "udp", ports: [161, 514] }]), context());
+      expect(udp.enrichment.infrastructure?.outside).to.deep.equal(["probed 1 undeclared udp port (514)"]);
+      const sctp = decide(monitoring([...checks, { transport: "sctp", ports: [80] }]), context());
+      expect(sctp.enrichment.infrastructure?.outside).to.deep.equal([
+        "sent sctp probes, and it declares no sctp service",
+      ]);
+      const away = decide(monitoring(checks, [WEB, "10.40.0.5"]), context());
+      expect(away.tier).to.equal("tier2");
+      expect(away.enrichment.infrastructure?.outside).to.deep.equal([
+        "probed 1 host (10.40.0.5) outside its declared targets (10.20.0.0/24)",
+      ]);
+    });
+
+    it("treats ports too many to list as outside a declaration that lists its ports", () => {
+      const result = decide(monitoring([{ transport: "tcp" }]), context());
+      expect(result.enrichment.infrastructure?.outside).to.deep.equal([
+        "probed more tcp ports than could be listed",
+      ]);
+    });
+
+    it("escalates the backup host off its schedule: another hour, another day", () => {
+      const at = (firstSeen: string, lastSeen: string) =>
+        decide(
+          quiet({
+            source: BACKUP,
+            targets: [BASTION],
+            detection: { firstSeen, lastSeen },
+            activity: {
+              targets: [BASTION],
+              services: [{ transport: "tcp", ports: [22] }],
+              firstSeen,
+              lastSeen,
+            },
+          }),
+          context(),
+        );
+      expect(at("2026-11-28T17:00:00.000Z", "2026-11-28T18:00:59.000Z").tier).to.equal("suppressed");
+      const late = at("2026-11-28T17:50:00.000Z", "2026-11-28T18:01:00.000Z");
+      expect(late.tier).to.equal("tier2");
+      expect(late.enrichment.infrastructure?.outside).to.deep.equal([
+        "active at 2026-11-28T18:01:00.000Z, outside its hours (17:00-18:00 UTC)",
+      ]);
+      const sunday = at("2026-11-29T17:10:00.000Z", "2026-11-29T17:20:00.000Z");
+      expect(sunday.enrichment.infrastructure?.outside).to.deep.equal([
+        "active on sun (2026-11-29T17:10:00.000Z) and sun (2026-11-29T17:20:00.000Z), outside its days (mon, tue, wed, thu, fri, sat)",
+      ]);
+    });
+
+    it("still escalates exploit attempts from a host acting inside its declaration", () => {
+      const result = decide(
+        {
+          ...monitoring(checks),
+          ids: [
+            signature({
+              id: "9101020",
+              name: "directory traversal",
+              category: "Web Application Attack",
+              firstSeen: "2026-11-28T17:39:31.000Z",
+            }),
+          ],
+        },
+        context(),
+      );
+      expect(result.tier).to.equal("tier2");
+      expect(codes(result)).to.deep.equal(["exploit-attempt"]);
+    });
+
+    it("names the file, the place and what was expected for a malformed declaration", () => {
+      const file = fixture("context", "bad-infrastructure.yaml");
+      const { problems } = inputErrorOf(() => loadContext(file));
+      expect(problems.map((p) => [p.file, p.path, p.line])).to.deep.equal([
+        [shownAs(file), "infrastructure[0].services[1]", 9],
+        [shownAs(file), "infrastructure[0].schedule.hours", 10],
+      ]);
+      expect(problems[0]?.message).to.include('"22/tcpx"').and.to.include('"1-1024/tcp"');
+      expect(problems[1]?.message).to.include("01:00-03:30");
+    });
+  });
+
   it("has a test above for every reason code", () => {
     const tested = [
       "authorised-scanner",
@@ -521,6 +658,8 @@ describe("escalate", () => {
       "known-vulnerable-service",
       "exploit-attempt",
       "malicious-reputation",
+      "declared-infrastructure",
+      "infrastructure-outside-declaration",
     ];
     expect([...REASON_CODES].sort()).to.deep.equal(tested.sort());
   });
