@@ -47,6 +47,20 @@ export interface AlertSummary {
   readonly timeToAlertMs?: number;
 }
 
+/** One history entry as a run produced it: its steps ran once in a lab, its events were moved into the past. */
+export interface HistoryRecord {
+  /** Its place in the scenario's `history`. */
+  readonly entry: number;
+  readonly steps: number;
+  /** Past runs it was indexed as, and when the first and last began. */
+  readonly runs: number;
+  readonly first: string;
+  readonly last: string;
+  /** Events its steps caused in the lab (every log source), and those indexed in the past. */
+  readonly recordedEvents: number;
+  readonly indexedEvents: number;
+}
+
 export interface ScenarioResult {
   readonly id: string;
   readonly title: string;
@@ -59,6 +73,8 @@ export interface ScenarioResult {
   readonly durationMs: number;
   readonly timings: Readonly<Record<string, number>>;
   readonly groundTruth: readonly GroundTruth[];
+  /** The history the scenario declared, as produced before its steps. */
+  readonly history?: readonly HistoryRecord[];
   readonly logs: readonly LogSourceReport[];
   readonly alerts: readonly AlertSummary[];
   /** From the end of the last step until the scenario's alerts were searchable. */
@@ -363,6 +379,19 @@ const ScenarioResultSchema = z.strictObject({
   durationMs: milliseconds,
   timings: z.preprocess(noProtoKey, z.record(text, milliseconds)),
   groundTruth: z.array(GroundTruthSchema),
+  history: z
+    .array(
+      z.strictObject({
+        entry: count,
+        steps: count,
+        runs: count,
+        first: text,
+        last: text,
+        recordedEvents: count,
+        indexedEvents: count,
+      }),
+    )
+    .exactOptional(),
   logs: z.array(LogSourceReportSchema),
   alerts: z.array(AlertSummarySchema),
   timeToAlertMs: milliseconds.exactOptional(),
@@ -426,7 +455,7 @@ export type ResultSchemasMatchTypes = [
 ];
 
 /** Where one scenario of a run is: the live terminal view follows these. */
-export type ScenarioPhase = "queued" | "lab" | "steps" | "ingest" | "detection" | "done";
+export type ScenarioPhase = "queued" | "history" | "lab" | "steps" | "ingest" | "detection" | "done";
 
 export interface ScenarioProgress {
   readonly scenarioId: string;

@@ -5,6 +5,7 @@ import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import type { StartedLab } from "../lab/started-lab.js";
 import type { LogSourceName } from "../core/vocabulary.js";
+import { NOT_HISTORY } from "./history.js";
 import {
   describeEvent,
   eventKey,
@@ -68,6 +69,11 @@ export function scenarioFilter(
   ];
 }
 
+/** The scenario's events its own lab wrote: without the history it declared, moved into the past. */
+function liveFilter(lab: Pick<StartedLab, "runId" | "scenarioId">): estypes.QueryDslQueryContainer[] {
+  return [...scenarioFilter(lab), NOT_HISTORY];
+}
+
 /** Every raw log file of a source in a lab: logs/<source>/<source>.json, or one per target below it. */
 export function sensorLogFiles(lab: Pick<StartedLab, "logDir">, source: LogSourceName): string[] {
   const dir = join(lab.logDir, source);
@@ -104,7 +110,7 @@ export async function countIndexed(
     index: SOURCE_INDEX[source],
     ignore_unavailable: true,
     allow_no_indices: true,
-    query: { bool: { filter: [...scenarioFilter(lab), ...extra] } },
+    query: { bool: { filter: [...liveFilter(lab), ...extra] } },
   });
   return result.count;
 }
@@ -172,7 +178,7 @@ async function countSignatures(
     size: 0,
     ignore_unavailable: true,
     allow_no_indices: true,
-    query: { bool: { filter: [...scenarioFilter(lab), { term: { "event.kind": "alert" } }] } },
+    query: { bool: { filter: [...liveFilter(lab), { term: { "event.kind": "alert" } }] } },
     aggs: { rules: { terms: { field: "rule.id", size: 1000 } } },
   });
   const agg = response.aggregations?.rules as estypes.AggregationsStringTermsAggregate | undefined;
@@ -196,7 +202,7 @@ async function observedKeys(
       size: 0,
       ignore_unavailable: true,
       allow_no_indices: true,
-      query: { bool: { filter: [...scenarioFilter(lab), { term: { "source.ip": from } }] } },
+      query: { bool: { filter: [...liveFilter(lab), { term: { "source.ip": from } }] } },
       aggs: {
         keys: {
           composite: {

@@ -14,6 +14,7 @@ interface State {
 
 const MARK: Record<ScenarioPhase, string> = {
   queued: "·",
+  history: "▸",
   lab: "▸",
   steps: "▸",
   ingest: "▸",

@@ -13,11 +13,19 @@ import { FLUSHED_ON_STOP, sourcesShippedBy } from "../lab/sensors.js";
 import type { StartedLab } from "../lab/started-lab.js";
 import { planLab, type LabPlan } from "../lab/topology.js";
 import { awaitIngest, summariseAccount, type LogSourceReport } from "../logs/accounting.js";
-import type { AlertSummary, ScenarioPhase, ScenarioProgress, ScenarioResult, Verdict } from "../result.js";
+import type {
+  AlertSummary,
+  HistoryRecord,
+  ScenarioPhase,
+  ScenarioProgress,
+  ScenarioResult,
+  Verdict,
+} from "../result.js";
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
 import type { StepPorts } from "../scanners/step-kind.js";
 import { detectAndEscalate } from "./detection.js";
+import { produceHistory } from "./history.js";
 import { labSources } from "./lab-sources.js";
 import { containmentTruth, runSteps } from "./steps.js";
 import { verdictOf } from "./verdict.js";
@@ -54,6 +62,7 @@ export class ScenarioRun {
   /** Alerts a contain step raised: the final detection does not raise them again. */
   private readonly alertedEarlier: AlertSummary[] = [];
   private logs: LogSourceReport[] = [];
+  private history: HistoryRecord[] = [];
   private lab: StartedLab | undefined;
   private keep = false;
   /** The rules that speak for the scenario as it is written (observers' sources excluded). */
@@ -74,6 +83,22 @@ export class ScenarioRun {
     try {
       const plan = planLab(this.ctx.scenario);
       const sources = this.scopeRules(plan);
+      if (this.ctx.scenario.history.length > 0) {
+        this.phase("history", `${this.ctx.scenario.history.length} entries`);
+        this.history = await this.timed("historyMs", () =>
+          produceHistory({
+            scenario: this.ctx.scenario,
+            plan,
+            sensors: this.sensors(),
+            sources,
+            backend: this.ctx.backend,
+            runId: this.ctx.runId,
+            workDir: this.workDir,
+            teardown: this.ctx.teardown,
+            ingestTimeoutMs: this.ctx.ingestTimeoutMs,
+          }),
+        );
+      }
       this.phase("lab", "starting");
       const lab = await this.timed("labStartMs", () => this.startLab(plan));
       const stepsEnded = await this.timed("stepsMs", () => this.runSteps(lab));
@@ -128,12 +153,16 @@ export class ScenarioRun {
       runId: this.ctx.runId,
       scenarioId: this.ctx.scenario.id,
       plan,
-      sensors: [...new Set([...this.ctx.scenario.lab.sensors, ...this.ctx.observers])],
+      sensors: this.sensors(),
       backend: this.ctx.backend,
       workDir: this.workDir,
       teardown: this.labTeardown,
     });
     return this.lab;
+  }
+
+  private sensors(): SensorName[] {
+    return [...new Set([...this.ctx.scenario.lab.sensors, ...this.ctx.observers])];
   }
 
   /** Runs the steps while the lab is alive; returns when they ended. */
@@ -211,6 +240,7 @@ export class ScenarioRun {
       durationMs: 0,
       timings: this.timings,
       groundTruth: this.truths,
+      ...(this.history.length > 0 ? { history: this.history } : {}),
       logs: this.logs,
     };
   }

@@ -103,14 +103,18 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
     owners.add(address);
   }
   const senders = new Set(["attacker", ...spec.lab.hosts.map((h) => h.name)]);
-  spec.steps.forEach((step, i) => {
-    if ("from" in step && !senders.has(step.from)) {
+  const sentSteps = [
+    ...spec.history.flatMap((entry, h) =>
+      entry.steps.map((step, i) => ({ step, path: ["history", h, "steps", i] as PropertyKey[] })),
+    ),
+    ...spec.steps.map((step, i) => ({ step, path: ["steps", i] as PropertyKey[] })),
+  ];
+  for (const { step, path } of sentSteps)
+    if ("from" in step && !senders.has(step.from))
       problems.push({
-        path: ["steps", i, "from"],
+        path: [...path, "from"],
         message: `"${step.from}" cannot send traffic; use one of ${[...senders].map((s) => `"${s}"`).join(", ")}`,
       });
-    }
-  });
   spec.expect.alerts.forEach((alert, i) => {
     if (ipaddr.IPv4.isValidFourPartDecimal(alert.from)) return;
     if (!taken.has(alert.from) || alert.from === "firewall") {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { LOG_SOURCES, SENSORS, TIERS } from "../core/vocabulary.js";
 import { TOOL_STEP_SCHEMAS } from "../scanners/registry.js";
 import { HostSchema, labName as name, TargetSchema } from "../lab/spec.js";
+import { positiveDuration } from "../context/durations.js";
 
 export const Step = z.discriminatedUnion("tool", TOOL_STEP_SCHEMAS);
 
@@ -47,7 +48,7 @@ const AlertExpectation = z
         seen_before: z
           .boolean()
           .optional()
-          .describe("whether the source had events before the rule's look-back"),
+          .describe("whether the source had events before its activity began (its history)"),
         patterns: z
           .array(z.string().min(1))
           .default([])
@@ -85,6 +86,58 @@ const ContainmentExpectation = z
   })
   .describe("the outcome of the scenario's contain step");
 
+/** The most occurrences one history entry may declare: a year of hourly checks. */
+export const MAX_OCCURRENCES = 24 * 366;
+
+const HistoryEntry = z
+  .strictObject({
+    steps: z
+      .array(Step)
+      .min(1)
+      .describe("steps run in the lab before the scenario, recorded, and indexed at each past occurrence"),
+    every: positiveDuration.optional().describe("how often they ran (with `for`), such as 1h"),
+    for: positiveDuration
+      .optional()
+      .describe("over how long before the scenario, such as 14d: the latest run is `every` before it"),
+    ago: z
+      .array(positiveDuration)
+      .min(1)
+      .optional()
+      .describe("single runs this long before the scenario, such as [9d]"),
+  })
+  .superRefine((entry, ctx) => {
+    const periodic = entry.every !== undefined || entry.for !== undefined;
+    if (
+      periodic === (entry.ago !== undefined) ||
+      (periodic && (entry.every === undefined || entry.for === undefined))
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "give either every and for (every: 1h, for: 14d) or ago (ago: [9d]), not both",
+      });
+    else if (entry.every !== undefined && entry.for !== undefined) {
+      const runs = Math.floor(entry.for / entry.every);
+      if (runs < 1)
+        ctx.addIssue({ code: "custom", path: ["for"], message: "for must be at least every: no run fits" });
+      if (runs > MAX_OCCURRENCES)
+        ctx.addIssue({
+          code: "custom",
+          path: ["for"],
+          message: `${runs} runs; at most ${MAX_OCCURRENCES} (a year of hourly runs) per entry`,
+        });
+    }
+    entry.steps.forEach((step, i) => {
+      if (step.tool === "contain")
+        ctx.addIssue({
+          code: "custom",
+          path: ["steps", i, "tool"],
+          message: "contain decides on the scenario's own alerts; it has no place in history",
+        });
+    });
+  })
+  .describe("activity that happened before the scenario, produced for real and indexed in the past");
+
 export const ScenarioSchema = z.strictObject({
   id: name,
   title: z.string().min(1),
@@ -103,6 +156,12 @@ export const ScenarioSchema = z.strictObject({
     hosts: z.array(HostSchema).default([]),
     sensors: z.array(z.enum(SENSORS)).default([]),
   }),
+  history: z
+    .array(HistoryEntry)
+    .default([])
+    .describe(
+      "what the lab's sources did before the scenario: escalation reads it as history (seen before, active days, baseline)",
+    ),
   steps: z.array(Step).min(1),
   expect: z.strictObject({
     logs: z
@@ -133,4 +192,5 @@ export const ScenarioSchema = z.strictObject({
 
 export type ScenarioSpec = z.output<typeof ScenarioSchema>;
 export type StepSpec = z.output<typeof Step>;
+export type HistoryEntrySpec = ScenarioSpec["history"][number];
 export type AlertExpectationSpec = ScenarioSpec["expect"]["alerts"][number];

@@ -18,12 +18,19 @@ export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard,
 /** Where a scope error's `steps[i].field` prefix points in the scenario file. */
 const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
 
-/** A scope error of step `index` as a located problem: the field it names, the message without it. */
-export function stepProblem(error: unknown, index: number): CrossProblem {
+/**
+ * A scope error of step `index` as a located problem: the field it names, the message without it.
+ * `at` is where the step is in the file (a history entry's steps are not the scenario's).
+ */
+export function stepProblem(
+  error: unknown,
+  index: number,
+  at: readonly PropertyKey[] = ["steps", index],
+): CrossProblem {
   if (!(error instanceof ScanproofError)) throw error;
   const place = STEP_PLACE.exec(error.message);
   return {
-    path: ["steps", index, ...(place?.[2] ? [place[2]] : [])],
+    path: [...at, ...(place?.[2] ? [place[2]] : [])],
     message: place ? error.message.slice(place[0].length) : error.message,
   };
 }
@@ -50,12 +57,15 @@ export function plannedScope(spec: ScenarioSpec): {
 export function scenarioScopeProblems(spec: ScenarioSpec): CrossProblem[] {
   const { guard, uplinkOf } = plannedScope(spec);
   const problems: CrossProblem[] = [];
-  spec.steps.forEach((step, i) => {
-    try {
-      checkStepScope(step, i, guard, uplinkOf(step));
-    } catch (error) {
-      problems.push(stepProblem(error, i));
-    }
-  });
+  const check = (steps: readonly StepSpec[], at: (i: number) => PropertyKey[]) =>
+    steps.forEach((step, i) => {
+      try {
+        checkStepScope(step, i, guard, uplinkOf(step));
+      } catch (error) {
+        problems.push(stepProblem(error, i, at(i)));
+      }
+    });
+  spec.history.forEach((entry, h) => check(entry.steps, (i) => ["history", h, "steps", i]));
+  check(spec.steps, (i) => ["steps", i]);
   return problems;
 }

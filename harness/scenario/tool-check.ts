@@ -56,11 +56,17 @@ export async function checkWithAttackerTools(
 async function scenarioToolProblems(scenario: Scenario, exec: ToolExec): Promise<Problem[]> {
   const { guard, uplinkOf } = plannedScope(scenario);
   const problems: Problem[] = [];
-  for (const [i, step] of scenario.steps.entries()) {
+  const placed = [
+    ...scenario.history.flatMap((entry, h) =>
+      entry.steps.map((step, i) => ({ step, i, at: ["history", h, "steps", i] as PropertyKey[] })),
+    ),
+    ...scenario.steps.map((step, i) => ({ step, i, at: ["steps", i] as PropertyKey[] })),
+  ];
+  for (const { step, i, at } of placed) {
     try {
       await planStep(step, i, guard, uplinkOf(step)).checkWithTool?.(exec, guard);
     } catch (error) {
-      const { path, message } = stepProblem(error, i);
+      const { path, message } = stepProblem(error, i, at);
       problems.push({
         file: scenario.file,
         ...locateInScenario(scenario.file, path),

@@ -18,6 +18,7 @@ function scenario(expect: Partial<Scenario["expect"]>): Scenario {
     description: "",
     technique: "T1595.001",
     tags: [],
+    history: [],
     lab: { targets: [{ name: "web", kind: "web" }], hosts: [], sensors: [] },
     steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
     expect: { logs: [], ids_signatures: [], alerts: [], absent: [], silent: false, ...expect },

@@ -2,6 +2,9 @@ import { expect } from "chai";
 import { join } from "node:path";
 import { scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";
+import type { HistoryEntrySpec } from "../../harness/scenario/schema.js";
+import { scenarioScopeProblems } from "../../harness/scenario/scope.js";
+import { occurrences } from "../../harness/run/history.js";
 import { formatProblem, type Problem } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
@@ -315,5 +318,45 @@ describe("loadScenario", () => {
       expect(p).to.include({ file: shownAs(path), line: 8, column: 1, path: "" });
       expect(p.message).to.match(/^YAML: .*unique/);
     });
+  });
+});
+
+describe("a scenario's history", () => {
+  it("locates each entry that cannot be produced", () => {
+    const { problems } = inputErrorOf(() =>
+      loadScenario(scenario("bad-history.yaml"), [scenarioScopeProblems]),
+    );
+    expect(problems.map((p) => [p.path, p.line])).to.deep.equal([
+      ["history[0]", 8],
+      ["history[1].for", 13],
+      ["history[2].steps[0].tool", 18],
+    ]);
+    expect(problems[0]?.message).to.include("either every and for").and.to.include("ago");
+    expect(problems[2]?.message).to.include("no place in history");
+  });
+
+  it("checks a history step's source and targets as it checks the scenario's own steps", () => {
+    const from = onlyProblem(() => loadScenario(scenario("bad-history-from.yaml"), [scenarioScopeProblems]));
+    expect(from).to.include({ path: "history[0].steps[1].from", line: 11 });
+    const target = onlyProblem(() =>
+      loadScenario(scenario("bad-history-steps.yaml"), [scenarioScopeProblems]),
+    );
+    expect(target).to.include({ path: "history[0].steps[1].target", line: 11 });
+    expect(target.message).to.include("8.8.8.8");
+  });
+
+  it("places periodic runs every interval back from now, the latest one interval before it", () => {
+    const s = loadScenario(scenario("valid-history.yaml"), [scenarioScopeProblems]);
+    const now = Date.parse("2026-12-06T12:00:00Z");
+    const at = (entry: number) =>
+      occurrences(s.history[entry] as HistoryEntrySpec, now).map((t) => new Date(t).toISOString());
+    expect(at(0)).to.deep.equal([
+      "2026-12-06T07:00:00.000Z",
+      "2026-12-06T08:00:00.000Z",
+      "2026-12-06T09:00:00.000Z",
+      "2026-12-06T10:00:00.000Z",
+      "2026-12-06T11:00:00.000Z",
+    ]);
+    expect(at(1)).to.deep.equal(["2026-11-27T12:00:00.000Z", "2026-12-04T12:00:00.000Z"]);
   });
 });

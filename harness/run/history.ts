@@ -1,0 +1,130 @@
+import { join } from "node:path";
+import type { Backend } from "../backend/backend.js";
+import { ScanproofError } from "../core/errors.js";
+import { Teardown } from "../core/lifecycle.js";
+import { task } from "../core/progress.js";
+import type { LogSourceName, SensorName } from "../core/vocabulary.js";
+import { startLab } from "../lab/lab.js";
+import type { LabPlan } from "../lab/topology.js";
+import {
+  awaitIngest,
+  describeMissing,
+  sawEveryEvent,
+  scenarioFilter,
+  shippedCompletely,
+  summariseAccount,
+} from "../logs/accounting.js";
+import { relocateRun } from "../logs/history.js";
+import type { HistoryRecord } from "../result.js";
+import type { GroundTruth } from "../scanners/ground-truth.js";
+import type { Scenario } from "../scenario/load.js";
+import type { HistoryEntrySpec } from "../scenario/schema.js";
+import { runSteps } from "./steps.js";
+
+export interface HistoryOptions {
+  readonly scenario: Scenario;
+  readonly plan: LabPlan;
+  readonly sensors: readonly SensorName[];
+  readonly sources: readonly LogSourceName[];
+  readonly backend: Backend;
+  readonly runId: string;
+  readonly workDir: string;
+  /** The run's teardown: the history lab is removed with it on Ctrl-C. */
+  readonly teardown: Teardown;
+  readonly ingestTimeoutMs: number;
+}
+
+/**
+ * The past moments one entry's runs begin, oldest first, counted back from `now`: every `every`
+ * over `for` (the latest one `every` before now), or each `ago`.
+ */
+export function occurrences(entry: HistoryEntrySpec, now: number): number[] {
+  const back =
+    entry.ago ??
+    Array.from(
+      { length: Math.floor((entry.for ?? 0) / (entry.every ?? 1)) },
+      (_, k) => (k + 1) * (entry.every ?? 0),
+    );
+  return back.map((ms) => now - ms).sort((a, b) => a - b);
+}
+
+/**
+ * Produces a scenario's declared history for real: a lab of the same plan runs each entry's steps,
+ * its sensors record them and the shipper indexes them, every event is accounted as a scenario's
+ * would be (a loss fails the run here), and the lab is removed; then each entry's events are moved
+ * to the past at every occurrence, labelled as history. The scenario's own lab starts after.
+ */
+export async function produceHistory(options: HistoryOptions): Promise<HistoryRecord[]> {
+  const { scenario, backend } = options;
+  const teardown = new Teardown();
+  options.teardown.defer(`remove the history lab of ${scenario.id}`, () => teardown.run());
+  const workDir = join(options.workDir, "history");
+  const starts: number[] = [];
+  try {
+    const lab = await startLab({
+      runId: options.runId,
+      scenarioId: scenario.id,
+      plan: options.plan,
+      sensors: options.sensors,
+      backend,
+      workDir,
+      teardown,
+    });
+    const truths: GroundTruth[] = [];
+    for (const [h, entry] of scenario.history.entries()) {
+      starts.push(Date.now());
+      const ran = await lab.whileAlive(() =>
+        runSteps(lab, { ...scenario, id: `${scenario.id} history ${h + 1}`, steps: entry.steps }, workDir),
+      );
+      truths.push(...ran);
+    }
+    const ended = Date.now();
+    await lab.assertAlive();
+    await lab.quiesce();
+    const reports = await task(
+      `[${scenario.id}] wait for the history's ${options.sources.join(", ")} events`,
+      () =>
+        Promise.all(
+          options.sources.map((source) =>
+            awaitIngest(backend, lab, source, truths, ended, options.ingestTimeoutMs),
+          ),
+        ),
+      (r) => r.map(summariseAccount).join("; "),
+    );
+    const lost = reports.filter(
+      (r) => (r.sensorRecords > 0 && !shippedCompletely(r)) || (r.expectedEvents > 0 && !sawEveryEvent(r)),
+    );
+    if (lost.length > 0)
+      throw new ScanproofError(
+        `The history of ${scenario.id} did not reach Elasticsearch whole: ${lost
+          .map((r) => `${summariseAccount(r)}${r.missing.length > 0 ? ` (${describeMissing(r)})` : ""}`)
+          .join("; ")}`,
+        "History is only evidence when all of it arrived: see the history folder's sensor logs, or raise --ingest-timeout.",
+      );
+  } finally {
+    await teardown.run();
+  }
+  const now = Date.now();
+  const filters = scenarioFilter({ runId: options.runId, scenarioId: scenario.id });
+  const records: HistoryRecord[] = [];
+  for (const [h, entry] of scenario.history.entries()) {
+    const from = starts[h] ?? now;
+    const until = starts[h + 1] ?? now;
+    const at = occurrences(entry, now);
+    const moved = await task(
+      `[${scenario.id}] move history ${h + 1}/${scenario.history.length} into the past (${at.length} run${at.length === 1 ? "" : "s"})`,
+      () => relocateRun(backend, filters, { from, until, occurrences: at }),
+      (m) => `${m.recorded} events recorded, ${m.indexed} indexed in the past`,
+    );
+    records.push({
+      entry: h,
+      steps: entry.steps.length,
+      runs: at.length,
+      first: new Date(at[0] ?? now).toISOString(),
+      last: new Date(at.at(-1) ?? now).toISOString(),
+      recordedEvents: moved.recorded,
+      indexedEvents: moved.indexed,
+    });
+  }
+  return records;
+}
