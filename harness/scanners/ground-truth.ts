@@ -69,7 +69,7 @@ export interface WireTruth {
     readonly dropped: number;
     readonly bytes: number;
     readonly bounded: boolean;
-    /** Packets longer than the snapshot length: their application data was cut. */
+    /** Packets the source sent that were longer than the snapshot length: their application data was cut. */
     readonly cut: number;
   };
   /** The address every sensor behind the firewall sees for this source (its NAT router's), when not the one a packet carried. */
@@ -230,4 +230,41 @@ export function describeEvent(e: ExpectedEvent): string {
   return Object.entries(f)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * What a step's capture says beyond the accounting, one line each: a capture that stopped at its
+ * bound or dropped packets (the reference is incomplete), packets cut by the snapshot length, and
+ * claims of the tool's report that the wire does not show. None for a step whose capture is whole
+ * and agrees with the tool.
+ */
+export function wireFindings(t: GroundTruth): string[] {
+  const w = t.wire;
+  if (!w) return [];
+  const step = `step ${t.step + 1} (${t.tool})`;
+  const c = w.capture;
+  return [
+    ...(c.bounded
+      ? [
+          `${step}: the capture stopped at its bound (${plural(c.packets, "packet")}, ${c.bytes} bytes): the reference holds only what was sent before it`,
+        ]
+      : []),
+    ...(c.dropped > 0
+      ? [`${step}: the capture dropped ${plural(c.dropped, "packet")}: the reference misses them`]
+      : []),
+    ...(c.cut > 0
+      ? [
+          `${step}: ${plural(c.cut, "packet")} sent were longer than the capture's snapshot length: requests in them may be decoded incompletely`,
+        ]
+      : []),
+    ...(w.claimsOnWire < w.toolClaims
+      ? [
+          `${step}: the tool's report claims ${w.toolClaims - w.claimsOnWire} of its ${plural(w.toolClaims, "probe or request")} that the wire does not show: ${w.unseenClaims.join(", ")}${w.toolClaims - w.claimsOnWire > w.unseenClaims.length ? ", …" : ""}`,
+        ]
+      : []),
+  ];
 }

@@ -280,7 +280,7 @@ export interface WireReduction {
   readonly flows: readonly WireProbe[];
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
-  /** Packets longer than the snapshot length. */
+  /** Packets the source sent that were longer than the snapshot length. */
   readonly cut: number;
 }
 
@@ -298,7 +298,7 @@ export function reduceWire(fields: string): WireReduction {
   const dns: WireDnsQuery[] = [];
   let cut = 0;
   for (const p of packets) {
-    if (p.captured < p.length) cut++;
+    if (p.ethDestination !== mac && p.captured < p.length) cut++;
     if (p.source === undefined || p.destination === undefined || p.protocol === undefined) continue;
     const ip = p as WirePacket & { source: string; destination: string; protocol: number };
     const outbound = p.ethDestination !== mac;
