@@ -145,7 +145,7 @@ export function wireProbeFields(p: WireProbe, keepsSourcePort: boolean): Record<
 }
 
 /** The `Host` of a request as a web server logs it: lower case, without a port. */
-export function loggedHost(host: string): string {
+function loggedHost(host: string): string {
   return host.toLowerCase().replace(/:\d+$/, "");
 }
 

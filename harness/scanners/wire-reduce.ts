@@ -13,7 +13,7 @@ import {
 } from "./ground-truth.js";
 
 /** One packet of `wire-capture fields` (tshark `-T fields`, first occurrence of each field). */
-export interface WirePacket {
+interface WirePacket {
   readonly length: number;
   readonly captured: number;
   readonly ethSource: string;
@@ -188,7 +188,7 @@ function parseLine(line: string, where: string): WirePacket {
 }
 
 /** Reads `wire-capture fields`: the capturing interface's MAC address, then one packet per line. */
-export function parseWireFields(text: string): { mac: string; packets: WirePacket[] } {
+function parseWireFields(text: string): { mac: string; packets: WirePacket[] } {
   const [first = "", ...lines] = text.split("\n");
   const mac = /^mac ([0-9a-f:]{17})$/.exec(first.trim())?.[1];
   if (!mac)
