@@ -51,7 +51,7 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     startWireCaptures(
       hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
       wireFolder,
-      (name, configure) => containers.start("netkit", name, "guard", configure),
+      (name, configure) => containers.start("netkit", name, "capture", configure),
     ),
   );
   const sensors = await startSensors(options.sensors, plan, hosts, containers, logs);

@@ -18,7 +18,8 @@ export type HostRole =
   | "sensor"
   | "detector"
   | "shipper"
-  | "guard";
+  | "guard"
+  | "capture";
 
 export interface LabHost {
   readonly name: string;
