@@ -340,7 +340,8 @@ const GroundTruthSchema = z.strictObject({
   probes: z.array(
     z.strictObject({
       destination: text,
-      transport: z.enum(["tcp", "udp", "icmp"]),
+      transport: z.enum(["tcp", "udp", "icmp", "sctp", "ip"]),
+      ipProtocol: z.number().int().min(0).max(255).exactOptional(),
       port: portNumber.exactOptional(),
       sourcePort: portNumber.exactOptional(),
     }),

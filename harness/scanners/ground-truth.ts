@@ -1,9 +1,13 @@
 import type { LogSourceName } from "../core/vocabulary.js";
 
-/** One packet-level probe a tool says it sent: the fields it knows (a port scan knows no source port). */
+/**
+ * One packet-level probe a tool says it sent: the fields it knows (a port scan knows no source port).
+ * An IP protocol probe (`nmap -sO`) is transport "ip" with the protocol's number in `ipProtocol`.
+ */
 export interface Probe {
   readonly destination: string;
-  readonly transport: "tcp" | "udp" | "icmp";
+  readonly transport: "tcp" | "udp" | "icmp" | "sctp" | "ip";
+  readonly ipProtocol?: number;
   readonly port?: number;
   readonly sourcePort?: number;
 }
@@ -116,7 +120,9 @@ export interface AccountedEvent extends ExpectedEvent {
 function probeFields(p: Probe): Record<string, string | number> {
   return {
     "destination.ip": p.destination,
-    "network.transport": p.transport,
+    ...(p.transport === "ip"
+      ? { "network.iana_number": p.ipProtocol ?? 0 }
+      : { "network.transport": p.transport }),
     ...(p.port === undefined ? {} : { "destination.port": p.port }),
     ...(p.sourcePort === undefined ? {} : { "source.port": p.sourcePort }),
   };

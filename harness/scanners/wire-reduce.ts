@@ -332,13 +332,18 @@ export function reduceWire(fields: string): WireReduction {
   };
 }
 
-const TRANSPORT_PROTOCOL: Readonly<Record<Probe["transport"], number>> = { tcp: 6, udp: 17, icmp: 1 };
+const TRANSPORT_PROTOCOL: Readonly<Record<Exclude<Probe["transport"], "ip">, number>> = {
+  tcp: 6,
+  udp: 17,
+  icmp: 1,
+  sctp: 132,
+};
 
 function probeClaimSeen(claim: Probe, flows: readonly WireProbe[]): boolean {
   return flows.some(
     (f) =>
       f.destination === claim.destination &&
-      f.protocol === TRANSPORT_PROTOCOL[claim.transport] &&
+      f.protocol === (claim.transport === "ip" ? claim.ipProtocol : TRANSPORT_PROTOCOL[claim.transport]) &&
       (claim.port === undefined || f.port === claim.port) &&
       (claim.sourcePort === undefined || f.sourcePort === claim.sourcePort),
   );
@@ -387,7 +392,9 @@ export function checkToolClaims(
   for (const p of probes) {
     claims++;
     if (!probeClaimSeen(p, reduction.flows))
-      unseen.push(`${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`);
+      unseen.push(
+        `${p.destination}/${p.transport === "ip" ? `protocol ${p.ipProtocol ?? ""}` : p.transport}${p.port === undefined ? "" : `:${p.port}`}`,
+      );
   }
   const requests = [...reduction.http, ...reduction.dns].map(wireView);
   for (const e of events.filter((ev) => checkable(ev, WIRE_VIEW_FIELDS))) {
