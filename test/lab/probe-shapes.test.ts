@@ -162,6 +162,13 @@ describe("the firewall logs every probe shape nmap sends (real nmap, capture, nf
     );
   });
 
+  it("sends to a CIDR block less its --exclude ranges, blocks and lists exactly the addresses left", function () {
+    const last = scenario.groundTruth.at(-1);
+    expect(new Set(last?.wire?.probes.map((p) => p.destination))).to.deep.equal(
+      new Set(["10.20.0.10", "10.20.0.11", "10.20.0.12"]),
+    );
+  });
+
   it("indexed every record the firewall wrote", function () {
     expect(scenario).to.have.logged("firewall");
   });
