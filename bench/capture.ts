@@ -82,7 +82,7 @@ export async function benchCapture(): Promise<void> {
   await benchSession("capture", async (session) => {
     const backend = await session.backend();
     const file = join(session.scratch, "capture.yaml");
-    const scenarioId = `capture-${session.backendRunId}`.slice(0, 40);
+    const scenarioId = "capture-bench";
     writeFileSync(
       file,
       stringify({
