@@ -273,6 +273,7 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
 }
 
 const UNSEEN_SHOWN = 20;
+const PORTED: ReadonlySet<number> = new Set([6, 17, 132]);
 
 /** What a source sent, from its capture: every flow it opened, and the requests decoded in them. */
 export interface WireReduction {
@@ -300,6 +301,8 @@ export function reduceWire(fields: string): WireReduction {
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
     if (p.source === undefined || p.destination === undefined || p.protocol === undefined) continue;
+    // A fragment before the last carries no ports; tshark shows the reassembled packet on the last one.
+    if (PORTED.has(p.protocol) && p.port === undefined) continue;
     const ip = p as WirePacket & { source: string; destination: string; protocol: number };
     const outbound = p.ethDestination !== mac;
     const key = flowKey(p, outbound);

@@ -270,6 +270,15 @@ describe("wire reduction rules", function () {
     ]);
   });
 
+  it("takes a fragmented probe once, from the fragment tshark reassembles it on (nmap -f)", function () {
+    const wire = reduceWire(
+      [header, line({}), line({}), line({ tcpsport: "40000", tcpdport: "22", tcpflags: "0x0002" })].join(
+        "\n",
+      ),
+    );
+    expect(wire.flows.map((f) => [f.port, f.tcpFlags, f.packets])).to.deep.equal([[22, "S", 1]]);
+  });
+
   it("names DNS query types as servers log them, and unknown ones TYPEn", function () {
     const wire = reduceWire(
       [
