@@ -16,7 +16,7 @@ import { writeBenchResults } from "./lib/results.js";
 import { benchSession, type BenchHeader } from "./lib/session.js";
 
 /** Runs of each step with and without the capture, alternated so that load drifts hit both alike. */
-const REPEATS = 3;
+const REPEATS = 2;
 
 /** One run of a step: its wall time and, when captured, what the capture cost and held. */
 export interface CaptureRun {
