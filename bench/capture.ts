@@ -16,7 +16,7 @@ import { writeBenchResults } from "./lib/results.js";
 import { benchSession, type BenchHeader } from "./lib/session.js";
 
 /** Runs of each step with and without the capture, alternated so that load drifts hit both alike. */
-const REPEATS = 3;
+const REPEATS = 2;
 
 /** One run of a step: its wall time and, when captured, what the capture cost and held. */
 export interface CaptureRun {
@@ -82,7 +82,7 @@ export async function benchCapture(): Promise<void> {
   await benchSession("capture", async (session) => {
     const backend = await session.backend();
     const file = join(session.scratch, "capture.yaml");
-    const scenarioId = `capture-${session.backendRunId}`.slice(0, 40);
+    const scenarioId = "capture-bench";
     writeFileSync(
       file,
       stringify({
@@ -91,7 +91,7 @@ export async function benchCapture(): Promise<void> {
         technique: "T1595.001",
         lab: { targets: [{ name: "web", kind: "web" }] },
         steps: [{ tool: "nmap", target: "web", args: ["-n", "-sS", "-p", "80"] }],
-        expect: { logs: ["firewall"], alerts: [] },
+        expect: { logs: ["firewall"], silent: true },
       }),
     );
     const plan = planLab(loadScenario(file));
