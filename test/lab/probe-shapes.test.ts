@@ -9,6 +9,7 @@ import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";
 import type { WireProbe } from "../../harness/scanners/ground-truth.js";
 import { fixture } from "../unit/fixture-helpers.js";
+import { mappingTypes } from "./es-queries.js";
 import { sharedBackend } from "./shared-backend.js";
 
 chai.use(scanproofChai);
@@ -169,6 +170,26 @@ describe("the firewall logs every probe shape nmap sends (real nmap, capture, nf
     expect(new Set(last?.wire?.probes.map((p) => p.destination))).to.deep.equal(
       new Set(["10.20.0.10", "10.20.0.11", "10.20.0.12"]),
     );
+  });
+
+  it("indexes the fields the rules read with the types they compare by", async function () {
+    expect(
+      await mappingTypes(backend, SOURCE_INDEX.firewall, [
+        "network.iana_number",
+        "network.transport",
+        "scanproof.tcp.flags",
+        "scanproof.conntrack.state",
+        "icmp.request.type",
+        "icmp.request.code",
+      ]),
+    ).to.deep.equal({
+      "network.iana_number": "keyword",
+      "network.transport": "keyword",
+      "scanproof.tcp.flags": "keyword",
+      "scanproof.conntrack.state": "keyword",
+      "icmp.request.type": "long",
+      "icmp.request.code": "long",
+    });
   });
 
   it("indexed every record the firewall wrote", function () {
