@@ -283,13 +283,14 @@ function methodsOf(facts: EscalationFacts): string[] {
   ];
 }
 
+/** Flag sets as the firewall writes them (S A F R P U E C, in that order) and the scan each one is. */
 const TCP_SHAPES: Record<string, string> = {
   S: "SYN (half-open or connect scan)",
   A: "ACK scan or ACK ping",
   F: "FIN scan",
   FPU: "Xmas scan",
   "": "NULL scan",
-  FA: "Maimon scan",
+  AF: "Maimon scan (FIN/ACK)",
 };
 
 function toolsOf(facts: EscalationFacts): string[] {

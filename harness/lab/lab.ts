@@ -13,6 +13,7 @@ import { assertAlive, whileAlive } from "./liveness.js";
 import { createNetworks } from "./networks.js";
 import { wireOverlay } from "./overlay.js";
 import { startSensors } from "./sensors.js";
+import { startCapture, startWireCaptures } from "./wire-capture.js";
 import { startShipper } from "./shipper.js";
 import type { HostRole, LabHost, LabOptions, SourceHost, StartedLab } from "./started-lab.js";
 import { labSubnets, type LabPlan } from "./topology.js";
@@ -45,6 +46,14 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       (name, configure) => containers.start("netkit", name, "guard", configure),
     ),
   );
+  const wireFolder = new LogFolders(join(options.workDir, "wire")).folder();
+  const captures = await task("Start the packet captures of the traffic sources", () =>
+    startWireCaptures(
+      hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
+      wireFolder,
+      (name, configure) => containers.start("netkit", name, "capture", configure),
+    ),
+  );
   const sensors = await startSensors(options.sensors, plan, hosts, containers, logs);
   await task("Start the shipper", () =>
     startShipper(
@@ -74,6 +83,11 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     assertAlive: () => assertAlive(containers.running),
     whileAlive: (work) => whileAlive(containers.running, work),
     egressDrops: () => readEgressDrops(guards),
+    async capture(source, name) {
+      const sidecar = captures.get(source.name);
+      if (!sidecar) throw new ScanproofError(`"${source.name}" has no packet capture in this lab.`);
+      return startCapture(sidecar, wireFolder, name, source.uplink.interface);
+    },
     async exec(h, command) {
       const result = await h.container.exec([...command]);
       return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };

@@ -24,7 +24,8 @@ const NSE_USER_AGENT = "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://
 export interface NmapReport {
   readonly startedAt: string;
   readonly endedAt: string;
-  readonly scanned: readonly { protocol: "tcp" | "udp"; ports: readonly number[] }[];
+  /** What each scan probed: ports of TCP, UDP or SCTP, or protocol numbers for an IP protocol scan (-sO). */
+  readonly scanned: readonly { protocol: ScannedProtocol; ports: readonly number[] }[];
   readonly hosts: readonly { address: string; up: boolean; openPorts: readonly number[] }[];
 }
 
@@ -53,6 +54,17 @@ interface XmlRun {
   };
 }
 
+type ScannedProtocol = "tcp" | "udp" | "sctp" | "ip";
+const SCANNED_PROTOCOLS: readonly string[] = ["tcp", "udp", "sctp", "ip"] satisfies ScannedProtocol[];
+
+function scannedProtocol(protocol: string): ScannedProtocol {
+  if (!SCANNED_PROTOCOLS.includes(protocol))
+    throw new ScanproofError(
+      `nmap XML: scaninfo protocol "${protocol}" is none of ${SCANNED_PROTOCOLS.join(", ")}`,
+    );
+  return protocol as ScannedProtocol;
+}
+
 export function expandPortList(services: string): number[] {
   const ports: number[] = [];
   for (const part of services.split(",").filter(Boolean)) {
@@ -74,7 +86,7 @@ export function parseNmapXml(xml: string): NmapReport {
     startedAt: iso(run.start),
     endedAt: iso(run.runstats?.finished?.time ?? run.start),
     scanned: (run.scaninfo ?? []).map((s) => ({
-      protocol: s.protocol === "udp" ? "udp" : "tcp",
+      protocol: scannedProtocol(s.protocol),
       ports: expandPortList(s.services),
     })),
     hosts: (run.host ?? []).map((h) => ({
@@ -85,7 +97,11 @@ export function parseNmapXml(xml: string): NmapReport {
   };
 }
 
-/** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
+/**
+ * Runs nmap inside the attacker at a scope-checked target. Its report (the XML) claims the ports it
+ * scanned on each host that was up; what host discovery sent is left to the wire, since nmap's
+ * options change it (`-PS`, `-PA`, `-PU` and no ICMP at all).
+ */
 async function runNmap(
   lab: StartedLab,
   step: NmapStepSpec,
@@ -120,13 +136,15 @@ async function runNmap(
   }
   const report = parseNmapXml(result.stdout);
   const up = report.hosts.filter((h) => h.up);
-  const discovery = !args.options.includes("-Pn");
-  const probes: Probe[] = up.flatMap((h) => [
-    ...(discovery ? [{ destination: h.address, transport: "icmp" as const }] : []),
-    ...report.scanned.flatMap((s) =>
-      s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port })),
+  const probes: Probe[] = up.flatMap((h) =>
+    report.scanned.flatMap((s) =>
+      s.ports.map((port) =>
+        s.protocol === "ip"
+          ? { destination: h.address, transport: "ip" as const, ipProtocol: port }
+          : { destination: h.address, transport: s.protocol, port },
+      ),
     ),
-  ]);
+  );
   const httpScripts = args.options.some(
     (o, i) => /^--script(=|$)/.test(o) && /http/.test(o.includes("=") ? o : (args.options[i + 1] ?? "")),
   );

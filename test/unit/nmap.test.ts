@@ -81,6 +81,28 @@ describe("parseNmapXml", () => {
     });
   });
 
+  describe("scans of other protocols say what they probed, never TCP ports", () => {
+    it("an IP protocol scan (-sO) probed protocol numbers", () => {
+      const report = parseNmapXml(xml("ipproto-4-protocols.xml"));
+      expect(report.scanned).to.deep.equal([{ protocol: "ip", ports: [1, 6, 17, 47] }]);
+    });
+
+    it("an SCTP INIT scan (-sY) probed SCTP ports", () => {
+      const report = parseNmapXml(xml("sctp-init-2-ports.xml"));
+      expect(report.scanned).to.deep.equal([{ protocol: "sctp", ports: [22, 80] }]);
+    });
+
+    it("refuses a protocol it does not know rather than calling it TCP", () => {
+      const error = thrownBy(() =>
+        parseNmapXml(
+          '<nmaprun start="1795870798"><scaninfo type="x" protocol="ddp" services="1"/></nmaprun>',
+        ),
+      );
+      expect(error).to.be.instanceOf(ScanproofError);
+      expect(error.message).to.include('"ddp"');
+    });
+  });
+
   describe("incomplete output", () => {
     it("refuses XML that stops before <nmaprun start=…>", () => {
       const error = thrownBy(() => parseNmapXml(xml("interrupted-before-start.xml")));

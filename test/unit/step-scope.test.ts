@@ -185,6 +185,27 @@ describe("the scope guard's argument layer", () => {
       expect(checked.options).to.deep.equal(["-p", "80"]);
     });
 
+    it("reads --exclude lists of ranges, CIDR blocks and names, in both spellings and repeated", () => {
+      const checked = nmap(
+        "--exclude",
+        "10.20.0.0/30,10.20.0.13-20",
+        "--exclude=web,10.20.0.*",
+        "10.20.0.0/24",
+      );
+      expect(checked.resolvedExclude).to.deep.equal([
+        "10.20.0.0/30",
+        "10.20.0.13-20",
+        "10.20.0.10",
+        "10.20.0.*",
+      ]);
+      expect(checked.resolvedTargets).to.deep.equal(["10.20.0.10", "10.20.0.0/24"]);
+      expect(checked.options).to.deep.equal([]);
+    });
+
+    it("refuses an --exclude entry outside the lab as it refuses a target", () => {
+      expect(refusal(() => nmap("--exclude", "10.20.0.5,192.0.2.0/24"))).to.include("192.0.2.0/24");
+    });
+
     it("lets nmap send only on the source's lab interface", () => {
       expect(refusal(() => nmap("-e", "eth0"))).to.include(
         "only send on the source's lab interface (vx-out)",
