@@ -83,6 +83,15 @@ export interface StartedLab {
   stop(): Promise<void>;
   /** What every traffic source's egress filter dropped so far: packets for addresses outside the lab. */
   egressDrops(): Promise<EgressDrop[]>;
+  /**
+   * Runs `work` while the egress filter of the source lets it send only to `destinations` (lab
+   * addresses and `first-last` ranges), then restores it; returns what the source's filter dropped.
+   */
+  withEgressNarrowed<T>(
+    source: string,
+    destinations: readonly string[],
+    work: () => Promise<T>,
+  ): Promise<{ result: T; drops: EgressDrop[] }>;
 }
 
 export interface LabOptions {

@@ -16,14 +16,14 @@ export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard,
 }
 
 /** Where a scope error's `steps[i].field` prefix points in the scenario file. */
-const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
+const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?)?[^:]*: /;
 
 /** A scope error of step `index` as a located problem: the field it names, the message without it. */
 export function stepProblem(error: unknown, index: number): CrossProblem {
   if (!(error instanceof ScanproofError)) throw error;
   const place = STEP_PLACE.exec(error.message);
   return {
-    path: ["steps", index, ...(place?.[2] ? [place[2]] : [])],
+    path: ["steps", index, ...(place?.[2] ? [place[2]] : []), ...(place?.[3] ? [Number(place[3])] : [])],
     message: place ? error.message.slice(place[0].length) : error.message,
   };
 }
