@@ -101,7 +101,7 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
             state: keyword,
           },
         },
-        ip: { properties: { ttl: long } },
+        ip: { properties: { ttl: long, id: long } },
         icmp: { properties: { type: long, code: long } },
         flow: { properties: { id: long, state: keyword, reason: keyword, alerted: { type: "boolean" } } },
         anomaly: { properties: { type: keyword, event: keyword, layer: keyword, app_proto: keyword } },

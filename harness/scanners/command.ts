@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ScanproofError } from "../core/errors.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
 import { labName } from "../lab/spec.js";
-import type { StartedLab } from "../lab/started-lab.js";
+import type { SourceHost, StartedLab } from "../lab/started-lab.js";
 import {
   checkArgumentAddresses,
   describeSpan,
@@ -33,7 +33,7 @@ export const CommandStepSchema = z
       .array(z.string())
       .min(1)
       .describe(
-        "the program and its arguments, run as they are (no shell); addresses written in them must lie inside targets",
+        "the program and its arguments, run as they are (no shell); addresses written in them must lie inside targets; {interface} and {router-mac} stand for the source's lab interface and its router's MAC address",
       ),
     timeout: z
       .number()
@@ -59,6 +59,27 @@ export type CommandStepSpec = z.output<typeof CommandStepSchema>;
 const TIMED_OUT = new Set([124, 137]);
 /** The shell's codes for a program that is not there (127) or cannot be run (126). */
 const NOT_RUNNABLE = new Set([126, 127]);
+
+/**
+ * What a raw-packet tool must be told about the source's link and cannot find itself in a lab
+ * without a default route (zmap -i/-G, masscan -e/--router-mac): the lab interface and the MAC
+ * address of the host that routes for it there.
+ */
+async function linkFacts(lab: StartedLab, from: SourceHost, where: string): Promise<Record<string, string>> {
+  const { router, interface: link } = from.uplink;
+  const read = await lab.exec(router, ["cat", `/sys/class/net/${link}/address`]);
+  const mac = read.stdout.trim();
+  if (read.exitCode !== 0 || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac))
+    throw new ScanproofError(`${where}: could not read the ${router.name}'s ${link} MAC address: ${outputTail(read)}`);
+  return { "{interface}": link, "{router-mac}": mac };
+}
+
+const PLACEHOLDER = /\{interface\}|\{router-mac\}/g;
+
+/** The argv with its placeholders filled in: the only change scanproof makes to a command. */
+export function fillPlaceholders(argv: readonly string[], facts: Readonly<Record<string, string>>): string[] {
+  return argv.map((a) => a.replace(PLACEHOLDER, (p) => facts[p] ?? p));
+}
 
 /** The declared targets as the guard resolved them: addresses or CIDRs of the lab, and their spans. */
 export interface DeclaredTargets {
@@ -89,7 +110,10 @@ async function runCommand(
   const from = lab.host(step.from);
   const where = `steps[${index}]`;
   const program = step.argv[0] ?? "";
-  const command = ["timeout", "--kill-after=5", String(step.timeout), ...step.argv];
+  const argv = step.argv.some((a) => a.includes("{interface}") || a.includes("{router-mac}"))
+    ? fillPlaceholders(step.argv, await linkFacts(lab, from, where))
+    : step.argv;
+  const command = ["timeout", "--kill-after=5", String(step.timeout), ...argv];
   const startedAt = new Date().toISOString();
   const { result, drops } = await lab.withEgressNarrowed(
     step.from,
@@ -126,7 +150,7 @@ async function runCommand(
   return {
     step: index,
     tool: "command",
-    command: step.argv,
+    command: argv,
     source: from.plan.seenAs,
     startedAt,
     endedAt,
