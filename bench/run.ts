@@ -1,6 +1,7 @@
 import { Argument, Command, Option } from "commander";
 import { describeError } from "../harness/core/errors.js";
 import { say } from "../harness/core/progress.js";
+import { benchCapture } from "./capture.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
@@ -19,6 +20,7 @@ const BENCHES = {
   setup: () => benchSetup(),
   ingest: (o: Options) => benchIngest(o.rates),
   kql: () => benchKql(),
+  capture: () => benchCapture(),
   mutation: (o: Options) =>
     benchMutation({ ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.static ? { static: true } : {}) }),
 } as const;

@@ -277,6 +277,59 @@ const AlertSummarySchema = z.strictObject({
 
 const logSource = z.enum(LOG_SOURCES);
 
+const WireTruthSchema = z.strictObject({
+  capture: z.strictObject({
+    file: text,
+    packets: count,
+    dropped: count,
+    bytes: count,
+    bounded: z.boolean(),
+    cut: count,
+  }),
+  seenAs: text.exactOptional(),
+  probes: z.array(
+    z.strictObject({
+      source: text,
+      destination: text,
+      protocol: z.number().int().min(0).max(255),
+      port: portNumber.exactOptional(),
+      sourcePort: portNumber.exactOptional(),
+      tcpFlags: text.exactOptional(),
+      icmpType: count.exactOptional(),
+      icmpCode: count.exactOptional(),
+      sctpChunk: count.exactOptional(),
+      packets: count,
+    }),
+  ),
+  localFlows: count,
+  http: z.array(
+    z.strictObject({
+      source: text,
+      destination: text,
+      port: portNumber,
+      method: text,
+      uri: text,
+      host: text.exactOptional(),
+      userAgent: text.exactOptional(),
+      loggedBy: logSource.exactOptional(),
+    }),
+  ),
+  dns: z.array(
+    z.strictObject({
+      source: text,
+      destination: text,
+      transport: z.enum(["tcp", "udp"]),
+      port: portNumber,
+      name: text,
+      type: text,
+      loggedBy: logSource.exactOptional(),
+    }),
+  ),
+  toolClaims: count,
+  claimsOnWire: count,
+  unseenClaims: strings,
+});
+
 const GroundTruthSchema = z.strictObject({
   step: count,
   tool: text,
@@ -298,6 +351,7 @@ const GroundTruthSchema = z.strictObject({
       fields: z.preprocess(noProtoKey, z.record(text, z.union([text, z.number()]))),
     }),
   ),
+  wire: WireTruthSchema.exactOptional(),
   summary: text,
   artifact: text.exactOptional(),
 });

@@ -20,6 +20,7 @@ const GRACEFUL_STOP_MS: Record<HostRole, number> = {
   detector: 5_000,
   shipper: 10_000,
   guard: 1_000,
+  capture: 1_000,
 };
 
 function once(work: () => Promise<void>): () => Promise<void> {

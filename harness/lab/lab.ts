@@ -13,6 +13,7 @@ import { assertAlive, whileAlive } from "./liveness.js";
 import { createNetworks } from "./networks.js";
 import { wireOverlay } from "./overlay.js";
 import { startSensors } from "./sensors.js";
+import { startCapture, startWireCaptures } from "./wire-capture.js";
 import { startShipper } from "./shipper.js";
 import type { HostRole, LabHost, LabOptions, SourceHost, StartedLab } from "./started-lab.js";
 import { labSubnets, type LabPlan } from "./topology.js";
@@ -43,6 +44,14 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       ],
       labSubnets(plan),
       (name, configure) => containers.start("netkit", name, "guard", configure),
+    ),
+  );
+  const wireFolder = new LogFolders(join(options.workDir, "wire")).folder();
+  const captures = await task("Start the packet captures of the traffic sources", () =>
+    startWireCaptures(
+      hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
+      wireFolder,
+      (name, configure) => containers.start("netkit", name, "capture", configure),
     ),
   );
   const sensors = await startSensors(options.sensors, plan, hosts, containers, logs);
@@ -78,6 +87,11 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
       const guard = guards.find((g) => g.source === source);
       if (!guard) throw new ScanproofError(`"${source}" has no egress filter: it is no traffic source of this lab.`);
       return withEgressNarrowed(guard, destinations, work);
+    },
+    async capture(source, name) {
+      const sidecar = captures.get(source.name);
+      if (!sidecar) throw new ScanproofError(`"${source.name}" has no packet capture in this lab.`);
+      return startCapture(sidecar, wireFolder, name, source.uplink.interface);
     },
     async exec(h, command) {
       const result = await h.container.exec([...command]);

@@ -4,6 +4,7 @@ import type { Teardown } from "../core/lifecycle.js";
 import type { SensorName } from "../core/vocabulary.js";
 import type { HostSpec } from "./spec.js";
 import type { EgressDrop } from "./egress-guard.js";
+import type { RunningCapture } from "./wire-capture.js";
 import type { LabPlan, PlannedHost } from "./topology.js";
 
 /** What a started lab is to the steps, sensors and checks that use it. */
@@ -17,7 +18,8 @@ export type HostRole =
   | "sensor"
   | "detector"
   | "shipper"
-  | "guard";
+  | "guard"
+  | "capture";
 
 export interface LabHost {
   readonly name: string;
@@ -92,6 +94,11 @@ export interface StartedLab {
     destinations: readonly string[],
     work: () => Promise<T>,
   ): Promise<{ result: T; drops: EgressDrop[] }>;
+  /**
+   * Starts capturing a traffic source's lab interface (both directions) into `<name>.pcap` in the
+   * scenario's `wire` folder, from the source's capture sidecar.
+   */
+  capture(source: SourceHost, name: string): Promise<RunningCapture>;
 }
 
 export interface LabOptions {

@@ -9,7 +9,7 @@ import {
   describeEvent,
   eventKey,
   expectedEvents,
-  type ExpectedEvent,
+  type AccountedEvent,
   type GroundTruth,
 } from "../scanners/ground-truth.js";
 
@@ -26,7 +26,7 @@ export interface LogSourceReport {
   readonly indexed: number;
   /** Indexed documents the shipper could not parse (kept, tagged, counted). */
   readonly parseFailures: number;
-  /** Distinct events the tools say they caused here, and how many of them the source shows. */
+  /** Distinct events the steps caused here (on the wire, or in the tool's report), and how many the source shows. */
   readonly expectedEvents: number;
   readonly seenEvents: number;
   /** The first missing events, described. */
@@ -42,7 +42,7 @@ export function shippedCompletely(r: LogSourceReport): boolean {
   return r.sensorRecords > 0 && r.indexed === r.sensorRecords && r.parseFailures === 0;
 }
 
-/** Every event the tools say they caused is in the source. */
+/** Every event the steps caused is in the source. */
 export function sawEveryEvent(r: LogSourceReport): boolean {
   return r.expectedEvents > 0 && r.seenEvents === r.expectedEvents;
 }
@@ -216,11 +216,12 @@ async function observedKeys(
 }
 
 /**
- * The relations asserted for one source: every distinct event the tools say they caused appears at
- * least once, from the address the tool's host is seen as (matching every field the tool knows: destination, transport and port of a probe, plus
- * the source port when the tool knows it; the path and status of a web request; the name and type
- * of a DNS query), and the index holds exactly as many documents as the sensor wrote. Events are
- * compared as a set because retransmissions and conntrack make the number of packets per probe vary.
+ * The relations asserted for one source: every distinct event the steps caused appears at least
+ * once, from the address it was sent from as the sensor sees it — for a captured step, what the
+ * wire carried (each flow's destination, transport or protocol number and ports; each decoded HTTP
+ * request's method, target and host; each DNS query's name and type), else what the tool reported —
+ * and the index holds exactly as many documents as the sensor wrote. Events are compared as a set
+ * because retransmissions and conntrack make the number of packets per probe vary.
  */
 export async function accountLogSource(
   backend: Backend,
@@ -232,24 +233,18 @@ export async function accountLogSource(
   const sensorRecords = countSensorRecords(sensorLogFiles(lab, source));
   const indexed = await countIndexed(backend, lab, source);
   const parseFailures = await countIndexed(backend, lab, source, [{ term: { tags: PARSE_FAILURE_TAG } }]);
-  let expectedCount = 0;
-  const missing: ExpectedEvent[] = [];
-  for (const from of new Set(truths.map((t) => t.source))) {
-    const expected = expectedEvents(
-      truths.filter((t) => t.source === from),
-      source,
-    );
-    expectedCount += expected.length;
-    const bySignature = new Map<string, ExpectedEvent[]>();
-    for (const e of expected) {
-      const signature = Object.keys(e.fields).sort().join(",");
-      bySignature.set(signature, [...(bySignature.get(signature) ?? []), e]);
-    }
-    for (const [signature, events] of bySignature) {
-      const fields = signature.split(",");
-      const seen = await observedKeys(backend, lab, source, from, fields);
-      missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
-    }
+  const expected = expectedEvents(truths, source);
+  const missing: AccountedEvent[] = [];
+  const groups = new Map<string, AccountedEvent[]>();
+  for (const e of expected) {
+    const group = `${e.from} ${Object.keys(e.fields).sort().join(",")}`;
+    groups.set(group, [...(groups.get(group) ?? []), e]);
+  }
+  for (const [group, events] of groups) {
+    const [from = "", signature = ""] = group.split(" ");
+    const fields = signature.split(",");
+    const seen = await observedKeys(backend, lab, source, from, fields);
+    missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
   }
   return {
     source,
@@ -258,8 +253,8 @@ export async function accountLogSource(
     sensorRecords,
     indexed,
     parseFailures,
-    expectedEvents: expectedCount,
-    seenEvents: expectedCount - missing.length,
+    expectedEvents: expected.length,
+    seenEvents: expected.length - missing.length,
     missing: missing.slice(0, MISSING_SHOWN).map(describeEvent),
     ingestWaitMs,
   };

@@ -8,7 +8,7 @@ import {
   type ScenarioResult,
   type Verdict,
 } from "../result.js";
-import type { GroundTruth } from "../scanners/ground-truth.js";
+import { wireFindings, type GroundTruth } from "../scanners/ground-truth.js";
 import type { Tier } from "../core/vocabulary.js";
 import { countVerdicts } from "./json.js";
 import { incidentFiles, isEscalated } from "./incident.js";
@@ -237,15 +237,36 @@ function stepRow(g: GroundTruth): Markup {
     <td>${g.tool}</td>
     <td>${time(g.startedAt)}</td>
     <td class="number">${seconds(tookMs)}</td>
-    <td class="number">${g.probes.length}</td>
+    <td class="number">${g.wire ? g.wire.probes.length : "—"}</td>
+    <td class="number">${g.wire ? g.wire.http.length + g.wire.dns.length : "—"}</td>
+    <td class="number">${g.wire ? `${g.wire.claimsOnWire}/${g.wire.toolClaims}` : "—"}</td>
     <td>${g.summary}</td>
     <td><code class="command">${g.command.map(shellWord).join(" ")}</code></td>
   </tr>`;
 }
 
+/** Each step's flows and requests across the firewall (the accounting's reference), and the tool's report checked against them. */
 function stepsTable(truths: readonly GroundTruth[]): Markup {
   if (truths.length === 0) return html`<p>No step ran.</p>`;
-  return table(["Step", "Tool", "Started", "Took", "Probes", "Summary", "Command"], truths.map(stepRow));
+  const findings = truths.flatMap(wireFindings);
+  return html`${table(
+    [
+      "Step",
+      "Tool",
+      "Started",
+      "Took",
+      "Flows across the firewall",
+      "HTTP and DNS requests",
+      "Tool's claims on the wire",
+      "Summary",
+      "Command",
+    ],
+    truths.map(stepRow),
+  )}${findings.length === 0
+    ? html``
+    : html`<ul class="wire-findings">
+        ${findings.map((f) => html`<li>${f}</li>`)}
+      </ul>`}`;
 }
 
 /** Rows of the timeline, in milliseconds from the first step's start. */

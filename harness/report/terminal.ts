@@ -1,6 +1,7 @@
 import { seconds } from "../core/format.js";
 import { overallVerdict, type RunResult, type ScenarioResult, type Verdict } from "../result.js";
 import { terminalText } from "../core/printable.js";
+import { wireFindings } from "../scanners/ground-truth.js";
 
 const MARK: Record<Verdict, string> = { pass: "PASS", fail: "FAIL", error: "ERROR" };
 
@@ -75,6 +76,8 @@ export function renderSummary(run: RunResult): string {
     for (const e of r.expectations.filter((x) => !x.passed)) {
       out.push(`\n${r.id}: ${e.id}: ${e.description}\n  expected: ${e.expected}\n  observed: ${e.observed}`);
     }
+    const findings = r.groundTruth.flatMap(wireFindings);
+    if (findings.length > 0) out.push(`\n${r.id}: on the wire:\n${findings.map((f) => `  ${f}`).join("\n")}`);
   }
   const counts = (["pass", "fail", "error"] as const).map(
     (v) => run.scenarios.filter((s) => s.verdict === v).length,

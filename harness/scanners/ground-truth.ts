@@ -14,7 +14,79 @@ export interface ExpectedEvent {
   readonly fields: Readonly<Record<string, string | number>>;
 }
 
-/** What a step did, in the tool's own words: the reference every log source is checked against. */
+/**
+ * The first packet a source sent of one flow that crossed the firewall (a flow is every packet
+ * between the same two endpoints and protocol; its first packet is what a firewall sees as new).
+ */
+export interface WireProbe {
+  /** The source address the packet carried: a spoofed or decoy source is its own. */
+  readonly source: string;
+  readonly destination: string;
+  /** The IP protocol number (6 TCP, 17 UDP, 1 ICMP, 132 SCTP, any other for `nmap -sO`). */
+  readonly protocol: number;
+  readonly port?: number;
+  readonly sourcePort?: number;
+  /** TCP flags of the first packet as nmap writes them (`S`, `A`, `FA`, `FPU`, `` for none). */
+  readonly tcpFlags?: string;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+  /** The first SCTP chunk's type (1 INIT, 10 COOKIE ECHO). */
+  readonly sctpChunk?: number;
+  /** Packets the source sent in this flow (retransmissions, the rest of a connection). */
+  readonly packets: number;
+}
+
+/** An HTTP request decoded from the capture; `loggedBy` is the log source of the lab service it reached. */
+export interface WireHttpRequest {
+  readonly source: string;
+  readonly destination: string;
+  readonly port: number;
+  readonly method: string;
+  /** The request target as sent. */
+  readonly uri: string;
+  readonly host?: string;
+  readonly userAgent?: string;
+  readonly loggedBy?: LogSourceName;
+}
+
+export interface WireDnsQuery {
+  readonly source: string;
+  readonly destination: string;
+  readonly transport: "tcp" | "udp";
+  readonly port: number;
+  readonly name: string;
+  /** The query type's mnemonic as DNS servers log it (`A`, `AXFR`, `TYPE65534`). */
+  readonly type: string;
+  readonly loggedBy?: LogSourceName;
+}
+
+/** What the source's capture showed the step sent: the reference every log source is accounted against. */
+export interface WireTruth {
+  /** The capture file and its counts; `bounded` or `dropped` mean the reference is incomplete. */
+  readonly capture: {
+    readonly file: string;
+    readonly packets: number;
+    readonly dropped: number;
+    readonly bytes: number;
+    readonly bounded: boolean;
+    /** Packets the source sent that were longer than the snapshot length: their application data was cut. */
+    readonly cut: number;
+  };
+  /** The address every sensor behind the firewall sees for this source (its NAT router's), when not the one a packet carried. */
+  readonly seenAs?: string;
+  readonly probes: readonly WireProbe[];
+  /** Flows that stayed on the source's own segment: no sensor at the firewall sees them. */
+  readonly localFlows: number;
+  readonly http: readonly WireHttpRequest[];
+  readonly dns: readonly WireDnsQuery[];
+  /** The second check: what the tool's report says it sent, and which of those claims the wire does not show. */
+  readonly toolClaims: number;
+  readonly claimsOnWire: number;
+  /** The first claims the wire does not show, described. */
+  readonly unseenClaims: readonly string[];
+}
+
+/** What a step did: the wire's record when the step was captured, and the tool's own report. */
 export interface GroundTruth {
   readonly step: number;
   readonly tool: string;
@@ -22,10 +94,12 @@ export interface GroundTruth {
   readonly source: string;
   readonly startedAt: string;
   readonly endedAt: string;
-  /** Packets the tool sent: every network source (firewall, flows) must show each one. */
+  /** Packets the tool reports it sent (none for a tool that reports nothing). */
   readonly probes: readonly Probe[];
-  /** Application-level events the tool caused (a web request, a DNS query). */
+  /** Application-level events the tool reports it caused (a web request, a DNS query). */
   readonly events: readonly ExpectedEvent[];
+  /** What the capture of the step's source showed it sent: when present, the accounting's reference. */
+  readonly wire?: WireTruth;
   readonly summary: string;
   /** The tool's raw output as saved in the run folder. */
   readonly artifact?: string;
@@ -33,6 +107,11 @@ export interface GroundTruth {
 
 /** Sources that see every packet crossing the firewall, so every probe is an expected event there. */
 const NETWORK_SOURCES: readonly LogSourceName[] = ["firewall", "ids", "flow"];
+
+/** An event a source must hold, and the source address it must be recorded from. */
+export interface AccountedEvent extends ExpectedEvent {
+  readonly from: string;
+}
 
 function probeFields(p: Probe): Record<string, string | number> {
   return {
@@ -43,17 +122,87 @@ function probeFields(p: Probe): Record<string, string | number> {
   };
 }
 
-/** Every event the steps say `source` must hold, duplicates removed, in first-seen order. */
-export function expectedEvents(truths: readonly GroundTruth[], source: LogSourceName): ExpectedEvent[] {
-  const all = truths.flatMap((t) => [
-    ...(NETWORK_SOURCES.includes(source) ? t.probes.map((p) => ({ source, fields: probeFields(p) })) : []),
-    ...t.events.filter((e) => e.source === source),
-  ]);
-  const seen = new Map<string, ExpectedEvent>();
-  for (const e of all) {
-    const key = eventKey(e.fields, Object.keys(e.fields));
-    if (!seen.has(key)) seen.set(key, e);
-  }
+const TRANSPORT_BY_PROTOCOL: Readonly<Record<number, Probe["transport"]>> = {
+  1: "icmp",
+  6: "tcp",
+  17: "udp",
+};
+
+/**
+ * The fields of a wire probe every network sensor records today: destination, transport (or the
+ * protocol number for any other protocol) and, for TCP and UDP, both ports — the source port only
+ * when the packet keeps it past the firewall (a NAT router may rewrite it).
+ */
+export function wireProbeFields(p: WireProbe, keepsSourcePort: boolean): Record<string, string | number> {
+  const transport = TRANSPORT_BY_PROTOCOL[p.protocol];
+  const ported = transport === "tcp" || transport === "udp";
+  return {
+    "destination.ip": p.destination,
+    ...(transport ? { "network.transport": transport } : { "network.iana_number": p.protocol }),
+    ...(ported && p.port !== undefined ? { "destination.port": p.port } : {}),
+    ...(ported && keepsSourcePort && p.sourcePort !== undefined ? { "source.port": p.sourcePort } : {}),
+  };
+}
+
+/** The `Host` of a request as a web server logs it: lower case, without a port. */
+function loggedHost(host: string): string {
+  return host.toLowerCase().replace(/:\d+$/, "");
+}
+
+function httpFields(r: WireHttpRequest): Record<string, string | number> {
+  const host = r.host === undefined ? "" : loggedHost(r.host);
+  return {
+    "destination.ip": r.destination,
+    "http.request.method": r.method,
+    "url.original": r.uri,
+    ...(host === "" ? {} : { "url.domain": host }),
+  };
+}
+
+/** What the wire says `source` must hold: probes at the network sensors, requests at the service that logs them. */
+function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
+  const from = (carried: string) => w.seenAs ?? carried;
+  if (NETWORK_SOURCES.includes(source))
+    return w.probes.map((p) => ({
+      source,
+      from: from(p.source),
+      fields: wireProbeFields(p, w.seenAs === undefined),
+    }));
+  return [
+    ...w.http
+      .filter((r) => r.loggedBy === source)
+      .map((r) => ({ source, from: from(r.source), fields: httpFields(r) })),
+    ...w.dns
+      .filter((q) => q.loggedBy === source)
+      .map((q) => ({
+        source,
+        from: from(q.source),
+        fields: { "dns.question.name": q.name, "dns.question.type": q.type },
+      })),
+  ];
+}
+
+/** What the tool's report says `source` must hold, when the step was not captured. */
+function reportedEvents(t: GroundTruth, source: LogSourceName): AccountedEvent[] {
+  return [
+    ...(NETWORK_SOURCES.includes(source)
+      ? t.probes.map((p) => ({ source, from: t.source, fields: probeFields(p) }))
+      : []),
+    ...t.events.filter((e) => e.source === source).map((e) => ({ ...e, from: t.source })),
+  ];
+}
+
+/**
+ * Every event the steps say `source` must hold, duplicates removed, in first-seen order: what the
+ * wire showed for a captured step, what the tool reported for one that was not (a containment).
+ */
+export function expectedEvents(truths: readonly GroundTruth[], source: LogSourceName): AccountedEvent[] {
+  const seen = new Map<string, AccountedEvent>();
+  for (const t of truths)
+    for (const e of t.wire ? wireEvents(t.wire, source) : reportedEvents(t, source)) {
+      const key = `${e.from} ${eventKey(e.fields, Object.keys(e.fields))}`;
+      if (!seen.has(key)) seen.set(key, e);
+    }
   return [...seen.values()];
 }
 
@@ -70,12 +219,52 @@ export function eventKey(fields: Readonly<Record<string, unknown>>, names: reado
 
 export function describeEvent(e: ExpectedEvent): string {
   const f = e.fields;
-  if ("destination.ip" in f && "network.transport" in f) {
+  const transport =
+    f["network.transport"] ??
+    (f["network.iana_number"] === undefined ? undefined : `proto ${f["network.iana_number"]}`);
+  if ("destination.ip" in f && transport !== undefined) {
     const port = f["destination.port"] === undefined ? "" : `:${f["destination.port"]}`;
     const from = f["source.port"] === undefined ? "" : ` from port ${f["source.port"]}`;
-    return `${f["destination.ip"]}/${f["network.transport"]}${port}${from}`;
+    return `${f["destination.ip"]}/${transport}${port}${from}`;
   }
   return Object.entries(f)
     .map(([k, v]) => `${k}=${v}`)
     .join(" ");
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * What a step's capture says beyond the accounting, one line each: a capture that stopped at its
+ * bound or dropped packets (the reference is incomplete), packets cut by the snapshot length, and
+ * claims of the tool's report that the wire does not show. None for a step whose capture is whole
+ * and agrees with the tool.
+ */
+export function wireFindings(t: GroundTruth): string[] {
+  const w = t.wire;
+  if (!w) return [];
+  const step = `step ${t.step + 1} (${t.tool})`;
+  const c = w.capture;
+  return [
+    ...(c.bounded
+      ? [
+          `${step}: the capture stopped at its bound (${plural(c.packets, "packet")}, ${c.bytes} bytes): the reference holds only what was sent before it`,
+        ]
+      : []),
+    ...(c.dropped > 0
+      ? [`${step}: the capture dropped ${plural(c.dropped, "packet")}: the reference misses them`]
+      : []),
+    ...(c.cut > 0
+      ? [
+          `${step}: ${plural(c.cut, "packet")} sent were longer than the capture's snapshot length: requests in them may be decoded incompletely`,
+        ]
+      : []),
+    ...(w.claimsOnWire < w.toolClaims
+      ? [
+          `${step}: the tool's report claims ${w.toolClaims - w.claimsOnWire} of its ${plural(w.toolClaims, "probe or request")} that the wire does not show: ${w.unseenClaims.join(", ")}${w.toolClaims - w.claimsOnWire > w.unseenClaims.length ? ", …" : ""}`,
+        ]
+      : []),
+  ];
 }

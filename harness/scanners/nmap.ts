@@ -85,7 +85,11 @@ export function parseNmapXml(xml: string): NmapReport {
   };
 }
 
-/** Runs nmap inside the attacker at a scope-checked target; ground truth comes from its XML. */
+/**
+ * Runs nmap inside the attacker at a scope-checked target. Its report (the XML) claims the ports it
+ * scanned on each host that was up; what host discovery sent is left to the wire, since nmap's
+ * options change it (`-PS`, `-PA`, `-PU` and no ICMP at all).
+ */
 async function runNmap(
   lab: StartedLab,
   step: NmapStepSpec,
@@ -120,13 +124,11 @@ async function runNmap(
   }
   const report = parseNmapXml(result.stdout);
   const up = report.hosts.filter((h) => h.up);
-  const discovery = !args.options.includes("-Pn");
-  const probes: Probe[] = up.flatMap((h) => [
-    ...(discovery ? [{ destination: h.address, transport: "icmp" as const }] : []),
-    ...report.scanned.flatMap((s) =>
+  const probes: Probe[] = up.flatMap((h) =>
+    report.scanned.flatMap((s) =>
       s.ports.map((port) => ({ destination: h.address, transport: s.protocol, port })),
     ),
-  ]);
+  );
   const httpScripts = args.options.some(
     (o, i) => /^--script(=|$)/.test(o) && /http/.test(o.includes("=") ? o : (args.options[i + 1] ?? "")),
   );

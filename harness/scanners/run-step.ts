@@ -4,6 +4,7 @@ import type { StartedLab } from "../lab/started-lab.js";
 import type { GroundTruth } from "./ground-truth.js";
 import { planStep, type ToolStepSpec } from "./registry.js";
 import type { StepPorts } from "./step-kind.js";
+import { observeStep } from "./wire.js";
 
 /** The lab interface a step's traffic source sends on; none for a step sent from no source. */
 export function uplinkOf(lab: StartedLab, step: ToolStepSpec): string {
@@ -21,7 +22,10 @@ const WITHOUT_DETECTION: StepPorts = {
     ),
 };
 
-/** Runs one step from its traffic source, after the scope guard checked every destination it names. */
+/**
+ * Runs one step from its traffic source, after the scope guard checked every destination it names;
+ * a step sent from a source is captured there, and its ground truth carries what the wire showed.
+ */
 export async function runStep(
   lab: StartedLab,
   step: ToolStepSpec,
@@ -30,5 +34,7 @@ export async function runStep(
   workDir: string,
   ports: StepPorts = WITHOUT_DETECTION,
 ): Promise<GroundTruth> {
-  return planStep(step, index, guard, uplinkOf(lab, step)).run(lab, guard, workDir, ports);
+  const planned = planStep(step, index, guard, uplinkOf(lab, step));
+  const run = () => planned.run(lab, guard, workDir, ports);
+  return "from" in step ? observeStep(lab, lab.host(step.from), index, run) : run();
 }

@@ -47,13 +47,17 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(scenario).to.have.verdict("pass");
   });
 
-  it("has every path ffuf requested in the web log with the status ffuf saw, and indexes every line", function () {
+  it("has every request ffuf and the NSE sent in the web log, as ffuf reported them, and indexes every line", function () {
     expect(scenario).to.have.logged("web");
     const ffuf = scenario.groundTruth.find((t) => t.tool === "ffuf");
     expect(ffuf?.events.length).to.equal(wordlistSize("web-paths.txt"));
+    expect(ffuf?.wire?.claimsOnWire).to.equal(ffuf?.wire?.toolClaims);
     const nse = scenario.groundTruth.find((t) => t.command.includes("http-title"));
+    const requests = [ffuf, nse].flatMap((t) => t?.wire?.http.filter((r) => r.loggedBy === "web") ?? []);
+    const distinct = new Set(requests.map((r) => `${r.destination} ${r.method} ${r.uri} ${r.host}`));
+    expect(distinct.size).to.be.at.least(wordlistSize("web-paths.txt") + 1);
     const web = scenario.logs.find((l) => l.source === "web");
-    expect(web?.expectedEvents).to.equal((ffuf?.events.length ?? 0) + (nse?.events.length ?? 0));
+    expect(web?.expectedEvents).to.equal(distinct.size);
   });
 
   it("has the Nmap Scripting Engine's requests in the web log", function () {
@@ -61,17 +65,25 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(nse?.events).to.have.length(1);
   });
 
-  it("has every name gobuster tried and the AXFR attempt in the DNS log, and indexes every line", function () {
+  it("has every query gobuster sent and the AXFR attempt in the DNS log, and indexes every line", function () {
     expect(scenario).to.have.logged("dns");
-    const names = scenario.groundTruth.find((t) => t.tool === "gobuster-dns")?.events.length ?? 0;
-    expect(names).to.equal(wordlistSize("dns-names.txt"));
-    expect(scenario.logs.find((l) => l.source === "dns")?.expectedEvents).to.equal(names + 1);
+    const gobuster = scenario.groundTruth.find((t) => t.tool === "gobuster-dns");
+    expect(gobuster?.events.length).to.equal(wordlistSize("dns-names.txt"));
+    expect(gobuster?.wire?.unseenClaims).to.deep.equal([]);
+    const asked = new Set(gobuster?.wire?.dns.map((q) => `${q.name} ${q.type}`));
+    for (const e of gobuster?.events ?? []) expect(asked).to.include(`${e.fields["dns.question.name"]} AAAA`);
+    const axfr = scenario.groundTruth.find((t) => t.tool === "axfr");
+    expect(axfr?.wire?.dns.map((q) => q.type)).to.deep.equal(["AXFR"]);
+    expect(scenario.logs.find((l) => l.source === "dns")?.expectedEvents).to.equal(asked.size + 1);
   });
 
-  it("logs every probe at the firewall, the ping sweep's ICMP echoes included", function () {
+  it("logs every probe at the firewall, the ping sweep's ICMP echoes to every address of the /29 included", function () {
     expect(scenario).to.have.logged("firewall");
     const sweep = scenario.groundTruth[0];
-    expect(sweep?.probes.map((p) => p.transport)).to.deep.equal(["icmp", "icmp", "icmp"]);
+    const echoed = sweep?.wire?.probes
+      .filter((p) => p.protocol === 1 && p.icmpType === 8)
+      .map((p) => p.destination);
+    expect(new Set(echoed)).to.deep.equal(new Set([8, 9, 10, 11, 12, 13, 14, 15].map((n) => `10.20.0.${n}`)));
   });
 
   it("has a Suricata flow for every probe and raises scanproof's scanning signatures", function () {

@@ -1,0 +1,428 @@
+import { inRanges } from "../core/addresses.js";
+import { ScanproofError } from "../core/errors.js";
+import type { LogSourceName } from "../core/vocabulary.js";
+import type { CaptureStats } from "../lab/wire-capture.js";
+import {
+  describeEvent,
+  type ExpectedEvent,
+  type Probe,
+  type WireDnsQuery,
+  type WireHttpRequest,
+  type WireProbe,
+  type WireTruth,
+} from "./ground-truth.js";
+
+/** One packet of `wire-capture fields` (tshark `-T fields`, first occurrence of each field). */
+interface WirePacket {
+  readonly length: number;
+  readonly captured: number;
+  readonly ethSource: string;
+  readonly ethDestination: string;
+  readonly source?: string;
+  readonly destination?: string;
+  readonly protocol?: number;
+  readonly sourcePort?: number;
+  readonly port?: number;
+  readonly tcpFlags?: number;
+  readonly sctpChunk?: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+  readonly icmpIdent?: number;
+  readonly http?: { method: string; uri: string; host?: string; userAgent?: string };
+  readonly dns?: { name: string; type: string };
+}
+
+/** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
+const COLUMNS = [
+  "time",
+  "len",
+  "caplen",
+  "ethsrc",
+  "ethdst",
+  "ipsrc",
+  "ipdst",
+  "proto",
+  "tcpsport",
+  "tcpdport",
+  "tcpflags",
+  "udpsport",
+  "udpdport",
+  "sctpsport",
+  "sctpdport",
+  "sctpchunk",
+  "icmptype",
+  "icmpcode",
+  "icmpident",
+  "method",
+  "uri",
+  "host",
+  "useragent",
+  "dnsresponse",
+  "dnsname",
+  "dnstype",
+] as const;
+type Column = (typeof COLUMNS)[number];
+
+/** Query type mnemonics as DNS servers (unbound, BIND) log them; any other is `TYPE<n>` (RFC 3597). */
+const DNS_TYPES: Readonly<Record<number, string>> = {
+  1: "A",
+  2: "NS",
+  5: "CNAME",
+  6: "SOA",
+  11: "WKS",
+  12: "PTR",
+  13: "HINFO",
+  15: "MX",
+  16: "TXT",
+  17: "RP",
+  18: "AFSDB",
+  24: "SIG",
+  25: "KEY",
+  28: "AAAA",
+  29: "LOC",
+  33: "SRV",
+  35: "NAPTR",
+  36: "KX",
+  37: "CERT",
+  39: "DNAME",
+  41: "OPT",
+  42: "APL",
+  43: "DS",
+  44: "SSHFP",
+  45: "IPSECKEY",
+  46: "RRSIG",
+  47: "NSEC",
+  48: "DNSKEY",
+  49: "DHCID",
+  50: "NSEC3",
+  51: "NSEC3PARAM",
+  52: "TLSA",
+  53: "SMIMEA",
+  55: "HIP",
+  59: "CDS",
+  60: "CDNSKEY",
+  61: "OPENPGPKEY",
+  62: "CSYNC",
+  63: "ZONEMD",
+  64: "SVCB",
+  65: "HTTPS",
+  99: "SPF",
+  108: "EUI48",
+  109: "EUI64",
+  249: "TKEY",
+  250: "TSIG",
+  251: "IXFR",
+  252: "AXFR",
+  253: "MAILB",
+  254: "MAILA",
+  255: "ANY",
+  256: "URI",
+  257: "CAA",
+};
+
+function dnsType(code: number): string {
+  return DNS_TYPES[code] ?? `TYPE${code}`;
+}
+
+function number(text: string): number | undefined {
+  if (text === "") return undefined;
+  const n = text.startsWith("0x") ? Number.parseInt(text, 16) : Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function parseLine(line: string, where: string): WirePacket {
+  const parts = line.split("\t");
+  if (parts.length !== COLUMNS.length)
+    throw new ScanproofError(
+      `${where}: expected ${COLUMNS.length} tab-separated fields, got ${parts.length}.`,
+    );
+  const v = (c: Column) => parts[COLUMNS.indexOf(c)] ?? "";
+  const proto = number(v("proto"));
+  const ports =
+    proto === 6
+      ? ["tcpsport", "tcpdport"]
+      : proto === 17
+        ? ["udpsport", "udpdport"]
+        : proto === 132
+          ? ["sctpsport", "sctpdport"]
+          : [];
+  const [sport, dport] = ports.map((c) => number(v(c as Column)));
+  const response = v("dnsresponse");
+  return {
+    length: number(v("len")) ?? 0,
+    captured: number(v("caplen")) ?? 0,
+    ethSource: v("ethsrc"),
+    ethDestination: v("ethdst"),
+    ...(v("ipsrc") === "" ? {} : { source: v("ipsrc"), destination: v("ipdst") }),
+    ...(proto === undefined ? {} : { protocol: proto }),
+    ...(sport === undefined ? {} : { sourcePort: sport }),
+    ...(dport === undefined ? {} : { port: dport }),
+    ...(proto === 6 && v("tcpflags") !== "" ? { tcpFlags: number(v("tcpflags")) } : {}),
+    ...(proto === 132 && v("sctpchunk") !== "" ? { sctpChunk: number(v("sctpchunk")) } : {}),
+    ...(proto === 1 && v("icmptype") !== ""
+      ? {
+          icmpType: number(v("icmptype")),
+          icmpCode: number(v("icmpcode")) ?? 0,
+          ...(v("icmpident") === "" ? {} : { icmpIdent: number(v("icmpident")) }),
+        }
+      : {}),
+    ...(v("method") === ""
+      ? {}
+      : {
+          http: {
+            method: v("method"),
+            uri: v("uri"),
+            ...(v("host") === "" ? {} : { host: v("host") }),
+            ...(v("useragent") === "" ? {} : { userAgent: v("useragent") }),
+          },
+        }),
+    ...((response === "0" || response === "False") && v("dnsname") !== ""
+      ? {
+          dns: {
+            name: v("dnsname") === "<Root>" ? "." : v("dnsname"),
+            type: dnsType(number(v("dnstype")) ?? 0),
+          },
+        }
+      : {}),
+  } as WirePacket;
+}
+
+/** Reads `wire-capture fields`: the capturing interface's MAC address, then one packet per line. */
+function parseWireFields(text: string): { mac: string; packets: WirePacket[] } {
+  const [first = "", ...lines] = text.split("\n");
+  const mac = /^mac ([0-9a-f:]{17})$/.exec(first.trim())?.[1];
+  if (!mac)
+    throw new ScanproofError(`Packet capture fields: expected "mac <address>" first, got "${first}".`);
+  return {
+    mac,
+    packets: lines.filter((l) => l.trim() !== "").map((l, i) => parseLine(l, `packet capture line ${i + 2}`)),
+  };
+}
+
+/** Where a source's packets go, seen from its own segment. */
+export interface WireScope {
+  /** The source's own segment: traffic there never reaches the firewall. */
+  readonly ownSegment: string;
+  /** The segments behind the firewall. */
+  readonly behindFirewall: readonly string[];
+  /** The firewall's own addresses. */
+  readonly firewall: readonly string[];
+  /** The address sensors see for every packet of this source, when a NAT router rewrites it. */
+  readonly seenAs?: string;
+  /** The lab services that log what they are asked, and the log source they write. */
+  readonly services: readonly {
+    readonly address: string;
+    readonly transport: "tcp" | "udp";
+    readonly port: number;
+    readonly source: LogSourceName;
+  }[];
+}
+
+export function crossesFirewall(scope: WireScope, destination: string): boolean {
+  if (scope.firewall.includes(destination)) return true;
+  return inRanges(destination, scope.behindFirewall) && !inRanges(destination, [scope.ownSegment]);
+}
+
+const TCP_FLAG_LETTERS = ["F", "S", "R", "P", "A", "U", "E", "C"] as const;
+
+/** TCP flags as nmap writes them (`S`, `SA`, `FA`, `FPU`): FIN, SYN, RST, PSH, ACK, URG, ECE, CWR. */
+export function tcpFlagLetters(flags: number): string {
+  return TCP_FLAG_LETTERS.filter((_, bit) => (flags & (1 << bit)) !== 0).join("");
+}
+
+/** ICMP queries (echo, timestamp, information, address mask) and the type of their reply. */
+const ICMP_REPLY: Readonly<Record<number, number>> = { 8: 0, 13: 14, 15: 16, 17: 18 };
+
+/**
+ * The flow a packet belongs to, the same for both directions: protocol, the source's end, the far
+ * end. An ICMP query and its reply share one by identifier; every other ICMP message is its own.
+ */
+function flowKey(p: WirePacket, outbound: boolean): string {
+  const near = outbound ? p.source : p.destination;
+  const far = outbound ? p.destination : p.source;
+  const nearPort = outbound ? p.sourcePort : p.port;
+  const farPort = outbound ? p.port : p.sourcePort;
+  if (p.protocol === 1) {
+    const query = Object.entries(ICMP_REPLY).find(
+      ([q, r]) => Number(q) === p.icmpType || r === p.icmpType,
+    )?.[0];
+    return query === undefined
+      ? `1 ${near} ${far} ${p.icmpType}/${p.icmpCode}`
+      : `1 ${near} ${far} q${query} ${p.icmpIdent ?? ""}`;
+  }
+  return `${p.protocol} ${near}:${nearPort ?? ""} ${far}:${farPort ?? ""}`;
+}
+
+function probeOf(p: WirePacket & { source: string; destination: string; protocol: number }): WireProbe {
+  return {
+    source: p.source,
+    destination: p.destination,
+    protocol: p.protocol,
+    ...(p.port === undefined ? {} : { port: p.port }),
+    ...(p.sourcePort === undefined ? {} : { sourcePort: p.sourcePort }),
+    ...(p.tcpFlags === undefined ? {} : { tcpFlags: tcpFlagLetters(p.tcpFlags) }),
+    ...(p.icmpType === undefined ? {} : { icmpType: p.icmpType, icmpCode: p.icmpCode ?? 0 }),
+    ...(p.sctpChunk === undefined ? {} : { sctpChunk: p.sctpChunk }),
+    packets: 1,
+  };
+}
+
+function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp", port: number | undefined) {
+  return scope.services.find((s) => s.address === destination && s.transport === transport && s.port === port)
+    ?.source;
+}
+
+const UNSEEN_SHOWN = 20;
+
+/** What a source sent, from its capture: every flow it opened, and the requests decoded in them. */
+export interface WireReduction {
+  /** Every flow the source opened, the first packet of each, in order (its own segment included). */
+  readonly flows: readonly WireProbe[];
+  readonly http: readonly WireHttpRequest[];
+  readonly dns: readonly WireDnsQuery[];
+  /** Packets the source sent that were longer than the snapshot length. */
+  readonly cut: number;
+}
+
+/**
+ * Reduces a capture of both directions to what the source sent. A packet is the source's when its
+ * frame was not addressed to the interface's own MAC (a spoofed IP source is still the source's);
+ * a flow is the source's when its first packet is. Replies and packets the source sent in flows the
+ * far end opened are no probes. An ICMP error opens a flow only if nothing came from its destination first.
+ */
+export function reduceWire(fields: string): WireReduction {
+  const { mac, packets } = parseWireFields(fields);
+  const flows = new Map<string, WireProbe | "theirs">();
+  const heardFrom = new Set<string>();
+  const http: WireHttpRequest[] = [];
+  const dns: WireDnsQuery[] = [];
+  let cut = 0;
+  for (const p of packets) {
+    if (p.ethDestination !== mac && p.captured < p.length) cut++;
+    if (p.source === undefined || p.destination === undefined || p.protocol === undefined) continue;
+    const ip = p as WirePacket & { source: string; destination: string; protocol: number };
+    const outbound = p.ethDestination !== mac;
+    const key = flowKey(p, outbound);
+    const flow = flows.get(key);
+    if (!outbound) {
+      heardFrom.add(ip.source);
+      if (flow === undefined) flows.set(key, "theirs");
+      continue;
+    }
+    if (flow === undefined) {
+      const icmpError = ip.protocol === 1 && !(ip.icmpType !== undefined && ip.icmpType in ICMP_REPLY);
+      flows.set(key, icmpError && heardFrom.has(ip.destination) ? "theirs" : probeOf(ip));
+    } else if (flow !== "theirs") flows.set(key, { ...flow, packets: flow.packets + 1 });
+    if (p.http && ip.port !== undefined)
+      http.push({ source: ip.source, destination: ip.destination, port: ip.port, ...p.http });
+    if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
+      dns.push({
+        source: ip.source,
+        destination: ip.destination,
+        transport: ip.protocol === 6 ? "tcp" : "udp",
+        port: ip.port,
+        ...p.dns,
+      });
+  }
+  return {
+    flows: [...flows.values()].filter((f): f is WireProbe => f !== "theirs"),
+    http,
+    dns,
+    cut,
+  };
+}
+
+const TRANSPORT_PROTOCOL: Readonly<Record<Probe["transport"], number>> = { tcp: 6, udp: 17, icmp: 1 };
+
+function probeClaimSeen(claim: Probe, flows: readonly WireProbe[]): boolean {
+  return flows.some(
+    (f) =>
+      f.destination === claim.destination &&
+      f.protocol === TRANSPORT_PROTOCOL[claim.transport] &&
+      (claim.port === undefined || f.port === claim.port) &&
+      (claim.sourcePort === undefined || f.sourcePort === claim.sourcePort),
+  );
+}
+
+/** The fields of a web or DNS event the wire shows, read from a decoded request. */
+function wireView(r: WireHttpRequest | WireDnsQuery): Record<string, string> {
+  if ("name" in r)
+    return { "dns.question.name": r.name, "dns.question.type": r.type, "destination.ip": r.destination };
+  return {
+    "destination.ip": r.destination,
+    "http.request.method": r.method,
+    "url.original": r.uri,
+    "url.path": r.uri.replace(/[?#].*$/, ""),
+    ...(r.userAgent === undefined ? {} : { "user_agent.original": r.userAgent }),
+  };
+}
+
+/** Whether an event names anything a capture shows; a response status alone is no claim about the wire. */
+function checkable(e: ExpectedEvent, view: readonly string[]): boolean {
+  return Object.keys(e.fields).some((f) => view.includes(f));
+}
+
+const WIRE_VIEW_FIELDS = [
+  "dns.question.name",
+  "dns.question.type",
+  "destination.ip",
+  "http.request.method",
+  "url.original",
+  "url.path",
+  "user_agent.original",
+];
+
+/**
+ * The second check: each probe and request the tool's report claims, against every flow and
+ * request on the wire (its own segment included). Fields the wire cannot show (a response status)
+ * are not compared.
+ */
+export function checkToolClaims(
+  reduction: WireReduction,
+  probes: readonly Probe[],
+  events: readonly ExpectedEvent[],
+): { toolClaims: number; claimsOnWire: number; unseenClaims: string[] } {
+  const unseen: string[] = [];
+  let claims = 0;
+  for (const p of probes) {
+    claims++;
+    if (!probeClaimSeen(p, reduction.flows))
+      unseen.push(`${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`);
+  }
+  const requests = [...reduction.http, ...reduction.dns].map(wireView);
+  for (const e of events.filter((ev) => checkable(ev, WIRE_VIEW_FIELDS))) {
+    claims++;
+    const compared = Object.entries(e.fields).filter(([f]) => WIRE_VIEW_FIELDS.includes(f));
+    if (!requests.some((r) => compared.every(([f, v]) => r[f] === String(v)))) unseen.push(describeEvent(e));
+  }
+  return {
+    toolClaims: claims,
+    claimsOnWire: claims - unseen.length,
+    unseenClaims: unseen.slice(0, UNSEEN_SHOWN),
+  };
+}
+
+/** A step's wire truth: the flows and requests that crossed the firewall, the capture's counts, the tool's claims checked. */
+export function wireTruth(
+  reduction: WireReduction,
+  scope: WireScope,
+  stats: CaptureStats,
+  claims: ReturnType<typeof checkToolClaims>,
+): WireTruth {
+  const crossing = reduction.flows.filter((f) => crossesFirewall(scope, f.destination));
+  const labelled = <R extends { destination: string }>(r: R, by: LogSourceName | undefined) =>
+    by === undefined ? r : { ...r, loggedBy: by };
+  return {
+    capture: { ...stats, cut: reduction.cut },
+    ...(scope.seenAs === undefined ? {} : { seenAs: scope.seenAs }),
+    probes: crossing,
+    localFlows: reduction.flows.length - crossing.length,
+    http: reduction.http
+      .filter((r) => crossesFirewall(scope, r.destination))
+      .map((r) => labelled(r, loggedBy(scope, r.destination, "tcp", r.port))),
+    dns: reduction.dns
+      .filter((q) => crossesFirewall(scope, q.destination))
+      .map((q) => labelled(q, loggedBy(scope, q.destination, q.transport, q.port))),
+    ...claims,
+  };
+}

@@ -1,0 +1,376 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { parseCaptureStop, CAPTURE_BOUNDS } from "../../harness/lab/wire-capture.js";
+import { expectedEvents, type GroundTruth, type WireTruth } from "../../harness/scanners/ground-truth.js";
+import {
+  checkToolClaims,
+  crossesFirewall,
+  reduceWire,
+  tcpFlagLetters,
+  wireTruth,
+  type WireReduction,
+  type WireScope,
+} from "../../harness/scanners/wire-reduce.js";
+import { fixture } from "./fixture-helpers.js";
+
+/**
+ * The reduction of a step's capture, over `wire-capture fields` output recorded in the lab
+ * (test/fixtures/wire/*.tsv, each beside the pcap it was read from).
+ */
+
+const recorded = (name: string): WireReduction =>
+  reduceWire(readFileSync(fixture("wire", `${name}.tsv`), "utf8"));
+
+const ATTACKER = "198.18.0.10";
+const WEB = "10.20.0.10";
+const DNS = "10.20.0.12";
+
+const OUTSIDE_SCOPE: WireScope = {
+  ownSegment: "198.18.0.0/24",
+  behindFirewall: ["10.20.0.0/24", "10.30.0.0/24"],
+  firewall: ["198.18.0.1", "10.20.0.1", "10.30.0.1"],
+  services: [
+    { address: WEB, transport: "tcp", port: 80, source: "web" },
+    { address: DNS, transport: "udp", port: 53, source: "dns" },
+    { address: DNS, transport: "tcp", port: 53, source: "dns" },
+  ],
+};
+
+const STATS = { file: "/x.pcap", packets: 1, dropped: 0, bytes: 1, bounded: false };
+const NO_CLAIMS = { toolClaims: 0, claimsOnWire: 0, unseenClaims: [] };
+
+function captured(wire: WireTruth, source = ATTACKER): GroundTruth {
+  return {
+    step: 0,
+    tool: "command",
+    command: [],
+    source,
+    startedAt: "",
+    endedAt: "",
+    probes: [],
+    events: [],
+    summary: "",
+    wire,
+  };
+}
+
+const shape = (p: { destination: string; protocol: number; port?: number; tcpFlags?: string }) =>
+  `${p.destination} ${p.protocol}:${p.port ?? ""}${p.tcpFlags === undefined ? "" : ` ${p.tcpFlags}`}`;
+
+describe("wire reduction (recorded captures)", function () {
+  describe("a SYN scan of 150 ports hidden among two decoys (nmap -sS -D)", function () {
+    const wire = recorded("syn-scan-decoys");
+
+    it("has one SYN per port from the scanner and from each decoy address the packets carried", function () {
+      expect(wire.flows).to.have.length(450);
+      for (const source of [ATTACKER, "198.18.0.20", "198.18.0.21"]) {
+        const ports = wire.flows.filter((f) => f.source === source).map((f) => f.port);
+        expect(new Set(ports).size, source).to.equal(150);
+        expect(Math.min(...(ports as number[])), source).to.equal(1);
+        expect(Math.max(...(ports as number[])), source).to.equal(150);
+      }
+      expect(new Set(wire.flows.map((f) => `${f.destination} ${f.protocol} ${f.tcpFlags}`))).to.deep.equal(
+        new Set([`${WEB} 6 S`]),
+      );
+    });
+
+    it("folds the kernel's reset after an answered SYN into that SYN's flow, and counts no reply as a probe", function () {
+      const open = wire.flows.find((f) => f.source === ATTACKER && f.port === 80);
+      expect(open?.packets).to.be.greaterThan(1);
+      expect(wire.flows.every((f) => f.source !== WEB)).to.equal(true);
+    });
+
+    it("expects every decoy's probes at the firewall from the decoy's own address, with both ports", function () {
+      const truth = wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS);
+      const events = expectedEvents([captured(truth)], "firewall");
+      expect(events).to.have.length(450);
+      expect(new Set(events.map((e) => e.from))).to.deep.equal(
+        new Set([ATTACKER, "198.18.0.20", "198.18.0.21"]),
+      );
+      expect(Object.keys(events[0]?.fields ?? {}).sort()).to.deep.equal([
+        "destination.ip",
+        "destination.port",
+        "network.transport",
+        "source.port",
+      ]);
+    });
+  });
+
+  describe("host discovery with -PS80,443 -PA80 -PU53 and no ICMP", function () {
+    const wire = recorded("discovery-no-icmp");
+
+    it("has no ICMP probe, and only the four discovery shapes", function () {
+      expect(wire.flows.filter((f) => f.protocol === 1)).to.deep.equal([]);
+      const shapes = new Set(wire.flows.map((f) => shape({ ...f, destination: "*" })));
+      expect([...shapes].sort()).to.deep.equal(["* 17:53", "* 6:443 S", "* 6:80 A", "* 6:80 S"]);
+    });
+
+    it("shows nmap stopping at a host's first answer, and every shape sent to the address nobody holds", function () {
+      const to = (d: string) => new Set(wire.flows.filter((f) => f.destination === d).map((f) => shape(f)));
+      expect(to("10.20.0.11")).to.deep.equal(
+        new Set(["10.20.0.11 6:80 S", "10.20.0.11 6:443 S", "10.20.0.11 6:80 A", "10.20.0.11 17:53"]),
+      );
+      expect(to(WEB)).to.deep.equal(new Set([`${WEB} 6:80 S`, `${WEB} 6:443 S`]));
+    });
+
+    it("expects no ICMP event at the firewall, where the old inference expected an echo per host", function () {
+      const events = expectedEvents([captured(wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS))], "firewall");
+      expect(events.length).to.equal(wire.flows.length);
+      expect(events.some((e) => e.fields["network.transport"] === "icmp")).to.equal(false);
+    });
+  });
+
+  describe("NSE dns-brute", function () {
+    const wire = recorded("nse-dns-brute");
+
+    it("decodes every DNS query's name and type, sent over UDP to the lab's DNS server", function () {
+      expect(wire.dns.length).to.be.greaterThan(200);
+      expect(new Set(wire.dns.map((q) => `${q.destination} ${q.transport}:${q.port}`))).to.deep.equal(
+        new Set([`${DNS} udp:53`]),
+      );
+      expect(new Set(wire.dns.map((q) => q.type))).to.deep.equal(new Set(["A", "AAAA"]));
+      expect(wire.dns.every((q) => q.name.endsWith(".lab.example"))).to.equal(true);
+      expect(wire.dns.map((q) => q.name)).to.include("www.lab.example");
+    });
+
+    it("expects each distinct query at the DNS log, which no wrapper claimed", function () {
+      const truth = wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS);
+      expect(truth.dns.every((q) => q.loggedBy === "dns")).to.equal(true);
+      const events = expectedEvents([captured(truth)], "dns");
+      expect(events.length).to.equal(new Set(wire.dns.map((q) => `${q.name} ${q.type}`)).size);
+      expect(events[0]?.fields).to.have.keys("dns.question.name", "dns.question.type");
+    });
+  });
+});
+
+describe("wire reduction rules", function () {
+  const header = "mac 02:00:00:00:00:01";
+  const line = (cells: Partial<Record<string, string>>) =>
+    [
+      "1.0",
+      cells.len ?? "60",
+      cells.caplen ?? "60",
+      cells.ethsrc ?? "02:00:00:00:00:01",
+      cells.ethdst ?? "02:00:00:00:00:fe",
+      cells.ipsrc ?? ATTACKER,
+      cells.ipdst ?? WEB,
+      cells.proto ?? "6",
+      cells.tcpsport ?? "",
+      cells.tcpdport ?? "",
+      cells.tcpflags ?? "",
+      cells.udpsport ?? "",
+      cells.udpdport ?? "",
+      "",
+      "",
+      "",
+      cells.icmptype ?? "",
+      cells.icmpcode ?? "",
+      cells.icmpident ?? "",
+      cells.method ?? "",
+      cells.uri ?? "",
+      cells.host ?? "",
+      cells.ua ?? "",
+      cells.dnsresponse ?? "",
+      cells.dnsname ?? "",
+      cells.dnstype ?? "",
+    ].join("\t");
+  const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
+
+  it("writes TCP flags in nmap's order", function () {
+    expect([0x02, 0x12, 0x11, 0x29, 0x00, 0xc2].map(tcpFlagLetters)).to.deep.equal([
+      "S",
+      "SA",
+      "FA",
+      "FPU",
+      "",
+      "SEC",
+    ]);
+  });
+
+  it("keeps the protocol number of an IP protocol probe and its ICMP type and code", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({ proto: "47" }),
+        line({ proto: "1", icmptype: "13", icmpcode: "0", icmpident: "7" }),
+        line({ proto: "1", icmptype: "17", icmpcode: "0", icmpident: "8" }),
+      ].join("\n"),
+    );
+    expect(wire.flows.map((f) => [f.protocol, f.icmpType, f.icmpCode])).to.deep.equal([
+      [47, undefined, undefined],
+      [1, 13, 0],
+      [1, 17, 0],
+    ]);
+    const events = expectedEvents([captured(wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS))], "firewall");
+    expect(events[0]?.fields).to.deep.equal({ "destination.ip": WEB, "network.iana_number": 47 });
+  });
+
+  it("counts a flow the far end opened as theirs: the source's answers in it are no probes", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({
+          ...inbound,
+          ipsrc: WEB,
+          ipdst: ATTACKER,
+          tcpsport: "40000",
+          tcpdport: "22",
+          tcpflags: "0x0002",
+        }),
+        line({ tcpsport: "22", tcpdport: "40000", tcpflags: "0x0012" }),
+        line({ ...inbound, ipsrc: WEB, ipdst: ATTACKER, proto: "17", udpsport: "53", udpdport: "5353" }),
+        line({ proto: "1", icmptype: "3", icmpcode: "3" }),
+      ].join("\n"),
+    );
+    expect(wire.flows).to.deep.equal([]);
+  });
+
+  it("decodes an HTTP request's method, target, host and User-Agent, and notes packets cut by the snapshot length", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({
+          tcpsport: "40000",
+          tcpdport: "80",
+          tcpflags: "0x0018",
+          method: "GET",
+          uri: "/admin?x=1",
+          host: "Web.Lab:80",
+          ua: "curl/7.88",
+          len: "9000",
+          caplen: "4096",
+        }),
+      ].join("\n"),
+    );
+    expect(wire.http).to.deep.equal([
+      {
+        source: ATTACKER,
+        destination: WEB,
+        port: 80,
+        method: "GET",
+        uri: "/admin?x=1",
+        host: "Web.Lab:80",
+        userAgent: "curl/7.88",
+      },
+    ]);
+    expect(wire.cut).to.equal(1);
+    const events = expectedEvents([captured(wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS))], "web");
+    expect(events.map((e) => e.fields)).to.deep.equal([
+      {
+        "destination.ip": WEB,
+        "http.request.method": "GET",
+        "url.original": "/admin?x=1",
+        "url.domain": "web.lab",
+      },
+    ]);
+  });
+
+  it("names DNS query types as servers log them, and unknown ones TYPEn", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({
+          proto: "17",
+          udpsport: "5000",
+          udpdport: "53",
+          dnsresponse: "0",
+          dnsname: "lab.example",
+          dnstype: "252",
+        }),
+        line({
+          proto: "17",
+          udpsport: "5000",
+          udpdport: "53",
+          dnsresponse: "0",
+          dnsname: "<Root>",
+          dnstype: "65534",
+        }),
+        line({
+          ...inbound,
+          ipsrc: DNS,
+          ipdst: ATTACKER,
+          proto: "17",
+          udpsport: "53",
+          udpdport: "5000",
+          dnsresponse: "1",
+          dnsname: "x",
+        }),
+      ].join("\n"),
+    );
+    expect(wire.dns.map((q) => [q.name, q.type])).to.deep.equal([
+      ["lab.example", "AXFR"],
+      [".", "TYPE65534"],
+    ]);
+  });
+
+  it("expects at the firewall only what crosses it: not the source's own segment, but the firewall's own addresses", function () {
+    expect(crossesFirewall(OUTSIDE_SCOPE, "198.18.0.20")).to.equal(false);
+    expect(crossesFirewall(OUTSIDE_SCOPE, "198.18.0.1")).to.equal(true);
+    expect(crossesFirewall(OUTSIDE_SCOPE, "10.20.0.255")).to.equal(true);
+    const lan = { ...OUTSIDE_SCOPE, ownSegment: "10.30.0.0/24" };
+    expect(crossesFirewall(lan, "10.30.0.15")).to.equal(false);
+    expect(crossesFirewall(lan, "10.30.0.1")).to.equal(true);
+    expect(crossesFirewall(lan, WEB)).to.equal(true);
+  });
+
+  it("accounts a source behind NAT by its router's address, without the source port NAT may rewrite", function () {
+    const wire = reduceWire(
+      [header, line({ ipsrc: "192.168.50.10", tcpsport: "40000", tcpdport: "22", tcpflags: "0x0002" })].join(
+        "\n",
+      ),
+    );
+    const truth = wireTruth(
+      wire,
+      { ...OUTSIDE_SCOPE, ownSegment: "192.168.50.0/24", seenAs: "198.18.0.2" },
+      STATS,
+      NO_CLAIMS,
+    );
+    const [event] = expectedEvents([captured(truth)], "flow");
+    expect(event?.from).to.equal("198.18.0.2");
+    expect(event?.fields).to.deep.equal({
+      "destination.ip": WEB,
+      "network.transport": "tcp",
+      "destination.port": 22,
+    });
+  });
+
+  it("reports each claim of the tool's report the wire does not show, and compares no response status", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({ tcpsport: "40000", tcpdport: "80", tcpflags: "0x0002" }),
+        line({ tcpsport: "40000", tcpdport: "80", tcpflags: "0x0018", method: "GET", uri: "/a", host: WEB }),
+      ].join("\n"),
+    );
+    const claims = checkToolClaims(
+      wire,
+      [
+        { destination: WEB, transport: "tcp", port: 80 },
+        { destination: WEB, transport: "tcp", port: 443 },
+      ],
+      [
+        { source: "web", fields: { "url.path": "/a", "http.response.status_code": 404 } },
+        { source: "web", fields: { "url.path": "/b", "http.response.status_code": 404 } },
+        { source: "web", fields: { "http.response.status_code": 400 } },
+      ],
+    );
+    expect(claims).to.deep.equal({
+      toolClaims: 4,
+      claimsOnWire: 2,
+      unseenClaims: [`${WEB}/tcp:443`, "url.path=/b http.response.status_code=404"],
+    });
+  });
+
+  it("says a capture stopped at its bound, and counts what dumpcap dropped", function () {
+    const stop = (received: number, dropped: number, bytes: number) =>
+      parseCaptureStop(
+        `Packets received/dropped on interface 'vx-out': ${received}/${dropped} (pcap:0/dumpcap:0/flushed:0/ps_ifdrop:0) (100.0%)\nbytes ${bytes}\n`,
+        "/x.pcap",
+      );
+    expect(stop(600, 0, 44_000)).to.include({ packets: 600, dropped: 0, bounded: false });
+    expect(stop(CAPTURE_BOUNDS.packets, 0, 1).bounded).to.equal(true);
+    expect(stop(5, 0, CAPTURE_BOUNDS.kilobytes * 1000 + 10).bounded).to.equal(true);
+    expect(stop(600, 3, 44_000).dropped).to.equal(3);
+    expect(() => parseCaptureStop("bytes 1\n", "/x.pcap")).to.throw(/reported no counts/);
+  });
+});
