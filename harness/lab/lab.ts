@@ -85,7 +85,8 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     egressDrops: () => readEgressDrops(guards),
     withEgressNarrowed(source, destinations, work) {
       const guard = guards.find((g) => g.source === source);
-      if (!guard) throw new ScanproofError(`"${source}" has no egress filter: it is no traffic source of this lab.`);
+      if (!guard)
+        throw new ScanproofError(`"${source}" has no egress filter: it is no traffic source of this lab.`);
       return withEgressNarrowed(guard, destinations, work);
     },
     async capture(source, name) {

@@ -32,7 +32,8 @@ export function mergeSpans(spans: readonly AddressSpan[]): AddressSpan[] {
   const merged: AddressSpan[] = [];
   for (const s of sorted) {
     const last = merged.at(-1);
-    if (last && s.first <= last.last + 1) merged[merged.length - 1] = { first: last.first, last: Math.max(last.last, s.last) };
+    if (last && s.first <= last.last + 1)
+      merged[merged.length - 1] = { first: last.first, last: Math.max(last.last, s.last) };
     else merged.push(s);
   }
   return merged;

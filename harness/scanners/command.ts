@@ -70,7 +70,9 @@ async function linkFacts(lab: StartedLab, from: SourceHost, where: string): Prom
   const read = await lab.exec(router, ["cat", `/sys/class/net/${link}/address`]);
   const mac = read.stdout.trim();
   if (read.exitCode !== 0 || !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac))
-    throw new ScanproofError(`${where}: could not read the ${router.name}'s ${link} MAC address: ${outputTail(read)}`);
+    throw new ScanproofError(
+      `${where}: could not read the ${router.name}'s ${link} MAC address: ${outputTail(read)}`,
+    );
   return { "{interface}": link, "{router-mac}": mac };
 }
 
@@ -96,7 +98,9 @@ export function commandScope(step: CommandStepSpec, index: number, guard: ScopeG
   const described = step.targets
     .map((t, k) => (t === ranges[k] ? t : `${t} = ${ranges[k] ?? ""}`))
     .join(", ");
-  step.argv.forEach((argument, j) => checkArgumentAddresses(argument, spans, `${where}.argv[${j}]`, described));
+  step.argv.forEach((argument, j) =>
+    checkArgumentAddresses(argument, spans, `${where}.argv[${j}]`, described),
+  );
   return { ranges, spans, described };
 }
 
@@ -115,10 +119,8 @@ async function runCommand(
     : step.argv;
   const command = ["timeout", "--kill-after=5", String(step.timeout), ...argv];
   const startedAt = new Date().toISOString();
-  const { result, drops } = await lab.withEgressNarrowed(
-    step.from,
-    declared.spans.map(describeSpan),
-    () => lab.exec(from, command),
+  const { result, drops } = await lab.withEgressNarrowed(step.from, declared.spans.map(describeSpan), () =>
+    lab.exec(from, command),
   );
   const endedAt = new Date().toISOString();
   const artifact = join(workDir, `step-${index}-command.out`);

@@ -2,14 +2,24 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import * as tar from "tar-fs";
-import { docker, followStream, imageExists, LABEL_IMAGE, LABEL_IMAGE_INPUTS, LABEL_RUN } from "../docker/client.js";
+import {
+  docker,
+  followStream,
+  imageExists,
+  LABEL_IMAGE,
+  LABEL_IMAGE_INPUTS,
+  LABEL_RUN,
+} from "../docker/client.js";
 import { ScanproofError } from "../core/errors.js";
 import { task } from "../core/progress.js";
 
 /** Where a traffic source's own image comes from: a Dockerfile, built with its folder as the context. */
 export function sourceImageRef(dockerfile: string): string {
   if (!existsSync(dockerfile))
-    throw new ScanproofError(`The Dockerfile ${dockerfile} does not exist.`, "Name a Dockerfile relative to the scenario file.");
+    throw new ScanproofError(
+      `The Dockerfile ${dockerfile} does not exist.`,
+      "Name a Dockerfile relative to the scenario file.",
+    );
   const context = dirname(dockerfile);
   const hash = createHash("sha256").update(basename(dockerfile));
   const files = readdirSync(context, { recursive: true, encoding: "utf8" })
@@ -17,7 +27,10 @@ export function sourceImageRef(dockerfile: string): string {
     .filter((f) => statSync(f).isFile())
     .sort();
   for (const file of files) hash.update(relative(context, file)).update(readFileSync(file));
-  const name = basename(context).toLowerCase().replace(/[^a-z0-9._-]/g, "-") || "source";
+  const name =
+    basename(context)
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]/g, "-") || "source";
   return `scanproof-source/${name}:${hash.digest("hex").slice(0, 12)}`;
 }
 
@@ -35,7 +48,11 @@ export async function ensureSourceImage(dockerfile: string, runId: string): Prom
       {
         t: ref,
         dockerfile: basename(dockerfile),
-        labels: { [LABEL_IMAGE]: `source:${dockerfile}`, [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "", [LABEL_RUN]: runId },
+        labels: {
+          [LABEL_IMAGE]: `source:${dockerfile}`,
+          [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "",
+          [LABEL_RUN]: runId,
+        },
         rm: true,
         forcerm: true,
       },

@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ScanproofError } from "../../harness/core/errors.js";
+import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { commandScope, CommandStepSchema } from "../../harness/scanners/command.js";
@@ -36,8 +37,12 @@ describe("the command step's argument layer", () => {
   });
 
   it("refuses a declared target outside the lab, naming targets[k]", () => {
-    expect(refusal(["web", "192.0.2.0/24"], ["true"])).to.match(/^steps\[2\]\.targets\[1\]: refusing to probe 192\.0\.2\.0\/24/);
-    expect(refusal(["example.org"], ["true"])).to.match(/^steps\[2\]\.targets\[0\]: .*host name outside the lab/);
+    expect(refusal(["web", "192.0.2.0/24"], ["true"])).to.match(
+      /^steps\[2\]\.targets\[1\]: refusing to probe 192\.0\.2\.0\/24/,
+    );
+    expect(refusal(["example.org"], ["true"])).to.match(
+      /^steps\[2\]\.targets\[0\]: .*host name outside the lab/,
+    );
   });
 
   const inside: [string, string[]][] = [
@@ -56,13 +61,23 @@ describe("the command step's argument layer", () => {
     });
 
   const outside: [string, string[], number, RegExp][] = [
-    ["another lab address", ["hping3", "-S", "10.20.0.11"], 2, /"10\.20\.0\.11" \(10\.20\.0\.11\) is outside the targets this step declares \(web = 10\.20\.0\.10\)/],
+    [
+      "another lab address",
+      ["hping3", "-S", "10.20.0.11"],
+      2,
+      /"10\.20\.0\.11" \(10\.20\.0\.11\) is outside the targets this step declares \(web = 10\.20\.0\.10\)/,
+    ],
     ["an address outside the lab", ["nc", "-z", "192.0.2.7", "80"], 2, /"192\.0\.2\.7"/],
     ["a CIDR wider than the targets", ["zmap", "-p", "80", "10.20.0.0/24"], 3, /10\.20\.0\.0-10\.20\.0\.255/],
     ["a range beyond the target", ["nmap", "10.20.0.10-12"], 1, /10\.20\.0\.10-10\.20\.0\.12/],
     ["a wildcard", ["nmap", "10.20.0.*"], 1, /10\.20\.0\.0-10\.20\.0\.255/],
     ["an address in a URL", ["curl", "http://192.0.2.80/"], 1, /192\.0\.2\.80/],
-    ["a CIDR with host bits, read as its network", ["zmap", "10.20.0.10/24"], 1, /10\.20\.0\.0-10\.20\.0\.255/],
+    [
+      "a CIDR with host bits, read as its network",
+      ["zmap", "10.20.0.10/24"],
+      1,
+      /10\.20\.0\.0-10\.20\.0\.255/,
+    ],
   ];
   for (const [what, argv, j, message] of outside)
     it(`refuses ${what}, naming steps[i].argv[j]`, () => {
@@ -108,6 +123,22 @@ describe("the command step's argument layer", () => {
     const problems = inputErrorOf(() => loadScenario(file, [scenarioScopeProblems])).problems;
     expect(problems).to.have.length(1);
     expect(problems[0]).to.include({ file: shownAs(file), path: "steps[0].argv[4]", line: 8 });
-    expect(problems[0]?.message).to.match(/^"10\.20\.0\.11" \(10\.20\.0\.11\) is outside the targets this step declares/);
+    expect(problems[0]?.message).to.match(
+      /^"10\.20\.0\.11" \(10\.20\.0\.11\) is outside the targets this step declares/,
+    );
+  });
+
+  it("is written in the README exactly as the library scenario it names, in under twenty lines", () => {
+    const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+    const shown =
+      /This is `scenarios\/anytool-hping3\.yaml` without its comment header[^`]*```yaml\n([\s\S]*?)```/.exec(
+        readme,
+      )?.[1];
+    const file = readFileSync(join(scenariosDir, "anytool-hping3.yaml"), "utf8")
+      .split("\n")
+      .filter((line) => !line.startsWith("#"))
+      .join("\n");
+    expect(shown).to.equal(file);
+    expect(file.trim().split("\n")).to.have.length.below(20);
   });
 });
