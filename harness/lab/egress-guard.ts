@@ -78,13 +78,14 @@ async function guardCommand(g: EgressGuard, command: string[], what: string): Pr
 /**
  * Runs `work` while the source's egress filter lets it send only to `destinations` (addresses and
  * `first-last` ranges; ARP only for them and its next hops), then restores the lab's ranges; returns
- * what the work gave and everything the filter has dropped.
+ * what the work gave and what the filter dropped meanwhile.
  */
 export async function withEgressNarrowed<T>(
   g: EgressGuard,
   destinations: readonly string[],
   work: () => Promise<T>,
 ): Promise<{ result: T; drops: EgressDrop[] }> {
+  const before = new Map((await readGuardDrops(g)).map((d) => [d.destination, d.packets]));
   await guardCommand(g, ["narrow", destinations.join(",")], `narrow to ${destinations.join(", ")}`);
   let result: T;
   try {
@@ -92,7 +93,10 @@ export async function withEgressNarrowed<T>(
   } finally {
     await guardCommand(g, ["widen"], "widen to the lab's ranges again");
   }
-  return { result, drops: await readGuardDrops(g) };
+  const drops = (await readGuardDrops(g))
+    .map((d) => ({ ...d, packets: d.packets - (before.get(d.destination) ?? 0) }))
+    .filter((d) => d.packets > 0);
+  return { result, drops };
 }
 
 /** The error that ends a scenario whose sources sent anything outside the lab. */
