@@ -141,4 +141,35 @@ describe("the command step's argument layer", () => {
     expect(shown).to.equal(file);
     expect(file.trim().split("\n")).to.have.length.below(20);
   });
+
+  it("names a missing Dockerfile of a traffic source's own image, relative to the scenario", () => {
+    const dir = mkdtempSync(join(tmpdir(), "scanproof-own-image-"));
+    const file = join(dir, "own.yaml");
+    writeFileSync(
+      file,
+      [
+        "id: own-image",
+        "title: t",
+        "technique: T1595.001",
+        "lab:",
+        "  targets: [{ name: web, kind: web }]",
+        "  hosts: [{ name: tester, role: client, build: images/nothing/Dockerfile }]",
+        "steps:",
+        "  - { tool: command, from: tester, targets: [web], argv: [curl, http://10.20.0.10/] }",
+        "expect: { silent: true }",
+        "",
+      ].join("\n"),
+    );
+    const problems = inputErrorOf(() => loadScenario(file)).problems;
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.include({ path: "lab.hosts[0].build", line: 6 });
+    expect(problems[0]?.message).to.equal(
+      `images/nothing/Dockerfile is no Dockerfile (relative to this file, it is ${join(dir, "images/nothing/Dockerfile")}); expected the path of the Dockerfile to build this host's image from`,
+    );
+  });
+
+  it("resolves an own image's Dockerfile against the scenario's folder", () => {
+    const scenario = loadScenario(join(scenariosDir, "anytool-own-image.yaml"));
+    expect(scenario.lab.hosts[0]?.build).to.equal(join(scenariosDir, "images", "dirb", "Dockerfile"));
+  });
 });
