@@ -166,7 +166,7 @@ async function runCommand(
 /** Any program: its destinations declared, checked in its arguments and enforced by the egress filter. */
 export const commandStep: StepKind<CommandStepSpec> = {
   tool: "command",
-  describe: (step) => `${step.argv.join(" ")} (from ${step.from})`,
+  describe: (step) => `command ${step.argv.join(" ")} from ${step.from}`,
   plan(step, index, guard) {
     const declared = commandScope(step, index, guard);
     return { run: (lab, _guard, workDir) => runCommand(lab, step, index, declared, workDir) };
