@@ -263,7 +263,7 @@ export function wireFindings(t: GroundTruth): string[] {
       : []),
     ...(w.claimsOnWire < w.toolClaims
       ? [
-          `${step}: the tool's report claims ${w.toolClaims - w.claimsOnWire} of its ${plural(w.toolClaims, "probe or request")} that the wire does not show: ${w.unseenClaims.join(", ")}${w.toolClaims - w.claimsOnWire > w.unseenClaims.length ? ", …" : ""}`,
+          `${step}: the wire does not show ${w.toolClaims - w.claimsOnWire} of the tool report's ${plural(w.toolClaims, "claim")} (probes and requests): ${w.unseenClaims.join(", ")}${w.toolClaims - w.claimsOnWire > w.unseenClaims.length ? ", …" : ""}`,
         ]
       : []),
   ];

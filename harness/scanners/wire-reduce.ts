@@ -273,6 +273,7 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
 }
 
 const UNSEEN_SHOWN = 20;
+const PORTED: ReadonlySet<number> = new Set([6, 17, 132]);
 
 /** What a source sent, from its capture: every flow it opened, and the requests decoded in them. */
 export interface WireReduction {
@@ -300,6 +301,8 @@ export function reduceWire(fields: string): WireReduction {
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
     if (p.source === undefined || p.destination === undefined || p.protocol === undefined) continue;
+    // A fragment before the last carries no ports; tshark shows the reassembled packet on the last one.
+    if (PORTED.has(p.protocol) && p.port === undefined) continue;
     const ip = p as WirePacket & { source: string; destination: string; protocol: number };
     const outbound = p.ethDestination !== mac;
     const key = flowKey(p, outbound);
@@ -334,14 +337,19 @@ export function reduceWire(fields: string): WireReduction {
 
 const TRANSPORT_PROTOCOL: Readonly<Record<Probe["transport"], number>> = { tcp: 6, udp: 17, icmp: 1 };
 
-function probeClaimSeen(claim: Probe, flows: readonly WireProbe[]): boolean {
-  return flows.some(
-    (f) =>
-      f.destination === claim.destination &&
-      f.protocol === TRANSPORT_PROTOCOL[claim.transport] &&
-      (claim.port === undefined || f.port === claim.port) &&
-      (claim.sourcePort === undefined || f.sourcePort === claim.sourcePort),
-  );
+/** The key a claim is looked up by: destination and protocol, with the port and source port when known. */
+function claimKey(destination: string, protocol: number, port?: number, sourcePort?: number): string {
+  return `${destination} ${protocol} ${port ?? "*"} ${sourcePort ?? "*"}`;
+}
+
+/** Every key a flow answers to: a claim that leaves out the port or the source port matches it too. */
+function flowKeys(flows: readonly WireProbe[]): Set<string> {
+  const keys = new Set<string>();
+  for (const f of flows)
+    for (const port of [f.port, undefined])
+      for (const sourcePort of [f.sourcePort, undefined])
+        keys.add(claimKey(f.destination, f.protocol, port, sourcePort));
+  return keys;
 }
 
 /** The fields of a web or DNS event the wire shows, read from a decoded request. */
@@ -384,16 +392,27 @@ export function checkToolClaims(
 ): { toolClaims: number; claimsOnWire: number; unseenClaims: string[] } {
   const unseen: string[] = [];
   let claims = 0;
+  const flows = flowKeys(reduction.flows);
   for (const p of probes) {
     claims++;
-    if (!probeClaimSeen(p, reduction.flows))
+    if (!flows.has(claimKey(p.destination, TRANSPORT_PROTOCOL[p.transport], p.port, p.sourcePort)))
       unseen.push(`${p.destination}/${p.transport}${p.port === undefined ? "" : `:${p.port}`}`);
   }
   const requests = [...reduction.http, ...reduction.dns].map(wireView);
+  const keyOf = (fields: readonly string[], values: Readonly<Record<string, string | number>>) =>
+    fields.map((f) => `${f}=${String(values[f])}`).join("\n");
+  const bySignature = new Map<string, Set<string>>();
   for (const e of events.filter((ev) => checkable(ev, WIRE_VIEW_FIELDS))) {
     claims++;
-    const compared = Object.entries(e.fields).filter(([f]) => WIRE_VIEW_FIELDS.includes(f));
-    if (!requests.some((r) => compared.every(([f, v]) => r[f] === String(v)))) unseen.push(describeEvent(e));
+    const compared = Object.keys(e.fields)
+      .filter((f) => WIRE_VIEW_FIELDS.includes(f))
+      .sort();
+    const signature = compared.join(",");
+    const seen =
+      bySignature.get(signature) ??
+      new Set(requests.filter((r) => compared.every((f) => f in r)).map((r) => keyOf(compared, r)));
+    bySignature.set(signature, seen);
+    if (!seen.has(keyOf(compared, e.fields))) unseen.push(describeEvent(e));
   }
   return {
     toolClaims: claims,

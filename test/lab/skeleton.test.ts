@@ -46,13 +46,23 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
       expect(scenario("nmap-syn-top1000")).to.have.verdict("pass");
     });
 
-    it("logs every port nmap's XML says it probed, and indexes every firewall record", function () {
+    it("logs every flow the attacker sent, finds every port nmap's XML claims on the wire, and indexes every firewall record", function () {
       const scan = scenario("nmap-syn-top1000");
       expect(scan).to.have.logged("firewall");
       const truth = scan.groundTruth[0];
       expect(truth?.probes.filter((p) => p.transport === "tcp")).to.have.length(1000);
-      expect(truth?.probes.filter((p) => p.transport === "icmp")).to.have.length(1);
-      expect(new Set(truth?.probes.map((p) => p.destination))).to.deep.equal(new Set([WEB]));
+      expect(truth?.wire?.claimsOnWire).to.equal(1000);
+      expect(truth?.wire?.unseenClaims).to.deep.equal([]);
+      const wire = truth?.wire?.probes ?? [];
+      expect(new Set(wire.map((p) => p.destination))).to.deep.equal(new Set([WEB]));
+      expect(
+        new Set(wire.filter((p) => p.protocol === 6 && p.tcpFlags === "S").map((p) => p.port)).size,
+      ).to.equal(1000);
+      // Host discovery before the scan: echo and timestamp requests, SYN to 443 and ACK to 80.
+      expect(new Set(wire.filter((p) => p.protocol === 1).map((p) => p.icmpType))).to.deep.equal(
+        new Set([8, 13]),
+      );
+      expect(wire.some((p) => p.port === 80 && p.tcpFlags === "A")).to.equal(true);
     });
 
     it("stores firewall events as ECS with the right types and values", async function () {
@@ -174,6 +184,7 @@ describe("walking skeleton (real Docker, Elasticsearch, nmap)", function () {
       expect(benign).to.have.verdict("pass");
       expect(benign).to.have.logged("firewall");
       expect(benign.groundTruth[0]?.probes).to.have.length(9);
+      expect(benign.groundTruth[0]?.wire?.probes).to.have.length(9);
       expect(benign).to.be.silent;
     });
   });

@@ -164,6 +164,34 @@ describe("renderSummary", () => {
     expect(renderSummary(run([ERRORED]))).to.include("broken-lab: ERROR steps[0]: curl made 17/9 requests");
   });
 
+  it("lists what each step's capture found beside the accounting: claims the wire does not show", function () {
+    const step = {
+      step: 0,
+      tool: "nmap",
+      command: ["nmap"],
+      source: "198.18.0.10",
+      startedAt: "2026-12-06T04:00:00.000Z",
+      endedAt: "2026-12-06T04:00:05.000Z",
+      probes: [{ destination: "10.20.0.10", transport: "tcp" as const, port: 22 }],
+      events: [],
+      summary: "",
+      wire: {
+        capture: { file: "/x.pcap", packets: 3, dropped: 0, bytes: 300, bounded: false, cut: 0 },
+        probes: [],
+        localFlows: 0,
+        http: [],
+        dns: [],
+        toolClaims: 1,
+        claimsOnWire: 0,
+        unseenClaims: ["10.20.0.10/tcp:22"],
+      },
+    };
+    const text = renderSummary(run([scenario({ id: "claims", groundTruth: [step] })]));
+    expect(text).to.include(
+      "claims: on the wire:\n  step 1 (nmap): the wire does not show 1 of the tool report's 1 claim (probes and requests): 10.20.0.10/tcp:22",
+    );
+  });
+
   it("ends with the overall verdict and the counts", () => {
     const last = renderSummary(run([PASSING, FAILING]))
       .split("\n")

@@ -1,7 +1,12 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { parseCaptureStop, CAPTURE_BOUNDS } from "../../harness/lab/wire-capture.js";
-import { expectedEvents, type GroundTruth, type WireTruth } from "../../harness/scanners/ground-truth.js";
+import {
+  expectedEvents,
+  wireFindings,
+  type GroundTruth,
+  type WireTruth,
+} from "../../harness/scanners/ground-truth.js";
 import {
   checkToolClaims,
   crossesFirewall,
@@ -265,6 +270,15 @@ describe("wire reduction rules", function () {
     ]);
   });
 
+  it("takes a fragmented probe once, from the fragment tshark reassembles it on (nmap -f)", function () {
+    const wire = reduceWire(
+      [header, line({}), line({}), line({ tcpsport: "40000", tcpdport: "22", tcpflags: "0x0002" })].join(
+        "\n",
+      ),
+    );
+    expect(wire.flows.map((f) => [f.port, f.tcpFlags, f.packets])).to.deep.equal([[22, "S", 1]]);
+  });
+
   it("names DNS query types as servers log them, and unknown ones TYPEn", function () {
     const wire = reduceWire(
       [
@@ -372,5 +386,44 @@ describe("wire reduction rules", function () {
     expect(stop(5, 0, CAPTURE_BOUNDS.kilobytes * 1000 + 10).bounded).to.equal(true);
     expect(stop(600, 3, 44_000).dropped).to.equal(3);
     expect(() => parseCaptureStop("bytes 1\n", "/x.pcap")).to.throw(/reported no counts/);
+  });
+});
+
+describe("wire findings", function () {
+  const wire = (over: Partial<WireTruth>, capture: Partial<WireTruth["capture"]> = {}): GroundTruth => ({
+    ...captured({
+      capture: { file: "/x.pcap", packets: 10, dropped: 0, bytes: 900, bounded: false, cut: 0, ...capture },
+      probes: [],
+      localFlows: 0,
+      http: [],
+      dns: [],
+      toolClaims: 3,
+      claimsOnWire: 3,
+      unseenClaims: [],
+      ...over,
+    }),
+    step: 1,
+    tool: "nmap",
+  });
+
+  it("says nothing of a whole capture that agrees with the tool", function () {
+    expect(wireFindings(wire({}))).to.deep.equal([]);
+    expect(wireFindings({ ...wire({}), wire: undefined } as unknown as GroundTruth)).to.deep.equal([]);
+  });
+
+  it("names a capture that reached its bound, dropped or cut packets, and the claims the wire does not show", function () {
+    const findings = wireFindings(
+      wire(
+        { toolClaims: 30, claimsOnWire: 5, unseenClaims: ["10.20.0.10/tcp:22", "10.20.0.10/tcp:23"] },
+        { bounded: true, dropped: 4, cut: 2, packets: 2_000_000 },
+      ),
+    );
+    expect(findings).to.have.length(4);
+    expect(findings[0]).to.match(/^step 2 \(nmap\): the capture stopped at its bound \(2000000 packets/);
+    expect(findings[1]).to.include("dropped 4 packets");
+    expect(findings[2]).to.include("2 packets sent were longer than the capture's snapshot length");
+    expect(findings[3]).to.equal(
+      "step 2 (nmap): the wire does not show 25 of the tool report's 30 claims (probes and requests): 10.20.0.10/tcp:22, 10.20.0.10/tcp:23, …",
+    );
   });
 });
