@@ -13,8 +13,25 @@ import {
 import { ScanproofError } from "../core/errors.js";
 import { task } from "../core/progress.js";
 
-/** Where a traffic source's own image comes from: a Dockerfile, built with its folder as the context. */
-export function sourceImageRef(dockerfile: string): string {
+/** The images a Dockerfile builds FROM, by the names its FROM lines give (a stage name is no image). */
+function baseImages(dockerfile: string): string[] {
+  const stages = new Set<string>();
+  const bases: string[] = [];
+  for (const m of readFileSync(dockerfile, "utf8").matchAll(
+    /^\s*FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/gim,
+  )) {
+    const [, image = "", stage] = m;
+    if (!stages.has(image.toLowerCase())) bases.push(image);
+    if (stage) stages.add(stage.toLowerCase());
+  }
+  return bases;
+}
+
+/**
+ * The tag of a traffic source's own image: a hash of the Dockerfile's folder (its build context)
+ * and of the local images it builds FROM, so a changed file or a rebuilt base builds it again.
+ */
+export async function sourceImageRef(dockerfile: string): Promise<string> {
   if (!existsSync(dockerfile))
     throw new ScanproofError(
       `The Dockerfile ${dockerfile} does not exist.`,
@@ -27,6 +44,8 @@ export function sourceImageRef(dockerfile: string): string {
     .filter((f) => statSync(f).isFile())
     .sort();
   for (const file of files) hash.update(relative(context, file)).update(readFileSync(file));
+  for (const base of baseImages(dockerfile))
+    hash.update(base).update((await imageExists(base)) ? (await docker().getImage(base).inspect()).Id : "");
   const name =
     basename(context)
       .toLowerCase()
@@ -39,7 +58,7 @@ export function sourceImageRef(dockerfile: string): string {
  * lab images are (the same folder builds once), labelled with the run that built it.
  */
 export async function ensureSourceImage(dockerfile: string, runId: string): Promise<string> {
-  const ref = sourceImageRef(dockerfile);
+  const ref = await sourceImageRef(dockerfile);
   if (await imageExists(ref)) return ref;
   await task(`Build the source image ${ref} from ${dockerfile}`, async () => {
     const tail: string[] = [];
