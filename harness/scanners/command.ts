@@ -59,6 +59,8 @@ export type CommandStepSpec = z.output<typeof CommandStepSchema>;
 const TIMED_OUT = new Set([124, 137]);
 /** The shell's codes for a program that is not there (127) or cannot be run (126). */
 const NOT_RUNNABLE = new Set([126, 127]);
+/** Roles whose hosts make ordinary connections only (see lab/hosts.ts). */
+const RAW_SOCKETLESS_ROLES: readonly string[] = ["client", "monitor"];
 
 /**
  * What a raw-packet tool must be told about the source's link and cannot find itself in a lab
@@ -139,15 +141,18 @@ async function runCommand(
       `${where}: ${program} did not exit within ${step.timeout} s and was stopped (its output is in ${artifact}).`,
       `Raise ${where}.timeout, or bound the command (a packet count, a rate, a time limit of its own).`,
     );
+  const withoutRawSockets = RAW_SOCKETLESS_ROLES.includes(from.role)
+    ? `${step.from} is a ${from.role} host, which has no raw sockets: hping3, zmap, arp-scan and fping need role attacker or scanner. `
+    : "";
   if (NOT_RUNNABLE.has(result.exitCode) && !step.exit_codes.includes(result.exitCode))
     throw new ScanproofError(
       `${where}.argv[0]: "${program}" cannot be run in ${step.from} (exit ${result.exitCode}): ${outputTail(result)}`,
-      "Name a program the source's image has (the attacker image's scanners are listed in the README), or give the source an image of your own.",
+      `${withoutRawSockets}Name a program the source's image has (the attacker image's scanners are listed in the README), or give the source an image of your own.`,
     );
   if (!step.exit_codes.includes(result.exitCode))
     throw new ScanproofError(
       `${where}: ${program} exited with ${result.exitCode}, expected ${step.exit_codes.join(" or ")}: ${outputTail(result)}`,
-      `If that exit code is what the tool means by success here, list it in ${where}.exit_codes.`,
+      `${withoutRawSockets}If that exit code is what the tool means by success here, list it in ${where}.exit_codes.`,
     );
   return {
     step: index,
