@@ -7,7 +7,7 @@ import type { HostRole } from "./started-lab.js";
 import { SOURCE_BY_KIND, type LabPlan, type PlannedHost, type PlannedTarget } from "./topology.js";
 
 /** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
-const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
+export const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
 
 /** The lab's hosts as started, before the overlay gives them their lab addresses. */
 export interface LabHosts {

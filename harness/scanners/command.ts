@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ScanproofError } from "../core/errors.js";
 import type { ScopeGuard } from "../lab/scope-guard.js";
+import { RAW_SOCKET_ROLES } from "../lab/hosts.js";
 import { labName } from "../lab/spec.js";
 import type { SourceHost, StartedLab } from "../lab/started-lab.js";
 import {
@@ -59,8 +60,6 @@ export type CommandStepSpec = z.output<typeof CommandStepSchema>;
 const TIMED_OUT = new Set([124, 137]);
 /** The shell's codes for a program that is not there (127) or cannot be run (126). */
 const NOT_RUNNABLE = new Set([126, 127]);
-/** Roles whose hosts make ordinary connections only (see lab/hosts.ts). */
-const RAW_SOCKETLESS_ROLES: readonly string[] = ["client", "monitor"];
 
 /**
  * What a raw-packet tool must be told about the source's link and cannot find itself in a lab
@@ -141,7 +140,7 @@ async function runCommand(
       `${where}: ${program} did not exit within ${step.timeout} s and was stopped (its output is in ${artifact}).`,
       `Raise ${where}.timeout, or bound the command (a packet count, a rate, a time limit of its own).`,
     );
-  const withoutRawSockets = RAW_SOCKETLESS_ROLES.includes(from.role)
+  const withoutRawSockets = !RAW_SOCKET_ROLES.includes(from.role)
     ? `${step.from} is a ${from.role} host, which has no raw sockets: hping3, zmap, arp-scan and fping need role attacker or scanner. `
     : "";
   if (NOT_RUNNABLE.has(result.exitCode) && !step.exit_codes.includes(result.exitCode))
