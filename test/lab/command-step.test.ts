@@ -35,6 +35,7 @@ describe("command step", function () {
             { name: "web", kind: "web" },
             { name: "ssh", kind: "ssh" },
           ],
+          hosts: [{ name: "user", role: "client", network: "outside" }],
         },
       }),
       sensors: [],
@@ -135,5 +136,22 @@ describe("command step", function () {
       (e: unknown) => e,
     );
     expect((failed as Error).message).to.match(/^steps\[4\]: fping exited with 1, expected 0: /);
+  });
+
+  it("says why a raw-packet tool fails in a client host: it has no raw sockets", async function () {
+    const error = await runStep(
+      lab,
+      step({ from: "user", targets: ["web"], argv: ["hping3", "-S", "-p", "80", "-c", "1", "10.20.0.10"] }),
+      5,
+      guard,
+      workDir,
+    ).then(
+      () => expect.fail("the step ran to the end"),
+      (e: unknown) => e as ScanproofError,
+    );
+    expect(error.message).to.match(
+      /^steps\[5\]: hping3 exited with 1, expected 0: \[open_sockraw\] socket\(\): Operation not permitted/,
+    );
+    expect(error.hint).to.match(/^user is a client host, which has no raw sockets/);
   });
 });
