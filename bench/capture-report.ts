@@ -50,8 +50,10 @@ export function captureTable(bench: CaptureBench): Table {
       "pcap (MiB)",
       "Bytes/packet",
       "Flows across the firewall",
+      "Dropped (most)",
+      "Claims not on the wire (most)",
     ],
-    numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
     rows: bench.cases.map(row),
   };
 }
@@ -69,7 +71,8 @@ export function renderCaptureMarkdown(bench: CaptureBench, jsonFile: string): st
     `Each step ran ${bench.repeats} times without and ${bench.repeats} times with the capture of its`,
     "source, alternated, in one lab (no sensors besides the firewall); medians. *With capture* is the",
     "step plus starting dumpcap, stopping it and reducing the pcap with tshark (`observeStep`).",
-    "*Sidecar CPU* is the capture sidecar's CPU time over all of that (its cgroup's counter).",
+    "*Sidecar CPU* is the capture sidecar's CPU time over all of that (its cgroup's counter): the",
+    "capture's cost. Wall times stretch with the machine's load (above), the CPU time much less.",
     "",
     markdownTable(captureTable(bench)),
     "",

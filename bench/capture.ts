@@ -25,8 +25,12 @@ export interface CaptureRun {
   /** CPU time the capture sidecar used over the step (dumpcap) and its reduction (tshark). */
   readonly sidecarCpuMs?: number;
   readonly packets?: number;
+  /** Packets the kernel or dumpcap dropped. */
+  readonly dropped?: number;
   readonly pcapBytes?: number;
   readonly flows?: number;
+  /** Probes the tool's report claims that the wire does not show. */
+  readonly claimsNotOnWire?: number;
 }
 
 export interface CaptureCase {
@@ -41,7 +45,12 @@ export interface CaptureBench extends BenchHeader {
 
 const STEPS: readonly ToolStepSpec[] = [
   { tool: "masscan", from: "attacker", target: "web", ports: "1-65535", rate: 50_000 } as ToolStepSpec,
-  { tool: "nmap", from: "attacker", target: "web", args: ["-n", "-sS", "-p", "1-20000", "-T4"] } as ToolStepSpec,
+  {
+    tool: "nmap",
+    from: "attacker",
+    target: "web",
+    args: ["-n", "-sS", "-p", "1-20000", "-T4"],
+  } as ToolStepSpec,
 ];
 
 async function sidecarCpuNs(lab: StartedLab): Promise<number> {
@@ -68,8 +77,10 @@ async function measure(lab: StartedLab, step: ToolStepSpec, index: number, captu
     wallMs,
     sidecarCpuMs: ((await sidecarCpuNs(lab)) - cpuBefore) / 1e6,
     packets: truth.wire.capture.packets,
+    dropped: truth.wire.capture.dropped,
     pcapBytes: truth.wire.capture.bytes,
     flows: truth.wire.probes.length,
+    claimsNotOnWire: truth.wire.toolClaims - truth.wire.claimsOnWire,
   };
 }
 

@@ -102,7 +102,7 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
             state: keyword,
           },
         },
-        ip: { properties: { ttl: long } },
+        ip: { properties: { ttl: long, id: long } },
         icmp: { properties: { type: long, code: long } },
         conntrack: { properties: { state: keyword } },
         flow: { properties: { id: long, state: keyword, reason: keyword, alerted: { type: "boolean" } } },

@@ -39,7 +39,7 @@ export class LabContainers {
   private readonly sensorStops: (() => Promise<void>)[] = [];
 
   constructor(
-    private readonly runId: string,
+    readonly runId: string,
     private readonly scenarioId: string,
     private readonly teardown: Teardown,
   ) {
@@ -51,13 +51,13 @@ export class LabContainers {
   }
 
   async start(
-    image: LabImage,
+    image: LabImage | { readonly ref: string },
     name: string,
     role: HostRole,
     configure: (c: LabContainer) => LabContainer,
   ): Promise<StartedTestContainer> {
     const container = await configure(
-      new LabContainer(await builtLabImage(image))
+      new LabContainer(typeof image === "string" ? await builtLabImage(image) : image.ref)
         .withName(`${this.prefix}-${name}`)
         .withLabels(this.labels(role)),
     ).start();

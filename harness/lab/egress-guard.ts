@@ -56,18 +56,47 @@ function parseEgressReport(source: string, report: string): EgressDrop[] {
     .filter((d) => d.packets > 0);
 }
 
+async function readGuardDrops(g: EgressGuard): Promise<EgressDrop[]> {
+  const result = await g.container.exec(["egress-guard", "report"]);
+  if (result.exitCode !== 0)
+    throw new ScanproofError(
+      `The egress filter of ${g.source} could not report what it dropped: ${result.output.trim()}`,
+    );
+  return parseEgressReport(g.source, result.output);
+}
+
 export async function readEgressDrops(guards: readonly EgressGuard[]): Promise<EgressDrop[]> {
-  const reports = await Promise.all(
-    guards.map(async (g) => {
-      const result = await g.container.exec(["egress-guard", "report"]);
-      if (result.exitCode !== 0)
-        throw new ScanproofError(
-          `The egress filter of ${g.source} could not report what it dropped: ${result.output.trim()}`,
-        );
-      return parseEgressReport(g.source, result.output);
-    }),
-  );
-  return reports.flat();
+  return (await Promise.all(guards.map(readGuardDrops))).flat();
+}
+
+async function guardCommand(g: EgressGuard, command: string[], what: string): Promise<void> {
+  const result = await g.container.exec(["egress-guard", ...command]);
+  if (result.exitCode !== 0)
+    throw new ScanproofError(`The egress filter of ${g.source} could not ${what}: ${result.output.trim()}`);
+}
+
+/**
+ * Runs `work` while the source's egress filter lets it send only to `destinations` (addresses and
+ * `first-last` ranges; ARP only for them and its next hops), then restores the lab's ranges; returns
+ * what the work gave and what the filter dropped meanwhile.
+ */
+export async function withEgressNarrowed<T>(
+  g: EgressGuard,
+  destinations: readonly string[],
+  work: () => Promise<T>,
+): Promise<{ result: T; drops: EgressDrop[] }> {
+  const before = new Map((await readGuardDrops(g)).map((d) => [d.destination, d.packets]));
+  await guardCommand(g, ["narrow", destinations.join(",")], `narrow to ${destinations.join(", ")}`);
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    await guardCommand(g, ["widen"], "widen to the lab's ranges again");
+  }
+  const drops = (await readGuardDrops(g))
+    .map((d) => ({ ...d, packets: d.packets - (before.get(d.destination) ?? 0) }))
+    .filter((d) => d.packets > 0);
+  return { result, drops };
 }
 
 /** The error that ends a scenario whose sources sent anything outside the lab. */

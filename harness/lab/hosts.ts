@@ -1,12 +1,13 @@
 import type { StartedTestContainer } from "testcontainers";
 import { docker } from "../docker/client.js";
+import { ensureSourceImage } from "../setup/source-images.js";
 import type { LabContainers, LogFolders } from "./containers.js";
 import { UNDERLAY, type NetworkName } from "./networks.js";
 import type { HostRole } from "./started-lab.js";
 import { SOURCE_BY_KIND, type LabPlan, type PlannedHost, type PlannedTarget } from "./topology.js";
 
 /** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
-const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
+export const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
 
 /** The lab's hosts as started, before the overlay gives them their lab addresses. */
 export interface LabHosts {
@@ -43,8 +44,10 @@ export async function startHosts(
     : undefined;
   const sources = await Promise.all(
     plan.hosts.map(async (h) => {
-      const container = await containers.start("attacker", h.name, h.role, (c) => {
-        const placed = c.withNetworkMode(networks[UNDERLAY[h.network]]);
+      const image = h.build ? { ref: await ensureSourceImage(h.build, containers.runId) } : "attacker";
+      const container = await containers.start(image, h.name, h.role, (c) => {
+        const own = h.build ? c.withEntrypoint(["sleep", "infinity"]).withCommand([]) : c;
+        const placed = own.withNetworkMode(networks[UNDERLAY[h.network]]);
         return RAW_SOCKET_ROLES.includes(h.role) ? placed.withAddedCapabilities("NET_RAW") : placed;
       });
       return { plan: h, container };

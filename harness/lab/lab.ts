@@ -7,7 +7,7 @@ import { task } from "../core/progress.js";
 import { waitFor } from "../core/wait.js";
 import { OUTSIDE, SEGMENTS } from "./segments.js";
 import { LabContainers, LogFolders } from "./containers.js";
-import { readEgressDrops, startEgressGuards } from "./egress-guard.js";
+import { readEgressDrops, startEgressGuards, withEgressNarrowed } from "./egress-guard.js";
 import { startHosts, type LabHosts } from "./hosts.js";
 import { assertAlive, whileAlive } from "./liveness.js";
 import { createNetworks } from "./networks.js";
@@ -83,6 +83,12 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     assertAlive: () => assertAlive(containers.running),
     whileAlive: (work) => whileAlive(containers.running, work),
     egressDrops: () => readEgressDrops(guards),
+    withEgressNarrowed(source, destinations, work) {
+      const guard = guards.find((g) => g.source === source);
+      if (!guard)
+        throw new ScanproofError(`"${source}" has no egress filter: it is no traffic source of this lab.`);
+      return withEgressNarrowed(guard, destinations, work);
+    },
     async capture(source, name) {
       const sidecar = captures.get(source.name);
       if (!sidecar) throw new ScanproofError(`"${source.name}" has no packet capture in this lab.`);

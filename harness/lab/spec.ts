@@ -40,8 +40,15 @@ export const HostSchema = z
         "outside: 198.18.0.0/24 (external); lan: 10.30.0.0/24 (internal, RFC 1918, routed through the firewall); nat: 192.168.50.0/24 behind a NAT router, seen as 198.18.0.2",
       ),
     address: z.ipv4().optional().describe("an address in the host's network (default: the next free one)"),
+    build: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "a Dockerfile, relative to the scenario file, to build this host's image from (its folder is the context; it needs sleep and timeout, as Debian's coreutils has) instead of the attacker image",
+      ),
   })
-  .describe("an extra traffic source, built from the attacker image");
+  .describe("an extra traffic source, built from the attacker image or from its own Dockerfile");
 
 export type TargetSpec = z.output<typeof TargetSchema>;
 export type HostSpec = z.output<typeof HostSchema>;

@@ -86,6 +86,15 @@ export interface StartedLab {
   /** What every traffic source's egress filter dropped so far: packets for addresses outside the lab. */
   egressDrops(): Promise<EgressDrop[]>;
   /**
+   * Runs `work` while the egress filter of the source lets it send only to `destinations` (lab
+   * addresses and `first-last` ranges), then restores it; returns what the source's filter dropped.
+   */
+  withEgressNarrowed<T>(
+    source: string,
+    destinations: readonly string[],
+    work: () => Promise<T>,
+  ): Promise<{ result: T; drops: EgressDrop[] }>;
+  /**
    * Starts capturing a traffic source's lab interface (both directions) into `<name>.pcap` in the
    * scenario's `wire` folder, from the source's capture sidecar.
    */

@@ -35,6 +35,8 @@ export interface PlannedHost {
   readonly address: string;
   /** The source address the firewall and every sensor behind it see (the NAT router's for `nat`). */
   readonly seenAs: string;
+  /** The Dockerfile of its own image, when it is not the attacker image. */
+  readonly build?: string;
 }
 
 export interface LabPlan {
@@ -85,6 +87,7 @@ export function planLab(spec: LabSpec): LabPlan {
       network: h.network,
       address,
       seenAs: h.network === "nat" ? OUTSIDE.natRouter : address,
+      ...(h.build === undefined ? {} : { build: h.build }),
     };
   });
   return {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ScopeGuard } from "../lab/scope-guard.js";
+import { commandStep, CommandStepSchema } from "./command.js";
 import { containStep, ContainStepSchema } from "./contain.js";
 import { httpStep, HttpStepSchema } from "./http.js";
 import { masscanStep, MasscanStepSchema } from "./masscan.js";
@@ -28,6 +29,7 @@ export const TOOL_STEP_SCHEMAS = [
   DnsWordlistStepSchema,
   AxfrStepSchema,
   NiktoStepSchema,
+  CommandStepSchema,
   ContainStepSchema,
 ] as const;
 
@@ -44,6 +46,7 @@ const KINDS: { readonly [T in ToolStepSpec["tool"]]: KindOf<T> } = {
   "gobuster-dns": gobusterDnsStep,
   axfr: axfrStep,
   nikto: niktoStep,
+  command: commandStep,
   contain: containStep,
 };
 

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseYamlInput, readInputText } from "../core/input-files.js";
 import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } from "../core/problems.js";
@@ -31,6 +31,16 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
   if (cross.length === 0) for (const check of checks) cross.push(...check(spec));
   if (contextFile !== undefined && !existsSync(contextFile))
     cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });
+  const hosts = spec.lab.hosts.map((h, i) => {
+    if (h.build === undefined) return h;
+    const dockerfile = resolve(dirname(path), h.build);
+    if (!existsSync(dockerfile) || !statSync(dockerfile).isFile())
+      cross.push({
+        path: ["lab", "hosts", i, "build"],
+        message: `${h.build} is no Dockerfile (relative to this file, it is ${dockerfile}); expected the path of the Dockerfile to build this host's image from`,
+      });
+    return { ...h, build: dockerfile };
+  });
   cross.push(...claimCheck(spec));
   const problems = cross.map(
     (c): Problem => ({
@@ -41,7 +51,12 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
     }),
   );
   if (problems.length > 0) throw new InputError(problems);
-  return { ...spec, file, ...(contextFile === undefined ? {} : { contextFile }) };
+  return {
+    ...spec,
+    lab: { ...spec.lab, hosts },
+    file,
+    ...(contextFile === undefined ? {} : { contextFile }),
+  };
 }
 
 /** Where a path points in a scenario file that loaded before: for problems found after loading. */

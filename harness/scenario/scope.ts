@@ -16,7 +16,7 @@ export function checkStepScope(step: StepSpec, index: number, guard: ScopeGuard,
 }
 
 /** Where a scope error's `steps[i].field` prefix points in the scenario file. */
-const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+))?[^:]*: /;
+const STEP_PLACE = /^steps\[(\d+)\](?:\.(\w+)(?:\[(\d+)\])?)?[^:]*: /;
 
 /**
  * A scope error of step `index` as a located problem: the field it names, the message without it.
@@ -30,7 +30,7 @@ export function stepProblem(
   if (!(error instanceof ScanproofError)) throw error;
   const place = STEP_PLACE.exec(error.message);
   return {
-    path: [...at, ...(place?.[2] ? [place[2]] : [])],
+    path: [...at, ...(place?.[2] ? [place[2]] : []), ...(place?.[3] ? [Number(place[3])] : [])],
     message: place ? error.message.slice(place[0].length) : error.message,
   };
 }
