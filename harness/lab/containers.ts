@@ -55,8 +55,18 @@ export class LabContainers {
     role: HostRole,
     configure: (c: LabContainer) => LabContainer,
   ): Promise<StartedTestContainer> {
+    return this.startImage(await builtLabImage(image), name, role, configure);
+  }
+
+  /** Starts a container from an image reference (a scenario's own target image). */
+  async startImage(
+    ref: string,
+    name: string,
+    role: HostRole,
+    configure: (c: LabContainer) => LabContainer,
+  ): Promise<StartedTestContainer> {
     const container = await configure(
-      new LabContainer(await builtLabImage(image))
+      new LabContainer(ref)
         .withName(`${this.prefix}-${name}`)
         .withLabels(this.labels(role)),
     ).start();

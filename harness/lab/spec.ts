@@ -150,4 +150,10 @@ export function defaultServices(kind: BuiltinKind, moves: Readonly<Record<string
 
 export type TargetSpec = z.output<typeof TargetSchema>;
 export type BuiltTargetSpec = Extract<TargetSpec, { kind: "custom" }>;
+type BuiltinTargetSpec = Exclude<TargetSpec, { kind: "custom" }>;
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+/** A target as a lab can be planned from: a loaded one, or one written in code without the defaults. */
+export type LabTarget =
+  | WithDefaults<BuiltinTargetSpec, "network" | "filtered" | "ports">
+  | WithDefaults<BuiltTargetSpec, "network" | "filtered" | "criticality">;
 export type HostSpec = z.output<typeof HostSchema>;

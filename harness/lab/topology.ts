@@ -1,4 +1,4 @@
-import type { HostSpec, PortTransport, TargetSpec } from "./spec.js";
+import type { HostSpec, LabTarget, PortTransport, TargetSpec } from "./spec.js";
 import { defaultServices } from "./spec.js";
 import { OUTSIDE, RESERVED_HOST_NUMBERS, SEGMENTS, type SegmentName } from "./segments.js";
 import { BUILTIN_KINDS, type BuiltinKind, type Service } from "./target-kinds.js";
@@ -54,7 +54,7 @@ export interface LabPlan {
 }
 
 interface LabSpec {
-  readonly lab: { readonly targets: readonly TargetSpec[]; readonly hosts?: readonly HostSpec[] };
+  readonly lab: { readonly targets: readonly LabTarget[]; readonly hosts?: readonly HostSpec[] };
 }
 
 /** Numbers hosts on a segment from `firstHost`, skipping reserved numbers and explicit addresses. */
@@ -95,7 +95,7 @@ export function planLab(spec: LabSpec): LabPlan {
   return {
     attacker: OUTSIDE.attacker,
     firewall: { outside: SEGMENTS.outside.router, dmz: SEGMENTS.dmz.router, lan: SEGMENTS.lan.router },
-    targets: spec.lab.targets.map((t) => planTarget(t, t.address ?? next[t.network]())),
+    targets: spec.lab.targets.map((t) => planTarget(t, t.address ?? next[t.network ?? "dmz"]())),
     hosts: [
       {
         name: "attacker",
@@ -111,8 +111,9 @@ export function planLab(spec: LabSpec): LabPlan {
   };
 }
 
-function planTarget(t: TargetSpec, address: string): PlannedTarget {
-  const placed = { name: t.name, kind: t.kind, network: t.network, address, filtered: t.filtered };
+function planTarget(t: LabTarget, address: string): PlannedTarget {
+  const network = t.network ?? "dmz";
+  const placed = { name: t.name, kind: t.kind, network, address, filtered: t.filtered ?? [] };
   if (t.kind === "custom") {
     const services = t.ports.map((p) => ({ ...p, name: "unknown" }));
     return {
@@ -126,16 +127,17 @@ function planTarget(t: TargetSpec, address: string): PlannedTarget {
           : "port" in t.ready
             ? { listening: [t.ready.port] }
             : { command: t.ready.command },
-      criticality: t.criticality,
+      criticality: t.criticality ?? "medium",
     };
   }
-  const moved = defaultServices(t.kind, t.ports);
+  const moves = t.ports ?? {};
+  const moved = defaultServices(t.kind, moves);
   const services = BUILTIN_KINDS[t.kind].services.map((s, i) => ({ ...s, port: moved[i]?.port ?? s.port }));
   return {
     ...placed,
     image: { kind: t.kind },
     services,
-    portMoves: t.ports,
+    portMoves: moves,
     ready: { listening: services },
   };
 }
