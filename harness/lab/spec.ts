@@ -94,7 +94,10 @@ const BuiltTargetSchema = z.strictObject({
 });
 
 export const TargetSchema = z
-  .discriminatedUnion("kind", [BuiltinTargetSchema, BuiltTargetSchema])
+  .discriminatedUnion("kind", [BuiltinTargetSchema, BuiltTargetSchema], {
+    error: () =>
+      `a target kind: ${BUILTIN_KIND_NAMES.map((k) => `"${k}"`).join(", ")}, or "custom" (your own image, with \`build\`)`,
+  })
   .superRefine((t, ctx) => {
     const served = t.kind === "custom" ? t.ports : defaultServices(t.kind, t.ports);
     if (t.kind !== "custom") {

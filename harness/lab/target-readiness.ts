@@ -1,5 +1,6 @@
 import type { StartedTestContainer } from "testcontainers";
 import { ScanproofError } from "../core/errors.js";
+import { docker } from "../docker/client.js";
 import { waitFor } from "../core/wait.js";
 import type { PortTransport } from "./spec.js";
 import type { PlannedTarget } from "./topology.js";
@@ -60,6 +61,8 @@ export async function awaitTargetReady(target: PlannedTarget, container: Started
     await waitFor(
       `${target.name} to be ready`,
       async () => {
+        const { State } = await docker().getContainer(container.getId()).inspect();
+        if (!State.Running) throw await exited(target, container, State.ExitCode);
         if ("command" in ready) {
           const result = await container.exec([...ready.command]);
           last = `\`${ready.command.join(" ")}\` exited ${result.exitCode}: ${result.output.trim().slice(-300)}`;
@@ -82,6 +85,18 @@ export async function awaitTargetReady(target: PlannedTarget, container: Started
         : `Check containers/${target.kind}/ (run with --keep-lab and read \`docker logs\`).`,
     );
   }
+}
+
+async function exited(
+  target: PlannedTarget,
+  container: StartedTestContainer,
+  code: number,
+): Promise<ScanproofError> {
+  const logs = await containerOutput(container);
+  return new ScanproofError(
+    `Target ${target.name} (${target.kind}) exited with code ${code} before it was ready.${logs ? `\nIts last output:\n${logs}` : ""}`,
+    target.kind === "custom" ? "Check the image's command (CMD or ENTRYPOINT)." : `Check containers/${target.kind}/.`,
+  );
 }
 
 async function containerOutput(container: StartedTestContainer): Promise<string> {

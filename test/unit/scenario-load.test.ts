@@ -109,7 +109,7 @@ describe("loadScenario", () => {
     it("reports a target kind outside the enum, naming the allowed kinds", () => {
       const path = scenario("bad-kind.yaml");
       const p = onlyProblem(() => loadScenario(path));
-      expect(lineOf(path, 7)).to.equal("      kind: ftp");
+      expect(lineOf(path, 7)).to.equal("      kind: gopher");
       expect(p).to.include({ file: shownAs(path), line: 7, column: 13, path: "lab.targets[0].kind" });
       expect(p.message).to.include('"web"').and.to.include('"ssh"');
     });
