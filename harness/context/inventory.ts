@@ -75,7 +75,10 @@ export interface InventoryTarget {
  * another port is declared on that port. A scenario's own target image that no asset lists enters
  * the inventory with the ports the scenario says it serves.
  */
-export function placeInventory(assets: readonly AssetSpec[], labTargets: readonly InventoryTarget[]): Asset[] {
+export function placeInventory(
+  assets: readonly AssetSpec[],
+  labTargets: readonly InventoryTarget[],
+): Asset[] {
   const byName = new Map(labTargets.map((t) => [t.name, t]));
   const byAddress = new Map(labTargets.map((t) => [t.address, t]));
   const placed = assets.flatMap((a): Asset[] => {

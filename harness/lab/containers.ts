@@ -66,9 +66,7 @@ export class LabContainers {
     configure: (c: LabContainer) => LabContainer,
   ): Promise<StartedTestContainer> {
     const container = await configure(
-      new LabContainer(ref)
-        .withName(`${this.prefix}-${name}`)
-        .withLabels(this.labels(role)),
+      new LabContainer(ref).withName(`${this.prefix}-${name}`).withLabels(this.labels(role)),
     ).start();
     this.running.set(name, container);
     const stop = once(async () => {

@@ -78,7 +78,9 @@ async function startTarget(
   const env = {
     SCANPROOF_NAME: t.name,
     SCANPROOF_ADDRESS: t.address,
-    ...Object.fromEntries(Object.entries(t.portMoves).map(([from, to]) => [`SCANPROOF_PORT_${from}`, String(to)])),
+    ...Object.fromEntries(
+      Object.entries(t.portMoves).map(([from, to]) => [`SCANPROOF_PORT_${from}`, String(to)]),
+    ),
   };
   const placed = (c: LabContainer) => c.withNetworkMode(networks[t.network]).withEnvironment(env);
   const { image } = t;

@@ -43,11 +43,10 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     );
   if (plan.targets.some((t) => t.image.kind === "https"))
     await task("Trust the lab CA of the https targets in every traffic source", () =>
-      trustLabCas(
-        plan.targets,
-        (name) => logs.folder("targets", name),
-        [...hosts.sources.map((s) => s.container), ...(hosts.natRouter ? [hosts.natRouter] : [])],
-      ),
+      trustLabCas(plan.targets, (name) => logs.folder("targets", name), [
+        ...hosts.sources.map((s) => s.container),
+        ...(hosts.natRouter ? [hosts.natRouter] : []),
+      ]),
     );
   const guards = await task("Start the egress filters of the traffic sources", () =>
     startEgressGuards(

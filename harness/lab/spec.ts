@@ -19,15 +19,18 @@ export const TARGET_NETWORKS = ["dmz", "lan"] as const;
 
 const portNumber = z.number().int().min(1).max(65_535);
 
+const PORT_TRANSPORT = 'a port and transport such as "8080/tcp" or "161/udp" (ports 1–65535)';
+
 /** A port and transport such as "8080/tcp" or "161/udp". */
-export const portTransport = z
-  .string()
-  .regex(/^([1-9]\d{0,4})\/(tcp|udp)$/, 'a port and transport such as "8080/tcp" or "161/udp"')
-  .refine((s) => Number(s.split("/")[0]) <= 65_535, "a port from 1 to 65535")
-  .transform((s) => {
-    const [port, transport] = s.split("/") as [string, "tcp" | "udp"];
-    return { port: Number(port), transport };
-  });
+export const portTransport = z.string({ error: PORT_TRANSPORT }).transform((text, ctx) => {
+  const match = /^([1-9]\d{0,4})\/(tcp|udp)$/.exec(text);
+  const port = Number(match?.[1]);
+  if (!match || port > 65_535) {
+    ctx.addIssue({ code: "custom", message: PORT_TRANSPORT });
+    return z.NEVER;
+  }
+  return { port, transport: match[2] as "tcp" | "udp" };
+});
 export type PortTransport = z.output<typeof portTransport>;
 
 const placement = {
@@ -50,13 +53,11 @@ const placement = {
 
 const BuiltinTargetSchema = z.strictObject({
   ...placement,
-  kind: z
-    .enum(BUILTIN_KIND_NAMES)
-    .describe(
-      Object.entries(BUILTIN_KINDS)
-        .map(([kind, k]) => `${kind}: ${k.what}`)
-        .join("; "),
-    ),
+  kind: z.enum(BUILTIN_KIND_NAMES).describe(
+    Object.entries(BUILTIN_KINDS)
+      .map(([kind, k]) => `${kind}: ${k.what}`)
+      .join("; "),
+  ),
   ports: z
     .record(z.string().regex(/^[1-9]\d{0,4}$/, "a port the kind serves, such as 22"), portNumber)
     .default({})
@@ -79,7 +80,9 @@ const BuiltTargetSchema = z.strictObject({
   build: z
     .string()
     .min(1)
-    .describe("the Dockerfile to build the target from, relative to the scenario file; its folder is the build context"),
+    .describe(
+      "the Dockerfile to build the target from, relative to the scenario file; its folder is the build context",
+    ),
   ports: z
     .array(portTransport)
     .min(1)
@@ -123,7 +126,11 @@ export const TargetSchema = z
     });
     t.filtered.forEach((f, i) => {
       if (t.filtered.findIndex((g) => g.port === f.port && g.transport === f.transport) !== i)
-        ctx.addIssue({ code: "custom", path: ["filtered", i], message: `${f.port}/${f.transport} is listed twice` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["filtered", i],
+          message: `${f.port}/${f.transport} is listed twice`,
+        });
     });
   })
   .describe("a server behind the firewall: a built-in kind, or your own image");
@@ -148,7 +155,10 @@ export const HostSchema = z
 
 /** A built-in kind's services where its `ports:` moves put them. */
 export function defaultServices(kind: BuiltinKind, moves: Readonly<Record<string, number>>): PortTransport[] {
-  return BUILTIN_KINDS[kind].services.map((s) => ({ port: moves[String(s.port)] ?? s.port, transport: s.transport }));
+  return BUILTIN_KINDS[kind].services.map((s) => ({
+    port: moves[String(s.port)] ?? s.port,
+    transport: s.transport,
+  }));
 }
 
 export type TargetSpec = z.output<typeof TargetSchema>;

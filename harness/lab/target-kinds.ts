@@ -26,7 +26,10 @@ export const BUILTIN_KINDS = {
     what: "unbound on 53/udp+tcp",
   },
   smtp: { services: [{ port: 25, transport: "tcp", name: "smtp" }], what: "Postfix on 25/tcp" },
-  ftp: { services: [{ port: 21, transport: "tcp", name: "ftp" }], what: "vsftpd (anonymous, read-only) on 21/tcp" },
+  ftp: {
+    services: [{ port: 21, transport: "tcp", name: "ftp" }],
+    what: "vsftpd (anonymous, read-only) on 21/tcp",
+  },
   smb: {
     services: [
       { port: 445, transport: "tcp", name: "microsoft-ds" },

@@ -54,7 +54,10 @@ async function missingPorts(
  * its namespace, or its readiness command exits 0. Fails naming what never came up, with the
  * container's last output.
  */
-export async function awaitTargetReady(target: PlannedTarget, container: StartedTestContainer): Promise<void> {
+export async function awaitTargetReady(
+  target: PlannedTarget,
+  container: StartedTestContainer,
+): Promise<void> {
   const { ready } = target;
   let last = "";
   try {
@@ -95,7 +98,9 @@ async function exited(
   const logs = await containerOutput(container);
   return new ScanproofError(
     `Target ${target.name} (${target.kind}) exited with code ${code} before it was ready.${logs ? `\nIts last output:\n${logs}` : ""}`,
-    target.kind === "custom" ? "Check the image's command (CMD or ENTRYPOINT)." : `Check containers/${target.kind}/.`,
+    target.kind === "custom"
+      ? "Check the image's command (CMD or ENTRYPOINT)."
+      : `Check containers/${target.kind}/.`,
   );
 }
 

@@ -29,7 +29,10 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
   const spec = parsed.data;
   const contextFile = spec.context === undefined ? undefined : resolve(dirname(path), spec.context);
   const cross = crossCheck(spec);
-  const lab = { ...spec.lab, targets: spec.lab.targets.map((t, i) => resolveBuild(t, dirname(path), i, cross)) };
+  const lab = {
+    ...spec.lab,
+    targets: spec.lab.targets.map((t, i) => resolveBuild(t, dirname(path), i, cross)),
+  };
   if (cross.length === 0) for (const check of checks) cross.push(...check(spec));
   if (contextFile !== undefined && !existsSync(contextFile))
     cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });

@@ -78,7 +78,8 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     (
       await waitFor(
         `${file} of ${target} to match ${pattern}`,
-        () => existsSync(targetLog(target, file)) && pattern.test(readFileSync(targetLog(target, file), "utf8")),
+        () =>
+          existsSync(targetLog(target, file)) && pattern.test(readFileSync(targetLog(target, file), "utf8")),
         15_000,
       )
     ).value;
@@ -119,7 +120,15 @@ describe("service targets in a real lab: every kind answers its protocol", funct
   });
 
   it("SNMP: snmpd answers snmpget for sysName over v2c and logs the source", async function () {
-    const result = await attacker(["snmpget", "-v2c", "-c", "public", "-On", address("snmp"), "1.3.6.1.2.1.1.5.0"]);
+    const result = await attacker([
+      "snmpget",
+      "-v2c",
+      "-c",
+      "public",
+      "-On",
+      address("snmp"),
+      "1.3.6.1.2.1.1.5.0",
+    ]);
     expect(result.stdout).to.match(/STRING: "?snmp\.lab\.example/);
     expect(await logged("snmp", "snmpd.log", /198\.18\.0\.10/)).to.equal(true);
   });
@@ -140,7 +149,9 @@ describe("service targets in a real lab: every kind answers its protocol", funct
       "select current_user",
     ]);
     expect(result.stdout.trim(), result.stderr).to.equal("lab");
-    expect(await logged("db", "postgresql.log", /connection authorized: user=lab database=lab/)).to.equal(true);
+    expect(await logged("db", "postgresql.log", /connection authorized: user=lab database=lab/)).to.equal(
+      true,
+    );
   });
 
   it("HTTPS: nginx serves TLS with a certificate the attacker verifies against the lab CA", async function () {
@@ -173,11 +184,30 @@ describe("service targets in a real lab: every kind answers its protocol", funct
   it("a service moved by `ports:` listens there only, and a `filtered` port answers nothing", async function () {
     const banner = await dialogue(address("bastion"), 2222, []);
     expect(banner.stdout).to.match(/^SSH-2\.0-OpenSSH/);
-    const scan = await attacker(["nmap", "-n", "-Pn", "-sS", "-p", "22,2222,8443", "--max-retries", "1", address("bastion")]);
+    const scan = await attacker([
+      "nmap",
+      "-n",
+      "-Pn",
+      "-sS",
+      "-p",
+      "22,2222,8443",
+      "--max-retries",
+      "1",
+      address("bastion"),
+    ]);
     expect(scan.stdout).to.match(/^22\/tcp\s+closed/m);
     expect(scan.stdout).to.match(/^2222\/tcp\s+open/m);
     expect(scan.stdout).to.match(/^8443\/tcp\s+filtered/m);
-    const dns = await attacker(["dig", "+short", "+tries=1", "+time=3", "-p", "5353", `@${address("moved-dns")}`, "www.lab.example"]);
+    const dns = await attacker([
+      "dig",
+      "+short",
+      "+tries=1",
+      "+time=3",
+      "-p",
+      "5353",
+      `@${address("moved-dns")}`,
+      "www.lab.example",
+    ]);
     expect(dns.stdout.trim()).to.equal("10.20.0.10");
   });
 

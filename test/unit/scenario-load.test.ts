@@ -41,7 +41,14 @@ describe("loadScenario", () => {
 
     it("keeps explicit values and fills defaults of alert expectations", () => {
       const s = loadScenario(scenario("valid-full.yaml"));
-      expect(s.lab.targets[1]).to.deep.equal({ name: "bastion", kind: "ssh", address: "10.20.0.11" });
+      expect(s.lab.targets[1]).to.deep.equal({
+        name: "bastion",
+        kind: "ssh",
+        address: "10.20.0.11",
+        network: "dmz",
+        ports: {},
+        filtered: [],
+      });
       expect(s.steps[1]).to.deep.equal({
         tool: "http",
         from: "attacker",
