@@ -6,7 +6,6 @@ import { ScanproofError } from "../../harness/core/errors.js";
 import { scenarioScopeProblems } from "../../harness/scenario/scope.js";
 import { loadScenario, type Scenario } from "../../harness/scenario/load.js";
 import { type ScenarioSchema, type Step } from "../../harness/scenario/schema.js";
-import { TARGET_KINDS } from "../../harness/lab/spec.js";
 import { seededRandom, type SeededRandom } from "./seeded-random.js";
 
 /**
@@ -23,6 +22,12 @@ export const CORPUS_TAG = "challenge-corpus";
 type ScenarioInput = z.input<typeof ScenarioSchema>;
 type StepInput = z.input<typeof Step>;
 type HostInput = NonNullable<ScenarioInput["lab"]["hosts"]>[number];
+/**
+ * The kinds the corpus draws servers from: the ones its expectations are derived for (the other
+ * built-in kinds are in the default inventory, where a scan of them also sets off the
+ * undeclared-services rule).
+ */
+const TARGET_KINDS = ["web", "ssh", "dns"] as const;
 type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** The seed from SCANPROOF_CORPUS_SEED (a whole number below 2³²), else the default. */

@@ -54,21 +54,56 @@ export interface Asset {
   readonly services: readonly AssetServiceSpec[];
 }
 
+/** A lab target as the inventory sees it. */
+export interface InventoryTarget {
+  readonly name: string;
+  readonly address: string;
+  /** Services the target moved off their default port: default port → the port it listens on. */
+  readonly portMoves?: Readonly<Record<string, number>>;
+  /** A scenario's own target image: it enters the inventory with the ports it serves unless an asset lists it. */
+  readonly own?: {
+    readonly criticality: Criticality;
+    readonly why: string;
+    readonly services: readonly { readonly port: number; readonly transport: "tcp" | "udp" }[];
+  };
+}
+
 /**
  * The inventory as it applies to one lab: assets declared by address always, assets declared by lab
- * target name only when the lab has a target of that name (at that target's address).
+ * target name only when the lab has a target of that name (at that target's address). An asset that
+ * is a lab target declares its services where the target runs them: a service the target moved to
+ * another port is declared on that port. A scenario's own target image that no asset lists enters
+ * the inventory with the ports the scenario says it serves.
  */
 export function placeInventory(
   assets: readonly AssetSpec[],
-  labTargets: readonly { readonly name: string; readonly address: string }[],
+  labTargets: readonly InventoryTarget[],
 ): Asset[] {
-  const byName = new Map(labTargets.map((t) => [t.name, t.address]));
-  return assets.flatMap((a) => {
-    const placed = a.address ?? (a.target === undefined ? undefined : byName.get(a.target));
-    return placed === undefined
-      ? []
-      : [{ name: a.name, address: placed, criticality: a.criticality, why: a.why, services: a.services }];
+  const byName = new Map(labTargets.map((t) => [t.name, t]));
+  const byAddress = new Map(labTargets.map((t) => [t.address, t]));
+  const placed = assets.flatMap((a): Asset[] => {
+    const target = a.target === undefined ? undefined : byName.get(a.target);
+    const address = a.address ?? target?.address;
+    if (address === undefined) return [];
+    const moves = byAddress.get(address)?.portMoves ?? {};
+    const services = a.services.map((s) => ({ ...s, port: moves[String(s.port)] ?? s.port }));
+    return [{ name: a.name, address, criticality: a.criticality, why: a.why, services }];
   });
+  const listed = new Set(placed.map((a) => a.address));
+  const own = labTargets.flatMap((t): Asset[] =>
+    t.own === undefined || listed.has(t.address)
+      ? []
+      : [
+          {
+            name: t.name,
+            address: t.address,
+            criticality: t.own.criticality,
+            why: t.own.why,
+            services: t.own.services.map((s) => ({ port: s.port, protocol: s.transport, cves: [] })),
+          },
+        ],
+  );
+  return [...placed, ...own];
 }
 
 /** The asset at an address, if the inventory has one. */

@@ -56,10 +56,23 @@ export class LabContainers {
     role: HostRole,
     configure: (c: LabContainer) => LabContainer,
   ): Promise<StartedTestContainer> {
+    return this.startImage(
+      typeof image === "string" ? await builtLabImage(image) : image.ref,
+      name,
+      role,
+      configure,
+    );
+  }
+
+  /** Starts a container from an image reference (a scenario's own target image). */
+  async startImage(
+    ref: string,
+    name: string,
+    role: HostRole,
+    configure: (c: LabContainer) => LabContainer,
+  ): Promise<StartedTestContainer> {
     const container = await configure(
-      new LabContainer(typeof image === "string" ? await builtLabImage(image) : image.ref)
-        .withName(`${this.prefix}-${name}`)
-        .withLabels(this.labels(role)),
+      new LabContainer(ref).withName(`${this.prefix}-${name}`).withLabels(this.labels(role)),
     ).start();
     this.running.set(name, container);
     const stop = once(async () => {

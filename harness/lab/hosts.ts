@@ -4,7 +4,11 @@ import { ensureSourceImage } from "../setup/source-images.js";
 import type { LabContainers, LogFolders } from "./containers.js";
 import { UNDERLAY, type NetworkName } from "./networks.js";
 import type { HostRole } from "./started-lab.js";
-import { SOURCE_BY_KIND, type LabPlan, type PlannedHost, type PlannedTarget } from "./topology.js";
+import { ensureCustomImage } from "../setup/custom-images.js";
+import type { LabContainer } from "../docker/lab-container.js";
+import { SOURCE_BY_KIND } from "./target-kinds.js";
+import { awaitTargetReady } from "./target-readiness.js";
+import type { LabPlan, PlannedHost, PlannedTarget } from "./topology.js";
 
 /** Roles that may send raw packets; the others have none (LabContainer drops Docker's default NET_RAW), as a user's machine. */
 export const RAW_SOCKET_ROLES: readonly HostRole[] = ["attacker", "scanner"];
@@ -19,8 +23,8 @@ export interface LabHosts {
 
 /**
  * Starts the firewall (on every segment's network, logging to its folder), the NAT router when a
- * host sits behind NAT, every traffic source on its segment's network, and every target in the DMZ
- * with its service's log folder.
+ * host sits behind NAT, every traffic source on its segment's network, and every target on its
+ * network with its service's log folder, each ready once it serves.
  */
 export async function startHosts(
   plan: LabPlan,
@@ -55,15 +59,39 @@ export async function startHosts(
   );
   const targets = await Promise.all(
     plan.targets.map(async (t) => {
-      const source = SOURCE_BY_KIND[t.kind];
-      const mounts = source
-        ? [{ source: logs.folder(source, t.name), target: "/var/log/scanproof", mode: "rw" as const }]
-        : [];
-      const container = await containers.start(t.kind, t.name, "target", (c) =>
-        c.withNetworkMode(networks.dmz).withBindMounts(mounts),
-      );
+      const container = await startTarget(t, networks, containers, logs);
+      await awaitTargetReady(t, container);
       return { plan: t, container };
     }),
   );
   return { firewall, natRouter, sources, targets };
+}
+
+/**
+ * A target's container: a built-in kind's lab image, told where its services listen and writing its
+ * service's log into the run folder (a log source's folder when the shipper indexes it, otherwise
+ * targets/<name>/), or the scenario's own image, built from its Dockerfile when its files changed.
+ */
+async function startTarget(
+  t: PlannedTarget,
+  networks: Record<NetworkName, string>,
+  containers: LabContainers,
+  logs: LogFolders,
+): Promise<StartedTestContainer> {
+  const env = {
+    SCANPROOF_NAME: t.name,
+    SCANPROOF_ADDRESS: t.address,
+    ...Object.fromEntries(
+      Object.entries(t.portMoves).map(([from, to]) => [`SCANPROOF_PORT_${from}`, String(to)]),
+    ),
+  };
+  const placed = (c: LabContainer) => c.withNetworkMode(networks[t.network]).withEnvironment(env);
+  const { image } = t;
+  if (image.kind === "custom")
+    return containers.startImage(await ensureCustomImage(image.dockerfile), t.name, "target", placed);
+  const source = SOURCE_BY_KIND[image.kind];
+  const folder = source ? logs.folder(source, t.name) : logs.folder("targets", t.name);
+  return containers.start(image.kind, t.name, "target", (c) =>
+    placed(c).withBindMounts([{ source: folder, target: "/var/log/scanproof", mode: "rw" }]),
+  );
 }

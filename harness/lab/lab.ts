@@ -15,13 +15,15 @@ import { wireOverlay } from "./overlay.js";
 import { startSensors } from "./sensors.js";
 import { startCapture, startWireCaptures } from "./wire-capture.js";
 import { startShipper } from "./shipper.js";
+import { filterTargetPorts, trustLabCas } from "./target-hardening.js";
 import type { HostRole, LabHost, LabOptions, SourceHost, StartedLab } from "./started-lab.js";
 import { labSubnets, type LabPlan } from "./topology.js";
 
 /**
  * Starts one isolated lab: internal Docker networks (outside, DMZ, management, and the LAN when a
  * host sits there), the hosts on them, the VXLAN overlay that gives every host its real lab address
- * end to end, the egress filters, the sensors the scenario switches on, and the shipper. Everything
+ * end to end, the targets' own port filters, the lab CA in every traffic source, the egress filters,
+ * the sensors the scenario switches on, and the shipper. Everything
  * carries the run's labels and is registered with the teardown as it appears.
  */
 export async function startLab(options: LabOptions): Promise<StartedLab> {
@@ -36,6 +38,17 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     startHosts(plan, networks, containers, logs),
   );
   await task("Wire the VXLAN overlay", () => wireOverlay(plan, networks, hosts, containers.labels("netkit")));
+  if (plan.targets.some((t) => t.filtered.length > 0))
+    await task("Filter the targets' listed ports", () =>
+      filterTargetPorts(hosts.targets, containers.labels("netkit")),
+    );
+  if (plan.targets.some((t) => t.image.kind === "https"))
+    await task("Trust the lab CA of the https targets in every traffic source", () =>
+      trustLabCas(plan.targets, (name) => logs.folder("targets", name), [
+        ...hosts.sources.map((s) => s.container),
+        ...(hosts.natRouter ? [hosts.natRouter] : []),
+      ]),
+    );
   const guards = await task("Start the egress filters of the traffic sources", () =>
     startEgressGuards(
       [

@@ -33,13 +33,15 @@ export interface Underlays<H> {
 
 /**
  * The overlay as links: the firewall routes between the outside, the DMZ and the LAN; outside and
- * LAN sources reach the DMZ through it, targets answer through it, and hosts behind NAT go through
- * the NAT router, which appears outside as one address. Pure: which link each host gets depends
+ * LAN sources reach the DMZ through it, targets answer through it, hosts on the LAN (sources and
+ * targets) also reach each other directly as on one switch, and hosts behind NAT go through the NAT
+ * router, which appears outside as one address. Pure: which link each host gets depends
  * only on the plan and the underlay addresses.
  */
 export function overlayLinks<H>(plan: LabPlan, u: Underlays<H>): OverlayLink<H>[] {
   const { outside, dmz, lan, nat } = SEGMENTS;
   const on = (network: SegmentName) => u.sources.filter((s) => s.plan.network === network);
+  const targetsOn = (network: "dmz" | "lan") => u.targets.filter((t) => t.plan.network === network);
   const outsideSenders = [
     ...on("outside").map((s) => ({ host: s.host, underlay: s.underlay, address: s.plan.address })),
     ...(u.natRouter ? [{ ...u.natRouter, address: OUTSIDE.natRouter }] : []),
@@ -59,7 +61,7 @@ export function overlayLinks<H>(plan: LabPlan, u: Underlays<H>): OverlayLink<H>[
       segment: dmz,
       local: fw.dmz,
       address: plan.firewall.dmz,
-      remotes: u.targets.map((t) => t.underlay),
+      remotes: targetsOn("dmz").map((t) => t.underlay),
     },
     ...(plan.lan
       ? [
@@ -68,7 +70,7 @@ export function overlayLinks<H>(plan: LabPlan, u: Underlays<H>): OverlayLink<H>[
             segment: lan,
             local: fw.lan,
             address: plan.firewall.lan,
-            remotes: on("lan").map((s) => s.underlay),
+            remotes: [...on("lan"), ...targetsOn("lan")].map((s) => s.underlay),
           },
         ]
       : []),
@@ -85,16 +87,24 @@ export function overlayLinks<H>(plan: LabPlan, u: Underlays<H>): OverlayLink<H>[
       segment: lan,
       local: s.underlay,
       address: s.plan.address,
-      remotes: [fw.lan],
+      remotes: [fw.lan, ...targetsOn("lan").map((t) => t.underlay)],
       route: { to: [dmz.subnet, outside.subnet], via: plan.firewall.lan },
     })),
-    ...u.targets.map((t) => ({
+    ...targetsOn("dmz").map((t) => ({
       host: t.host,
       segment: dmz,
       local: t.underlay,
       address: t.plan.address,
       remotes: [fw.dmz],
       route: { to: [outside.subnet, ...(plan.lan ? [lan.subnet] : [])], via: plan.firewall.dmz },
+    })),
+    ...targetsOn("lan").map((t) => ({
+      host: t.host,
+      segment: lan,
+      local: t.underlay,
+      address: t.plan.address,
+      remotes: [fw.lan, ...[...on("lan"), ...targetsOn("lan")].filter((o) => o !== t).map((o) => o.underlay)],
+      route: { to: [dmz.subnet, outside.subnet], via: plan.firewall.lan },
     })),
     ...(router
       ? [
@@ -164,7 +174,7 @@ export async function wireOverlay(
       hosts.targets.map(async (t) => ({
         host: t.container,
         plan: t.plan,
-        underlay: await underlay(t.container, "dmz"),
+        underlay: await underlay(t.container, t.plan.network),
       })),
     ),
   };
@@ -179,7 +189,7 @@ export async function wireOverlay(
  * helper learns the Docker host's own address on each of the host's networks (the bridges'
  * gateways), which overlay-link makes unreachable.
  */
-async function runNetkit(
+export async function runNetkit(
   host: StartedTestContainer,
   args: readonly string[],
   labels: Record<string, string>,

@@ -1,30 +1,35 @@
-import type { HostSpec, TargetSpec } from "./spec.js";
-import type { LogSourceName } from "../core/vocabulary.js";
+import type { HostSpec, LabTarget, PortTransport, TargetSpec } from "./spec.js";
+import { defaultServices } from "./spec.js";
 import { OUTSIDE, RESERVED_HOST_NUMBERS, SEGMENTS, type SegmentName } from "./segments.js";
+import { BUILTIN_KINDS, type BuiltinKind, type Service } from "./target-kinds.js";
 
-export interface Service {
-  readonly port: number;
-  readonly transport: "tcp" | "udp";
-  readonly name: string;
-}
+export type { Service } from "./target-kinds.js";
 
-const SERVICES_BY_KIND: Record<TargetSpec["kind"], readonly Service[]> = {
-  web: [{ port: 80, transport: "tcp", name: "http" }],
-  ssh: [{ port: 22, transport: "tcp", name: "ssh" }],
-  dns: [
-    { port: 53, transport: "udp", name: "domain" },
-    { port: 53, transport: "tcp", name: "domain" },
-  ],
-};
+/** How a target's container is made: a built-in kind's lab image, or the scenario's own Dockerfile. */
+export type TargetImage =
+  | { readonly kind: BuiltinKind }
+  | { readonly kind: "custom"; readonly dockerfile: string };
 
-/** The log source a target kind writes itself (a web server its access log, a DNS server its replies). */
-export const SOURCE_BY_KIND: Partial<Record<TargetSpec["kind"], LogSourceName>> = { web: "web", dns: "dns" };
+/** When a target counts as started: the ports listening, or a command exiting 0. */
+export type TargetReadiness =
+  | { readonly listening: readonly PortTransport[] }
+  | { readonly command: readonly string[] };
 
 export interface PlannedTarget {
   readonly name: string;
   readonly kind: TargetSpec["kind"];
+  readonly image: TargetImage;
+  readonly network: TargetSpec["network"];
   readonly address: string;
+  /** Where each service listens, after the target's `ports:` moves. */
   readonly services: readonly Service[];
+  /** `SCANPROOF_PORT_<default>=<port>` for every moved service of a built-in kind. */
+  readonly portMoves: Readonly<Record<string, number>>;
+  /** Ports the target's own filter drops. */
+  readonly filtered: readonly PortTransport[];
+  readonly ready: TargetReadiness;
+  /** A custom target's criticality for the asset inventory (built-in kinds are listed in the context). */
+  readonly criticality?: "critical" | "high" | "medium" | "low";
 }
 
 /** A host that sends traffic: the attacker, or one of the scenario's `lab.hosts`. */
@@ -45,13 +50,13 @@ export interface LabPlan {
   readonly targets: readonly PlannedTarget[];
   /** Every traffic source, the attacker first. */
   readonly hosts: readonly PlannedHost[];
-  /** Whether the lab needs its LAN segment, and a NAT router with its segment. */
+  /** Whether the lab needs its LAN segment (a source or a target there), and a NAT router with its segment. */
   readonly lan: boolean;
   readonly nat: boolean;
 }
 
 interface LabSpec {
-  readonly lab: { readonly targets: readonly TargetSpec[]; readonly hosts?: readonly HostSpec[] };
+  readonly lab: { readonly targets: readonly LabTarget[]; readonly hosts?: readonly HostSpec[] };
 }
 
 /** Numbers hosts on a segment from `firstHost`, skipping reserved numbers and explicit addresses. */
@@ -93,12 +98,7 @@ export function planLab(spec: LabSpec): LabPlan {
   return {
     attacker: OUTSIDE.attacker,
     firewall: { outside: SEGMENTS.outside.router, dmz: SEGMENTS.dmz.router, lan: SEGMENTS.lan.router },
-    targets: spec.lab.targets.map((t) => ({
-      name: t.name,
-      kind: t.kind,
-      address: t.address ?? next.dmz(),
-      services: SERVICES_BY_KIND[t.kind],
-    })),
+    targets: spec.lab.targets.map((t) => planTarget(t, t.address ?? next[t.network ?? "dmz"]())),
     hosts: [
       {
         name: "attacker",
@@ -109,8 +109,39 @@ export function planLab(spec: LabSpec): LabPlan {
       },
       ...planned,
     ],
-    lan: planned.some((h) => h.network === "lan"),
+    lan: planned.some((h) => h.network === "lan") || spec.lab.targets.some((t) => t.network === "lan"),
     nat: planned.some((h) => h.network === "nat"),
+  };
+}
+
+function planTarget(t: LabTarget, address: string): PlannedTarget {
+  const network = t.network ?? "dmz";
+  const placed = { name: t.name, kind: t.kind, network, address, filtered: t.filtered ?? [] };
+  if (t.kind === "custom") {
+    const services = t.ports.map((p) => ({ ...p, name: "unknown" }));
+    return {
+      ...placed,
+      image: { kind: "custom", dockerfile: t.build },
+      services,
+      portMoves: {},
+      ready:
+        t.ready === undefined
+          ? { listening: t.ports }
+          : "port" in t.ready
+            ? { listening: [t.ready.port] }
+            : { command: t.ready.command },
+      criticality: t.criticality ?? "medium",
+    };
+  }
+  const moves = t.ports ?? {};
+  const moved = defaultServices(t.kind, moves);
+  const services = BUILTIN_KINDS[t.kind].services.map((s, i) => ({ ...s, port: moved[i]?.port ?? s.port }));
+  return {
+    ...placed,
+    image: { kind: t.kind },
+    services,
+    portMoves: moves,
+    ready: { listening: services },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Backend } from "../backend/backend.js";
 import type { EscalationContext } from "../context/context.js";
-import { placeInventory } from "../context/inventory.js";
+import { placeInventory, type InventoryTarget } from "../context/inventory.js";
 import { ScanproofError } from "../core/errors.js";
 import { say } from "../core/progress.js";
 import type { Alert } from "../detection/live/alerts.js";
@@ -9,6 +9,7 @@ import type { Rule } from "../detection/rules/rule.js";
 import { escalate, type Escalation } from "../escalation/escalate.js";
 import { gatherFacts } from "../escalation/gather-facts.js";
 import type { StartedLab } from "../lab/started-lab.js";
+import type { PlannedTarget } from "../lab/topology.js";
 import { scenarioFilter } from "../logs/accounting.js";
 import type { AlertSummary } from "../result.js";
 
@@ -19,7 +20,7 @@ export function scenarioDetection(
   lab: Pick<StartedLab, "runId" | "scenarioId" | "plan">,
 ): Pick<ExecutionOptions<Escalation>, "scope" | "escalate"> {
   const filters = scenarioFilter(lab);
-  const inventory = placeInventory(context.assets, lab.plan.targets);
+  const inventory = placeInventory(context.assets, lab.plan.targets.map(inventoryTarget));
   return {
     scope: {
       filters,
@@ -33,6 +34,25 @@ export function scenarioDetection(
         context,
         inventory,
       ),
+  };
+}
+
+/** A lab target as the inventory places it: where its services moved, and a custom image's own ports. */
+function inventoryTarget(t: PlannedTarget): InventoryTarget {
+  const { image } = t;
+  return {
+    name: t.name,
+    address: t.address,
+    portMoves: t.portMoves,
+    ...(image.kind === "custom"
+      ? {
+          own: {
+            criticality: t.criticality ?? "medium",
+            why: `the scenario's own target image (${image.dockerfile})`,
+            services: t.services,
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { LOG_SOURCES, type LogSourceName } from "../core/vocabulary.js";
 import { sourcesShippedBy } from "../lab/sensors.js";
-import { SOURCE_BY_KIND, type LabPlan } from "../lab/topology.js";
+import { SOURCE_BY_KIND } from "../lab/target-kinds.js";
+import type { LabPlan } from "../lab/topology.js";
 import type { Scenario } from "../scenario/load.js";
 
 /** Every source the lab writes as the scenario declares it: the firewall, its sensors', its targets'. */
@@ -11,7 +12,7 @@ export function labSources(plan: LabPlan, scenario: Scenario): LogSourceName[] {
     ...scenario.expect.logs,
   ]);
   for (const t of plan.targets) {
-    const source = SOURCE_BY_KIND[t.kind];
+    const source = t.image.kind === "custom" ? undefined : SOURCE_BY_KIND[t.image.kind];
     if (source) present.add(source);
   }
   return LOG_SOURCES.filter((s) => present.has(s));

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { SEGMENTS } from "../lab/segments.js";
 import type { SourceHost, StartedLab } from "../lab/started-lab.js";
-import { SOURCE_BY_KIND } from "../lab/topology.js";
+import { SOURCE_BY_KIND } from "../lab/target-kinds.js";
 import type { GroundTruth } from "./ground-truth.js";
 import { checkToolClaims, reduceWire, wireTruth, type WireScope } from "./wire-reduce.js";
 
@@ -15,7 +15,7 @@ export function wireScope(lab: Pick<StartedLab, "plan">, source: Pick<SourceHost
     firewall: [plan.firewall.outside, plan.firewall.dmz, plan.firewall.lan],
     ...seenAs,
     services: plan.targets.flatMap((t) => {
-      const source = SOURCE_BY_KIND[t.kind];
+      const source = t.image.kind === "custom" ? undefined : SOURCE_BY_KIND[t.image.kind];
       return source === undefined
         ? []
         : t.services.map((s) => ({ address: t.address, transport: s.transport, port: s.port, source }));

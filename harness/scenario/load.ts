@@ -5,6 +5,7 @@ import { dotPath, InputError, locate, zodProblems, type Anchor, type Problem } f
 import ipaddr from "ipaddr.js";
 import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/segments.js";
 import { SENSORS } from "../core/vocabulary.js";
+import type { TargetSpec } from "../lab/spec.js";
 import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
@@ -28,6 +29,10 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
   const spec = parsed.data;
   const contextFile = spec.context === undefined ? undefined : resolve(dirname(path), spec.context);
   const cross = crossCheck(spec);
+  const lab = {
+    ...spec.lab,
+    targets: spec.lab.targets.map((t, i) => resolveBuild(t, dirname(path), i, cross)),
+  };
   if (cross.length === 0) for (const check of checks) cross.push(...check(spec));
   if (contextFile !== undefined && !existsSync(contextFile))
     cross.push({ path: ["context"], message: `${spec.context} does not exist (relative to this file)` });
@@ -51,12 +56,19 @@ export function loadScenario(path: string, checks: readonly ScenarioCheck[] = []
     }),
   );
   if (problems.length > 0) throw new InputError(problems);
-  return {
-    ...spec,
-    lab: { ...spec.lab, hosts },
-    file,
-    ...(contextFile === undefined ? {} : { contextFile }),
-  };
+  return { ...spec, lab: { ...lab, hosts }, file, ...(contextFile === undefined ? {} : { contextFile }) };
+}
+
+/** A custom target's Dockerfile, resolved against the scenario's folder; a problem when it is not a file. */
+function resolveBuild(target: TargetSpec, dir: string, i: number, problems: CrossProblem[]): TargetSpec {
+  if (target.kind !== "custom") return target;
+  const dockerfile = resolve(dir, target.build);
+  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile())
+    problems.push({
+      path: ["lab", "targets", i, "build"],
+      message: `${target.build} is not a Dockerfile (${dockerfile} ${existsSync(dockerfile) ? "is not a file" : "does not exist"}; the path is relative to this file)`,
+    });
+  return { ...target, build: dockerfile };
 }
 
 /** Where a path points in a scenario file that loaded before: for problems found after loading. */
@@ -101,7 +113,8 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
   };
   spec.lab.targets.forEach((t, i) => {
     claim(t.name, ["lab", "targets", i, "name"]);
-    if (t.address !== undefined) checkAddress(t.address, "dmz", ["lab", "targets", i, "address"], problems);
+    if (t.address !== undefined)
+      checkAddress(t.address, t.network, ["lab", "targets", i, "address"], problems);
   });
   spec.lab.hosts.forEach((h, i) => {
     claim(h.name, ["lab", "hosts", i, "name"]);

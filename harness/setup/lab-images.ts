@@ -20,6 +20,13 @@ export const LAB_IMAGES = [
   "web",
   "ssh",
   "dns",
+  "smtp",
+  "ftp",
+  "smb",
+  "telnet",
+  "snmp",
+  "db",
+  "https",
   "ids",
   "flow",
   "detectors",
@@ -45,7 +52,8 @@ function extraInputs(name: LabImage): Record<string, string> {
   return { [basename(zip)]: zip };
 }
 
-function listFiles(dir: string): string[] {
+/** Every file under a folder a build reads (TypeScript sources are left out of contexts), sorted. */
+export function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
     .map((f) => join(dir, f))
     .filter((f) => statSync(f).isFile() && !f.endsWith(".ts"))
@@ -98,18 +106,41 @@ async function buildImage(
     for (const [inContext, path] of Object.entries(extras)) cpSync(path, join(staged, inContext));
     context = staged;
   }
-  const buildargs = name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName() } : {};
+  await buildFromContext({
+    context,
+    ref,
+    labels: { [LABEL_IMAGE]: name, [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
+    buildargs: name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName() } : {},
+    noCache,
+    what: `containers/${name}/Dockerfile`,
+    fix: "Fix the Dockerfile, or run `scanproof doctor` to check the Debian mirror.",
+  });
+}
+
+/** A `docker build` of a folder (TypeScript files left out), failing with the build's last lines. */
+export async function buildFromContext(build: {
+  readonly context: string;
+  readonly dockerfile?: string;
+  readonly ref: string;
+  readonly labels: Record<string, string>;
+  readonly buildargs?: Record<string, string>;
+  readonly noCache?: boolean;
+  /** How the error names the Dockerfile. */
+  readonly what: string;
+  readonly fix: string;
+}): Promise<void> {
   const tail: string[] = [];
-  const context$ = tar.pack(context, {
+  const context$ = tar.pack(build.context, {
     ignore: (f) => f.endsWith(".ts"),
   }) as unknown as NodeJS.ReadableStream;
   const stream: NodeJS.ReadableStream = await docker().buildImage(context$, {
-    t: ref,
-    labels: { [LABEL_IMAGE]: name, [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
-    buildargs,
+    t: build.ref,
+    labels: build.labels,
+    buildargs: build.buildargs ?? {},
+    ...(build.dockerfile === undefined ? {} : { dockerfile: build.dockerfile }),
     rm: true,
     forcerm: true,
-    nocache: noCache,
+    nocache: build.noCache ?? false,
   });
   try {
     await followStream(stream, (line) => {
@@ -118,8 +149,8 @@ async function buildImage(
     });
   } catch (error) {
     throw new ScanproofError(
-      `Building ${ref} from containers/${name}/Dockerfile failed: ${(error as Error).message}\n${tail.join("\n")}`,
-      "Fix the Dockerfile, or run `scanproof doctor` to check the Debian mirror.",
+      `Building ${build.ref} from ${build.what} failed: ${(error as Error).message}\n${tail.join("\n")}`,
+      build.fix,
     );
   }
 }

@@ -669,7 +669,18 @@ describe("loadContext", () => {
   it("loads assertions/context/default.yaml with its enrichment files", () => {
     const context = defaultContext();
     expect(context.internal_networks).to.deep.equal(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]);
-    expect(context.assets.map((a) => a.name)).to.deep.equal(["ssh-bastion", "public-web", "dmz-resolver"]);
+    expect(context.assets.map((a) => a.name)).to.deep.equal([
+      "ssh-bastion",
+      "public-web",
+      "dmz-resolver",
+      "mail-relay",
+      "public-ftp",
+      "dmz-file-server",
+      "legacy-terminal",
+      "dmz-switch",
+      "orders-database",
+      "secure-web",
+    ]);
     expect(context.history_window).to.equal(30 * DAY);
     expect(context.intel?.addresses.length).to.be.greaterThan(0);
     expect(context.advisories?.advisories.map((a) => a.cve)).to.include("CVE-2024-6387");

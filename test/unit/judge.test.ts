@@ -19,7 +19,11 @@ function scenario(expect: Partial<Scenario["expect"]>): Scenario {
     technique: "T1595.001",
     tags: [],
     history: [],
-    lab: { targets: [{ name: "web", kind: "web" }], hosts: [], sensors: [] },
+    lab: {
+      targets: [{ name: "web", kind: "web", network: "dmz", ports: {}, filtered: [] }],
+      hosts: [],
+      sensors: [],
+    },
     steps: [{ tool: "nmap", from: "attacker", target: "web", args: [] }],
     expect: { logs: [], ids_signatures: [], alerts: [], absent: [], silent: false, ...expect },
   };

@@ -56,6 +56,37 @@ describe("overlay wiring (pure)", () => {
     ]);
   });
 
+  it("puts LAN targets on the firewall's LAN link and on one switch with the LAN's hosts", () => {
+    const withLan = planLab({
+      lab: {
+        targets: [
+          { name: "web", kind: "web" },
+          { name: "files", kind: "smb", network: "lan" },
+          { name: "db", kind: "db", network: "lan" },
+        ],
+        hosts: [{ name: "insider", role: "attacker", network: "lan" }],
+      },
+    });
+    const wired = overlayLinks(withLan, {
+      firewall: { host: "firewall", outside: "u-fw-out", dmz: "u-fw-dmz", lan: "u-fw-lan" },
+      sources: withLan.hosts.map((h) => ({ host: h.name, plan: h, underlay: underlay(h.name) })),
+      targets: withLan.targets.map((t) => ({ host: t.name, plan: t, underlay: underlay(t.name) })),
+    });
+    const of = (host: string) =>
+      wired.filter((l) => l.host === host).map((l) => overlayLinkArgs(l).slice(1).join(" "));
+    expect(of("firewall")).to.deep.equal([
+      "vx-out 100 u-fw-out 198.18.0.1/24 u-attacker",
+      "vx-dmz 200 u-fw-dmz 10.20.0.1/24 u-web",
+      "vx-lan 300 u-fw-lan 10.30.0.1/24 u-insider,u-files,u-db",
+    ]);
+    expect(of("insider")).to.deep.equal([
+      "vx-lan 300 u-insider 10.30.0.10/24 u-fw-lan,u-files,u-db 10.20.0.0/24,198.18.0.0/24 10.30.0.1",
+    ]);
+    expect(of("files")).to.deep.equal([
+      "vx-lan 300 u-files 10.30.0.11/24 u-fw-lan,u-insider,u-db 10.20.0.0/24,198.18.0.0/24 10.30.0.1",
+    ]);
+  });
+
   it("wires no LAN and no NAT segment for a lab without them", () => {
     const small = planLab({ lab: { targets: [{ name: "web", kind: "web" }], hosts: [] } });
     const only = overlayLinks(small, {

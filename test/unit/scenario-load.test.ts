@@ -44,7 +44,14 @@ describe("loadScenario", () => {
 
     it("keeps explicit values and fills defaults of alert expectations", () => {
       const s = loadScenario(scenario("valid-full.yaml"));
-      expect(s.lab.targets[1]).to.deep.equal({ name: "bastion", kind: "ssh", address: "10.20.0.11" });
+      expect(s.lab.targets[1]).to.deep.equal({
+        name: "bastion",
+        kind: "ssh",
+        address: "10.20.0.11",
+        network: "dmz",
+        ports: {},
+        filtered: [],
+      });
       expect(s.steps[1]).to.deep.equal({
         tool: "http",
         from: "attacker",
@@ -112,7 +119,7 @@ describe("loadScenario", () => {
     it("reports a target kind outside the enum, naming the allowed kinds", () => {
       const path = scenario("bad-kind.yaml");
       const p = onlyProblem(() => loadScenario(path));
-      expect(lineOf(path, 7)).to.equal("      kind: ftp");
+      expect(lineOf(path, 7)).to.equal("      kind: gopher");
       expect(p).to.include({ file: shownAs(path), line: 7, column: 13, path: "lab.targets[0].kind" });
       expect(p.message).to.include('"web"').and.to.include('"ssh"');
     });
