@@ -1,10 +1,9 @@
 import type { StartedTestContainer } from "testcontainers";
 import { docker } from "../docker/client.js";
-import { ensureSourceImage } from "../setup/source-images.js";
 import type { LabContainers, LogFolders } from "./containers.js";
 import { UNDERLAY, type NetworkName } from "./networks.js";
 import type { HostRole } from "./started-lab.js";
-import { ensureCustomImage } from "../setup/custom-images.js";
+import { ensureScenarioImage } from "../setup/scenario-images.js";
 import type { LabContainer } from "../docker/lab-container.js";
 import { SOURCE_BY_KIND } from "./target-kinds.js";
 import { awaitTargetReady } from "./target-readiness.js";
@@ -48,7 +47,9 @@ export async function startHosts(
     : undefined;
   const sources = await Promise.all(
     plan.hosts.map(async (h) => {
-      const image = h.build ? { ref: await ensureSourceImage(h.build, containers.runId) } : "attacker";
+      const image = h.build
+        ? { ref: await ensureScenarioImage(h.build, `lab.hosts "${h.name}" build`) }
+        : "attacker";
       const container = await containers.start(image, h.name, h.role, (c) => {
         const own = h.build ? c.withEntrypoint(["sleep", "infinity"]).withCommand([]) : c;
         const placed = own.withNetworkMode(networks[UNDERLAY[h.network]]);
@@ -88,7 +89,12 @@ async function startTarget(
   const placed = (c: LabContainer) => c.withNetworkMode(networks[t.network]).withEnvironment(env);
   const { image } = t;
   if (image.kind === "custom")
-    return containers.startImage(await ensureCustomImage(image.dockerfile), t.name, "target", placed);
+    return containers.startImage(
+      await ensureScenarioImage(image.dockerfile, `lab.targets "${t.name}" build`),
+      t.name,
+      "target",
+      placed,
+    );
   const source = SOURCE_BY_KIND[image.kind];
   const folder = source ? logs.folder(source, t.name) : logs.folder("targets", t.name);
   return containers.start(image.kind, t.name, "target", (c) =>
