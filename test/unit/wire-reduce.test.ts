@@ -250,6 +250,7 @@ describe("wire reduction rules", function () {
     expect(wire.http).to.deep.equal([
       {
         source: ATTACKER,
+        sourcePort: 40000,
         destination: WEB,
         port: 80,
         method: "GET",
