@@ -35,6 +35,8 @@ function row(c: CaptureCase): string[] {
       median(captured, (r) => r.flows),
       0,
     ),
+    fixed(Math.max(...captured.map((r) => r.dropped ?? 0)), 0),
+    fixed(Math.max(...captured.map((r) => r.claimsNotOnWire ?? 0)), 0),
   ];
 }
 

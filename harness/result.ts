@@ -336,6 +336,7 @@ const WireTruthSchema = z.strictObject({
   http: z.array(
     z.strictObject({
       source: text,
+      sourcePort: portNumber,
       destination: text,
       port: portNumber,
       method: text,

@@ -4,11 +4,12 @@ import { ScanproofError } from "../core/errors.js";
 import type { StartGuard } from "./egress-guard.js";
 
 /**
- * The bounds of one step's capture. The snapshot length keeps every header and an application
- * request's first 4 KiB; a step that sends more than the packet count or the file size is cut
- * there, and its capture says so (`CaptureStats.bounded`).
+ * The bounds of one step's capture. The snapshot length keeps whole packets (a request of
+ * several kilobytes included) and cuts only a segmentation-offload burst beyond 64 KiB; a step that
+ * sends more than the packet count or the file size is cut there, and its capture says so
+ * (`CaptureStats.bounded`).
  */
-export const CAPTURE_BOUNDS = { snaplen: 4096, packets: 2_000_000, kilobytes: 400_000 } as const;
+export const CAPTURE_BOUNDS = { snaplen: 65_535, packets: 2_000_000, kilobytes: 400_000 } as const;
 
 /** What dumpcap recorded of one step: counts from dumpcap itself and the file on the host. */
 export interface CaptureStats {

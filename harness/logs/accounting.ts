@@ -221,11 +221,35 @@ async function observedKeys(
   return seen;
 }
 
+/** The events no record of the source matches on the fields `fieldsOf` picks, from the event's own source address. */
+async function unobserved(
+  backend: Backend,
+  lab: StartedLab,
+  source: LogSourceName,
+  events: readonly AccountedEvent[],
+  fieldsOf: (e: AccountedEvent) => Readonly<Record<string, string | number>>,
+): Promise<AccountedEvent[]> {
+  const groups = new Map<string, AccountedEvent[]>();
+  for (const e of events) {
+    const group = `${e.from} ${Object.keys(fieldsOf(e)).sort().join(",")}`;
+    groups.set(group, [...(groups.get(group) ?? []), e]);
+  }
+  const missing: AccountedEvent[] = [];
+  for (const [group, members] of groups) {
+    const [from = "", signature = ""] = group.split(" ");
+    const fields = signature.split(",");
+    const seen = await observedKeys(backend, lab, source, from, fields);
+    missing.push(...members.filter((e) => !seen.has(eventKey(fieldsOf(e), fields))));
+  }
+  return missing;
+}
+
 /**
  * The relations asserted for one source: every distinct event the steps caused appears at least
  * once, from the address it was sent from as the sensor sees it — for a captured step, what the
  * wire carried (each flow's destination, transport or protocol number and ports; each decoded HTTP
- * request's method, target and host; each DNS query's name and type), else what the tool reported —
+ * request's method, target and host, or a record of its connection with no target, which is how
+ * nginx logs a request it refuses to parse; each DNS query's name and type), else what the tool reported —
  * and the index holds exactly as many documents as the sensor wrote. Events are compared as a set
  * because retransmissions and conntrack make the number of packets per probe vary.
  */
@@ -240,18 +264,15 @@ export async function accountLogSource(
   const indexed = await countIndexed(backend, lab, source);
   const parseFailures = await countIndexed(backend, lab, source, [{ term: { tags: PARSE_FAILURE_TAG } }]);
   const expected = expectedEvents(truths, source);
-  const missing: AccountedEvent[] = [];
-  const groups = new Map<string, AccountedEvent[]>();
-  for (const e of expected) {
-    const group = `${e.from} ${Object.keys(e.fields).sort().join(",")}`;
-    groups.set(group, [...(groups.get(group) ?? []), e]);
-  }
-  for (const [group, events] of groups) {
-    const [from = "", signature = ""] = group.split(" ");
-    const fields = signature.split(",");
-    const seen = await observedKeys(backend, lab, source, from, fields);
-    missing.push(...events.filter((e) => !seen.has(eventKey(e.fields, fields))));
-  }
+  const unmatched = await unobserved(backend, lab, source, expected, (e) => e.fields);
+  const missing = await unobserved(
+    backend,
+    lab,
+    source,
+    unmatched.filter((e) => e.fallback !== undefined),
+    (e) => e.fallback ?? e.fields,
+  );
+  missing.push(...unmatched.filter((e) => e.fallback === undefined));
   return {
     source,
     index: SOURCE_INDEX[source],

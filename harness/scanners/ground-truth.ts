@@ -43,6 +43,7 @@ export interface WireProbe {
 /** An HTTP request decoded from the capture; `loggedBy` is the log source of the lab service it reached. */
 export interface WireHttpRequest {
   readonly source: string;
+  readonly sourcePort: number;
   readonly destination: string;
   readonly port: number;
   readonly method: string;
@@ -115,6 +116,11 @@ const NETWORK_SOURCES: readonly LogSourceName[] = ["firewall", "ids", "flow"];
 /** An event a source must hold, and the source address it must be recorded from. */
 export interface AccountedEvent extends ExpectedEvent {
   readonly from: string;
+  /**
+   * A record that shows the event arrived when the sensor could not log it in full: a request
+   * nginx refused to parse is logged on its connection with an empty target.
+   */
+  readonly fallback?: Readonly<Record<string, string | number>>;
 }
 
 function probeFields(p: Probe): Record<string, string | number> {
@@ -177,7 +183,16 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
   return [
     ...w.http
       .filter((r) => r.loggedBy === source)
-      .map((r) => ({ source, from: from(r.source), fields: httpFields(r) })),
+      .map((r) => ({
+        source,
+        from: from(r.source),
+        fields: httpFields(r),
+        fallback: {
+          "destination.ip": r.destination,
+          ...(w.seenAs === undefined ? { "source.port": r.sourcePort } : {}),
+          "url.original": "",
+        },
+      })),
     ...w.dns
       .filter((q) => q.loggedBy === source)
       .map((q) => ({

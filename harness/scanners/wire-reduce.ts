@@ -316,8 +316,15 @@ export function reduceWire(fields: string): WireReduction {
       const icmpError = ip.protocol === 1 && !(ip.icmpType !== undefined && ip.icmpType in ICMP_REPLY);
       flows.set(key, icmpError && heardFrom.has(ip.destination) ? "theirs" : probeOf(ip));
     } else if (flow !== "theirs") flows.set(key, { ...flow, packets: flow.packets + 1 });
-    if (p.http && ip.port !== undefined)
-      http.push({ source: ip.source, destination: ip.destination, port: ip.port, ...p.http });
+    // A request cut by the snapshot length is counted (`cut`), not guessed at.
+    if (p.http && ip.port !== undefined && p.captured >= p.length)
+      http.push({
+        source: ip.source,
+        sourcePort: ip.sourcePort ?? 0,
+        destination: ip.destination,
+        port: ip.port,
+        ...p.http,
+      });
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,

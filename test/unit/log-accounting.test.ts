@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
 import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { accountLogSource, describeMissing, PARSE_FAILURE_TAG } from "../../harness/logs/accounting.js";
-import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
+import type { GroundTruth, WireHttpRequest } from "../../harness/scanners/ground-truth.js";
 
 /**
  * The log accounting (expected versus indexed) against a client that answers counts, signature
@@ -117,6 +117,59 @@ const doc = (from: string, port: number, sourcePort = 40_000) => ({
 
 describe("log accounting", function () {
   const truths = [truth(ATTACKER, [probe(22), probe(80), probe(443, 51_515)]), truth(OTHER, [probe(8080)])];
+
+  it("counts a request on the wire as arrived when nginx logged it, or logged its connection with no target (a request it refused to parse)", async function () {
+    const request = (uri: string, sourcePort: number): WireHttpRequest => ({
+      source: ATTACKER,
+      sourcePort,
+      destination: WEB,
+      port: 80,
+      method: "GET",
+      uri,
+      host: WEB,
+      loggedBy: "web",
+    });
+    const captured: GroundTruth = {
+      ...truth(ATTACKER, []),
+      wire: {
+        capture: { file: "/x.pcap", packets: 9, dropped: 0, bytes: 900, bounded: false, cut: 0 },
+        probes: [],
+        localFlows: 0,
+        http: [request("/ok", 40_001), request("/%00", 40_002), request("/lost", 40_003)],
+        dns: [],
+        toolClaims: 0,
+        claimsOnWire: 0,
+        unseenClaims: [],
+      },
+    };
+    const logged = { "source.ip": ATTACKER, "destination.ip": WEB };
+    const documents = [
+      {
+        ...logged,
+        "source.port": 40_001,
+        "http.request.method": "GET",
+        "url.original": "/ok",
+        "url.domain": WEB,
+      },
+      { ...logged, "source.port": 40_002, "url.original": "" },
+      {
+        ...logged,
+        "source.port": 40_003,
+        "http.request.method": "GET",
+        "url.original": "/other",
+        "url.domain": WEB,
+      },
+    ];
+    const { backend } = backendOver({ documents, unparsed: 0, signatures: {} });
+    const report = await accountLogSource(backend, labWith([]), "web", [captured], 0);
+    expect({ expected: report.expectedEvents, seen: report.seenEvents }).to.deep.equal({
+      expected: 3,
+      seen: 2,
+    });
+    expect(report.missing).to.deep.equal([
+      `destination.ip=${WEB} http.request.method=GET url.original=/lost url.domain=${WEB}`,
+    ]);
+  });
 
   it("counts each expected event once per host it came from, and names the missing ones", async function () {
     const documents = [

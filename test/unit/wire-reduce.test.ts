@@ -230,7 +230,7 @@ describe("wire reduction rules", function () {
     expect(wire.flows).to.deep.equal([]);
   });
 
-  it("decodes an HTTP request's method, target, host and User-Agent, and notes packets cut by the snapshot length", function () {
+  it("decodes an HTTP request's method, target, host and User-Agent, and counts a request cut by the snapshot length instead of guessing it", function () {
     const wire = reduceWire(
       [
         header,
@@ -242,14 +242,22 @@ describe("wire reduction rules", function () {
           uri: "/admin?x=1",
           host: "Web.Lab:80",
           ua: "curl/7.88",
-          len: "9000",
-          caplen: "4096",
+        }),
+        line({
+          tcpsport: "40001",
+          tcpdport: "80",
+          tcpflags: "0x0018",
+          method: "GET",
+          uri: "/cut-short",
+          len: "70000",
+          caplen: "65535",
         }),
       ].join("\n"),
     );
     expect(wire.http).to.deep.equal([
       {
         source: ATTACKER,
+        sourcePort: 40000,
         destination: WEB,
         port: 80,
         method: "GET",
