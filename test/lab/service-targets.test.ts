@@ -234,6 +234,6 @@ describe("service targets in a real lab: every kind answers its protocol", funct
       .listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } })
       .then((cs) => cs.filter((c) => c.Names.some((n) => n.endsWith("-app"))));
     expect(labelled).to.have.length(1);
-    expect(labelled[0]?.Image).to.match(/^scanproof\/custom:[0-9a-f]{12}$/);
+    expect(labelled[0]?.Image).to.match(/^scanproof-scenario\/probe-app:[0-9a-f]{12}$/);
   });
 });
