@@ -138,16 +138,29 @@ const TRANSPORT_BY_PROTOCOL: Readonly<Record<number, Probe["transport"]>> = {
   1: "icmp",
   6: "tcp",
   17: "udp",
+  132: "sctp",
+};
+
+/** The transports whose ports each network sensor records: the firewall logs SCTP's too. */
+const PORTED: Readonly<Record<string, readonly string[]>> = {
+  firewall: ["tcp", "udp", "sctp"],
+  ids: ["tcp", "udp"],
+  flow: ["tcp", "udp"],
 };
 
 /**
- * The fields of a wire probe every network sensor records today: destination, transport (or the
- * protocol number for any other protocol) and, for TCP and UDP, both ports — the source port only
- * when the packet keeps it past the firewall (a NAT router may rewrite it).
+ * The fields of a wire probe a network sensor records: destination, transport (or the protocol
+ * number for any protocol without a name here) and, where the sensor logs them, both ports — the
+ * source port only when the packet keeps it past the firewall (a NAT router may rewrite it).
  */
-export function wireProbeFields(p: WireProbe, keepsSourcePort: boolean): Record<string, string | number> {
-  const transport = TRANSPORT_BY_PROTOCOL[p.protocol];
-  const ported = transport === "tcp" || transport === "udp";
+export function wireProbeFields(
+  p: WireProbe,
+  keepsSourcePort: boolean,
+  sensor: LogSourceName = "firewall",
+): Record<string, string | number> {
+  const named = TRANSPORT_BY_PROTOCOL[p.protocol];
+  const transport = named === "sctp" && !(PORTED[sensor] ?? []).includes("sctp") ? undefined : named;
+  const ported = transport !== undefined && (PORTED[sensor] ?? []).includes(transport);
   return {
     "destination.ip": p.destination,
     ...(transport ? { "network.transport": transport } : { "network.iana_number": p.protocol }),
@@ -178,7 +191,7 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
     return w.probes.map((p) => ({
       source,
       from: from(p.source),
-      fields: wireProbeFields(p, w.seenAs === undefined),
+      fields: wireProbeFields(p, w.seenAs === undefined, source),
     }));
   return [
     ...w.http
