@@ -32,7 +32,14 @@ describe("the fields a network sensor must hold for a probe seen on the wire", (
   });
 
   it("keys ICMP and any other protocol without ports, and drops a source port NAT may rewrite", () => {
-    expect(wireProbeFields(probe(1, { port: undefined }), true)).to.deep.equal({
+    const echo: WireProbe = {
+      source: "198.18.0.10",
+      destination: "10.20.0.10",
+      protocol: 1,
+      icmpType: 8,
+      packets: 1,
+    };
+    expect(wireProbeFields(echo, true)).to.deep.equal({
       "destination.ip": "10.20.0.10",
       "network.transport": "icmp",
     });
