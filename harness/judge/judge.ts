@@ -11,9 +11,12 @@ import type { Scenario } from "../scenario/load.js";
 import type { AlertExpectationSpec } from "../scenario/schema.js";
 import type { LabPlan } from "../lab/topology.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
+import type { GroundTruth } from "../scanners/ground-truth.js";
 
 export interface Observed {
   readonly plan: LabPlan;
+  /** What each step sent, as its source's capture showed it: the accounting's reference. */
+  readonly groundTruth: readonly GroundTruth[];
   readonly logs: readonly LogSourceReport[];
   readonly alerts: readonly AlertSummary[];
   readonly timeToAlertMs?: number;
@@ -23,6 +26,7 @@ export interface Observed {
 /** Every expectation of the scenario, each checked against what was observed. */
 export function judge(scenario: Scenario, observed: Observed): ExpectationResult[] {
   return [
+    ...judgeReference(scenario, observed),
     ...judgeLogs(scenario, observed),
     ...judgeSignatures(scenario, observed),
     ...judgeAlerts(scenario, observed),
@@ -30,6 +34,30 @@ export function judge(scenario: Scenario, observed: Observed): ExpectationResult
     ...judgeAbsence(scenario, observed),
     ...judgeSilence(scenario, observed),
     ...judgeContainment(scenario, observed),
+  ];
+}
+
+/**
+ * Sources are accounted against what the wire showed, so a capture that stopped at its bound or
+ * lost packets leaves the account without its reference: the scenario fails, naming the step.
+ */
+function judgeReference(scenario: Scenario, observed: Observed): ExpectationResult[] {
+  if (scenario.expect.logs.length === 0) return [];
+  const incomplete = observed.groundTruth.flatMap((t) => {
+    const c = t.wire?.capture;
+    if (!c || (!c.bounded && c.dropped === 0)) return [];
+    return [
+      `step ${t.step + 1} (${t.tool}): ${c.bounded ? `stopped at its bound after ${c.packets} packets` : ""}${c.bounded && c.dropped > 0 ? ", " : ""}${c.dropped > 0 ? `${c.dropped} packets dropped` : ""}`,
+    ];
+  });
+  return [
+    {
+      id: "logs.reference",
+      description: "every step's capture, the reference the sources are accounted against, is complete",
+      passed: incomplete.length === 0,
+      expected: "no capture bounded and no packet dropped",
+      observed: incomplete.length === 0 ? "complete" : incomplete.join("; "),
+    },
   ];
 }
 

@@ -49,11 +49,15 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
         ...(hosts.natRouter ? [hosts.natRouter] : []),
       ]),
     );
-  const guards = await task("Start the egress filters of the traffic sources", () =>
+  const guards = await task("Start the egress filters of the traffic sources and custom targets", () =>
     startEgressGuards(
       [
         ...hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
         ...(hosts.natRouter ? [{ name: "nat-router", container: hosts.natRouter }] : []),
+        // A scenario's own target image runs the user's code: it may answer the lab, and reach nothing else.
+        ...hosts.targets
+          .filter((t) => t.plan.image.kind === "custom")
+          .map((t) => ({ name: t.plan.name, container: t.container })),
       ],
       labSubnets(plan),
       (name, configure) => containers.start("netkit", name, "guard", configure),

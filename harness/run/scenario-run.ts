@@ -118,6 +118,7 @@ export class ScenarioRun {
       const judged = await verdictOf(this.ctx.scenario, this.ctx.backend, {
         plan,
         lab,
+        groundTruth: this.truths,
         logs: this.logs,
         alertedEarlier: this.alertedEarlier,
         raised,

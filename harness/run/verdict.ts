@@ -6,6 +6,7 @@ import type { LabPlan } from "../lab/topology.js";
 import { scenarioFilter, type LogSourceReport } from "../logs/accounting.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../result.js";
 import type { Scenario } from "../scenario/load.js";
+import type { GroundTruth } from "../scanners/ground-truth.js";
 
 /**
  * The verdict: every expectation of the scenario against what was observed, after each block a
@@ -17,6 +18,7 @@ export async function verdictOf(
   observed: {
     readonly plan: LabPlan;
     readonly lab: StartedLab;
+    readonly groundTruth: readonly GroundTruth[];
     readonly logs: readonly LogSourceReport[];
     /** Alerts contain steps raised before the last detection. */
     readonly alertedEarlier: readonly AlertSummary[];
@@ -37,6 +39,7 @@ export async function verdictOf(
   );
   const expectations = judge(scenario, {
     plan: observed.plan,
+    groundTruth: observed.groundTruth,
     logs: observed.logs,
     alerts,
     containment,

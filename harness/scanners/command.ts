@@ -105,6 +105,20 @@ export function commandScope(step: CommandStepSpec, index: number, guard: ScopeG
   return { ranges, spans, described };
 }
 
+/**
+ * The step's time limit is coreutils' `timeout` in the source: a source from an image without it (a
+ * distroless or busybox image) would run the command unbounded, or report its own error as the
+ * command's, so such a source is refused before anything is sent.
+ */
+async function requireTimeout(lab: StartedLab, from: SourceHost, where: string): Promise<void> {
+  const probe = await lab.exec(from, ["timeout", "--kill-after=1", "1", "true"]);
+  if (probe.exitCode !== 0)
+    throw new ScanproofError(
+      `${where}: ${from.name} has no coreutils timeout (\`timeout --kill-after=1 1 true\` exited ${probe.exitCode}: ${outputTail(probe)}), which bounds every command step.`,
+      "Install coreutils in the source's image (Debian: it is essential, so build FROM scanproof/base:bookworm or a Debian image).",
+    );
+}
+
 async function runCommand(
   lab: StartedLab,
   step: CommandStepSpec,
@@ -118,6 +132,7 @@ async function runCommand(
   const argv = step.argv.some((a) => a.includes("{interface}") || a.includes("{router-mac}"))
     ? fillPlaceholders(step.argv, await linkFacts(lab, from, where))
     : step.argv;
+  await requireTimeout(lab, from, where);
   const command = ["timeout", "--kill-after=5", String(step.timeout), ...argv];
   const startedAt = new Date().toISOString();
   const { result, drops } = await lab.withEgressNarrowed(step.from, declared.spans.map(describeSpan), () =>

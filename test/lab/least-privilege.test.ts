@@ -81,6 +81,9 @@ const EXTRA: Record<string, readonly string[]> = {
       ["NET_ADMIN"],
     ]),
   ),
+  ...Object.fromEntries(
+    ["attacker", "partner", "insider-pc", "soc", "office"].map((s) => [`capture-${s}`, ["NET_RAW"]]),
+  ),
 };
 
 /** The capability bounding set of a container's first process, as its kernel reports it. */

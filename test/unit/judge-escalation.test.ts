@@ -17,6 +17,7 @@ function recorded(id: string): { scenario: Scenario; result: ScenarioResult; obs
     result,
     observed: {
       plan: planLab(scenario),
+      groundTruth: result.groundTruth,
       logs: result.logs,
       alerts: result.alerts,
       ...(result.containment ? { containment: result.containment } : {}),

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { GroundTruth } from "../../harness/scanners/ground-truth.js";
 import { judge, type Observed } from "../../harness/judge/judge.js";
 import type { LogSourceReport } from "../../harness/logs/accounting.js";
 import type { AlertSummary, ExpectationResult } from "../../harness/result.js";
@@ -74,6 +75,7 @@ function alert(overrides: Partial<AlertSummary> = {}): AlertSummary {
 function observed(overrides: Partial<Observed> = {}): Observed {
   return {
     plan: planLab({ lab: { targets: [{ name: "web", kind: "web" }] } }),
+    groundTruth: [],
     logs: [firewall()],
     alerts: [alert()],
     timeToAlertMs: 12_000,
@@ -93,9 +95,53 @@ function result(results: readonly ExpectationResult[], id: string): ExpectationR
 }
 
 describe("judge", () => {
+  describe("the wire reference", () => {
+    const captured = (capture: Partial<NonNullable<GroundTruth["wire"]>["capture"]>): GroundTruth => ({
+      step: 0,
+      tool: "nmap",
+      command: [],
+      source: ATTACKER,
+      startedAt: "",
+      endedAt: "",
+      probes: [],
+      events: [],
+      summary: "",
+      wire: {
+        capture: { file: "x.pcap", packets: 10, dropped: 0, bytes: 100, bounded: false, cut: 0, ...capture },
+        probes: [],
+        localFlows: 0,
+        http: [],
+        dns: [],
+        toolClaims: 0,
+        claimsOnWire: 0,
+        unseenClaims: [],
+      },
+    });
+
+    it("fails a scenario whose capture stopped at its bound or dropped packets, naming the step", () => {
+      const bounded = result(
+        judge(FULL, observed({ groundTruth: [captured({ bounded: true })] })),
+        "logs.reference",
+      );
+      expect(bounded).to.include({
+        passed: false,
+        observed: "step 1 (nmap): stopped at its bound after 10 packets",
+      });
+      const dropped = result(
+        judge(FULL, observed({ groundTruth: [captured({ dropped: 3 })] })),
+        "logs.reference",
+      );
+      expect(dropped).to.include({ passed: false, observed: "step 1 (nmap): 3 packets dropped" });
+      expect(
+        result(judge(FULL, observed({ groundTruth: [captured({})] })), "logs.reference").passed,
+      ).to.equal(true);
+    });
+  });
+
   it("passes every expectation when everything was observed", () => {
     const results = judge(FULL, observed());
     expect(results.map((r) => r.id)).to.deep.equal([
+      "logs.reference",
       "logs.firewall.shipped",
       "logs.firewall.events",
       "alerts[0].count",
@@ -269,8 +315,8 @@ describe("judge", () => {
     });
 
     it("fails within when no time to alert was measured", () => {
-      const { plan, logs, alerts } = observed();
-      const r = result(judge(FULL, { plan, logs, alerts }), "alerts[0].within");
+      const { plan, groundTruth, logs, alerts } = observed();
+      const r = result(judge(FULL, { plan, groundTruth, logs, alerts }), "alerts[0].within");
       expect(r).to.include({ passed: false, observed: "no alert" });
     });
 
@@ -424,9 +470,9 @@ describe("judge: the decisions behind each expectation", () => {
       passed: false,
       observed: "31.0 s",
     });
-    const { plan, logs } = observed();
+    const { plan, groundTruth, logs } = observed();
     const unmeasured = [alert({ timeToAlertMs: 12_000 }), alert({ id: "a2" })];
-    expect(result(judge(s, { plan, logs, alerts: unmeasured }), "alerts[0].within")).to.include({
+    expect(result(judge(s, { plan, groundTruth, logs, alerts: unmeasured }), "alerts[0].within")).to.include({
       passed: false,
       observed: "no alert",
     });
