@@ -83,11 +83,12 @@ export interface ObservedActivity {
   readonly lastSeen: string;
 }
 
+/** Every entry that declares the source (one host may serve several roles). */
 export function declaredInfrastructure(
   entries: readonly InfrastructureEntry[],
   source: string,
-): InfrastructureEntry | undefined {
-  return entries.find((e) => inRanges(source, [e.source]));
+): InfrastructureEntry[] {
+  return entries.filter((e) => inRanges(source, [e.source]));
 }
 
 const LISTED = 10;

@@ -224,14 +224,19 @@ function infrastructureOf(
   facts: EscalationFacts,
   context: EscalationContext,
 ): DeclaredInfrastructure | undefined {
-  const entry = declaredInfrastructure(context.infrastructure, facts.source);
-  if (!entry || facts.source === "") return undefined;
-  const outside = outsideDeclaration(entry, {
+  if (facts.source === "") return undefined;
+  const observed = {
     targets: [...new Set([...facts.activity.targets, ...facts.targets])],
     services: facts.activity.services,
     firstSeen: earliest(facts.activity.firstSeen, facts.detection.firstSeen),
     lastSeen: latest(facts.activity.lastSeen, facts.detection.lastSeen),
-  });
+  };
+  const judged = declaredInfrastructure(context.infrastructure, facts.source).map((entry) => ({
+    entry,
+    outside: outsideDeclaration(entry, observed),
+  }));
+  const { entry, outside } = judged.find((j) => j.outside.length === 0) ?? judged[0] ?? {};
+  if (!entry || !outside) return undefined;
   return {
     name: entry.name,
     role: entry.role,

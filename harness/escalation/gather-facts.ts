@@ -37,6 +37,8 @@ export interface FactsScope {
 }
 
 const ALL_EVENTS = Object.values(SOURCE_INDEX);
+/** How the activity names probes of an IP protocol the firewall logs by number only. */
+const UNNAMED_PROTOCOL = "other IP protocol";
 const SIMILAR_SHOWN = 20;
 const DECOY_SLACK_MS = 5_000;
 
@@ -247,7 +249,7 @@ export async function gatherFacts(
         },
       },
       transports: {
-        terms: { field: "network.transport", size: 10 },
+        terms: { field: "network.transport", size: 10, missing: UNNAMED_PROTOCOL },
         aggs: { ports: { terms: { field: "destination.port", size: PORT_LIST_LIMIT + 1 } } },
       },
       flags: { terms: { field: "scanproof.tcp.flags", size: 20 } },

@@ -12,7 +12,9 @@ export const NOT_HISTORY: Query = { bool: { must_not: [{ term: { [HISTORY_LABEL]
 
 /** The events one history entry caused in the lab, and the past moments its runs began. */
 export interface RecordedRun {
-  /** When the entry's steps began and (exclusive) when the next entry's did: its events lie between. */
+  /** When the entry's steps began: each past run is this moment moved to an occurrence. */
+  readonly anchor: number;
+  /** The events that are the entry's: from `from` until (exclusive) `until`. */
   readonly from: number;
   readonly until: number;
   /** Epoch ms at which each past run begins, oldest first. */
@@ -46,7 +48,7 @@ export async function relocateRun(
   await backend.client.indices.refresh({ index: indices, ignore_unavailable: true, allow_no_indices: true });
   let recorded = 0;
   let indexed = 0;
-  const shifts = run.occurrences.map((at) => at - run.from);
+  const shifts = run.occurrences.map((at) => at - run.anchor);
   let page = await backend.client.search<Record<string, unknown>>({
     index: indices,
     ignore_unavailable: true,

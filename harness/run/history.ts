@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Backend } from "../backend/backend.js";
+import { formatDuration } from "../context/durations.js";
 import { ScanproofError } from "../core/errors.js";
 import { Teardown } from "../core/lifecycle.js";
 import { task } from "../core/progress.js";
@@ -49,6 +50,21 @@ export function occurrences(entry: HistoryEntrySpec, now: number): number[] {
 }
 
 /**
+ * Past runs must not overlap each other or reach the present: an entry whose steps took longer
+ * than the spacing of its runs (its `every`, or the gap between its `ago`s and now) is refused.
+ */
+function checkSpacing(entry: HistoryEntrySpec, h: number, tookMs: number): void {
+  const back = entry.ago ?? [entry.every ?? 0];
+  const sorted = [...back].sort((a, b) => a - b);
+  const spacing = Math.min(...sorted.map((ms, i) => ms - (sorted[i - 1] ?? 0)));
+  if (tookMs >= spacing)
+    throw new ScanproofError(
+      `history[${h}]: its steps took ${formatDuration(tookMs)}, as long as the spacing of its runs (${formatDuration(spacing)}): its past runs would overlap each other or the scenario.`,
+      `Space its runs wider (every, or ago) or make its steps shorter.`,
+    );
+}
+
+/**
  * Produces a scenario's declared history for real: a lab of the same plan runs each entry's steps,
  * its sensors record them and the shipper indexes them, every event is accounted as a scenario's
  * would be (a loss fails the run here), and the lab is removed; then each entry's events are moved
@@ -77,6 +93,7 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
         runSteps(lab, { ...scenario, id: `${scenario.id} history ${h + 1}`, steps: entry.steps }, workDir),
       );
       truths.push(...ran);
+      checkSpacing(entry, h, Date.now() - (starts[h] ?? 0));
     }
     const ended = Date.now();
     await lab.assertAlive();
@@ -108,12 +125,13 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
   const filters = scenarioFilter({ runId: options.runId, scenarioId: scenario.id });
   const records: HistoryRecord[] = [];
   for (const [h, entry] of scenario.history.entries()) {
-    const from = starts[h] ?? now;
+    const anchor = starts[h] ?? now;
+    const from = h === 0 ? 0 : anchor;
     const until = starts[h + 1] ?? now;
     const at = occurrences(entry, now);
     const moved = await task(
       `[${scenario.id}] move history ${h + 1}/${scenario.history.length} into the past (${at.length} run${at.length === 1 ? "" : "s"})`,
-      () => relocateRun(backend, filters, { from, until, occurrences: at }),
+      () => relocateRun(backend, filters, { anchor, from, until, occurrences: at }),
       (m) => `${m.recorded} events recorded, ${m.indexed} indexed in the past`,
     );
     records.push({

@@ -539,6 +539,24 @@ describe("escalate", () => {
       expect(result.enrichment.infrastructure?.outside).to.deep.equal([]);
     });
 
+    it("is inside when any declaration of the source holds it: one host, two roles", () => {
+      const result = decide(monitoring([{ transport: "tcp", ports: [873] }], [WEB]), context());
+      expect(result.tier).to.equal("suppressed");
+      expect(result.reasons[0]?.message).to.include('"nagios-rsync"');
+      const neither = decide(monitoring([{ transport: "tcp", ports: [22, 873] }], [WEB]), context());
+      expect(neither.tier).to.equal("tier2");
+    });
+
+    it("escalates probes of a protocol the firewall logs by number only", () => {
+      const result = decide(
+        monitoring([...checks, { transport: "other IP protocol", ports: [] }]),
+        context(),
+      );
+      expect(result.enrichment.infrastructure?.outside).to.deep.equal([
+        "sent other IP protocol probes, and it declares no other IP protocol service",
+      ]);
+    });
+
     it("suppresses by default, inside the declared days and hours", () => {
       const backup = quiet({
         source: BACKUP,
