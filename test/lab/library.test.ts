@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
+import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
 import { runScenarios } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
@@ -27,7 +28,7 @@ describe("the whole scenario library, two labs at a time (real Docker)", functio
   let run: RunResult;
 
   before(async function () {
-    // About 40 scenarios, two at a time: 15 to 30 minutes on a busy 2-core machine.
+    // About 80 scenarios, two at a time: 25 to 45 minutes on a busy 2-core machine.
     this.timeout(90 * 60_000);
     run = await runScenarios({
       scenarioFiles: files
@@ -58,4 +59,12 @@ describe("the whole scenario library, two labs at a time (real Docker)", functio
       expect(result.verdict, explain(result)).to.equal("pass");
     });
   }
+
+  it("sees every rule of the pack fire in at least one scenario", function () {
+    const fired = new Set(run.scenarios.flatMap((s) => s.alerts.map((a) => a.ruleId)));
+    const silent = loadRules([join(assertionsDir, "rules")])
+      .rules.filter((r) => !fired.has(r.ruleId))
+      .map((r) => r.name);
+    expect(silent, "rules that fired in no library scenario").to.deep.equal([]);
+  });
 });
