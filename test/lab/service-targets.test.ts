@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { expect } from "chai";
 import { Teardown } from "../../harness/core/lifecycle.js";
 import { waitFor } from "../../harness/core/wait.js";
-import { docker, LABEL_RUN } from "../../harness/docker/client.js";
+import { docker, LABEL_ROLE, LABEL_RUN } from "../../harness/docker/client.js";
 import { startLab } from "../../harness/lab/lab.js";
 import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { labCaPath } from "../../harness/lab/target-hardening.js";
@@ -232,7 +232,9 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     expect(address("app")).to.match(/^10\.30\.0\./);
     const labelled = await docker()
       .listContainers({ filters: { label: [`${LABEL_RUN}=${runId}`] } })
-      .then((cs) => cs.filter((c) => c.Names.some((n) => n.endsWith("-app"))));
+      .then((cs) =>
+        cs.filter((c) => c.Labels[LABEL_ROLE] === "target" && c.Names.some((n) => n.endsWith("-app"))),
+      );
     expect(labelled).to.have.length(1);
     expect(labelled[0]?.Image).to.match(/^scanproof-scenario\/probe-app:[0-9a-f]{12}$/);
   });
