@@ -4,21 +4,12 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
-import { ScopeGuard } from "../../harness/lab/scope-guard.js";
-import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
 import { commandScope, CommandStepSchema } from "../../harness/scanners/command.js";
 import { loadScenario } from "../../harness/scenario/load.js";
 import { scenarioScopeProblems } from "../../harness/scenario/scope.js";
-import { inputErrorOf, shownAs, thrownBy } from "./fixture-helpers.js";
+import { inputErrorOf, labGuard, shownAs, thrownBy } from "./fixture-helpers.js";
 
-const guard = () =>
-  new ScopeGuard(
-    [OUTSIDE.subnet, DMZ.subnet],
-    new Map([
-      ["web", "10.20.0.10"],
-      ["ssh", "10.20.0.11"],
-    ]),
-  );
+const guard = labGuard;
 
 const step = (targets: string[], argv: string[]) =>
   CommandStepSchema.parse({ tool: "command", targets, argv });

@@ -5,6 +5,19 @@ import { projectRoot } from "../../harness/core/paths.js";
 import { readRunResult } from "../../harness/report/write-reports.js";
 import type { RunResult } from "../../harness/result.js";
 import { InputError, type Problem } from "../../harness/core/problems.js";
+import { ScopeGuard } from "../../harness/lab/scope-guard.js";
+import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
+
+/** The scope guard of a lab with the outside and the DMZ, and targets web (.10) and ssh (.11). */
+export function labGuard(): ScopeGuard {
+  return new ScopeGuard(
+    [OUTSIDE.subnet, DMZ.subnet],
+    new Map([
+      ["web", "10.20.0.10"],
+      ["ssh", "10.20.0.11"],
+    ]),
+  );
+}
 
 /** An absolute path below test/fixtures/. */
 export function fixture(...parts: string[]): string {

@@ -2,17 +2,10 @@ import { expect } from "chai";
 import { ScanproofError } from "../../harness/core/errors.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
-import { thrownBy } from "./fixture-helpers.js";
+import { labGuard, thrownBy } from "./fixture-helpers.js";
 
 const WHERE = "steps[0].target";
-const guard = () =>
-  new ScopeGuard(
-    [OUTSIDE.subnet, DMZ.subnet],
-    new Map([
-      ["web", "10.20.0.10"],
-      ["ssh", "10.20.0.11"],
-    ]),
-  );
+const guard = labGuard;
 
 function refusal(target: string): string {
   const error = thrownBy(() => guard().range(target, WHERE));
