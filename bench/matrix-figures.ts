@@ -1,4 +1,5 @@
 import type { EscalationContext } from "../harness/context/context.js";
+import { declaredInfrastructure, outsideDeclaration } from "../harness/context/infrastructure.js";
 import { allowListEntry } from "../harness/escalation/escalate.js";
 import { planLab } from "../harness/lab/topology.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";
@@ -22,9 +23,9 @@ export const CONTENDER_TITLES: Record<Contender, string> = {
   scanproof: "scanproof rule pack",
   elastic: "Elastic's published rules",
   psad: "psad, shipped",
-  "psad-allow-list": "psad + allow-list",
+  "psad-allow-list": "psad + context",
   scanlogd: "scanlogd, shipped",
-  "scanlogd-allow-list": "scanlogd + allow-list",
+  "scanlogd-allow-list": "scanlogd + context",
 };
 
 /** The scenario library (scenarios/*.yaml), or the seeded challenge corpus (bench/lib/challenge-corpus.ts). */
@@ -43,7 +44,7 @@ export const MATRIX_DEFINITIONS: readonly string[] = [
   "scanproof, corpus: scored like the other contenders, not by verdict. The scenario schema cannot say 'some non-suppressed alert names this source', so a drawn attack's file names only the rule of its class, to load; its verdict is recorded, not scored.",
   "Attacks: ✔ when anything counted; ✖ missed when nothing fired, ✖ named another host when only other addresses were named.",
   "Benign (silent: true, tagged benign, or an allow-listed scanner's scenario whose every expected alert is suppressed): ✔ silent when nothing non-suppressed fired and no report remained; any, naming whomever, is a false positive.",
-  "psad and scanlogd, two columns each: as shipped, and with the allow-list: a report whose source is an authorised scanner of the scenario's escalation context, on a day inside its engagement window, is dropped, as escalation suppresses scanproof's and Elastic's alerts. Escalation suppresses nothing for being internal or a declared asset, so neither does this.",
+  "psad and scanlogd, two columns each: as shipped, and with the scenario's escalation context: a report is dropped whose source is an authorised scanner on a day inside its engagement window, or declared infrastructure reported against a host its declaration names at a moment its schedule holds (a report names no ports, so every port counts as declared), as escalation suppresses scanproof's and Elastic's alerts. Escalation suppresses nothing for being internal, so neither does this.",
   "Time to detect: from the firewall's first logged packet of the scenario (else the tools' start) to the first counted finding: its alert first searchable (alerts index polled 4 times a second) or the detector's report logged; shown as a ratio to scanproof's. Elastic's rules run after the run and are not timed.",
   "Rows whose verdict is error or skip count for no contender. This is the scoring of the code that ran: a change to it is committed as a rerun, never as a reclassification of committed figures.",
 ];
@@ -116,12 +117,28 @@ export function isScored(row: Pick<MatrixRow, "verdict">): boolean {
   return row.verdict === "pass" || row.verdict === "fail";
 }
 
-/** Reports that remain once the scenario's context has said which sources are authorised to scan. */
-export function withoutAllowListed(
+/**
+ * Reports that remain once the scenario's context has said which sources may scan: an authorised
+ * scanner inside its engagement window, or declared infrastructure reported against a host it
+ * declares at a moment its schedule holds. A report names no ports, so a declaration is taken to
+ * cover them all: the detectors get the benefit of the doubt.
+ */
+export function withoutKnownSources(
   reports: readonly DetectorReport[],
-  context: Pick<EscalationContext, "allow_list">,
+  context: Pick<EscalationContext, "allow_list" | "infrastructure">,
 ): DetectorReport[] {
-  return reports.filter((r) => allowListEntry(context, r.source, new Date(r.at))?.inWindow !== true);
+  const declared = (r: DetectorReport) =>
+    declaredInfrastructure(context.infrastructure, r.source).some(
+      (entry) =>
+        outsideDeclaration(entry, {
+          targets: [r.destination],
+          services: [],
+          minutes: [new Date(Math.floor(Date.parse(r.at) / 60_000) * 60_000).toISOString()],
+        }).length === 0,
+    );
+  return reports.filter(
+    (r) => allowListEntry(context, r.source, new Date(r.at))?.inWindow !== true && !declared(r),
+  );
 }
 
 export interface RowInputs {
@@ -135,7 +152,7 @@ export interface RowInputs {
   readonly elastic: readonly RuleAlert[];
   readonly reports: Readonly<Record<DetectorName, readonly DetectorReport[]>>;
   /** The scenario's escalation context: its own, or the run's. */
-  readonly context: Pick<EscalationContext, "allow_list">;
+  readonly context: Pick<EscalationContext, "allow_list" | "infrastructure">;
 }
 
 /** One thing a contender reported: whom it named and, where known, when it became visible. */
@@ -225,7 +242,7 @@ export function matrixRow(inputs: RowInputs): MatrixRow {
       : verdict === "pass"
         ? { ...pack, ok: true }
         : { ok: false, evidence: pack.evidence, wrongHost: pack.wrongHost };
-  const allowed = (detector: DetectorName) => withoutAllowListed(inputs.reports[detector], inputs.context);
+  const allowed = (detector: DetectorName) => withoutKnownSources(inputs.reports[detector], inputs.context);
   const raw: Record<Contender, Omit<Detection, "ratioToScanproof">> = {
     scanproof,
     elastic: score(alertFindings(inputs.elastic)),

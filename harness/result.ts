@@ -59,6 +59,9 @@ export interface HistoryRecord {
   /** Events its steps caused in the lab (every log source), and those indexed in the past. */
   readonly recordedEvents: number;
   readonly indexedEvents: number;
+  /** When the rules ran over its past runs (one moment per 24-hour period), and the alerts they raised. */
+  readonly ruleRuns: number;
+  readonly alerts: number;
 }
 
 export interface ScenarioResult {
@@ -236,6 +239,7 @@ const EnrichmentSchema = z.strictObject({
     firstSeen: text.exactOptional(),
     lastSeen: text.exactOptional(),
     activeDays: strings,
+    alertDays: strings,
     targets: strings,
     ports: z.array(portNumber),
     methods: strings,
@@ -445,6 +449,8 @@ const ScenarioResultSchema = z.strictObject({
         last: text,
         recordedEvents: count,
         indexedEvents: count,
+        ruleRuns: count,
+        alerts: count,
       }),
     )
     .exactOptional(),

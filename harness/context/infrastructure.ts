@@ -77,10 +77,10 @@ export type InfrastructureEntry = z.output<typeof InfrastructureSchema>;
 /** What a source did in its activity, as the declaration is checked against it. */
 export interface ObservedActivity {
   readonly targets: readonly string[];
-  /** Ports per protocol; undefined ports: more than could be listed. */
-  readonly services: readonly { readonly transport: string; readonly ports?: readonly number[] }[];
-  readonly firstSeen: string;
-  readonly lastSeen: string;
+  /** Every probed port per protocol (none for ICMP). */
+  readonly services: readonly { readonly transport: string; readonly ports: readonly number[] }[];
+  /** Every UTC minute (ISO) with activity. */
+  readonly minutes: readonly string[];
 }
 
 /** Every entry that declares the source (one host may serve several roles). */
@@ -107,10 +107,7 @@ export function outsideDeclaration(entry: InfrastructureEntry, activity: Observe
       found.push(`sent ${transport} probes, and it declares no ${transport} service`);
       continue;
     }
-    if (transport === "icmp" || ports === undefined) {
-      if (ports === undefined) found.push(`probed more ${transport} ports than could be listed`);
-      continue;
-    }
+    if (transport === "icmp") continue;
     const allowed = new Set(declared.flatMap((s) => s.ports ?? []));
     const stray = ports.filter((p) => !allowed.has(p));
     if (stray.length > 0) found.push(`probed ${listed(stray.map(String), `undeclared ${transport} port`)}`);
@@ -123,19 +120,19 @@ function offSchedule(
   schedule: NonNullable<InfrastructureEntry["schedule"]>,
   activity: ObservedActivity,
 ): string[] {
-  const moments = [...new Set([activity.firstSeen, activity.lastSeen])];
   const found: string[] = [];
   const { days, hours } = schedule;
   if (days) {
-    const off = moments.filter((m) => !days.includes(weekday(m)));
+    const off = activity.minutes.filter((m) => !days.includes(weekday(m)));
+    const offDays = [...new Set(off.map((m) => `${weekday(m)} ${m.slice(0, 10)}`))];
     if (off.length > 0)
       found.push(
-        `active on ${off.map((m) => `${weekday(m)} (${m})`).join(" and ")}, outside its days (${days.join(", ")})`,
+        `active in ${listed(off, "minute")} on ${offDays.join(" and ")}, outside its days (${days.join(", ")})`,
       );
   }
   if (hours) {
-    const off = moments.filter((m) => !withinHours(hours, m));
-    if (off.length > 0) found.push(`active at ${off.join(" and ")}, outside its hours (${hours} UTC)`);
+    const off = activity.minutes.filter((m) => !withinHours(hours, m));
+    if (off.length > 0) found.push(`active in ${listed(off, "minute")} outside its hours (${hours} UTC)`);
   }
   return found;
 }

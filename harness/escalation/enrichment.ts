@@ -53,7 +53,7 @@ export interface Enrichment {
   /** What the firewall saw of the source in the activity window. */
   readonly activity: Omit<
     EscalationFacts["activity"],
-    "ports" | "services" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
+    "ports" | "services" | "minutes" | "probedPorts" | "slowestRun" | "trustedSourcePorts"
   >;
   /** Every IDS alert from the source around the scan. */
   readonly idsSignatures: readonly IdsSignature[];

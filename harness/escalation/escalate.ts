@@ -82,12 +82,12 @@ export function escalate(
   ))
     add("critical-target", `targets ${asset.name} (${asset.address}), a critical system: ${asset.why}`);
   const { activity } = facts;
-  const days = facts.history.activeDays.length;
+  const days = facts.history.alertDays;
   const spanMs = span(activity.firstSeen, activity.lastSeen);
-  if (days >= limits.persistence.min_active_days)
+  if (days.length >= limits.persistence.min_active_days)
     add(
       "persistent-activity",
-      `${source} was active on ${days} days in the last ${formatDuration(context.history_window)} (${facts.history.activeDays.join(", ")})`,
+      `${source} raised alerts on ${days.length} days in the last ${formatDuration(context.history_window)} (${days.join(", ")}; each day a 24-hour period counted back from this activity's start)`,
     );
   else if (spanMs >= limits.persistence.min_duration)
     add(
@@ -163,7 +163,8 @@ function enrich(
   const allowList = allowListEntry(context, facts.source, at);
   const exploitEnd = at.getTime() + limits.exploit_window;
   const scanStart = Date.parse(facts.detection.firstSeen);
-  const { ports, services, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
+  const { ports, services, minutes, probedPorts, slowestRun, trustedSourcePorts, ...activity } =
+    facts.activity;
   return {
     targets: facts.targets,
     activity,
@@ -228,8 +229,7 @@ function infrastructureOf(
   const observed = {
     targets: [...new Set([...facts.activity.targets, ...facts.targets])],
     services: facts.activity.services,
-    firstSeen: earliest(facts.activity.firstSeen, facts.detection.firstSeen),
-    lastSeen: latest(facts.activity.lastSeen, facts.detection.lastSeen),
+    minutes: facts.activity.minutes,
   };
   const judged = declaredInfrastructure(context.infrastructure, facts.source).map((entry) => ({
     entry,
@@ -250,14 +250,6 @@ function infrastructureOf(
     tier: entry.tier,
     outside,
   };
-}
-
-function earliest(a: string | undefined, b: string): string {
-  return a !== undefined && a < b ? a : b;
-}
-
-function latest(a: string | undefined, b: string): string {
-  return a !== undefined && a > b ? a : b;
 }
 
 /**

@@ -47,6 +47,12 @@ export interface SourceHistory {
   readonly lastSeen?: string;
   /** UTC days (YYYY-MM-DD) with an event before the activity began, and the day it began. */
   readonly activeDays: readonly string[];
+  /**
+   * The days the source raised alerts: each 24-hour period, counted back from the activity's start,
+   * in which an alert names it as source (by the UTC date of the period's last alert), then the
+   * activity's own day. A source merely seen on other days did not scan on them.
+   */
+  readonly alertDays: readonly string[];
   readonly targets: readonly string[];
   /** The most probed destination ports, most first. */
   readonly ports: readonly number[];
@@ -64,8 +70,10 @@ export interface SourceActivity {
   readonly ports?: readonly number[];
   readonly topPorts: readonly { readonly port: number; readonly probes: number }[];
   readonly transports: readonly string[];
-  /** The ports probed per transport (none for ICMP); undefined ports: more than PORT_LIST_LIMIT. */
-  readonly services: readonly { readonly transport: string; readonly ports?: readonly number[] }[];
+  /** Every port probed, per transport (none for ICMP), ascending. */
+  readonly services: readonly { readonly transport: string; readonly ports: readonly number[] }[];
+  /** Every UTC minute (ISO, seconds zero) in which the source sent a probe, oldest first. */
+  readonly minutes: readonly string[];
   /** TCP flag sets of the probes as the firewall logged them ("S", "A", "F", "FPU", ""). */
   readonly tcpFlags: readonly string[];
   /** Probes to the ports the inventory, the advisories and the patterns care about. */

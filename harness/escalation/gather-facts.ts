@@ -1,3 +1,4 @@
+import { compositePages } from "../backend/composite-pages.js";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { ALERTS_INDEX, SOURCE_INDEX } from "../backend/templates.js";
@@ -133,6 +134,20 @@ export async function gatherFacts(
       },
       sort: [{ "@timestamp": "desc" }],
       aggs: {
+        alertDays: {
+          filter: { bool: { filter: [fromSource, between(historyStart, activityStart, true)] } },
+          aggs: {
+            days: {
+              date_histogram: {
+                field: "@timestamp",
+                fixed_interval: `${DAY_MS}ms`,
+                offset: `${Date.parse(activityStart) % DAY_MS}ms`,
+                min_doc_count: 1,
+              },
+              aggs: { last: { max: { field: "@timestamp" } } },
+            },
+          },
+        },
         rules: {
           filter: {
             bool: {
@@ -197,6 +212,12 @@ export async function gatherFacts(
           dayOf(Date.parse(activityStart)),
         ]),
       ],
+      alertDays: [
+        ...bucketsOf(within(alerts.aggregations, "alertDays"), "days").map((b) =>
+          dayOf(valueOf(b, "last") ?? Number(b.key)),
+        ),
+        dayOf(Date.parse(activityStart)),
+      ],
       targets: keysOf(h, "targets"),
       ports: keysOf(h, "ports").map(Number),
       methods: [
@@ -234,6 +255,34 @@ export async function gatherFacts(
     return startOfActivity(slices, gap, at - limits.activity_window) ?? at;
   }
 
+  /** Every port the source probed in its activity, per transport: paged, so none is left out. */
+  async function gatherServices(): Promise<SourceActivity["services"]> {
+    const ports = new Map<string, number[]>();
+    const pages = compositePages(
+      {
+        size: 10_000,
+        sources: [
+          { transport: { terms: { field: "network.transport", missing_bucket: true } } },
+          { port: { terms: { field: "destination.port", missing_bucket: true } } },
+        ],
+      },
+      async (composite) =>
+        (
+          await search(SOURCE_INDEX.firewall, [fromSource, between(activityStart, lastSeen)], {
+            services: { composite },
+          })
+        ).aggregations?.services,
+    );
+    for await (const buckets of pages)
+      for (const { key } of buckets) {
+        const transport = typeof key.transport === "string" ? key.transport : UNNAMED_PROTOCOL;
+        const listed = ports.get(transport) ?? [];
+        if (typeof key.port === "number") listed.push(key.port);
+        ports.set(transport, listed);
+      }
+    return [...ports].map(([transport, listed]) => ({ transport, ports: listed.sort((x, y) => x - y) }));
+  }
+
   async function gatherActivity(): Promise<SourceActivity> {
     const interest = portsOfInterest(context, scope.inventory);
     const response = await search(SOURCE_INDEX.firewall, [fromSource, between(activityStart, lastSeen)], {
@@ -248,10 +297,8 @@ export async function gatherFacts(
           order: [{ _count: "desc" }, { _key: "asc" }],
         },
       },
-      transports: {
-        terms: { field: "network.transport", size: 10, missing: UNNAMED_PROTOCOL },
-        aggs: { ports: { terms: { field: "destination.port", size: PORT_LIST_LIMIT + 1 } } },
-      },
+      transports: { terms: { field: "network.transport", size: 10, missing: UNNAMED_PROTOCOL } },
+      minutes: { date_histogram: { field: "@timestamp", fixed_interval: "1m", min_doc_count: 1 } },
       flags: { terms: { field: "scanproof.tcp.flags", size: 20 } },
       pace: { date_histogram: { field: "@timestamp", fixed_interval: "100ms", min_doc_count: 1 } },
       trusted: {
@@ -291,13 +338,8 @@ export async function gatherFacts(
       ...(complete ? { ports: ports.map((p) => p.port).sort((x, y) => x - y) } : {}),
       topPorts: ports.slice(0, 20),
       transports: keysOf(a, "transports"),
-      services: bucketsOf(a, "transports").map((b) => {
-        const listed = keysOf(b, "ports").map(Number);
-        return {
-          transport: keyText(b.key),
-          ...(listed.length <= PORT_LIST_LIMIT ? { ports: listed.sort((x, y) => x - y) } : {}),
-        };
-      }),
+      services: await gatherServices(),
+      minutes: bucketsOf(a, "minutes").map((b) => new Date(Number(b.key)).toISOString()),
       tcpFlags: keysOf(a, "flags"),
       probedPorts: bucketsOf(within(a, "probed"), "services").map((b): ProbedPort => {
         const key = b.key as { address: string; port: number; protocol: string };
@@ -401,6 +443,8 @@ function similarFromAlert(id: string, alert: StoredAlert): SimilarAlert {
     ...(tier ? { tier } : {}),
   };
 }
+
+const DAY_MS = 86_400_000;
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import { compositePages } from "../backend/composite-pages.js";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { estypes } from "@elastic/elasticsearch";
@@ -195,29 +196,22 @@ async function observedKeys(
   fields: readonly string[],
 ): Promise<Set<string>> {
   const seen = new Set<string>();
-  let after: Record<string, estypes.FieldValue> | undefined;
-  do {
-    const response = await backend.client.search({
-      index: SOURCE_INDEX[source],
-      size: 0,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      query: { bool: { filter: [...liveFilter(lab), { term: { "source.ip": from } }] } },
-      aggs: {
-        keys: {
-          composite: {
-            size: 5000,
-            sources: fields.map((field) => ({ [field]: { terms: { field, missing_bucket: true } } })),
-            ...(after ? { after } : {}),
-          },
-        },
-      },
-    });
-    const agg = response.aggregations?.keys as estypes.AggregationsCompositeAggregate | undefined;
-    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+  const pages = compositePages(
+    { size: 5000, sources: fields.map((field) => ({ [field]: { terms: { field, missing_bucket: true } } })) },
+    async (composite) =>
+      (
+        await backend.client.search({
+          index: SOURCE_INDEX[source],
+          size: 0,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { filter: [...liveFilter(lab), { term: { "source.ip": from } }] } },
+          aggs: { keys: { composite } },
+        })
+      ).aggregations?.keys,
+  );
+  for await (const buckets of pages)
     for (const bucket of buckets) seen.add(eventKey(bucket.key as Record<string, unknown>, fields));
-    after = buckets.length > 0 ? agg?.after_key : undefined;
-  } while (after);
   return seen;
 }
 

@@ -221,7 +221,7 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
         ? `Declared infrastructure: ${md(r.source.infrastructure.role)} "${md(r.source.infrastructure.name)}" of ${md(r.source.infrastructure.owner)}${r.source.infrastructure.outside.length === 0 ? "" : ` — outside its declaration: ${md(r.source.infrastructure.outside.join("; "))}`}`
         : "Declared infrastructure: not declared",
       `Reputation: ${r.source.reputation.verdict} — ${md(r.source.reputation.message)}`,
-      `History: ${h.events} events, first seen ${md(h.firstSeen ?? "never")}, last seen ${md(h.lastSeen ?? "never")}, active on ${h.activeDays.length} day${h.activeDays.length === 1 ? "" : "s"}; ${h.priorEvents} before this activity`,
+      `History: ${h.events} events, first seen ${md(h.firstSeen ?? "never")}, last seen ${md(h.lastSeen ?? "never")}, active on ${h.activeDays.length} day${h.activeDays.length === 1 ? "" : "s"}, alerts on ${h.alertDays.length} (${md(h.alertDays.join(", "))}); ${h.priorEvents} before this activity`,
       `Targets over the history window: ${md(h.targets.join(", ") || "none")}; ports: ${md(h.ports.join(", ") || "none")}; methods: ${md(h.methods.join(", ") || "none")}`,
     ],
     "",

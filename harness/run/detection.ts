@@ -83,6 +83,33 @@ export async function detectAndEscalate(
     .map((a) => ({ ...summarise(a), timeToAlertMs: a.searchableAt.getTime() - since }));
 }
 
+/**
+ * Runs the rules as of `at`, a moment of the scenario's history, and escalates what they find, as
+ * the SOC's rules did then: the alerts are stamped at `at` and labelled as history, so later
+ * escalation reads them as the source's past alerts. Returns how many alerts were raised.
+ */
+export async function detectInHistory(
+  backend: Backend,
+  rules: readonly Rule[],
+  context: EscalationContext,
+  lab: Pick<StartedLab, "runId" | "scenarioId" | "plan">,
+  at: Date,
+): Promise<number> {
+  const detection = scenarioDetection(backend, context, lab);
+  const executions = await executeRules(backend, rules, {
+    ...detection,
+    startedAt: at,
+    scope: { ...detection.scope, labels: { ...detection.scope.labels, history: true } },
+  });
+  const failed = executions.filter((e) => e.failed !== undefined);
+  if (failed.length > 0)
+    throw new ScanproofError(
+      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search the history of ${lab.scenarioId} as of ${at.toISOString()}: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
+      "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
+    );
+  return executions.reduce((n, e) => n + e.alerts.length, 0);
+}
+
 /** What an analyst should know about the executions beyond their alerts: skips, failures, warnings. */
 export function executionNotes(executions: readonly RuleExecution[]): string[] {
   return executions.flatMap((e) => [

@@ -33,6 +33,24 @@ export interface HistoryOptions {
   /** The run's teardown: the history lab is removed with it on Ctrl-C. */
   readonly teardown: Teardown;
   readonly ingestTimeoutMs: number;
+  /** Runs the scenario's rules as of a past moment over the history; resolves to the alerts raised. */
+  readonly raiseAlerts: (at: Date) => Promise<number>;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The past moments the rules run at over one entry's runs: the end of its latest run in each
+ * 24-hour period counted back from `now`. Every run holds the same events, so one execution per
+ * period finds what the period's alerts are, at the cost of a few executions however often it ran.
+ */
+export function ruleMoments(starts: readonly number[], tookMs: number, now: number): number[] {
+  const latest = new Map<number, number>();
+  for (const start of starts) {
+    const period = Math.floor((now - start) / DAY_MS);
+    latest.set(period, Math.max(latest.get(period) ?? start, start));
+  }
+  return [...latest.values()].map((start) => start + tookMs + 1_000).sort((a, b) => a - b);
 }
 
 /**
@@ -76,6 +94,7 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
   options.teardown.defer(`remove the history lab of ${scenario.id}`, () => teardown.run());
   const workDir = join(options.workDir, "history");
   const starts: number[] = [];
+  let ended = Date.now();
   try {
     const lab = await startLab({
       runId: options.runId,
@@ -95,7 +114,7 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
       truths.push(...ran);
       checkSpacing(entry, h, Date.now() - (starts[h] ?? 0));
     }
-    const ended = Date.now();
+    ended = Date.now();
     await lab.assertAlive();
     await lab.quiesce();
     const reports = await task(
@@ -134,6 +153,16 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
       () => relocateRun(backend, filters, { anchor, from, until, occurrences: at }),
       (m) => `${m.recorded} events recorded, ${m.indexed} indexed in the past`,
     );
+    const moments = ruleMoments(at, (starts[h + 1] ?? ended) - anchor, now);
+    const alerts = await task(
+      `[${scenario.id}] run the rules over history ${h + 1}'s past runs (${moments.length} moment${moments.length === 1 ? "" : "s"}, one a day)`,
+      async () => {
+        let raised = 0;
+        for (const moment of moments) raised += await options.raiseAlerts(new Date(moment));
+        return raised;
+      },
+      (n) => `${n} alert${n === 1 ? "" : "s"}`,
+    );
     records.push({
       entry: h,
       steps: entry.steps.length,
@@ -142,6 +171,8 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
       last: new Date(at.at(-1) ?? now).toISOString(),
       recordedEvents: moved.recorded,
       indexedEvents: moved.indexed,
+      ruleRuns: moments.length,
+      alerts,
     });
   }
   return records;

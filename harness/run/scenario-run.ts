@@ -24,7 +24,7 @@ import type {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
 import type { StepPorts } from "../scanners/step-kind.js";
-import { detectAndEscalate } from "./detection.js";
+import { detectAndEscalate, detectInHistory } from "./detection.js";
 import { produceHistory } from "./history.js";
 import { labSources } from "./lab-sources.js";
 import { containmentTruth, runSteps } from "./steps.js";
@@ -96,6 +96,14 @@ export class ScenarioRun {
             workDir: this.workDir,
             teardown: this.ctx.teardown,
             ingestTimeoutMs: this.ctx.ingestTimeoutMs,
+            raiseAlerts: (at) =>
+              detectInHistory(
+                this.ctx.backend,
+                this.rules.rules,
+                this.ctx.context,
+                { runId: this.ctx.runId, scenarioId: this.ctx.scenario.id, plan },
+                at,
+              ),
           }),
         );
       }

@@ -11,7 +11,7 @@ import {
   MATRIX_DEFINITIONS,
   matrixRow,
   summarise,
-  withoutAllowListed,
+  withoutKnownSources,
   type Contender,
   type Detection,
   type MatrixRow,
@@ -200,7 +200,7 @@ describe("detection matrix scoring", () => {
   const psad = readDetectorReports(LOGS, "psad");
   const scanlogd = readDetectorReports(LOGS, "scanlogd");
   const noReports = { psad: [], scanlogd: [] };
-  const noAllowList = { allow_list: [] };
+  const noAllowList = { allow_list: [], infrastructure: [] };
   const internalScanner = loadContext(join(assertionsDir, "context", "lab-internal-scanner.yaml"));
   const expiredEngagement = loadContext(join(assertionsDir, "context", "lab-expired-engagement.yaml"));
   const at = (time: string) => new Map([[RULE, Date.parse(`2026-11-28T${time}Z`)]]);
@@ -386,8 +386,26 @@ describe("detection matrix scoring", () => {
   it("keeps a report of an allow-listed scanner outside its engagement window", () => {
     const november = report(ATTACKER);
     const january = { ...november, at: "2026-01-20T10:00:00.000Z" };
-    expect(withoutAllowListed([november, january], expiredEngagement)).to.deep.equal([november]);
-    expect(withoutAllowListed([november], noAllowList)).to.deep.equal([november]);
+    expect(withoutKnownSources([november, january], expiredEngagement)).to.deep.equal([november]);
+    expect(withoutKnownSources([november], noAllowList)).to.deep.equal([november]);
+  });
+
+  it("drops a declared host's report against a host it declares, in its schedule, and keeps the rest", () => {
+    const declarations = loadContext(fixture("context", "infrastructure.yaml"));
+    const backup = (destination: string, at: string): DetectorReport => ({
+      ...report("10.30.0.60"),
+      destination,
+      at,
+    });
+    const inside = backup("10.20.0.11", "2026-11-28T17:30:00.000Z");
+    const otherHost = backup("10.20.0.12", "2026-11-28T17:30:00.000Z");
+    const lateHour = backup("10.20.0.11", "2026-11-28T19:30:00.000Z");
+    const sunday = backup("10.20.0.11", "2026-11-29T17:30:00.000Z");
+    expect(withoutKnownSources([inside, otherHost, lateHour, sunday], declarations)).to.deep.equal([
+      otherHost,
+      lateHour,
+      sunday,
+    ]);
   });
 
   it("names as attacking hosts the sources of the steps whose role is attacker or scanner, as sensors see them", () => {

@@ -141,10 +141,17 @@ describe("escalate", () => {
   });
 
   describe("persistent-activity", () => {
-    it("holds when the source was active on two days of the history window", () => {
-      const result = decide(quiet({ history: { activeDays: ["2026-11-20", "2026-11-28"] } }));
+    it("holds when the source raised alerts on two days of the history window", () => {
+      const result = decide(quiet({ history: { alertDays: ["2026-11-20", "2026-11-28"] } }));
       expect(codes(result)).to.deep.equal(["persistent-activity"]);
       expect(result.reasons[0]?.message).to.include("2 days").and.to.include("2026-11-20, 2026-11-28");
+    });
+
+    it("does not hold for a source seen on other days that raised no alert on them", () => {
+      const result = decide(
+        quiet({ history: { activeDays: ["2026-11-20", "2026-11-28"], alertDays: ["2026-11-28"] } }),
+      );
+      expect(codes(result)).to.deep.equal([]);
     });
 
     it("holds when the activity spans at least 30 minutes", () => {
@@ -594,38 +601,49 @@ describe("escalate", () => {
       ]);
     });
 
-    it("treats ports too many to list as outside a declaration that lists its ports", () => {
-      const result = decide(monitoring([{ transport: "tcp" }]), context());
-      expect(result.enrichment.infrastructure?.outside).to.deep.equal([
-        "probed more tcp ports than could be listed",
+    it("judges every probed port, however many: all 65,535 declared is inside, thousands undeclared are named", () => {
+      const every = Array.from({ length: 65_535 }, (_, i) => i + 1);
+      const audit = quiet({
+        source: "10.30.0.70",
+        activity: { targets: [WEB], services: [{ transport: "tcp", ports: every }], distinctPorts: 65_535 },
+      });
+      expect(decide(audit, context()).tier).to.equal("suppressed");
+      const nagios = decide(monitoring([{ transport: "tcp", ports: every.slice(0, 5000) }]), context());
+      expect(nagios.enrichment.infrastructure?.outside).to.deep.equal([
+        "probed 4996 undeclared tcp ports (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, and 4986 more)",
       ]);
     });
 
-    it("escalates the backup host off its schedule: another hour, another day", () => {
-      const at = (firstSeen: string, lastSeen: string) =>
+    it("escalates the backup host off its schedule in any minute of its activity: another hour, another day", () => {
+      const at = (...minutes: string[]) =>
         decide(
           quiet({
             source: BACKUP,
             targets: [BASTION],
-            detection: { firstSeen, lastSeen },
+            detection: { firstSeen: minutes[0] ?? "", lastSeen: minutes.at(-1) ?? "" },
             activity: {
               targets: [BASTION],
               services: [{ transport: "tcp", ports: [22] }],
-              firstSeen,
-              lastSeen,
+              firstSeen: minutes[0] ?? "",
+              lastSeen: minutes.at(-1) ?? "",
+              minutes,
             },
           }),
           context(),
         );
-      expect(at("2026-11-28T17:00:00.000Z", "2026-11-28T18:00:59.000Z").tier).to.equal("suppressed");
+      expect(at("2026-11-28T17:00:00.000Z", "2026-11-28T18:00:00.000Z").tier).to.equal("suppressed");
       const late = at("2026-11-28T17:50:00.000Z", "2026-11-28T18:01:00.000Z");
       expect(late.tier).to.equal("tier2");
       expect(late.enrichment.infrastructure?.outside).to.deep.equal([
-        "active at 2026-11-28T18:01:00.000Z, outside its hours (17:00-18:00 UTC)",
+        "active in 1 minute (2026-11-28T18:01:00.000Z) outside its hours (17:00-18:00 UTC)",
+      ]);
+      const detour = at("2026-11-28T17:10:00.000Z", "2026-11-28T19:30:00.000Z", "2026-11-28T17:20:00.000Z");
+      expect(detour.enrichment.infrastructure?.outside).to.deep.equal([
+        "active in 1 minute (2026-11-28T19:30:00.000Z) outside its hours (17:00-18:00 UTC)",
       ]);
       const sunday = at("2026-11-29T17:10:00.000Z", "2026-11-29T17:20:00.000Z");
       expect(sunday.enrichment.infrastructure?.outside).to.deep.equal([
-        "active on sun (2026-11-29T17:10:00.000Z) and sun (2026-11-29T17:20:00.000Z), outside its days (mon, tue, wed, thu, fri, sat)",
+        "active in 2 minutes (2026-11-29T17:10:00.000Z, 2026-11-29T17:20:00.000Z) on sun 2026-11-29, outside its days (mon, tue, wed, thu, fri, sat)",
       ]);
     });
 

@@ -73,12 +73,12 @@ function backendOver(index: Index): { backend: Backend; requests: unknown[] } {
         const key = Object.fromEntries(fields.map((f) => [f, doc[f] ?? null]));
         keys.set(JSON.stringify(key), key);
       }
-      // One key a page, each page with the after_key of its last key, as a composite aggregation pages.
+      // Pages of `size` keys, each with the after_key of its last key, as a composite aggregation pages.
       const all = [...keys.values()];
       const start = composite.after
         ? all.findIndex((k) => JSON.stringify(k) === JSON.stringify(composite.after)) + 1
         : 0;
-      const buckets = all.slice(start, start + 1).map((key) => ({ key, doc_count: 1 }));
+      const buckets = all.slice(start, start + (composite.size ?? 10)).map((key) => ({ key, doc_count: 1 }));
       return Promise.resolve({
         hits: { hits: [] },
         aggregations: {

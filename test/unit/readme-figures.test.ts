@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { projectRoot } from "../../harness/core/paths.js";
+import { projectRoot, scenariosDir } from "../../harness/core/paths.js";
+import { loadScenario } from "../../harness/scenario/load.js";
 
 /**
  * The README's benchmark figures are copies of committed results: each must say what the results
@@ -74,5 +75,27 @@ describe("README figures match the committed results", () => {
     };
     expect(oneLine).to.include(`history window was ${killed("new terms history window")}`);
     expect(oneLine).to.include(`Elasticsearch path ${killed("threshold comparison")}`);
+  });
+});
+
+describe("README's escalation table names the scenarios that prove each row", () => {
+  const [rows] = tables(section("## Escalation"), 'Condition (the playbook\'s "Decision for Escalation")');
+
+  it("names at least one scenario for every row", () => {
+    expect(rows).to.have.length.greaterThan(10);
+    for (const row of rows ?? []) expect(row[5], row[0]).to.match(/`[a-z0-9-]+`/);
+  });
+
+  it("names only scenarios whose expectations give the row's reason (or, with none, L1)", () => {
+    for (const row of rows ?? []) {
+      const code = (row[4] ?? "").replaceAll("`", "");
+      for (const [, id] of (row[5] ?? "").matchAll(/`([a-z0-9-]+)`/g)) {
+        const scenario = loadScenario(join(scenariosDir, `${id ?? ""}.yaml`));
+        const proves = scenario.expect.alerts.some((a) =>
+          code === "—" ? a.tier === "l1" && a.reasons.length === 0 : a.reasons.includes(code),
+        );
+        expect(proves, `${id ?? ""} for ${row[0] ?? ""}`).to.equal(true);
+      }
+    }
   });
 });

@@ -4,7 +4,7 @@ import { scenariosDir } from "../../harness/core/paths.js";
 import { loadScenario } from "../../harness/scenario/load.js";
 import type { HistoryEntrySpec } from "../../harness/scenario/schema.js";
 import { scenarioScopeProblems } from "../../harness/scenario/scope.js";
-import { occurrences } from "../../harness/run/history.js";
+import { occurrences, ruleMoments } from "../../harness/run/history.js";
 import { formatProblem, type Problem } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf, lineOf, onlyProblem, shownAs } from "./fixture-helpers.js";
 
@@ -365,5 +365,22 @@ describe("a scenario's history", () => {
       "2026-12-06T11:00:00.000Z",
     ]);
     expect(at(1)).to.deep.equal(["2026-11-27T12:00:00.000Z", "2026-12-04T12:00:00.000Z"]);
+  });
+
+  it("runs the rules over history once per 24-hour period, after the period's latest run ended", () => {
+    const now = Date.parse("2026-12-06T12:00:00Z");
+    const hourly = occurrences({ every: 3_600_000, for: 3 * 86_400_000, steps: [] }, now);
+    const iso = (ms: number[]) => ms.map((t) => new Date(t).toISOString());
+    expect(iso(ruleMoments(hourly, 20_000, now))).to.deep.equal([
+      "2026-12-03T12:00:21.000Z",
+      "2026-12-04T12:00:21.000Z",
+      "2026-12-05T12:00:21.000Z",
+      "2026-12-06T11:00:21.000Z",
+    ]);
+    const weekly = occurrences({ ago: [7 * 86_400_000, 14 * 86_400_000], steps: [] }, now);
+    expect(iso(ruleMoments(weekly, 5_000, now))).to.deep.equal([
+      "2026-11-22T12:00:06.000Z",
+      "2026-11-29T12:00:06.000Z",
+    ]);
   });
 });

@@ -15,6 +15,8 @@ const SEVERITY = { low: 21, medium: 47, high: 73, critical: 99 } as const;
 export interface AlertLabels {
   readonly runId: string;
   readonly scenarioId: string;
+  /** Raised over a scenario's history (its past runs), not by the scenario's own steps. */
+  readonly history?: true;
 }
 
 /** Where alerts belong: the run labels they carry and the key of the scope their history is kept in. */
@@ -53,7 +55,11 @@ export interface AlertDocument<E> {
   }[];
   readonly source?: { readonly ip: string };
   readonly destination?: { readonly ip: string };
-  readonly labels: { readonly scanproof_run_id: string; readonly scanproof_scenario: string };
+  readonly labels: {
+    readonly scanproof_run_id: string;
+    readonly scanproof_scenario: string;
+    readonly scanproof_history?: true;
+  };
   readonly scanproof: {
     readonly scope: string;
     readonly group: Readonly<Record<string, string>>;
@@ -109,7 +115,11 @@ export function alertDocument<E>(alert: Alert<E>, scope: AlertScope, now: Date):
     })),
     ...(group["source.ip"] ? { source: { ip: group["source.ip"] } } : {}),
     ...(group["destination.ip"] ? { destination: { ip: group["destination.ip"] } } : {}),
-    labels: { scanproof_run_id: scope.labels.runId, scanproof_scenario: scope.labels.scenarioId },
+    labels: {
+      scanproof_run_id: scope.labels.runId,
+      scanproof_scenario: scope.labels.scenarioId,
+      ...(scope.labels.history ? { scanproof_history: true } : {}),
+    },
     scanproof: {
       scope: scope.key,
       group,
@@ -126,22 +136,23 @@ export function alertDocument<E>(alert: Alert<E>, scope: AlertScope, now: Date):
 }
 
 /**
- * Writes alerts with their stable ids (`create`): a detection already alerted on is not written
- * again, so overlapping look-back windows never alert twice. Returns once they are searchable.
+ * Writes alerts with their stable ids (`create`), stamped with the start of the execution that
+ * raised them, as Kibana stamps its alerts: a detection already alerted on is not written again, so
+ * overlapping look-back windows never alert twice. Returns once they are searchable.
  */
 export async function writeAlerts(
   backend: Backend,
   alerts: readonly Alert[],
   scope: AlertScope,
+  executionStartedAt: Date,
 ): Promise<{ createdIds: Set<string>; duplicates: number }> {
   const createdIds = new Set<string>();
   if (alerts.length === 0) return { createdIds, duplicates: 0 };
-  const now = new Date();
   const response = await backend.client.bulk({
     refresh: "wait_for",
     operations: alerts.flatMap((a) => [
       { create: { _index: ALERTS_INDEX, _id: a.id } },
-      alertDocument(a, scope, now),
+      alertDocument(a, scope, executionStartedAt),
     ]),
   });
   let duplicates = 0;

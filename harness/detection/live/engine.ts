@@ -203,13 +203,13 @@ async function escalateAndWrite<E>(
   backend: Backend,
   detections: readonly Detection[],
   peers: readonly Detection[],
-  options: Pick<ExecutionOptions<E>, "scope" | "escalate">,
+  options: Pick<ExecutionOptions<E>, "scope" | "escalate" | "startedAt">,
 ): Promise<{ alerts: ExecutedAlert<E>[]; duplicates: number }> {
   const escalated: Alert<E>[] = await inPool(detections, SEARCHES_AT_ONCE, async (d) => ({
     ...d,
     escalation: await options.escalate(d, peers),
   }));
-  const written = await writeAlerts(backend, escalated, options.scope);
+  const written = await writeAlerts(backend, escalated, options.scope, options.startedAt);
   const searchableAt = new Date();
   return {
     alerts: escalated.filter((a) => written.createdIds.has(a.id)).map((a) => ({ ...a, searchableAt })),

@@ -1,3 +1,4 @@
+import { compositePages } from "../../backend/composite-pages.js";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
 import type { Detection } from "../rules/rule.js";
@@ -31,14 +32,13 @@ export async function* newTermsDetections(
   const { fields } = rule.newTerms;
   const sources = sourcesOf(rule);
   const history = newTermsHistory(rule, context.window);
-  let after: Record<string, estypes.FieldValue> | undefined;
-  do {
+  const pages = compositePages({ size: PAGE_SIZE, sources }, async (composite) => {
     const recent = await searchRule(backend, rule, {
       size: 0,
       query: windowQuery(rule, context),
       aggs: {
         terms: {
-          composite: { size: PAGE_SIZE, sources, ...(after ? { after } : {}) },
+          composite,
           aggs: {
             ...timeBoundsAggs(rule),
             first_event: {
@@ -48,8 +48,9 @@ export async function* newTermsDetections(
         },
       },
     });
-    const agg = recent.aggregations?.terms as estypes.AggregationsCompositeAggregate | undefined;
-    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+    return recent.aggregations?.terms;
+  });
+  for await (const buckets of pages) {
     if (buckets.length === 0) return;
     const seen = await seenBefore(
       backend,
@@ -72,8 +73,7 @@ export async function* newTermsDetections(
           window: windowOf(context),
         };
       });
-    after = buckets.length === PAGE_SIZE ? agg?.after_key : undefined;
-  } while (after);
+  }
 }
 
 /** Which of the groups occur in the history window, from its start up to the window's start. */
@@ -95,19 +95,12 @@ async function seenBefore(
       ],
     },
   };
-  let after: Record<string, estypes.FieldValue> | undefined;
-  do {
-    const response = await searchRule(backend, rule, {
-      size: 0,
-      query,
-      aggs: {
-        terms: { composite: { size: PAGE_SIZE, sources: sourcesOf(rule), ...(after ? { after } : {}) } },
-      },
-    });
-    const agg = response.aggregations?.terms as estypes.AggregationsCompositeAggregate | undefined;
-    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
-    for (const b of buckets) seen.add(JSON.stringify(groupOf(b.key)));
-    after = buckets.length === PAGE_SIZE ? agg?.after_key : undefined;
-  } while (after);
+  const pages = compositePages(
+    { size: PAGE_SIZE, sources: sourcesOf(rule) },
+    async (composite) =>
+      (await searchRule(backend, rule, { size: 0, query, aggs: { terms: { composite } } })).aggregations
+        ?.terms,
+  );
+  for await (const buckets of pages) for (const b of buckets) seen.add(JSON.stringify(groupOf(b.key)));
   return seen;
 }

@@ -1,3 +1,4 @@
+import { compositePages } from "../../backend/composite-pages.js";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
 import type { Detection } from "../rules/rule.js";
@@ -88,25 +89,12 @@ export async function* thresholdDetections(
     yield detection({}, { ...(aggregations as object), doc_count: total } as GroupMetrics, aggregations);
     return;
   }
-  let after: Record<string, estypes.FieldValue> | undefined;
-  do {
-    const response = await searchRule(backend, rule, {
-      size: 0,
-      query,
-      aggs: {
-        groups: {
-          composite: {
-            size: PAGE_SIZE,
-            sources: fields.map((f) => ({ [f]: { terms: { field: f } } })),
-            ...(after ? { after } : {}),
-          },
-          aggs: metrics,
-        },
-      },
-    });
-    const agg = response.aggregations?.groups as estypes.AggregationsCompositeAggregate | undefined;
-    const buckets = (agg?.buckets ?? []) as estypes.AggregationsCompositeBucket[];
+  const pages = compositePages(
+    { size: PAGE_SIZE, sources: fields.map((f) => ({ [f]: { terms: { field: f } } })) },
+    async (composite) =>
+      (await searchRule(backend, rule, { size: 0, query, aggs: { groups: { composite, aggs: metrics } } }))
+        .aggregations?.groups,
+  );
+  for await (const buckets of pages)
     yield buckets.flatMap((b) => detection(groupOf(b.key), b as unknown as GroupMetrics, b));
-    after = buckets.length === PAGE_SIZE ? agg?.after_key : undefined;
-  } while (after);
 }
