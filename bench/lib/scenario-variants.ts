@@ -31,8 +31,13 @@ export function writeVariant(scenario: Scenario, dir: string): Variant {
   const id = `${scenario.id.slice(0, MAX_ID - suffix.length - 1)}-${suffix}`;
   const document = parseDocument(readFileSync(scenario.file, "utf8"));
   document.setIn(["id"], id);
-  if (scenario.context !== undefined)
-    document.setIn(["context"], resolve(dirname(scenario.file), scenario.context));
+  const from = (path: string) => resolve(dirname(scenario.file), path);
+  if (scenario.context !== undefined) document.setIn(["context"], from(scenario.context));
+  for (const group of ["targets", "hosts"] as const)
+    scenario.lab[group].forEach((entry, i) => {
+      if ("build" in entry && typeof entry.build === "string")
+        document.setIn(["lab", group, i, "build"], from(entry.build));
+    });
   const file = join(dir, `${id}.yaml`);
   writeFileSync(file, document.toString());
   return { id, file, scenario };

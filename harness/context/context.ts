@@ -93,6 +93,18 @@ const ContextSchema = z.strictObject({
     .default([]),
   infrastructure: z.array(InfrastructureSchema).default([]),
   history_window: positiveDuration.prefault("30d"),
+  /**
+   * Index patterns of the cluster that hold the sources' real history (ECS `source.ip` and
+   * `@timestamp`, any labels): escalation reads them beside the run's own events for "seen before",
+   * the activity's start and active days. Read only, never written.
+   */
+  history_indices: z
+    .array(
+      z
+        .string()
+        .regex(/^[^\s,]+$/, 'an index pattern without spaces or commas, such as "logs-network_traffic.*"'),
+    )
+    .default([]),
   escalation: Thresholds.prefault({}),
   /** Enrichment files, relative to this file. */
   enrichment: z

@@ -1,3 +1,4 @@
+import { ScanproofError } from "../core/errors.js";
 import { compositePages } from "../backend/composite-pages.js";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
@@ -60,20 +61,31 @@ export async function gatherFacts(
   const at = Date.parse(lastSeen);
   const limits = context.escalation;
   const historyStart = new Date(at - context.history_window).toISOString();
-  const search = (
+  const search = async (
     index: string | readonly string[],
     query: Query[],
     aggs: Record<string, estypes.AggregationsAggregationContainer>,
+    scoped: Query = { bool: { filter: [...scope.filters] } },
   ) =>
-    backend.client.search({
-      index: typeof index === "string" ? index : [...index],
-      size: 0,
-      track_total_hits: true,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      query: { bool: { filter: [...query, ...scope.filters] } },
+    wholeAnswer(
+      await backend.client.search({
+        index: typeof index === "string" ? index : [...index],
+        size: 0,
+        track_total_hits: true,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { bool: { filter: [...query, scoped] } },
+        aggs,
+      }),
+    );
+  /** The source's own events: the run's, and the real history of any indices the context names. */
+  const searchHistory = (query: Query[], aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
+    search(
+      [...ALL_EVENTS, ...context.history_indices],
+      query,
       aggs,
-    });
+      ownOrHistory(scope.filters, context.history_indices),
+    );
   // A detection without a source (a rule grouped by something else) has no source history.
   const fromSource: Query = source ? { term: { "source.ip": source } } : { match_none: {} };
   const between = (gte: string, lte: string, lt = false): Query => ({
@@ -83,7 +95,7 @@ export async function gatherFacts(
 
   const [activity, history, baseline, ids, alerts, targets] = await Promise.all([
     gatherActivity(),
-    search(ALL_EVENTS, [fromSource, between(historyStart, lastSeen)], {
+    searchHistory([fromSource, between(historyStart, lastSeen)], {
       first: { min: { field: "@timestamp" } },
       last: { max: { field: "@timestamp" } },
       targets: { terms: { field: "destination.ip", size: 100 } },
@@ -242,7 +254,7 @@ export async function gatherFacts(
    */
   async function findActivityStart(): Promise<number> {
     const gap = limits.activity_gap;
-    const response = await search(ALL_EVENTS, [fromSource, between(historyStart, lastSeen)], {
+    const response = await searchHistory([fromSource, between(historyStart, lastSeen)], {
       slices: {
         date_histogram: { field: "@timestamp", fixed_interval: `${Math.ceil(gap / 2)}ms`, min_doc_count: 1 },
         aggs: { first: { min: { field: "@timestamp" } }, last: { max: { field: "@timestamp" } } },
@@ -445,6 +457,35 @@ function similarFromAlert(id: string, alert: StoredAlert): SimilarAlert {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The answer of a search every shard of which answered: a shard that failed (a history index that
+ * maps an address as text, say) would leave its events out of the facts without a word.
+ */
+function wholeAnswer(response: estypes.SearchResponse): estypes.SearchResponse {
+  const { failed, total, failures } = response._shards;
+  if (failed > 0)
+    throw new ScanproofError(
+      `Escalation could not read ${failed} of ${total} shards: ${failures?.[0]?.reason.reason ?? failures?.[0]?.reason.type ?? "no reason given"}`,
+      "Indices named in history_indices must map ECS fields as ECS does: source.ip and destination.ip as ip, ports as numbers.",
+    );
+  return response;
+}
+
+/** The scope's own events, or any event of the history indices (which carry no run labels). */
+function ownOrHistory(filters: readonly Query[], historyIndices: readonly string[]): Query {
+  const own: Query = { bool: { filter: [...filters] } };
+  if (historyIndices.length === 0) return own;
+  return {
+    bool: {
+      should: [
+        own,
+        ...historyIndices.map((pattern): Query => ({ wildcard: { _index: { value: pattern } } })),
+      ],
+      minimum_should_match: 1,
+    },
+  };
+}
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);

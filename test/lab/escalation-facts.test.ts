@@ -269,6 +269,80 @@ describe("escalation facts from Elasticsearch (recorded firewall and IDS events)
       });
     });
 
+    it("counts the week-old alert's day and today's as the days the source raised alerts", () => {
+      const { facts: f } = attackerAlert(now);
+      expect(f.history.alertDays).to.deep.equal([dayOf(weekAgo.getTime()), dayOf(now.getTime() - 60_000)]);
+    });
+
+    it("reads the real history of the indices the context names, which carry no run labels", async () => {
+      const backend = await sharedBackend();
+      const { detection, facts: own } = attackerAlert(now);
+      const historyIndex = `history-${runId}`;
+      const longAgo = new Date(now.getTime() - 20 * DAY).toISOString();
+      const theirs = {
+        "@timestamp": longAgo,
+        event: { kind: "event", category: ["network"] },
+        source: { ip: ATTACKER, port: 40_000 },
+        destination: { ip: WEB, port: 22 },
+        labels: {},
+      };
+      await backend.client.indices.create({
+        index: historyIndex,
+        mappings: {
+          properties: {
+            "@timestamp": { type: "date" },
+            source: { properties: { ip: { type: "ip" }, port: { type: "long" } } },
+            destination: { properties: { ip: { type: "ip" }, port: { type: "long" } } },
+          },
+        },
+      });
+      await index(backend, historyIndex, [theirs]);
+      try {
+        const withHistory = { ...context, history_indices: ["history-escalation-facts-*"] };
+        const f = await gatherFacts(backend, detection, withHistory, { filters: scope.filters, inventory });
+        expect(f.priorEvents).to.equal(own.priorEvents + 1);
+        expect(f.history.firstSeen).to.equal(longAgo);
+        expect(f.history.activeDays[0]).to.equal(dayOf(Date.parse(longAgo)));
+        const other = await gatherFacts(
+          backend,
+          detection,
+          { ...context, history_indices: ["history-of-someone-else-*"] },
+          { filters: scope.filters, inventory },
+        );
+        expect(other.priorEvents).to.equal(own.priorEvents);
+      } finally {
+        await backend.client.indices.delete({ index: historyIndex });
+      }
+    });
+
+    it("refuses to escalate on a history index that maps addresses as text, naming the shard failure", async () => {
+      const backend = await sharedBackend();
+      const { detection } = attackerAlert(now);
+      const textIndex = `history-text-${runId}`;
+      await index(backend, textIndex, [
+        {
+          "@timestamp": new Date(now.getTime() - 3 * DAY).toISOString(),
+          event: { kind: "event" },
+          source: { ip: ATTACKER },
+          destination: { ip: WEB },
+          labels: {},
+        },
+      ]);
+      try {
+        const withText = { ...context, history_indices: [textIndex] };
+        const failed = await gatherFacts(backend, detection, withText, {
+          filters: scope.filters,
+          inventory,
+        }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(String(failed)).to.match(/Escalation could not read 1 of \d+ shards/);
+      } finally {
+        await backend.client.indices.delete({ index: textIndex });
+      }
+    });
+
     it("lists the week-old alert for the same rule and source as similar activity", () => {
       const { facts: f } = attackerAlert(now);
       const old = attackerAlert(weekAgo).detection;

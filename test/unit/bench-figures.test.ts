@@ -1,5 +1,9 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeVariant } from "../../bench/lib/scenario-variants.js";
+import { loadScenario } from "../../harness/scenario/load.js";
 import { latencySamples, ruleLatencies } from "../../bench/latency.js";
 import { parseDetectorLog, readDetectorReports, type DetectorReport } from "../../bench/lib/detector-logs.js";
 import { spread } from "../../bench/lib/stats.js";
@@ -20,7 +24,7 @@ import {
 } from "../../bench/matrix-figures.js";
 import { cell, renderMatrixMarkdown, renderMatrixText } from "../../bench/matrix-report.js";
 import { loadContext } from "../../harness/context/context.js";
-import { assertionsDir } from "../../harness/core/paths.js";
+import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../../harness/result.js";
 import type { Scenario } from "../../harness/scenario/load.js";
 import { ScenarioSchema } from "../../harness/scenario/schema.js";
@@ -534,5 +538,21 @@ describe("detection matrix report", () => {
     expect(text).to.include("Challenge corpus (1 scenarios, seed 1595)");
     expect(markdown).to.include("## Challenge corpus (1 scenarios, seed 1595)");
     expect(markdown).to.include("| Scenario | Kind | Verdict |");
+  });
+});
+
+describe("bench scenario variants", () => {
+  it("keep the original's context and its own images' Dockerfiles, wherever the copy is written", () => {
+    const dir = mkdtempSync(join(tmpdir(), "scanproof-variant-"));
+    try {
+      for (const name of ["scan-own-target-image", "anytool-own-image", "benign-snmp-polling"]) {
+        const original = loadScenario(join(scenariosDir, `${name}.yaml`));
+        const copy = loadScenario(writeVariant(original, dir).file);
+        expect(copy.lab, name).to.deep.equal(original.lab);
+        expect(copy.contextFile, name).to.equal(original.contextFile);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
