@@ -14,20 +14,23 @@ import {
   ruleNamesOf,
 } from "./report/catalogue.js";
 import { LiveView } from "./report/live.js";
-import { mergeRunResults } from "./report/merge.js";
+import { mergeRunResults, resultsFile } from "./report/merge.js";
+import { diffRuns, renderDiffJson, type RunDiff } from "./report/diff.js";
+import { renderDiffMarkdown, renderDiffSummary } from "./report/diff-text.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/fixtures/rule-tests.js";
 import { loadInputs } from "./run/inputs.js";
-import { newRunId, runScenarios } from "./run/run-scenarios.js";
+import { compareRuleSets, newRunId, runScenarios } from "./run/run-scenarios.js";
 import { type ScenarioProgress } from "./result.js";
 import { checkWithAttackerTools } from "./scenario/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
-import { InputError } from "./core/problems.js";
+import { InputError, type Problem } from "./core/problems.js";
 import { doctor } from "./doctor.js";
 import { runSetup } from "./setup/index.js";
+import { loadRules } from "./detection/rules/rule-loader.js";
 
 /** Exit codes: 0 all passed, 1 a scenario failed, 2 a scenario errored, 3 bad input, 4 set-up or environment failed. */
 export const EXIT = { ok: 0, failed: 1, error: 2, badInput: 3, environment: 4 } as const;
@@ -106,6 +109,27 @@ Exit codes:
   3  invalid input or arguments: nothing was started
   4  set-up or environment problem (Docker, images, Elasticsearch)
   130/143  interrupted by SIGINT/SIGTERM (everything created was removed)`;
+
+const DIFF_EXIT_CODES_HELP = `
+Exit codes:
+  0  nothing moved
+  1  something moved: a verdict, an alert, a tier, a reason, an expectation, a log source's accounting, a scenario or rule in one run only
+  2  with --rules-changed: a scenario errored in either rule set's run (the comparison is incomplete), or an unexpected error
+  3  invalid input or arguments (a results file that is not one names the file and what was expected)
+  4  with --rules-changed: set-up or environment problem`;
+
+interface DiffOptions {
+  markdown?: string;
+  json?: string;
+}
+
+/** A diff as the terminal summary, and as the Markdown and JSON files asked for. */
+function reportDiff(diff: RunDiff, files: DiffOptions, io: CliIo): number {
+  io.out(`${renderDiffSummary(diff)}\n`);
+  if (files.markdown !== undefined) writeFileSync(files.markdown, renderDiffMarkdown(diff));
+  if (files.json !== undefined) writeFileSync(files.json, renderDiffJson(diff));
+  return diff.moved ? EXIT.failed : EXIT.ok;
+}
 
 /** Where the CLI writes: the process's streams, or a test's buffers. */
 export interface CliIo {
@@ -325,6 +349,96 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       io.out(`${Object.values(files).join("\n")}\n`);
       if (options.merge) code = exitCodeOf(run.scenarios);
     });
+
+  program
+    .command("diff")
+    .argument(
+      "[inputs...]",
+      "two results (results.json files or run folders), before then after; with --rules-changed, scenario files or folders (default: the scenarios tagged default)",
+    )
+    .description(
+      "what moved between two runs — verdicts, alerts by rule and source, tiers, escalation reasons, expectations, log accounting — or between two rule sets over the same lab events",
+    )
+    .option("--markdown <file>", "also write the diff as a Markdown comment for a pull request")
+    .option("--json <file>", "also write the diff as JSON")
+    .option("--rules-baseline <path>", "with --rules-changed: the rule folder or file before the change")
+    .option(
+      "--rules-changed <path>",
+      "run the scenarios once, judge each lab's events by both rule sets, and diff the two",
+    )
+    .addOption(
+      new Option("--context <file>", "with --rules-changed: the escalation context").default(DEFAULT_CONTEXT),
+    )
+    .option("--concurrency <n>", "with --rules-changed: scenarios run at once", positiveInteger, 1)
+    .option("--no-setup", "with --rules-changed: skip the set-up check")
+    .addHelpText("after", DIFF_EXIT_CODES_HELP)
+    .action(
+      async (
+        inputs: string[],
+        options: DiffOptions & {
+          rulesBaseline?: string;
+          rulesChanged?: string;
+          context: string;
+          concurrency: number;
+          setup: boolean;
+        },
+      ) => {
+        if ((options.rulesBaseline === undefined) !== (options.rulesChanged === undefined)) {
+          usage("--rules-baseline and --rules-changed go together: the rule set before and after the change");
+          return;
+        }
+        if (options.rulesBaseline === undefined || options.rulesChanged === undefined) {
+          const [before, after, ...more] = inputs;
+          if (before === undefined || after === undefined || more.length > 0) {
+            usage(
+              `diff compares two results (results.json files or run folders), before then after; ${inputs.length} given`,
+            );
+            return;
+          }
+          const run = (path: string) => ({ label: path, run: readRunResult(resultsFile(path)) });
+          code = reportDiff(diffRuns(run(before), run(after)), options, io);
+          return;
+        }
+        const baselineRules = options.rulesBaseline;
+        const changedPath = options.rulesChanged;
+        const problems: Problem[] = [];
+        const collect = <T>(load: () => T): T | undefined => {
+          try {
+            return load();
+          } catch (error) {
+            if (!(error instanceof InputError)) throw error;
+            problems.push(...error.problems);
+            return undefined;
+          }
+        };
+        const loaded = collect(() =>
+          selected(inputs, {
+            rules: [baselineRules],
+            context: options.context,
+            ...(inputs.length === 0 ? { tag: ["default"] } : {}),
+          }),
+        );
+        const changedRules = collect(() => loadRules([changedPath]));
+        if (!loaded || !changedRules) throw new InputError(problems);
+        if (options.setup) await runSetup();
+        const { baseline, changed } = await compareRuleSets({
+          inputs: loaded,
+          changedRules,
+          concurrency: options.concurrency,
+        });
+        const diff = diffRuns(
+          { label: `rules ${baselineRules}`, run: baseline },
+          { label: `rules ${changedPath}`, run: changed },
+        );
+        const runDir = dirname(baseline.resultsDir);
+        writeFileSync(join(runDir, "diff.md"), renderDiffMarkdown(diff));
+        writeFileSync(join(runDir, "diff.json"), renderDiffJson(diff));
+        code = reportDiff(diff, options, io);
+        io.out(`\nresults: ${baseline.resultsDir}, ${changed.resultsDir}; diff: ${join(runDir, "diff.md")}, diff.json\n`);
+        const errored = [...baseline.scenarios, ...changed.scenarios].some((s) => s.verdict === "error");
+        if (errored) code = EXIT.error;
+      },
+    );
 
   program
     .command("prune")

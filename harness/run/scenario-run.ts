@@ -24,7 +24,7 @@ import type {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
 import type { StepPorts } from "../scanners/step-kind.js";
-import { detectAndEscalate } from "./detection.js";
+import { detectAndEscalate, forgetScenarioAlerts } from "./detection.js";
 import { produceHistory } from "./history.js";
 import { labSources } from "./lab-sources.js";
 import { containmentTruth, runSteps } from "./steps.js";
@@ -46,6 +46,18 @@ export interface ScenarioContext {
   /** Write the detailed progress to the scenario's own progress.log (labs running side by side). */
   readonly ownLog: boolean;
   readonly progress: (update: ScenarioProgress) => void;
+  /**
+   * A second rule set judged over the same events once the scenario's own rules were
+   * (`scanproof diff --rules-changed`). A scenario with contain steps cannot be given one: what its
+   * rules decide during the steps changes the traffic.
+   */
+  readonly changedRules?: RuleSet;
+}
+
+/** A scenario's result, and the changed rule set's over the same events when it was given one. */
+export interface ScenarioOutcome {
+  readonly result: ScenarioResult;
+  readonly changed?: ScenarioResult;
 }
 
 /**
@@ -78,9 +90,11 @@ export class ScenarioRun {
     );
   }
 
-  async run(): Promise<ScenarioResult> {
+  async run(): Promise<ScenarioOutcome> {
     say(`\n[${this.ctx.scenario.id}] ${this.ctx.scenario.title}`);
     try {
+      if (this.ctx.changedRules && this.ctx.scenario.steps.some((s) => s.tool === "contain"))
+        throw new Error("a scenario with contain steps runs in a lab per rule set, not with a changed rule set");
       const plan = planLab(this.ctx.scenario);
       const sources = this.scopeRules(plan);
       if (this.ctx.scenario.history.length > 0) {
@@ -124,16 +138,57 @@ export class ScenarioRun {
         raised,
         containment: this.containment,
       });
-      return await this.finish({ ...this.base(), ...judged });
+      const changed = this.ctx.changedRules
+        ? await this.judgeChanged(this.ctx.changedRules, lab, plan, stepsEnded)
+        : undefined;
+      const result = await this.finish({ ...this.base(), ...judged });
+      return { result, ...(changed ? { changed } : {}) };
     } catch (error) {
       say(`✖ [${this.ctx.scenario.id}] error: ${describeError(error)}`);
-      return this.finish({
-        ...this.base(),
-        verdict: "error",
-        reason: describeError(error),
-        alerts: [],
-        expectations: [],
+      const result = await this.finish(this.errored(error));
+      return { result, ...(this.ctx.changedRules ? { changed: result } : {}) };
+    }
+  }
+
+  private errored(error: unknown): ScenarioResult {
+    return { ...this.base(), verdict: "error", reason: describeError(error), alerts: [], expectations: [] };
+  }
+
+  /**
+   * The changed rule set over the same events, judged against the same expectations: the scenario's
+   * alerts so far are forgotten first, so it runs as the first set did, on an alerts index without
+   * them. Its time to alert counts from the same end of the steps, so it is later by the first's run.
+   */
+  private async judgeChanged(
+    changed: RuleSet,
+    lab: StartedLab,
+    plan: LabPlan,
+    stepsEnded: number,
+  ): Promise<ScenarioResult> {
+    const started = Date.now();
+    const rules = rulesReading(changed.rules, labSources(plan, this.ctx.scenario));
+    try {
+      await forgetScenarioAlerts(this.ctx.backend, lab);
+      const raised = await task(
+        `[${this.ctx.scenario.id}] run the changed set's ${rules.length} rules and escalate`,
+        () => detectAndEscalate(this.ctx.backend, rules, this.ctx.context, lab, stepsEnded),
+        (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
+      );
+      const judged = await verdictOf(this.ctx.scenario, this.ctx.backend, {
+        plan,
+        lab,
+        groundTruth: this.truths,
+        logs: this.logs,
+        alertedEarlier: [],
+        raised,
+        containment: [],
       });
+      const ms = Date.now() - started;
+      return { ...this.base(), ...judged, durationMs: ms, timings: { detectionMs: ms } };
+    } catch (error) {
+      say(`✖ [${this.ctx.scenario.id}] error with the changed rules: ${describeError(error)}`);
+      const ms = Date.now() - started;
+      return { ...this.errored(error), durationMs: ms, timings: { detectionMs: ms } };
     }
   }
 

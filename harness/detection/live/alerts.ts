@@ -227,3 +227,18 @@ export async function thresholdHistory(
     })),
   );
 }
+
+/**
+ * Removes every alert of one scope, and with them the threshold history they carry: rules run in the
+ * scope afterwards find its events as if none had run there before.
+ */
+export async function deleteScopeAlerts(backend: Backend, scopeKey: string): Promise<void> {
+  await backend.client.deleteByQuery({
+    index: ALERTS_INDEX,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    refresh: true,
+    conflicts: "proceed",
+    query: { term: { "scanproof.scope": scopeKey } },
+  });
+}
