@@ -434,7 +434,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         writeFileSync(join(runDir, "diff.md"), renderDiffMarkdown(diff));
         writeFileSync(join(runDir, "diff.json"), renderDiffJson(diff));
         code = reportDiff(diff, options, io);
-        io.out(`\nresults: ${baseline.resultsDir}, ${changed.resultsDir}; diff: ${join(runDir, "diff.md")}, diff.json\n`);
+        io.out(
+          `\nresults: ${baseline.resultsDir}, ${changed.resultsDir}; diff: ${join(runDir, "diff.md")}, diff.json\n`,
+        );
         const errored = [...baseline.scenarios, ...changed.scenarios].some((s) => s.verdict === "error");
         if (errored) code = EXIT.error;
       },

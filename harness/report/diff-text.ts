@@ -1,6 +1,14 @@
 import { terminalText } from "../core/printable.js";
 import type { Verdict } from "../result.js";
-import { ACCOUNTED, type AlertGroup, type AlertMove, type DiffSide, type RunDiff, type ScenarioMove } from "./diff.js";
+import {
+  ACCOUNTED,
+  tiersMoved,
+  type AlertGroup,
+  type AlertMove,
+  type DiffSide,
+  type RunDiff,
+  type ScenarioMove,
+} from "./diff.js";
 import { markdownText } from "./markdown.js";
 
 /** One kind of change, as a table: the terminal and the Markdown comment show the same sections. */
@@ -41,8 +49,10 @@ function alertRows(
   );
 }
 
-const both = (keep: (b: AlertGroup, a: AlertGroup) => boolean) =>
-  (_: AlertMove, b: AlertGroup | undefined, a: AlertGroup | undefined) => !!b && !!a && keep(b, a);
+const both =
+  (keep: (b: AlertGroup, a: AlertGroup) => boolean) =>
+  (_: AlertMove, b: AlertGroup | undefined, a: AlertGroup | undefined) =>
+    !!b && !!a && keep(b, a);
 
 function changedList(before: readonly string[], after: readonly string[]): string {
   const added = after.filter((x) => !before.includes(x)).map((x) => `+${x}`);
@@ -77,12 +87,20 @@ function sections(diff: RunDiff): Section[] {
     {
       title: "Alerts added",
       header: [...alertHeader, "After"],
-      rows: alertRows(moved, (m) => m.change === "added", (m) => [m.after ? groupText(m.after) : ""]),
+      rows: alertRows(
+        moved,
+        (m) => m.change === "added",
+        (m) => [m.after ? groupText(m.after) : ""],
+      ),
     },
     {
       title: "Alerts removed",
       header: [...alertHeader, "Before"],
-      rows: alertRows(moved, (m) => m.change === "removed", (m) => [m.before ? groupText(m.before) : ""]),
+      rows: alertRows(
+        moved,
+        (m) => m.change === "removed",
+        (m) => [m.before ? groupText(m.before) : ""],
+      ),
     },
     {
       title: "Alert counts changed",
@@ -96,11 +114,10 @@ function sections(diff: RunDiff): Section[] {
     {
       title: "Tiers changed",
       header: [...alertHeader, "Before", "After"],
-      rows: alertRows(
-        moved,
-        both((b, a) => tiersText(b.tiers) !== tiersText(a.tiers)),
-        (m) => [tiersText(m.before?.tiers ?? []), tiersText(m.after?.tiers ?? [])],
-      ),
+      rows: alertRows(moved, both(tiersMoved), (m) => [
+        tiersText(m.before?.tiers ?? []),
+        tiersText(m.after?.tiers ?? []),
+      ]),
     },
     {
       title: "Escalation reasons changed",
@@ -218,9 +235,11 @@ export function renderDiffSummary(diff: RunDiff): string {
 
 function markdownTable(section: Section): string {
   const line = (cells: readonly string[]) => `| ${cells.map(markdownText).join(" | ")} |`;
-  return [line(section.header), `|${section.header.map(() => " --- |").join("")}`, ...section.rows.map(line)].join(
-    "\n",
-  );
+  return [
+    line(section.header),
+    `|${section.header.map(() => " --- |").join("")}`,
+    ...section.rows.map(line),
+  ].join("\n");
 }
 
 /** A pull request comment: the same sections as Markdown tables, every text from the results escaped. */

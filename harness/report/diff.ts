@@ -45,7 +45,13 @@ export interface ExpectationMove {
 }
 
 /** The counts of a log source's accounting compared; ingest waits are timings and are not. */
-export const ACCOUNTED = ["sensorRecords", "indexed", "parseFailures", "expectedEvents", "seenEvents"] as const;
+export const ACCOUNTED = [
+  "sensorRecords",
+  "indexed",
+  "parseFailures",
+  "expectedEvents",
+  "seenEvents",
+] as const;
 type Accounted = (typeof ACCOUNTED)[number];
 
 /** A log source whose accounting differs, or that only one run accounted. */
@@ -122,7 +128,9 @@ function alertGroups(alerts: readonly AlertSummary[]): Map<string, { ruleName: s
         group: {
           count: g.alerts.length,
           tiers: g.alerts.map((a) => a.tier).sort(compareCodePoints),
-          reasons: [...new Set(g.alerts.flatMap((a) => a.reasons.map((r) => r.code)))].sort(compareCodePoints),
+          reasons: [...new Set(g.alerts.flatMap((a) => a.reasons.map((r) => r.code)))].sort(
+            compareCodePoints,
+          ),
         },
       },
     ]),
@@ -131,6 +139,16 @@ function alertGroups(alerts: readonly AlertSummary[]): Map<string, { ruleName: s
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The alerts were escalated differently: another set of tiers, or as many alerts with other tiers. One
+ * more alert at the same tier is a count change only.
+ */
+export function tiersMoved(before: AlertGroup, after: AlertGroup): boolean {
+  const distinct = (g: AlertGroup) => [...new Set(g.tiers)];
+  if (!sameList(distinct(before), distinct(after))) return true;
+  return before.count === after.count && !sameList(before.tiers, after.tiers);
 }
 
 function alertMoves(before: readonly AlertSummary[], after: readonly AlertSummary[]): AlertMove[] {
@@ -242,7 +260,7 @@ function countMoves(compared: number, scenarios: readonly ScenarioMove[]): DiffC
     alertsAdded: alerts.filter((a) => a.change === "added").length,
     alertsRemoved: alerts.filter((a) => a.change === "removed").length,
     alertsChanged: changed.length,
-    tiers: changed.filter((c) => !sameList(c.before.tiers, c.after.tiers)).length,
+    tiers: changed.filter((c) => tiersMoved(c.before, c.after)).length,
     reasons: changed.filter((c) => !sameList(c.before.reasons, c.after.reasons)).length,
     expectations: scenarios.reduce((n, s) => n + s.expectations.length, 0),
     logs: scenarios.reduce((n, s) => n + s.logs.length, 0),

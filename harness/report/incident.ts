@@ -195,8 +195,6 @@ export function renderIncidentJson(report: IncidentReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-
-
 export function renderIncidentMarkdown(r: IncidentReport): string {
   const lines: string[] = [];
   const out = (...l: string[]) => lines.push(...l);

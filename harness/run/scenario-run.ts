@@ -94,7 +94,9 @@ export class ScenarioRun {
     say(`\n[${this.ctx.scenario.id}] ${this.ctx.scenario.title}`);
     try {
       if (this.ctx.changedRules && this.ctx.scenario.steps.some((s) => s.tool === "contain"))
-        throw new Error("a scenario with contain steps runs in a lab per rule set, not with a changed rule set");
+        throw new Error(
+          "a scenario with contain steps runs in a lab per rule set, not with a changed rule set",
+        );
       const plan = planLab(this.ctx.scenario);
       const sources = this.scopeRules(plan);
       if (this.ctx.scenario.history.length > 0) {
