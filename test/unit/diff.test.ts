@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../harness/cli.js";
+import { scenariosDir } from "../../harness/core/paths.js";
 import { diffRuns, renderDiffJson, type RunDiff } from "../../harness/report/diff.js";
 import { renderDiffMarkdown, renderDiffSummary } from "../../harness/report/diff-text.js";
 import { renderJson } from "../../harness/report/json.js";
@@ -253,6 +254,26 @@ describe("scanproof diff (command)", () => {
     expect(code).to.equal(3);
     expect(err).to.include(`${file}:`);
     expect(err).to.match(/results\.json:\d+:\d+: scenarios\[0\]\.verdict: Invalid option/);
+  });
+
+  it("refuses both rule sets' problems at once, before anything starts", async () => {
+    const changedRules = join(dir, "changed");
+    mkdirSync(changedRules);
+    writeFileSync(join(changedRules, "broken.toml"), "[rule\nname = 1\n");
+    const missing = join(dir, "no-such-rules");
+    const { code, err } = await cli([
+      "diff",
+      "--rules-baseline",
+      missing,
+      "--rules-changed",
+      changedRules,
+      "--no-setup",
+      join(scenariosDir, "benign-web-browsing.yaml"),
+    ]);
+    expect(code).to.equal(3);
+    expect(err).to.include("nothing was started");
+    expect(err).to.include("no such rule file or folder");
+    expect(err).to.include("broken.toml:1:");
   });
 
   it("needs exactly two results, and both rule sets together", async () => {
