@@ -39,20 +39,17 @@ const sourceText = (m: AlertMove) => m.source || "no source";
 
 function alertRows(
   scenarios: readonly ScenarioMove[],
-  keep: (m: AlertMove, before: AlertGroup | undefined, after: AlertGroup | undefined) => boolean,
+  keep: (m: AlertMove) => boolean,
   cells: (m: AlertMove) => string[],
 ): string[][] {
   return scenarios.flatMap((s) =>
-    s.alerts
-      .filter((m) => keep(m, m.before, m.after))
-      .map((m) => [s.id, m.ruleName, sourceText(m), ...cells(m)]),
+    s.alerts.filter(keep).map((m) => [s.id, m.ruleName, sourceText(m), ...cells(m)]),
   );
 }
 
-const both =
-  (keep: (b: AlertGroup, a: AlertGroup) => boolean) =>
-  (_: AlertMove, b: AlertGroup | undefined, a: AlertGroup | undefined) =>
-    !!b && !!a && keep(b, a);
+/** Alerts in both runs that moved in this way. */
+const both = (moved: (before: AlertGroup, after: AlertGroup) => boolean) => (m: AlertMove) =>
+  m.before !== undefined && m.after !== undefined && moved(m.before, m.after);
 
 function changedList(before: readonly string[], after: readonly string[]): string {
   const added = after.filter((x) => !before.includes(x)).map((x) => `+${x}`);

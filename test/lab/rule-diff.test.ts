@@ -109,3 +109,44 @@ describe("scanproof diff of two rule sets over the same lab events (real labs an
     }
   });
 });
+
+describe("scanproof diff of two rule sets for a scenario with contain steps (real labs and Elasticsearch)", function () {
+  const ID = "contain-and-rescan";
+  let comparison: RuleComparison;
+
+  before(async function () {
+    const rules = join(assertionsDir, "rules");
+    comparison = await compareRuleSets({
+      inputs: loadInputs({
+        scenarioFiles: [join(scenariosDir, `${ID}.yaml`)],
+        rulePaths: [rules],
+        contextFile: join(assertionsDir, "context", "default.yaml"),
+      }),
+      changedRules: loadRules([rules]),
+      backend: await sharedBackend(),
+    });
+  });
+
+  it("runs it in a second lab with the changed rules, which decide its block themselves", function () {
+    const [baseline] = comparison.baseline.scenarios;
+    const [changed] = comparison.changed.scenarios;
+    expect([baseline?.verdict, changed?.verdict]).to.deep.equal(["pass", "pass"]);
+    const artifacts = (s: typeof baseline) => (s?.groundTruth ?? []).flatMap((g) => g.artifact ?? []);
+    expect(artifacts(baseline)).to.not.be.empty;
+    expect(artifacts(changed)).to.not.be.empty;
+    for (const a of artifacts(changed)) expect(a).to.include(join(comparison.changed.resultsDir, ID));
+    for (const a of artifacts(baseline)) expect(a).to.not.include(comparison.changed.resultsDir);
+    expect(changed?.containment?.map((c) => c.blocked)).to.deep.equal([true]);
+    expect(changed?.containment?.[0]?.verification?.deniedAfter).to.be.greaterThan(0);
+  });
+
+  it("finds the same verdict, alerts, tiers and reasons with the same rules", function () {
+    const diff = diffRuns(
+      { label: "baseline", run: comparison.baseline },
+      { label: "changed", run: comparison.changed },
+    );
+    const moved = diff.scenarios.find((s) => s.id === ID);
+    expect(moved?.verdict).to.equal(undefined);
+    expect(moved?.alerts ?? []).to.deep.equal([]);
+  });
+});
