@@ -1,8 +1,9 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
-import { assertionsDir, scenariosDir } from "../../harness/core/paths.js";
+import { assertionsDir, projectRoot, scenariosDir } from "../../harness/core/paths.js";
+import { runCommand } from "../../harness/core/process.js";
 import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import { diffRuns, type RunDiff } from "../../harness/report/diff.js";
 import { readRunResult } from "../../harness/report/write-reports.js";
@@ -26,19 +27,25 @@ const SCENARIOS = {
   "benign-web-browsing": undefined,
 } as const;
 
+/** A copy of the pack whose horizontal sweep rule asks for one host more than the sweeps probe. */
+function packAskingForMoreHosts(): string {
+  const dir = mkdtempSync(join(tmpdir(), "scanproof-changed-rules-"));
+  cpSync(join(assertionsDir, "rules"), dir, { recursive: true });
+  const file = join(dir, HORIZONTAL);
+  const text = readFileSync(file, "utf8");
+  const threshold = Number(HORIZONTAL_CARDINALITY.exec(text)?.[2]);
+  expect(threshold, "the rule's distinct-host threshold").to.be.lessThan(SWEPT_HOSTS);
+  writeFileSync(file, text.replace(HORIZONTAL_CARDINALITY, `$1${SWEPT_HOSTS + 1}`));
+  return dir;
+}
+
 describe("scanproof diff of two rule sets over the same lab events (real labs and Elasticsearch)", function () {
   let rulesDir: string;
   let comparison: RuleComparison;
   let diff: RunDiff;
 
   before(async function () {
-    rulesDir = mkdtempSync(join(tmpdir(), "scanproof-changed-rules-"));
-    cpSync(join(assertionsDir, "rules"), rulesDir, { recursive: true });
-    const file = join(rulesDir, HORIZONTAL);
-    const text = readFileSync(file, "utf8");
-    const threshold = Number(HORIZONTAL_CARDINALITY.exec(text)?.[2]);
-    expect(threshold, "the rule's distinct-host threshold").to.be.lessThan(SWEPT_HOSTS);
-    writeFileSync(file, text.replace(HORIZONTAL_CARDINALITY, `$1${SWEPT_HOSTS + 1}`));
+    rulesDir = packAskingForMoreHosts();
     comparison = await compareRuleSets({
       inputs: loadInputs({
         scenarioFiles: Object.keys(SCENARIOS).map((id) => join(scenariosDir, `${id}.yaml`)),
@@ -148,5 +155,62 @@ describe("scanproof diff of two rule sets for a scenario with contain steps (rea
     const moved = diff.scenarios.find((s) => s.id === ID);
     expect(moved?.verdict).to.equal(undefined);
     expect(moved?.alerts ?? []).to.deep.equal([]);
+  });
+});
+
+describe("scanproof diff --rules-baseline --rules-changed, the command (real labs and Elasticsearch)", function () {
+  let dir: string;
+  let rulesDir: string;
+  let run: { code: number; stdout: string; stderr: string };
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), "scanproof-diff-command-"));
+    rulesDir = packAskingForMoreHosts();
+    const backend = await sharedBackend();
+    run = await runCommand(
+      process.execPath,
+      [
+        join(projectRoot, "bin", "scanproof.js"),
+        "diff",
+        "--rules-baseline",
+        join(assertionsDir, "rules"),
+        "--rules-changed",
+        rulesDir,
+        "--no-setup",
+        "--markdown",
+        join(dir, "comment.md"),
+        "--json",
+        join(dir, "diff.json"),
+        join(scenariosDir, "internal-sweep-l1.yaml"),
+        join(scenariosDir, "benign-web-browsing.yaml"),
+      ],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, SCANPROOF_ES_URL: backend.url, SCANPROOF_RESULTS_DIR: join(dir, "results") },
+      },
+    );
+  });
+
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(rulesDir, { recursive: true, force: true });
+  });
+
+  it("exits 1 and prints that the sweep moved and the browsing did not", function () {
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stdout).to.include("scanproof diff: 1 of 2 scenarios moved");
+    expect(run.stdout).to.match(/internal-sweep-l1\s+PASS\s+FAIL/);
+  });
+
+  it("writes the Markdown comment and the JSON asked for, and both beside the two sets' results", function () {
+    expect(readFileSync(join(dir, "comment.md"), "utf8")).to.include("| internal-sweep-l1 | PASS | FAIL |");
+    const diff = JSON.parse(readFileSync(join(dir, "diff.json"), "utf8")) as RunDiff;
+    expect(diff.scenarios.map((s) => s.id)).to.deep.equal(["internal-sweep-l1"]);
+    const [runDir] = readdirSync(join(dir, "results")).map((r) => join(dir, "results", r));
+    for (const file of ["diff.md", "diff.json", "baseline/results.json", "changed/results.json"])
+      expect(existsSync(join(runDir ?? "", file)), file).to.equal(true);
+    expect(readFileSync(join(runDir ?? "", "diff.json"), "utf8")).to.equal(
+      readFileSync(join(dir, "diff.json"), "utf8"),
+    );
   });
 });
