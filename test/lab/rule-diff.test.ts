@@ -158,7 +158,7 @@ describe("scanproof diff of two rule sets for a scenario with contain steps (rea
   });
 });
 
-describe("scanproof diff --rules-baseline --rules-changed, the command (real labs and Elasticsearch)", function () {
+describe("scanproof diff --rules-baseline --rules-changed, the command (real labs, its own Elasticsearch)", function () {
   let dir: string;
   let rulesDir: string;
   let run: { code: number; stdout: string; stderr: string };
@@ -166,7 +166,6 @@ describe("scanproof diff --rules-baseline --rules-changed, the command (real lab
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), "scanproof-diff-command-"));
     rulesDir = packAskingForMoreHosts();
-    const backend = await sharedBackend();
     run = await runCommand(
       process.execPath,
       [
@@ -186,7 +185,7 @@ describe("scanproof diff --rules-baseline --rules-changed, the command (real lab
       ],
       {
         cwd: projectRoot,
-        env: { ...process.env, SCANPROOF_ES_URL: backend.url, SCANPROOF_RESULTS_DIR: join(dir, "results") },
+        env: { ...process.env, SCANPROOF_RESULTS_DIR: join(dir, "results") },
       },
     );
   });
