@@ -133,6 +133,41 @@ describe("scanproof diff of two results", () => {
     expect(text).not.to.include("Tiers changed");
   });
 
+  it("calls the same alerts escalated to other tiers a tier change, even when the set of tiers is the same", () => {
+    const three = (tiers: readonly ("l1" | "tier2")[]) =>
+      changed(run, SCAN, (s) => ({
+        ...s,
+        alerts: tiers.map((tier, i) => ({ ...firstAlert(s), id: `a${i}`, tier })),
+      }));
+    const d = diff(three(["tier2", "tier2", "l1"]), three(["tier2", "l1", "l1"]));
+    expect(d.scenarios[0]?.alerts.map((a) => [a.before?.tiers, a.after?.tiers])).to.deep.equal([
+      [
+        ["l1", "tier2", "tier2"],
+        ["l1", "l1", "tier2"],
+      ],
+    ]);
+    expect(d.counts).to.include({ tiers: 1, alertsChanged: 1 });
+    expect(renderDiffSummary(d)).to.match(/Tiers changed \(1\)[\s\S]*l1, tier2 ×2\s+l1 ×2, tier2/);
+  });
+
+  it("says why a scenario that passed before errored after", () => {
+    const after = changed(run, SCAN, (s) => ({
+      ...s,
+      verdict: "error",
+      reason: "target web stopped during the steps",
+      alerts: [],
+      expectations: [],
+    }));
+    const d = diff(run, after);
+    expect(d.scenarios[0]?.errorAfter).to.equal("target web stopped during the steps");
+    expect(renderDiffSummary(d)).to.match(
+      /scan-then-exploit\s+PASS\s+ERROR\s+target web stopped during the steps/,
+    );
+    expect(renderDiffMarkdown(d)).to.include(
+      "| scan-then-exploit | PASS | ERROR | target web stopped during the steps |",
+    );
+  });
+
   it("reports each log source's accounting that changed, by count", () => {
     const after = changed(run, SCAN, (s) => ({
       ...s,
