@@ -2,6 +2,7 @@ import { Argument, Command, Option } from "commander";
 import { describeError } from "../harness/core/errors.js";
 import { say } from "../harness/core/progress.js";
 import { benchCapture } from "./capture.js";
+import { benchDiff } from "./diff.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
@@ -21,6 +22,7 @@ const BENCHES = {
   ingest: (o: Options) => benchIngest(o.rates),
   kql: () => benchKql(),
   capture: () => benchCapture(),
+  diff: (o: Options) => benchDiff(o.results),
   mutation: (o: Options) =>
     benchMutation({ ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.static ? { static: true } : {}) }),
 } as const;
@@ -34,6 +36,7 @@ interface Options {
   readonly repeats?: number;
   readonly mutate?: string[];
   readonly static?: boolean;
+  readonly results?: string[];
 }
 
 const program = new Command("bench")
@@ -51,6 +54,12 @@ const program = new Command("bench")
     new Option(
       "--mutate <files...>",
       "mutation: mutate only these files (stryker.config.json's list otherwise)",
+    ),
+  )
+  .addOption(
+    new Option(
+      "--results <files...>",
+      "diff: the two results files, before then after (default: the two largest under scanproof-results/)",
     ),
   )
   .addOption(

@@ -4,30 +4,22 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { describeError, ScanproofError } from "./core/errors.js";
 import { terminalText } from "./core/printable.js";
 import { assertionsDir, scenariosDir } from "./core/paths.js";
-import { prune, pruneOrphans } from "./lab/prune.js";
-import { describeLab, labDown, labUp } from "./lab-session.js";
-import {
-  CATALOGUE_END,
-  CATALOGUE_START,
-  renderCatalogue,
-  replaceCatalogue,
-  ruleNamesOf,
-} from "./report/catalogue.js";
+import { CATALOGUE_END, CATALOGUE_START } from "./report/catalogue.js";
 import { LiveView } from "./report/live.js";
-import { mergeRunResults } from "./report/merge.js";
+import { mergeRunResults, resultsFile } from "./report/merge.js";
+import { diffRuns, renderDiffJson, type RunDiff } from "./report/diff.js";
+import { renderDiffMarkdown, renderDiffSummary } from "./report/diff-text.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
-import { allPassed, renderRuleTests, runRuleTests } from "./detection/fixtures/rule-tests.js";
-import { loadInputs } from "./run/inputs.js";
-import { newRunId, runScenarios } from "./run/run-scenarios.js";
 import { type ScenarioProgress } from "./result.js";
-import { checkWithAttackerTools } from "./scenario/tool-check.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
-import { renderScenarioJsonSchema } from "./scenario/json-schema.js";
-import { InputError } from "./core/problems.js";
-import { doctor } from "./doctor.js";
-import { runSetup } from "./setup/index.js";
+import { InputError, type Problem } from "./core/problems.js";
+
+/*
+ * What only some commands need — the lab, Docker, Elasticsearch, the scenario schema — is imported
+ * by those commands when they run, so that `diff`, `report` and `--help` start in a fraction of a second.
+ */
 
 /** Exit codes: 0 all passed, 1 a scenario failed, 2 a scenario errored, 3 bad input, 4 set-up or environment failed. */
 export const EXIT = { ok: 0, failed: 1, error: 2, badInput: 3, environment: 4 } as const;
@@ -74,7 +66,8 @@ function withInputOptions(command: Command): Command {
     .option("--tag <tag...>", "only scenarios with one of these tags");
 }
 
-function selected(paths: string[], options: InputOptions) {
+async function selected(paths: string[], options: InputOptions) {
+  const { loadInputs } = await import("./run/inputs.js");
   const inputs = loadInputs({
     scenarioFiles: scenarioFiles(paths),
     rulePaths: options.rules,
@@ -107,6 +100,96 @@ Exit codes:
   4  set-up or environment problem (Docker, images, Elasticsearch)
   130/143  interrupted by SIGINT/SIGTERM (everything created was removed)`;
 
+const DIFF_EXIT_CODES_HELP = `
+Exit codes:
+  0  nothing moved
+  1  something moved: a verdict, an alert, a tier, a reason, an expectation, a log source's accounting, a scenario or rule in one run only
+  2  with --rules-changed: a scenario errored in either rule set's run (the comparison is incomplete), or an unexpected error
+  3  invalid input or arguments (a results file that is not one names the file and what was expected)
+  4  with --rules-changed: set-up or environment problem`;
+
+interface DiffOptions {
+  markdown?: string;
+  json?: string;
+}
+
+/** A diff as the terminal summary, and as the Markdown and JSON files asked for. */
+function reportDiff(diff: RunDiff, files: DiffOptions, io: CliIo): number {
+  io.out(`${renderDiffSummary(diff)}\n`);
+  if (files.markdown !== undefined) writeFileSync(files.markdown, renderDiffMarkdown(diff));
+  if (files.json !== undefined) writeFileSync(files.json, renderDiffJson(diff));
+  return diff.moved ? EXIT.failed : EXIT.ok;
+}
+
+/** Every problem of both rule sets and the scenarios at once, as a run reports its inputs'. */
+async function loadBothRuleSets(scenarioPaths: string[], baseline: string, changed: string, context: string) {
+  const { loadRules } = await import("./detection/rules/rule-loader.js");
+  const problems: Problem[] = [];
+  const collect = async <T>(load: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await load();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const inputs = await collect(() =>
+    selected(scenarioPaths, {
+      rules: [baseline],
+      context,
+      ...(scenarioPaths.length === 0 ? { tag: ["default"] } : {}),
+    }),
+  );
+  const changedRules = await collect(() => Promise.resolve(loadRules([changed])));
+  if (!inputs || !changedRules) throw new InputError(problems);
+  return { inputs, changedRules };
+}
+
+/**
+ * Runs the scenarios once, judges each lab's events by both rule sets, and diffs the two; the diff
+ * is written beside both sets' results as diff.md and diff.json.
+ */
+async function diffRuleSets(
+  scenarioPaths: string[],
+  options: DiffOptions & {
+    rulesBaseline: string;
+    rulesChanged: string;
+    context: string;
+    concurrency: number;
+    setup: boolean;
+  },
+  io: CliIo,
+): Promise<number> {
+  const { inputs, changedRules } = await loadBothRuleSets(
+    scenarioPaths,
+    options.rulesBaseline,
+    options.rulesChanged,
+    options.context,
+  );
+  const { runSetup } = await import("./setup/index.js");
+  const { compareRuleSets } = await import("./run/run-scenarios.js");
+  if (options.setup) await runSetup();
+  const { baseline, changed } = await compareRuleSets({
+    inputs,
+    changedRules,
+    concurrency: options.concurrency,
+  });
+  const diff = diffRuns(
+    { label: `rules ${options.rulesBaseline}`, run: baseline },
+    { label: `rules ${options.rulesChanged}`, run: changed },
+  );
+  const runDir = dirname(baseline.resultsDir);
+  writeFileSync(join(runDir, "diff.md"), renderDiffMarkdown(diff));
+  writeFileSync(join(runDir, "diff.json"), renderDiffJson(diff));
+  const code = reportDiff(diff, options, io);
+  io.out(
+    `\nresults: ${baseline.resultsDir}, ${changed.resultsDir}\ndiff: ${join(runDir, "diff.md")}, ${join(runDir, "diff.json")}\n`,
+  );
+  const errored = [...baseline.scenarios, ...changed.scenarios].some((s) => s.verdict === "error");
+  return errored ? EXIT.error : code;
+}
+
 /** Where the CLI writes: the process's streams, or a test's buffers. */
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -138,6 +221,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       "install and build everything a run needs: Docker engine, base and lab images, Elasticsearch (idempotent, cached)",
     )
     .action(async () => {
+      const { runSetup } = await import("./setup/index.js");
       await runSetup();
     });
 
@@ -145,6 +229,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .command("doctor")
     .description("list what is present, what is missing, and the exact fix")
     .action(async () => {
+      const { doctor } = await import("./doctor.js");
       for (const c of await doctor()) {
         io.out(`${c.ok ? "✔" : "✖"} ${c.name}: ${c.detail}${c.fix ? `\n    fix: ${c.fix}` : ""}\n`);
         if (!c.ok) code = EXIT.environment;
@@ -174,7 +259,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         paths: string[],
         options: InputOptions & { setup: boolean; concurrency: number; shard?: Shard; keepLab?: true },
       ) => {
-        const inputs = selected(paths, options);
+        const inputs = await selected(paths, options);
         const all = inputs.scenarios;
         const scenarios = options.shard ? selectShard(all, options.shard) : all;
         if (options.shard)
@@ -185,6 +270,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
           io.out("nothing to run in this shard\n");
           return;
         }
+        const { runSetup } = await import("./setup/index.js");
+        const { runScenarios } = await import("./run/run-scenarios.js");
+        const { describeLab } = await import("./lab-session.js");
         if (options.setup) await runSetup();
         const live = options.concurrency > 1 ? new LiveView(process.stderr) : undefined;
         const result = await runScenarios({
@@ -208,6 +296,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     )
     .option("--no-steps", "start the lab without running the scenario's steps")
     .action(async (scenario: string, options: InputOptions & { steps: boolean }) => {
+      const { runSetup } = await import("./setup/index.js");
+      const { labUp } = await import("./lab-session.js");
       await runSetup();
       await labUp({
         scenarioFile: scenario,
@@ -221,6 +311,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .argument("[run-ids...]", "runs to remove (default: every lab left by `lab up` or --keep-lab)")
     .description("remove labs left running, by their run label")
     .action(async (runIds: string[]) => {
+      const { labDown } = await import("./lab-session.js");
       const removed = await labDown(runIds);
       io.out(removed.length > 0 ? `removed ${removed.join(", ")}\n` : "no lab is running\n");
     });
@@ -230,7 +321,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
   )
     .description("check scenarios, rules and context without starting anything")
     .action(async (paths: string[], options: InputOptions) => {
-      const { scenarios, rules } = selected(paths, options);
+      const { scenarios, rules } = await selected(paths, options);
+      const { checkWithAttackerTools } = await import("./scenario/tool-check.js");
+      const { newRunId } = await import("./run/run-scenarios.js");
       const tools = await checkWithAttackerTools(scenarios, newRunId());
       if (tools.checked && tools.problems.length > 0) throw new InputError(tools.problems);
       io.out(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
@@ -249,8 +342,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     program.command("list").argument("[paths...]", "scenario files or folders (default: scenarios/)"),
   )
     .description("list the scenarios: id, technique, tags, title")
-    .action((paths: string[], options: InputOptions) => {
-      for (const s of selected(paths, options).scenarios) {
+    .action(async (paths: string[], options: InputOptions) => {
+      for (const s of (await selected(paths, options)).scenarios) {
         io.out(`${s.id}\t${s.technique}\t${s.tags.join(",")}\t${s.title}\n`);
       }
     });
@@ -265,8 +358,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       "--readme <file>",
       `rewrite the catalogue between ${CATALOGUE_START} and ${CATALOGUE_END} in this markdown file instead`,
     )
-    .action((paths: string[], options: InputOptions & { readme?: string }) => {
-      const { scenarios, rules } = selected(paths, options);
+    .action(async (paths: string[], options: InputOptions & { readme?: string }) => {
+      const { scenarios, rules } = await selected(paths, options);
+      const { renderCatalogue, replaceCatalogue, ruleNamesOf } = await import("./report/catalogue.js");
       const catalogue = renderCatalogue(scenarios, ruleNamesOf([...rules.rules, ...rules.esql]));
       if (options.readme === undefined) {
         io.out(catalogue);
@@ -280,7 +374,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
   program
     .command("schema")
     .description("print the JSON Schema of scenario files (scenarios/scenario.schema.json is this output)")
-    .action(() => {
+    .action(async () => {
+      const { renderScenarioJsonSchema } = await import("./scenario/json-schema.js");
       io.out(renderScenarioJsonSchema());
     });
 
@@ -290,7 +385,8 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .command("test")
     .argument("[paths...]", "rule files or folders (default: assertions/rules/)")
     .description("run each rule's fixture cases (tests/<rule file stem>.yaml beside it) in memory, no Docker")
-    .action((paths: string[]) => {
+    .action(async (paths: string[]) => {
+      const { allPassed, renderRuleTests, runRuleTests } = await import("./detection/fixtures/rule-tests.js");
       const run = runRuleTests(paths.length > 0 ? paths : [DEFAULT_RULES]);
       io.out(`${renderRuleTests(run)}\n`);
       code = allPassed(run) ? EXIT.ok : EXIT.failed;
@@ -327,6 +423,63 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     });
 
   program
+    .command("diff")
+    .argument(
+      "[inputs...]",
+      "two results (results.json files or run folders), before then after; with --rules-changed, scenario files or folders (default: the scenarios tagged default)",
+    )
+    .description(
+      "what moved between two runs — verdicts, alerts by rule and source, tiers, escalation reasons, expectations, log accounting — or between two rule sets over the same lab events",
+    )
+    .option("--markdown <file>", "also write the diff as a Markdown comment for a pull request")
+    .option("--json <file>", "also write the diff as JSON")
+    .option("--rules-baseline <path>", "with --rules-changed: the rule folder or file before the change")
+    .option(
+      "--rules-changed <path>",
+      "run the scenarios once, judge each lab's events by both rule sets, and diff the two",
+    )
+    .addOption(
+      new Option("--context <file>", "with --rules-changed: the escalation context").default(DEFAULT_CONTEXT),
+    )
+    .option("--concurrency <n>", "with --rules-changed: scenarios run at once", positiveInteger, 1)
+    .option("--no-setup", "with --rules-changed: skip the set-up check")
+    .addHelpText("after", DIFF_EXIT_CODES_HELP)
+    .action(
+      async (
+        inputs: string[],
+        options: DiffOptions & {
+          rulesBaseline?: string;
+          rulesChanged?: string;
+          context: string;
+          concurrency: number;
+          setup: boolean;
+        },
+      ) => {
+        if ((options.rulesBaseline === undefined) !== (options.rulesChanged === undefined)) {
+          usage("--rules-baseline and --rules-changed go together: the rule set before and after the change");
+          return;
+        }
+        if (options.rulesBaseline === undefined || options.rulesChanged === undefined) {
+          const [before, after, ...more] = inputs;
+          if (before === undefined || after === undefined || more.length > 0) {
+            usage(
+              `diff compares two results (results.json files or run folders), before then after; ${inputs.length} given`,
+            );
+            return;
+          }
+          const run = (path: string) => ({ label: path, run: readRunResult(resultsFile(path)) });
+          code = reportDiff(diffRuns(run(before), run(after)), options, io);
+          return;
+        }
+        code = await diffRuleSets(
+          inputs,
+          { ...options, rulesBaseline: options.rulesBaseline, rulesChanged: options.rulesChanged },
+          io,
+        );
+      },
+    );
+
+  program
     .command("prune")
     .description(
       "remove what runs whose harness process was killed left behind (or one run's, or everything scanproof labelled)",
@@ -334,6 +487,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .option("--run <id>", "only this run, whether or not it is still going")
     .option("--all", "everything scanproof labelled, including labs of runs still going")
     .action(async (options: { run?: string; all?: boolean }) => {
+      const { prune, pruneOrphans } = await import("./lab/prune.js");
       if (options.run || options.all) {
         const removed = await prune(options.run);
         io.out(`removed ${removed.containers} containers and ${removed.networks} networks\n`);

@@ -1,4 +1,11 @@
-export { runScenarios, openBackend, newRunId, type RunOptions } from "./run/run-scenarios.js";
+export {
+  runScenarios,
+  compareRuleSets,
+  openBackend,
+  newRunId,
+  type RunOptions,
+  type RuleComparison,
+} from "./run/run-scenarios.js";
 export { loadInputs, type LoadedInputs } from "./run/inputs.js";
 export { runSetup } from "./setup/index.js";
 export { doctor, type Check } from "./doctor.js";
@@ -20,6 +27,9 @@ export { escalate, type Escalation } from "./escalation/escalate.js";
 export type { Enrichment, Reason } from "./escalation/enrichment.js";
 export { loadContext, type EscalationContext } from "./context/context.js";
 export { renderSummary } from "./report/terminal.js";
+export { diffRuns, renderDiffJson, type RunDiff } from "./report/diff.js";
+export { renderDiffMarkdown, renderDiffSummary } from "./report/diff-text.js";
+export { readRunResult } from "./report/write-reports.js";
 export type { RunResult, ScenarioResult, AlertSummary, ExpectationResult, Verdict } from "./result.js";
 export type { Backend } from "./backend/backend.js";
 export { ScanproofError } from "./core/errors.js";

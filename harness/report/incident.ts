@@ -5,6 +5,7 @@ import type { Enrichment, Reason } from "../escalation/enrichment.js";
 import { blockRule, type NextAction } from "../escalation/next-action.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "../result.js";
 import type { Tier } from "../core/vocabulary.js";
+import { markdownText as md } from "./markdown.js";
 
 /** An alert that went to Tier 2, with everything escalation attached to it. */
 type EscalatedAlert = AlertSummary & {
@@ -192,13 +193,6 @@ function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentReco
 
 export function renderIncidentJson(report: IncidentReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
-}
-
-/** Markdown that shows attacker-controlled text as text: no markup, no HTML, no table breaks. */
-function md(text: string | number): string {
-  return String(text)
-    .replace(/[\r\n]+/g, " ")
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`);
 }
 
 export function renderIncidentMarkdown(r: IncidentReport): string {

@@ -5,7 +5,7 @@ import { InputError } from "../core/problems.js";
 import { readRunResult } from "./write-reports.js";
 
 /** A results.json itself, or the run folder that holds one. */
-function resultsFile(path: string): string {
+export function resultsFile(path: string): string {
   return existsSync(path) && statSync(path).isDirectory() ? join(path, "results.json") : path;
 }
 

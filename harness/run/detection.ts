@@ -3,7 +3,7 @@ import type { EscalationContext } from "../context/context.js";
 import { placeInventory, type InventoryTarget } from "../context/inventory.js";
 import { ScanproofError } from "../core/errors.js";
 import { say } from "../core/progress.js";
-import type { Alert } from "../detection/live/alerts.js";
+import { deleteScopeAlerts, type Alert } from "../detection/live/alerts.js";
 import { executeRules, type ExecutionOptions, type RuleExecution } from "../detection/live/engine.js";
 import type { Rule } from "../detection/rules/rule.js";
 import { escalate, type Escalation } from "../escalation/escalate.js";
@@ -25,7 +25,7 @@ export function scenarioDetection(
     scope: {
       filters,
       inventory,
-      key: `${lab.runId}/${lab.scenarioId}`,
+      key: scopeKey(lab),
       labels: { runId: lab.runId, scenarioId: lab.scenarioId },
     },
     escalate: async (detection, peers) =>
@@ -35,6 +35,19 @@ export function scenarioDetection(
         inventory,
       ),
   };
+}
+
+/** Where a scenario's alerts and their threshold history are kept. */
+function scopeKey(lab: Pick<StartedLab, "runId" | "scenarioId">): string {
+  return `${lab.runId}/${lab.scenarioId}`;
+}
+
+/** Removes the scenario's alerts, so that another rule set runs over its events as the first would. */
+export function forgetScenarioAlerts(
+  backend: Backend,
+  lab: Pick<StartedLab, "runId" | "scenarioId">,
+): Promise<void> {
+  return deleteScopeAlerts(backend, scopeKey(lab));
 }
 
 /** A lab target as the inventory places it: where its services moved, and a custom image's own ports. */

@@ -4,7 +4,7 @@ import { describeError } from "../core/errors.js";
 import { Teardown } from "../core/lifecycle.js";
 import { say, task } from "../core/progress.js";
 import type { LogSourceName, SensorName } from "../core/vocabulary.js";
-import type { RuleSet } from "../detection/rules/rule.js";
+import type { Rule, RuleSet } from "../detection/rules/rule.js";
 import { rulesReading } from "../detection/rules/source-rules.js";
 import { contain, type ContainmentRecord } from "../escalation/containment.js";
 import { startLab } from "../lab/lab.js";
@@ -24,7 +24,7 @@ import type {
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
 import type { StepPorts } from "../scanners/step-kind.js";
-import { detectAndEscalate, detectInHistory } from "./detection.js";
+import { detectAndEscalate, detectInHistory, forgetScenarioAlerts } from "./detection.js";
 import { produceHistory } from "./history.js";
 import { labSources } from "./lab-sources.js";
 import { containmentTruth, runSteps } from "./steps.js";
@@ -46,6 +46,18 @@ export interface ScenarioContext {
   /** Write the detailed progress to the scenario's own progress.log (labs running side by side). */
   readonly ownLog: boolean;
   readonly progress: (update: ScenarioProgress) => void;
+  /**
+   * A second rule set judged over the same events once the scenario's own rules were
+   * (`scanproof diff --rules-changed`). A scenario with contain steps cannot be given one: what its
+   * rules decide during the steps changes the traffic.
+   */
+  readonly changedRules?: RuleSet;
+}
+
+/** A scenario's result, and the changed rule set's over the same events when it was given one. */
+export interface ScenarioOutcome {
+  readonly result: ScenarioResult;
+  readonly changed?: ScenarioResult;
 }
 
 /**
@@ -63,6 +75,8 @@ export class ScenarioRun {
   private readonly alertedEarlier: AlertSummary[] = [];
   private logs: LogSourceReport[] = [];
   private history: HistoryRecord[] = [];
+  /** When the rules ran over the history, so that a changed rule set runs over it at the same moments. */
+  private readonly historyMoments: Date[] = [];
   private lab: StartedLab | undefined;
   private keep = false;
   /** The rules that speak for the scenario as it is written (observers' sources excluded). */
@@ -78,9 +92,13 @@ export class ScenarioRun {
     );
   }
 
-  async run(): Promise<ScenarioResult> {
+  async run(): Promise<ScenarioOutcome> {
     say(`\n[${this.ctx.scenario.id}] ${this.ctx.scenario.title}`);
     try {
+      if (this.ctx.changedRules && this.ctx.scenario.steps.some((s) => s.tool === "contain"))
+        throw new Error(
+          "a scenario with contain steps runs in a lab per rule set, not with a changed rule set",
+        );
       const plan = planLab(this.ctx.scenario);
       const sources = this.scopeRules(plan);
       if (this.ctx.scenario.history.length > 0) {
@@ -96,14 +114,10 @@ export class ScenarioRun {
             workDir: this.workDir,
             teardown: this.ctx.teardown,
             ingestTimeoutMs: this.ctx.ingestTimeoutMs,
-            raiseAlerts: (at) =>
-              detectInHistory(
-                this.ctx.backend,
-                this.rules.rules,
-                this.ctx.context,
-                { runId: this.ctx.runId, scenarioId: this.ctx.scenario.id, plan },
-                at,
-              ),
+            raiseAlerts: (at) => {
+              this.historyMoments.push(at);
+              return this.detectInHistory(this.rules.rules, plan, at);
+            },
           }),
         );
       }
@@ -132,16 +146,70 @@ export class ScenarioRun {
         raised,
         containment: this.containment,
       });
-      return await this.finish({ ...this.base(), ...judged });
+      const changed = this.ctx.changedRules
+        ? await this.judgeChanged(this.ctx.changedRules, lab, plan, stepsEnded)
+        : undefined;
+      const result = await this.finish({ ...this.base(), ...judged });
+      return { result, ...(changed ? { changed } : {}) };
     } catch (error) {
       say(`✖ [${this.ctx.scenario.id}] error: ${describeError(error)}`);
-      return this.finish({
-        ...this.base(),
-        verdict: "error",
-        reason: describeError(error),
-        alerts: [],
-        expectations: [],
+      const result = await this.finish(this.errored(error));
+      return { result, ...(this.ctx.changedRules ? { changed: result } : {}) };
+    }
+  }
+
+  /** The rules as of a past moment of the scenario's history: the alerts the SOC had then. */
+  private detectInHistory(rules: readonly Rule[], plan: LabPlan, at: Date): Promise<number> {
+    const { backend, context, runId, scenario } = this.ctx;
+    return detectInHistory(backend, rules, context, { runId, scenarioId: scenario.id, plan }, at);
+  }
+
+  private errored(error: unknown): ScenarioResult {
+    return { ...this.base(), verdict: "error", reason: describeError(error), alerts: [], expectations: [] };
+  }
+
+  /**
+   * The changed rule set over the same events, judged against the same expectations: the scenario's
+   * alerts so far are forgotten first, so it runs as the first set did, on an alerts index without
+   * them. Its time to alert counts from the same end of the steps, so it is later by the first's run.
+   */
+  private async judgeChanged(
+    changed: RuleSet,
+    lab: StartedLab,
+    plan: LabPlan,
+    stepsEnded: number,
+  ): Promise<ScenarioResult> {
+    const started = Date.now();
+    const rules = rulesReading(changed.rules, labSources(plan, this.ctx.scenario));
+    try {
+      await forgetScenarioAlerts(this.ctx.backend, lab);
+      if (this.historyMoments.length > 0)
+        await task(
+          `[${this.ctx.scenario.id}] run the changed set's rules over the history (${this.historyMoments.length} moments)`,
+          async () => {
+            for (const at of this.historyMoments) await this.detectInHistory(rules, plan, at);
+          },
+        );
+      const raised = await task(
+        `[${this.ctx.scenario.id}] run the changed set's ${rules.length} rules and escalate`,
+        () => detectAndEscalate(this.ctx.backend, rules, this.ctx.context, lab, stepsEnded),
+        (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
+      );
+      const judged = await verdictOf(this.ctx.scenario, this.ctx.backend, {
+        plan,
+        lab,
+        groundTruth: this.truths,
+        logs: this.logs,
+        alertedEarlier: [],
+        raised,
+        containment: [],
       });
+      const ms = Date.now() - started;
+      return { ...this.base(), ...judged, durationMs: ms, timings: { detectionMs: ms } };
+    } catch (error) {
+      say(`✖ [${this.ctx.scenario.id}] error with the changed rules: ${describeError(error)}`);
+      const ms = Date.now() - started;
+      return { ...this.errored(error), durationMs: ms, timings: { detectionMs: ms } };
     }
   }
 

@@ -35,6 +35,20 @@ describe("ci/ workflows", () => {
     }
   });
 
+  it("show on a merge or pull request what its rule change moved, judged by both rule sets", () => {
+    for (const file of files) {
+      const diff = invocations.filter((i) => i.file === file && i.command === "diff");
+      expect(diff, file).to.have.lengthOf(1);
+      expect(diff[0]?.flags, file).to.include.members(["--rules-baseline", "--rules-changed", "--markdown"]);
+      const text = readFileSync(file, "utf8");
+      expect(text, `${file}: the base's rules`).to.match(/git archive .* assertions\/rules/);
+      expect(text, `${file}: only on a rule change`).to.match(
+        /git diff --quiet .* -- assertions\/rules;|changes:\s+- assertions\/rules\/\*\*\/\*/,
+      );
+      expect(text, `${file}: "something moved" does not fail the job`).to.include("|| [ $? -eq 1 ]");
+    }
+  });
+
   it("publish the JUnit report and the Navigator layer", () => {
     for (const file of files) {
       const text = readFileSync(file, "utf8");

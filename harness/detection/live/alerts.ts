@@ -238,3 +238,34 @@ export async function thresholdHistory(
     })),
   );
 }
+
+/** Alerts deleted per request: a scenario's alerts are a handful, a long lab session's a few hundred. */
+const DELETE_PAGE = 1000;
+
+/**
+ * Removes every alert of one scope, and with them the threshold history they carry: rules run in the
+ * scope afterwards find its events as if none had run there before. By id, page by page: the minimal
+ * Elasticsearch distribution has no delete-by-query (it is the reindex module's).
+ */
+export async function deleteScopeAlerts(backend: Backend, scopeKey: string): Promise<void> {
+  for (;;) {
+    const found = await backend.client.search({
+      index: ALERTS_INDEX,
+      ignore_unavailable: true,
+      allow_no_indices: true,
+      size: DELETE_PAGE,
+      _source: false,
+      query: { term: { "scanproof.scope": scopeKey } },
+    });
+    const ids = found.hits.hits.flatMap((h) => (h._id === undefined ? [] : [h._id]));
+    if (ids.length === 0) return;
+    const response = await backend.client.bulk({
+      refresh: "wait_for",
+      operations: ids.map((id) => ({ delete: { _index: ALERTS_INDEX, _id: id } })),
+    });
+    if (response.errors)
+      throw new Error(
+        `Elasticsearch did not delete the alerts of ${scopeKey}: ${JSON.stringify(response.items.find((i) => i.delete?.error)?.delete?.error)}`,
+      );
+  }
+}
