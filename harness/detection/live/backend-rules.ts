@@ -25,16 +25,14 @@ async function probeEsql(
 }
 
 /**
- * Decides the ES|QL rules once the backend is known, by asking it: with no ES|QL (the embedded
- * integ-test distribution has none) each is skipped saying so; where ES|QL exists they are skipped
- * too, because scanproof has no ES|QL rule executor — never run as something else.
+ * Decides the ES|QL rules once the backend is known, by asking it: where `_query` answers they
+ * join the rules that run; with no ES|QL each is skipped with the backend's answer.
  */
 export async function settleEsqlRules(backend: Backend, set: RuleSet): Promise<RuleSet> {
   if (set.esql.length === 0) return set;
   const probe = await probeEsql(backend);
-  const reason = probe.available
-    ? `esql: ${backend.description} offers ES|QL, but scanproof has no ES|QL rule executor`
-    : `esql: the backend has no ES|QL (${backend.description}: ${probe.answer})`;
+  if (probe.available) return { rules: [...set.rules, ...set.esql], esql: [], skipped: set.skipped };
+  const reason = `esql: the backend has no ES|QL (${backend.description}: ${probe.answer})`;
   return {
     rules: set.rules,
     esql: [],
