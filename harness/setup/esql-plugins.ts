@@ -15,6 +15,11 @@ import { ELASTICSEARCH_VERSION } from "./elasticsearch-dist.js";
  * lang-painless and x-pack-ml (CATEGORIZE, CHANGE_POINT) — see docs/esql.md.
  */
 export const ESQL_PLUGINS = ["x-pack-esql-core", "x-pack-esql"] as const;
+/**
+ * What x-pack-esql uses that Maven Central does not serve, so the embedded build lacks it. A query
+ * with CATEGORIZE or CHANGE_POINT stops such a node (NoClassDefFoundError for x-pack-ml's classes).
+ */
+export const ESQL_UNPUBLISHED = ["lang-painless", "x-pack-ml", "elasticsearch-h3"] as const;
 const UNPUBLISHED = [{ groupId: "org.elasticsearch", artifactId: "elasticsearch-h3" }];
 
 export function esqlJarsDir(version = ELASTICSEARCH_VERSION): string {

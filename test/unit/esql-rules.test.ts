@@ -12,10 +12,12 @@ import {
   esqlCommands,
   esqlSourcePatterns,
   isAggregatingEsql,
+  pluginBoundFeatures,
 } from "../../harness/detection/rules/esql-query.js";
 import { loadRuleFile, loadRules } from "../../harness/detection/rules/rule-loader.js";
 import type { Detection, EsqlRule } from "../../harness/detection/rules/rule.js";
-import { esqlPom } from "../../harness/setup/esql-plugins.js";
+import { esqlPom, ESQL_UNPUBLISHED } from "../../harness/setup/esql-plugins.js";
+import { settleEsqlRules } from "../../harness/detection/live/backend-rules.js";
 import { join } from "node:path";
 
 const SCAN_RULE = join(elasticNetworkRulesDir(), "discovery_potential_port_scan_detected.toml");
@@ -84,6 +86,15 @@ describe("ES|QL rules", function () {
       ).to.deep.equal(["packetbeat-*", "filebeat-*", "logs-network_traffic.*"]);
       expect(esqlSourcePatterns('FROM "logs-*"\n| limit 1')).to.deep.equal(["logs-*"]);
       expect(esqlSourcePatterns("row a = 1")).to.equal(undefined);
+    });
+
+    it("finds CATEGORIZE and CHANGE_POINT in code, never in strings or comments", function () {
+      const names = (q: string) => pluginBoundFeatures(q).map((f) => f.name);
+      expect(names("from a | stats c = count(*) by k = Categorize(message)")).to.deep.equal(["CATEGORIZE"]);
+      expect(names("from a | stats c = count(*) by t\n| CHANGE_POINT c ON t")).to.deep.equal([
+        "CHANGE_POINT",
+      ]);
+      expect(names('from a | where m == "categorize(x) | change_point" // categorize(y)')).to.deep.equal([]);
     });
 
     it("calls a query aggregating when a command is STATS, whatever its case", function () {
@@ -268,6 +279,39 @@ describe("ES|QL rules", function () {
       const error = await all(esqlDetections(backend, scanRule(), CONTEXT)).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(RuleSearchError).and.not.instanceOf(RuleCannotApplyError);
       expect((error as RuleSearchError).why).to.equal("line 1:1: mismatched input 'form'");
+    });
+  });
+
+  describe("deciding ES|QL rules against the backend", function () {
+    const backendAnswering = (esqlLacks?: readonly string[]): Backend =>
+      ({
+        description: "embedded Elasticsearch 8.19.21",
+        client: { transport: { request: () => Promise.resolve({ columns: [], values: [[1]] }) } },
+        ...(esqlLacks ? { esqlLacks } : {}),
+      }) as unknown as Backend;
+    const categorizing: EsqlRule = {
+      ...scanRule(),
+      ruleId: "cat-1",
+      name: "Categorizing",
+      query: "from logs-* | stats c = count(*) by k = categorize(message)",
+    };
+
+    it("runs every ES|QL rule where _query answers, and skips one using a command the backend lacks, saying which", async function () {
+      const set = await settleEsqlRules(backendAnswering(ESQL_UNPUBLISHED), {
+        rules: [],
+        esql: [scanRule(), categorizing],
+        skipped: [],
+      });
+      expect(set.rules.map((r) => r.name)).to.deep.equal(["Potential Network Scan Detected"]);
+      expect(set.esql).to.deep.equal([]);
+      expect(set.skipped.map((s) => s.reason)).to.deep.equal([
+        "esql: the query uses CATEGORIZE (needs x-pack-ml), which embedded Elasticsearch 8.19.21 lacks (see docs/esql.md)",
+      ]);
+    });
+
+    it("runs a CATEGORIZE rule on a cluster that lacks nothing", async function () {
+      const set = await settleEsqlRules(backendAnswering(), { rules: [], esql: [categorizing], skipped: [] });
+      expect(set.rules.map((r) => r.name)).to.deep.equal(["Categorizing"]);
     });
   });
 

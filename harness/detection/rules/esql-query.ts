@@ -59,3 +59,30 @@ export function esqlSourcePatterns(query: string): string[] | undefined {
 export function isAggregatingEsql(query: string): boolean {
   return esqlCommands(query).some((c) => keywordOf(c) === "stats");
 }
+
+/**
+ * An ES|QL command or function that needs a plugin beyond x-pack-esql itself. (ST_GEOHEX, which
+ * needs elasticsearch-h3, is no function of 8.19's release builds: ES|QL answers "Unknown function".)
+ */
+export interface EsqlFeature {
+  readonly name: string;
+  readonly used: RegExp;
+  /** The plugin or library it needs (a module name, or the jar's artifact). */
+  readonly needs: string;
+}
+
+export const PLUGIN_BOUND_ESQL: readonly EsqlFeature[] = [
+  { name: "CATEGORIZE", used: /\bcategorize\s*\(/i, needs: "x-pack-ml" },
+  { name: "CHANGE_POINT", used: /(^|\|)\s*change_point\b/i, needs: "x-pack-ml" },
+];
+
+/** The query without its string literals and comments, where a name is code. */
+function esqlCode(query: string): string {
+  return query.replace(/"""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, '""');
+}
+
+/** The plugin-bound features the query uses. */
+export function pluginBoundFeatures(query: string): EsqlFeature[] {
+  const code = esqlCode(query);
+  return PLUGIN_BOUND_ESQL.filter((f) => f.used.test(code));
+}
