@@ -49,6 +49,18 @@ export function esqlPom(version: string): string {
   ].join("\n");
 }
 
+/** Maven's first error line (what could not be resolved), without terminal colours. */
+export function mavenError(output: string): string {
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  return (
+    lines.find((l) => l.startsWith("[ERROR] ")) ??
+    lines
+      .filter((l) => l.trim())
+      .slice(-3)
+      .join("\n")
+  );
+}
+
 /** Fetches the ES|QL plugins and their runtime dependencies from Maven Central once; returns the folder. */
 export async function ensureEsqlPlugins(version = ELASTICSEARCH_VERSION): Promise<string> {
   const target = esqlJarsDir(version);
@@ -68,8 +80,9 @@ export async function ensureEsqlPlugins(version = ELASTICSEARCH_VERSION): Promis
   const jars = readdirSync(join(staging, "jars"));
   const missing = ESQL_PLUGINS.filter((p) => !jars.includes(`${p}-${version}.jar`));
   if (result.code !== 0 || missing.length > 0) {
+    rmSync(staging, { recursive: true, force: true });
     throw new ScanproofError(
-      `Could not fetch the ES|QL plugins ${version} from Maven Central:\n${result.stdout.trim().split("\n").slice(-5).join("\n")}`,
+      `Could not fetch the ES|QL plugins ${version} from Maven Central: ${mavenError(result.stdout + result.stderr)}`,
       "Check that Maven Central is reachable; the ES|QL plugins must have the distribution's version (SCANPROOF_ES_VERSION).",
     );
   }

@@ -16,7 +16,7 @@ import {
 } from "../../harness/detection/rules/esql-query.js";
 import { loadRuleFile, loadRules } from "../../harness/detection/rules/rule-loader.js";
 import type { Detection, EsqlRule } from "../../harness/detection/rules/rule.js";
-import { esqlPom, ESQL_UNPUBLISHED } from "../../harness/setup/esql-plugins.js";
+import { esqlPom, ESQL_UNPUBLISHED, mavenError } from "../../harness/setup/esql-plugins.js";
 import { settleEsqlRules } from "../../harness/detection/live/backend-rules.js";
 import { join } from "node:path";
 
@@ -316,6 +316,14 @@ describe("ES|QL rules", function () {
   });
 
   describe("set-up", function () {
+    it("names Maven's first error, without colours, when the plugins cannot be fetched", function () {
+      const output =
+        "\x1b[0m[INFO] x\n[ERROR] Failed to execute goal: could not resolve x-pack-esql:jar:8.19.999\n[ERROR] Re-run Maven using the -X switch\n";
+      expect(mavenError(output)).to.equal(
+        "[ERROR] Failed to execute goal: could not resolve x-pack-esql:jar:8.19.999",
+      );
+    });
+
     it("asks Maven for both plugins at the distribution's version, without the unpublished elasticsearch-h3", function () {
       const pom = esqlPom("8.19.21");
       for (const plugin of ["x-pack-esql", "x-pack-esql-core"])
