@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { ScanproofError } from "../core/errors.js";
 import { cacheDir } from "../core/paths.js";
+import { printableText } from "../core/printable.js";
 import { say } from "../core/progress.js";
 import { commandExists, runCommand } from "../core/process.js";
 import { aptInstall } from "./apt.js";
@@ -51,7 +52,7 @@ export function esqlPom(version: string): string {
 
 /** Maven's first error line (what could not be resolved), without terminal colours. */
 export function mavenError(output: string): string {
-  const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n");
+  const lines = printableText(output).split("\n");
   return (
     lines.find((l) => l.startsWith("[ERROR] ")) ??
     lines
