@@ -5,6 +5,7 @@ import { projectRoot } from "../harness/core/paths.js";
 import { runChecked } from "../harness/core/process.js";
 import { importDebootstrapRootfs } from "../harness/setup/base-image.js";
 import { ensureElasticsearchDistribution } from "../harness/setup/elasticsearch-dist.js";
+import { ensureEsqlPlugins } from "../harness/setup/esql-plugins.js";
 import { buildLabImageUncached, LAB_IMAGES } from "../harness/setup/lab-images.js";
 import { writeBenchResults } from "./lib/results.js";
 import { benchSession, type BenchHeader } from "./lib/session.js";
@@ -90,6 +91,12 @@ export async function benchSetup(): Promise<void> {
       steps.push(
         await timed("Elasticsearch distribution (Maven, empty local repository)", async () => {
           await ensureElasticsearchDistribution();
+          return undefined;
+        }),
+      );
+      steps.push(
+        await timed("Elastic's ES|QL plugins (Maven, empty local repository)", async () => {
+          await ensureEsqlPlugins();
           return undefined;
         }),
       );

@@ -334,7 +334,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       );
       for (const s of rules.skipped) io.out(`  rule skipped: ${s.file}: ${s.reason}\n`);
       for (const r of rules.esql) {
-        io.out(`  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`);
+        io.out(
+          `  ES|QL rule: ${r.file}: runs where the backend answers _query (a run says when it does not)\n`,
+        );
       }
     });
 

@@ -4,6 +4,7 @@ import { countLeftovers } from "./lab/prune.js";
 import { commandExists } from "./core/process.js";
 import { BASE_IMAGE } from "./setup/base-image.js";
 import { elasticsearchZipPath, ELASTICSEARCH_VERSION } from "./setup/elasticsearch-dist.js";
+import { esqlJarsDir } from "./setup/esql-plugins.js";
 import { LAB_IMAGES, labImageRef } from "./setup/lab-images.js";
 
 export interface Check {
@@ -46,6 +47,13 @@ export async function doctor(): Promise<Check[]> {
     `Elasticsearch ${ELASTICSEARCH_VERSION} distribution`,
     existsSync(zip),
     existsSync(zip) ? zip : "not downloaded",
+    "scanproof setup",
+  );
+  const esql = esqlJarsDir();
+  add(
+    `Elastic's ES|QL plugins ${ELASTICSEARCH_VERSION}`,
+    existsSync(esql),
+    existsSync(esql) ? esql : "not downloaded",
     "scanproof setup",
   );
   if (engine) {

@@ -21,6 +21,11 @@ export interface Backend {
   /** Where a person reaches the cluster (the harness's own address of it). */
   readonly url: string;
   readonly client: Client;
+  /**
+   * Plugins and libraries some ES|QL commands and functions need that this cluster lacks (the
+   * embedded build's, docs/esql.md): a query using them would stop the node, so it is never sent.
+   */
+  readonly esqlLacks?: readonly string[];
   /** Makes the cluster reachable from a lab's management network; returns the shipper's route. */
   attachLab(managementNetwork: string): Promise<ShipperRoute>;
   detachLab(managementNetwork: string): Promise<void>;

@@ -7,6 +7,7 @@ import type { Teardown } from "../core/lifecycle.js";
 import { task } from "../core/progress.js";
 import { builtLabImage } from "../setup/lab-images.js";
 import { ELASTICSEARCH_VERSION } from "../setup/elasticsearch-dist.js";
+import { ESQL_UNPUBLISHED } from "../setup/esql-plugins.js";
 import { installIndexTemplates, waitForCluster, type Backend } from "./backend.js";
 
 const HTTP_PORT = 9200;
@@ -19,6 +20,7 @@ const ALIAS = "elasticsearch";
  * official docker.elastic.co/elasticsearch/elasticsearch:8.19.x where a registry is reachable.
  */
 export async function startEmbeddedElasticsearch(runId: string, teardown: Teardown): Promise<Backend> {
+  const ownImage = process.env.SCANPROOF_ES_IMAGE === undefined;
   const image = process.env.SCANPROOF_ES_IMAGE ?? (await builtLabImage("elasticsearch"));
   const container = await task(`Start Elasticsearch (${image})`, async () => {
     const started = await new LabContainer(image)
@@ -49,6 +51,7 @@ export async function startEmbeddedElasticsearch(runId: string, teardown: Teardo
     url,
     description: `embedded Elasticsearch ${process.env.SCANPROOF_ES_IMAGE ? image : ELASTICSEARCH_VERSION} at ${url}`,
     client,
+    ...(ownImage ? { esqlLacks: ESQL_UNPUBLISHED } : {}),
     async attachLab(managementNetwork) {
       await network(managementNetwork).connect({
         Container: container.getId(),

@@ -12,6 +12,7 @@ import {
   elasticsearchZipPath,
   ensureElasticsearchDistribution,
 } from "./elasticsearch-dist.js";
+import { ensureEsqlPlugins, esqlJarsDir } from "./esql-plugins.js";
 
 export const LAB_IMAGES = [
   "netkit",
@@ -42,14 +43,30 @@ export type LabImage = (typeof LAB_IMAGES)[number];
  */
 const IMAGE_FORMAT = "2";
 
-/** Files a build needs beyond containers/<name>/, keyed by the name they get in the build context. */
+/** The name the ES|QL plugins' folder gets in the Elasticsearch build context. */
+const ESQL_JARS = "esql-jars";
+
+/**
+ * Files and folders a build needs beyond containers/<name>/, keyed by the name they get in the
+ * build context.
+ */
 function extraInputs(name: LabImage): Record<string, string> {
   if (name !== "elasticsearch") return {};
   const zip = elasticsearchZipPath();
-  if (!existsSync(zip)) {
-    throw new ScanproofError(`The Elasticsearch distribution ${zip} is missing.`, "Run `scanproof setup`.");
+  const jars = esqlJarsDir();
+  for (const [path, what] of [
+    [zip, "The Elasticsearch distribution"],
+    [jars, "The folder of Elastic's ES|QL plugins"],
+  ] as const) {
+    if (!existsSync(path)) throw new ScanproofError(`${what} ${path} is missing.`, "Run `scanproof setup`.");
   }
-  return { [basename(zip)]: zip };
+  return { [basename(zip)]: zip, [ESQL_JARS]: jars };
+}
+
+/** An extra input's files with their sizes (a downloaded artefact's name and size identify it). */
+function extraFiles(path: string): [string, number][] {
+  if (!statSync(path).isDirectory()) return [["", statSync(path).size]];
+  return listFiles(path).map((f) => [relative(path, f), statSync(f).size]);
 }
 
 /** Every file under a folder a build reads (TypeScript sources are left out of contexts), sorted. */
@@ -69,7 +86,7 @@ async function inputsHash(name: LabImage, extras: Record<string, string>): Promi
   const dir = join(containersDir, name);
   for (const file of listFiles(dir)) hash.update(relative(dir, file)).update(readFileSync(file));
   for (const [inContext, path] of Object.entries(extras))
-    hash.update(inContext).update(String(statSync(path).size));
+    for (const [file, size] of extraFiles(path)) hash.update(join(inContext, file)).update(String(size));
   hash.update((await docker().getImage(BASE_IMAGE).inspect()).Id);
   hash.update(IMAGE_FORMAT);
   return hash.digest("hex").slice(0, 12);
@@ -103,14 +120,15 @@ async function buildImage(
     rmSync(staged, { recursive: true, force: true });
     mkdirSync(staged, { recursive: true });
     cpSync(context, staged, { recursive: true });
-    for (const [inContext, path] of Object.entries(extras)) cpSync(path, join(staged, inContext));
+    for (const [inContext, path] of Object.entries(extras))
+      cpSync(path, join(staged, inContext), { recursive: true });
     context = staged;
   }
   await buildFromContext({
     context,
     ref,
     labels: { [LABEL_IMAGE]: name, [LABEL_IMAGE_INPUTS]: ref.split(":")[1] ?? "" },
-    buildargs: name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName() } : {},
+    buildargs: name === "elasticsearch" ? { ES_ZIP: elasticsearchZipName(), ESQL_JARS } : {},
     noCache,
     what: `containers/${name}/Dockerfile`,
     fix: "Fix the Dockerfile, or run `scanproof doctor` to check the Debian mirror.",
@@ -167,7 +185,10 @@ export async function buildLabImageUncached(name: LabImage, repository: string):
 
 /** Builds every lab image whose inputs changed; returns how many were built. */
 export async function ensureLabImages(names: readonly LabImage[] = LAB_IMAGES): Promise<number> {
-  if (names.includes("elasticsearch")) await ensureElasticsearchDistribution();
+  if (names.includes("elasticsearch")) {
+    await ensureElasticsearchDistribution();
+    await ensureEsqlPlugins();
+  }
   let built = 0;
   for (const name of names) {
     const extras = extraInputs(name);

@@ -202,30 +202,120 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       for (const e of executions) expect(e.warnings, e.rule.name).to.deep.equal([]);
     });
 
-    it("stay silent for the same scan from an external address, as published", async () => {
+    it("stay silent for the same scan from an external address, as published (the ES|QL rule included)", async () => {
       const runId = freshRun();
       const now = new Date();
       await index(backend, replay({ runId, endAt: new Date(now.getTime() - MINUTE) }));
-      const executions = await executeRules(backend, elastic().rules, {
+      const rules = (await settleEsqlRules(backend, elastic())).rules;
+      expect(rules.map((r) => r.type)).to.include("esql");
+      const executions = await executeRules(backend, rules, {
         startedAt: now,
         scope: scopeOf(runId),
         escalate: () => Promise.reject(new Error("no alert expected")),
       });
       expect(executions.flatMap((e) => e.alerts)).to.deep.equal([]);
+      for (const e of executions) expect(e.failed ?? e.skipped, e.rule.name).to.equal(undefined);
+    });
+  });
+
+  describe('Elastic\'s ES|QL rule "Potential Network Scan Detected", unmodified, through _query', () => {
+    const scanRule = (): Rule => {
+      const set = loadRules([elasticRule("discovery_potential_port_scan_detected.toml")]);
+      const [esql] = set.esql;
+      if (!esql) return expect.fail("the rule did not load as an ES|QL rule");
+      return esql;
+    };
+    const SENSITIVE = new Set([21, 22, 23, 53, 88, 139, 389, 445, 3389, 5900, 5985, 5986, 9389]);
+    const PRIVATE = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/;
+
+    /**
+     * The rows the rule's query returns for these documents, computed here from its published
+     * text: flows of the network_traffic.flow data stream from a private source, grouped by minute,
+     * destination and source, kept with at least 50 distinct ports or 5 distinct sensitive ones.
+     */
+    function expectedRows(docs: readonly Doc[]): Map<string, number> {
+      const groups = new Map<string, { ports: Set<number>; sensitive: Set<number> }>();
+      for (const d of docs) {
+        const port = d.destination.port;
+        const actions = [d.event["action"]].flat();
+        if ((d["data_stream"] as { dataset?: string } | undefined)?.dataset !== "network_traffic.flow")
+          continue;
+        if (!actions.some((a) => a === "network_flow" || a === "flow_started")) continue;
+        if (port === undefined || !PRIVATE.test(d.source.ip)) continue;
+        const minute = new Date(Math.floor(Date.parse(d["@timestamp"]) / MINUTE) * MINUTE).toISOString();
+        const key = JSON.stringify([minute, d.destination.ip, d.source.ip]);
+        const group = groups.get(key) ?? { ports: new Set(), sensitive: new Set() };
+        group.ports.add(port);
+        if (SENSITIVE.has(port)) group.sensitive.add(port);
+        groups.set(key, group);
+      }
+      return new Map(
+        [...groups]
+          .filter(([, g]) => g.ports.size >= 50 || g.sensitive.size >= 5)
+          .map(([key, g]) => [key, g.ports.size]),
+      );
+    }
+
+    /** The published rule with `max_signals` replaced. */
+    function withMaxSignals(maxSignals: number): Rule {
+      const text = readFileSync(elasticRule("discovery_potential_port_scan_detected.toml"), "utf8");
+      const copy = join(mkdtempSync(join(tmpdir(), "scanproof-rule-")), "rule.toml");
+      writeFileSync(copy, text.replace(/^max_signals = \d+$/m, `max_signals = ${maxSignals}`));
+      const [esql] = loadRules([copy]).esql;
+      return esql ?? expect.fail("the variant did not load as an ES|QL rule");
+    }
+
+    const rowsOf = (execution: RuleExecution<Escalation>): Map<string, number> =>
+      new Map(
+        execution.alerts.map((a) => [
+          JSON.stringify([a.group["Esql.time_window"], a.group["destination.ip"], a.group["source.ip"]]),
+          Number(a.group["Esql.count_distinct_destination_ports"]),
+        ]),
+      );
+
+    it("alerts each row of the query over the insider's scan: the web server's ports per minute", async () => {
+      const runId = freshRun();
+      const now = new Date();
+      const docs = replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: INSIDER });
+      await index(backend, docs);
+      const execution = await run(backend, scanRule(), runId, now);
+      expect(execution.failed ?? execution.skipped).to.equal(undefined);
+      expect(execution.indices).to.include("scanproof-flow");
+      const expected = expectedRows(docs);
+      expect(expected.size, "the rows the published query yields for this recording").to.be.within(1, 5);
+      expect(rowsOf(execution)).to.deep.equal(expected);
+      for (const a of execution.alerts) expect(a.group["source.ip"]).to.equal(INSIDER);
+      expect(execution.warnings).to.deep.equal([]);
     });
 
-    it("report the ES|QL rule skipped because this backend has no ES|QL, as the backend itself answers", async () => {
-      const set = await settleEsqlRules(backend, elastic());
-      expect(set.esql).to.deep.equal([]);
-      expect(set.rules.map((r) => r.name)).to.have.members([
-        "Potential SYN-Based Port Scan Detected",
-        "Potential Network Sweep Detected",
-      ]);
-      expect(set.skipped).to.have.lengthOf(1);
-      expect(set.skipped[0]?.name).to.equal("Potential Network Scan Detected");
-      expect(set.skipped[0]?.reason).to.match(
-        /^esql: the backend has no ES\|QL \(.*POST \/_query answered 4\d\d: /,
+    it("alerts at most max_signals rows per execution and says so: two insiders' scans, max_signals 1", async () => {
+      const runId = freshRun();
+      const now = new Date();
+      const endAt = new Date(now.getTime() - MINUTE);
+      const docs = [
+        ...replay({ runId, endAt, attacker: INSIDER }),
+        ...replay({ runId, endAt, attacker: SECOND_INSIDER }),
+      ];
+      await index(backend, docs);
+      const expected = expectedRows(docs);
+      expect(expected.size).to.be.at.least(2);
+      const execution = await run(backend, withMaxSignals(1), runId, now);
+      expect(execution.alerts).to.have.lengthOf(1);
+      const [row] = [...rowsOf(execution)];
+      expect(row && expected.get(row[0])).to.equal(row?.[1]);
+      expect(execution.warnings.join("\n")).to.match(/max_signals \(1\) reached/);
+    });
+
+    it("searches only the rule's look-back (now-9m over event.ingested): a scan ingested 10 minutes ago alerts nothing", async () => {
+      const runId = freshRun();
+      const now = new Date();
+      await index(
+        backend,
+        replay({ runId, endAt: new Date(now.getTime() - 10 * MINUTE), attacker: INSIDER }),
       );
+      const execution = await run(backend, scanRule(), runId, now);
+      expect(execution.failed ?? execution.skipped).to.equal(undefined);
+      expect(execution.alerts).to.deep.equal([]);
     });
   });
 

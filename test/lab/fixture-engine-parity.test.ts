@@ -10,6 +10,7 @@ import {
   type FixtureDetection,
 } from "../../harness/detection/fixtures/fixture-engine.js";
 import { FixtureEngineError, type FixtureEvent } from "../../harness/detection/fixtures/memory-index.js";
+import { esqlDetections } from "../../harness/detection/live/esql-rule.js";
 import { newTermsDetections } from "../../harness/detection/live/new-terms-rule.js";
 import { queryDetections } from "../../harness/detection/live/query-rule.js";
 import { inventoryFilters } from "../../harness/detection/rules/inventory-filter.js";
@@ -80,7 +81,9 @@ async function inElasticsearch(
       ? thresholdDetections(backend, rule, context, new Map())
       : rule.type === "query"
         ? queryDetections(backend, rule, context)
-        : newTermsDetections(backend, rule, context);
+        : rule.type === "new_terms"
+          ? newTermsDetections(backend, rule, context)
+          : esqlDetections(backend, rule, context);
   const found: Detection[] = [];
   for await (const page of pages) found.push(...page);
   return found.slice(0, rule.maxSignals).map(({ id: _id, ...rest }) => rest);

@@ -223,7 +223,7 @@ describe("loadRuleFile", () => {
 
     it('keeps "Potential Network Scan Detected" (ES|QL) for the backend to decide', () => {
       const rule = esql(loadRuleFile(scan));
-      expect(rule).to.include({ file: shownAs(scan), name: "Potential Network Scan Detected" });
+      expect(rule).to.include({ file: shownAs(scan), name: "Potential Network Scan Detected", type: "esql" });
       expect(rule.query).to.match(/^from logs-network_traffic\.\*/);
     });
 
@@ -238,7 +238,8 @@ describe("loadRuleFile", () => {
       expect(set.rules.length + set.esql.length + set.skipped.length).to.equal(
         readdirSync(elasticNetworkRulesDir()).filter((f) => f.endsWith(".toml")).length,
       );
-      for (const skip of set.skipped) expect(skip.reason, skip.file).to.match(/^rule type "eql": /);
+      for (const skip of set.skipped)
+        expect(skip.reason, skip.file).to.match(/^(rule type "eql": |rule\.alert_suppression: )/);
     });
   });
 

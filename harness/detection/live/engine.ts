@@ -3,13 +3,14 @@ import type { Backend } from "../../backend/backend.js";
 import { inPool } from "../../core/pool.js";
 import type { Asset } from "../../context/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
+import { esqlDetections } from "./esql-rule.js";
 import { checkFields } from "./field-check.js";
 import { inventoryFilters } from "../rules/inventory-filter.js";
 import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
 import type { Detection, Rule } from "../rules/rule.js";
 import { planExecution, type ExecutionWindow } from "../rules/schedule.js";
-import { RuleSearchError, type SearchContext } from "./search.js";
+import { RuleCannotApplyError, RuleSearchError, type SearchContext } from "./search.js";
 import { thresholdDetections } from "./threshold-rule.js";
 
 /** Where rules run: the events they may see and where their alerts and alert history belong. */
@@ -66,7 +67,7 @@ export async function executeRule<E>(
   let alreadyAlerted = 0;
   for (const window of prepared.execution.windows) {
     const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
-    if ("failed" in found)
+    if ("failed" in found || "skipped" in found)
       return { ...prepared.execution, alerts, alreadyAlerted, warnings: prepared.warnings, ...found };
     alreadyAlerted += found.alreadyAlerted;
     const written = await escalateAndWrite(backend, found.detections, found.detections, options);
@@ -92,7 +93,7 @@ export async function executeRules<E>(
     const [window] = prepared.execution.windows;
     if (!window) return { prepared, found: { detections: [], alreadyAlerted: 0 } };
     const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
-    if (!("failed" in found)) return { prepared, found };
+    if (!("failed" in found || "skipped" in found)) return { prepared, found };
     const done = {
       ...prepared.execution,
       alerts: [],
@@ -172,11 +173,17 @@ async function prepare<E>(
   return prepared;
 }
 
-/** The search's findings, or why Elasticsearch could not run it; any other error is thrown. */
-async function searchedOrFailed<T>(search: () => Promise<T>): Promise<T | { failed: string }> {
+/**
+ * The search's findings, why the rule cannot apply to the searched indices, or why Elasticsearch
+ * could not run it; any other error is thrown.
+ */
+async function searchedOrFailed<T>(
+  search: () => Promise<T>,
+): Promise<T | { failed: string } | { skipped: string }> {
   try {
     return await search();
   } catch (error) {
+    if (error instanceof RuleCannotApplyError) return { skipped: error.why };
     if (error instanceof RuleSearchError) return { failed: error.why };
     throw error;
   }
@@ -234,6 +241,8 @@ async function detectionsOf(
       return newTermsDetections(backend, rule, context);
     case "query":
       return queryDetections(backend, rule, context);
+    case "esql":
+      return esqlDetections(backend, rule, context);
   }
 }
 

@@ -26,6 +26,7 @@ function aggregationFields(rule: Rule): { field: string; role: string }[] {
     case "new_terms":
       return rule.newTerms.fields.map((field) => ({ field, role: "new terms field" }));
     case "query":
+    case "esql":
       return [];
   }
 }

@@ -32,6 +32,17 @@ export class RuleSearchError extends ScanproofError {
 }
 
 /**
+ * Elasticsearch refused the rule because it reads fields that no searched index has (ES|QL's
+ * "Unknown column"): the rule cannot apply to these events, which is no failed search.
+ */
+export class RuleCannotApplyError extends RuleSearchError {
+  constructor(rule: Pick<Rule, "name" | "file">, why: string) {
+    super(rule, why);
+    this.name = "RuleCannotApplyError";
+  }
+}
+
+/**
  * One search of a rule over its index patterns. A refused query (HTTP 400) and a search that failed
  * on some shards (HTTP 200 with `_shards.failures`, as when a field has another type in one of the
  * indices) are both a RuleSearchError: a partial answer would pass for a rule that found nothing.

@@ -10,6 +10,7 @@ import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
 import { checkLuceneSyntax, LuceneSyntaxError } from "./lucene.js";
 import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
 import { intervalProblem } from "./schedule.js";
+import { esqlSourcePatterns, isAggregatingEsql } from "./esql-query.js";
 
 const RUNNABLE_TYPES = ["query", "threshold", "new_terms"] as const;
 const LANGUAGES = ["kuery", "lucene"] as const;
@@ -228,23 +229,28 @@ export function loadRuleFile(path: string): LoadedRule {
   if (parsed.data.metadata?.maturity === "deprecated") {
     return skip("the rule is deprecated (metadata.maturity), as Kibana no longer installs it");
   }
-  if (r.type === "esql") {
-    if (r.query === undefined) throw problem("query", "an esql rule needs a query");
-    return { ok: true, esql: { file, ruleId: r.rule_id, name: r.name, query: r.query } };
-  }
-  if (!(RUNNABLE_TYPES as readonly string[]).includes(r.type)) {
+  const esql = r.type === "esql";
+  if (!esql && !(RUNNABLE_TYPES as readonly string[]).includes(r.type)) {
     const why = UNRUNNABLE_TYPES[r.type] ?? "Kibana has no such rule type";
-    return skip(`rule type "${r.type}": ${why} (scanproof runs ${RUNNABLE_TYPES.join(", ")} rules)`);
+    return skip(`rule type "${r.type}": ${why} (scanproof runs ${RUNNABLE_TYPES.join(", ")} and esql rules)`);
   }
-  const language = r.language ?? "kuery";
-  if (!(LANGUAGES as readonly string[]).includes(language)) {
+  const language = esql ? "esql" : (r.language ?? "kuery");
+  if (!esql && !(LANGUAGES as readonly string[]).includes(language)) {
     return skip(
       `query language "${language}" is not supported for ${r.type} rules (supported: kuery, lucene)`,
     );
   }
+  if (esql && r.query === undefined) throw problem("query", "an esql rule needs a query");
   const unsupported = unsupportedKey(r);
   if (unsupported) return skip(unsupported);
-  if (!r.index) return skip("the rule names no index pattern (data views are not supported)");
+  const index = esql && r.query !== undefined ? esqlSourcePatterns(r.query) : r.index;
+  if (!index) {
+    return skip(
+      esql
+        ? "the ES|QL query reads no index (its source command is not FROM)"
+        : "the rule names no index pattern (data views are not supported)",
+    );
+  }
   if (r.query === undefined) return skip("the rule has no query");
   if (toMs(r.to) >= toMs(r.from)) throw problem("from", `"${r.from}" must be earlier than to ("${r.to}")`);
   const intervalIssue = intervalProblem(toMs(r.interval));
@@ -257,10 +263,9 @@ export function loadRuleFile(path: string): LoadedRule {
     description: r.description,
     severity: r.severity,
     riskScore: r.risk_score,
-    index: r.index,
-    language: language as "kuery" | "lucene",
+    index,
     query: r.query,
-    filter: withFilters(compileQuery(file, text, language, r.query), r.filters),
+    filter: esql ? { match_all: {} } : withFilters(compileQuery(file, text, language, r.query), r.filters),
     lookbackMs: toMs(r.from),
     endOffsetMs: toMs(r.to),
     intervalMs: toMs(r.interval),
@@ -270,13 +275,24 @@ export function loadRuleFile(path: string): LoadedRule {
     threat: threatOf(r),
     ...(parsed.data.scanproof ? { inventoryFilter: parsed.data.scanproof.inventory_filter } : {}),
   };
+  const kqlOrLucene = language as "kuery" | "lucene";
   switch (r.type) {
+    case "esql":
+      return {
+        ok: true,
+        esql: { ...base, type: "esql", language: "esql", aggregating: isAggregatingEsql(r.query) },
+      };
     case "threshold": {
       if (!r.threshold) throw problem("threshold", "a threshold rule needs a [rule.threshold] table");
       const { field, value, cardinality } = r.threshold;
       return {
         ok: true,
-        rule: { ...base, type: "threshold", threshold: { fields: field, value, cardinality } },
+        rule: {
+          ...base,
+          language: kqlOrLucene,
+          type: "threshold",
+          threshold: { fields: field, value, cardinality },
+        },
       };
     }
     case "new_terms": {
@@ -293,11 +309,16 @@ export function loadRuleFile(path: string): LoadedRule {
       }
       return {
         ok: true,
-        rule: { ...base, type: "new_terms", newTerms: { fields, historyWindowMs: toMs(start) } },
+        rule: {
+          ...base,
+          language: kqlOrLucene,
+          type: "new_terms",
+          newTerms: { fields, historyWindowMs: toMs(start) },
+        },
       };
     }
     default:
-      return { ok: true, rule: { ...base, type: "query" } };
+      return { ok: true, rule: { ...base, language: kqlOrLucene, type: "query" } };
   }
 }
 

@@ -28,10 +28,14 @@ interface RuleBase {
   readonly description: string;
   readonly severity: "low" | "medium" | "high" | "critical";
   readonly riskScore: number;
+  /** The rule's index patterns; an ES|QL rule's are its FROM command's. */
   readonly index: readonly string[];
-  readonly language: "kuery" | "lucene";
+  readonly language: "kuery" | "lucene" | "esql";
   readonly query: string;
-  /** The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL. */
+  /**
+   * The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL; for an ES|QL
+   * rule, whose conditions Elasticsearch evaluates in `_query`, every event of its indices.
+   */
   readonly filter: estypes.QueryDslQueryContainer;
   /** Kibana's `from`: how far before the execution time each window starts. */
   readonly lookbackMs: number;
@@ -77,15 +81,19 @@ export interface NewTermsRule extends RuleBase {
   };
 }
 
-export type Rule = QueryRule | ThresholdRule | NewTermsRule;
-
-/** An ES|QL rule: whether it can run depends on the backend, so it is decided once one is up. */
-export interface EsqlRule {
-  readonly file: string;
-  readonly ruleId: string;
-  readonly name: string;
-  readonly query: string;
+/**
+ * Kibana's ES|QL rule: Elasticsearch runs the query over the look-back window (`_query` with a
+ * time-range filter) and each row it returns is an alert. Whether it can run depends on the
+ * backend, so it is decided once one is up.
+ */
+export interface EsqlRule extends RuleBase {
+  readonly type: "esql";
+  readonly language: "esql";
+  /** A STATS query: its rows are groups, not events, and are identified by window and position. */
+  readonly aggregating: boolean;
 }
+
+export type Rule = QueryRule | ThresholdRule | NewTermsRule | EsqlRule;
 
 /** A rule file that was read but will not run, with the precise reason. */
 export interface SkippedRule {
