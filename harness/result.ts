@@ -3,6 +3,7 @@ import type { KeptLab } from "./lab/lab-records.js";
 import type { Analysis } from "./escalation/analysis.js";
 import type { ContainmentRecord } from "./escalation/containment.js";
 import { REASON_CODES, type Enrichment, type Reason } from "./escalation/enrichment.js";
+import { POST_SCAN_KINDS } from "./escalation/post-scan.js";
 import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./context/intel.js";
 import type { NextAction } from "./escalation/next-action.js";
 import { CONFIDENCES } from "./context/patterns.js";
@@ -266,6 +267,16 @@ const EnrichmentSchema = z.strictObject({
     }),
   ),
   exploitAttempts: z.array(IdsSignatureSchema),
+  postScan: z.array(
+    z.strictObject({
+      kind: z.enum(POST_SCAN_KINDS),
+      host: text,
+      summary: text,
+      evidence: z.array(
+        z.strictObject({ index: text, ids: strings, events: count, firstSeen: text, lastSeen: text }),
+      ),
+    }),
+  ),
   patterns: z.array(
     z.strictObject({
       name: text,

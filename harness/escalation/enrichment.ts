@@ -4,6 +4,7 @@ import type { Reputation } from "../context/intel.js";
 import type { PatternMatch } from "../context/patterns.js";
 import type { TargetedService } from "../context/services.js";
 import type { EscalationFacts, IdsSignature } from "./facts.js";
+import type { PostScanFinding } from "./post-scan.js";
 
 /** What an escalation says about an alert: its reasons and the analyst's enrichment. */
 
@@ -21,6 +22,9 @@ export const REASON_CODES = [
   "evasion-decoys",
   "known-vulnerable-service",
   "exploit-attempt",
+  "post-scan-login",
+  "post-scan-outbound",
+  "post-scan-exfiltration",
   "malicious-reputation",
   "declared-infrastructure",
   "infrastructure-outside-declaration",
@@ -66,6 +70,8 @@ export interface Enrichment {
   readonly targetedServices: readonly TargetedService[];
   readonly advisories: readonly AdvisoryMatch[];
   readonly exploitAttempts: readonly IdsSignature[];
+  /** What the source and the hosts it scanned did after the scan, each with its evidence. */
+  readonly postScan: readonly PostScanFinding[];
   readonly patterns: readonly PatternMatch[];
   readonly methods: readonly string[];
 }

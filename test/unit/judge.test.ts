@@ -35,6 +35,7 @@ const alertExpectation = (overrides: Partial<AlertExpectationSpec> = {}): AlertE
   from: "attacker",
   count: 1,
   reasons: [],
+  absent_reasons: [],
   ...overrides,
 });
 
