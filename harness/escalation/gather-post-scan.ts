@@ -12,7 +12,14 @@ const EVENTS_READ = 1000;
 /** The flow sensor's connection records (pair-flows.awk): the source opened, the destination answered. */
 const CONNECTIONS: Query = { term: { "event.dataset": "network_traffic.flow" } };
 
-interface AuthDocument {
+/** A stored document as a search returns it. */
+export interface StoredHit<T> {
+  readonly _index: string;
+  readonly _id?: string;
+  readonly _source?: T;
+}
+
+export interface AuthDocument {
   "@timestamp"?: string;
   source?: { ip?: string; port?: number };
   destination?: { ip?: string; port?: number };
@@ -22,7 +29,7 @@ interface AuthDocument {
   system?: { auth?: { ssh?: { method?: string } } };
 }
 
-interface FlowDocument {
+export interface FlowDocument {
   "@timestamp"?: string;
   source?: { ip?: string; port?: number; bytes?: number };
   destination?: { ip?: string; port?: number; bytes?: number };
@@ -66,7 +73,7 @@ export async function gatherPostScan(
       query: { bool: { filter: [...query, ...filters] } },
       sort: [{ "@timestamp": "asc" }],
     });
-    return response.hits.hits.map((h) => ({ id: h._id ?? "", index: h._index, doc: h._source }));
+    return response.hits.hits;
   };
   const scanned: Query = { terms: { "destination.ip": [...at.scanned] } };
   const [logins, flows, baseline] = await Promise.all([
@@ -102,8 +109,8 @@ export async function gatherPostScan(
   return {
     window,
     scanned: at.scanned,
-    logins: logins.map(({ id, index, doc }) => loginEvent(id, index, doc ?? {})),
-    flows: flows.map(({ id, index, doc }) => flowEvent(id, index, doc ?? {})),
+    logins: logins.map(loginEvent),
+    flows: flows.map(flowEvent),
     baseline,
   };
 }
@@ -167,10 +174,12 @@ async function gatherBaseline(
   });
 }
 
-function loginEvent(id: string, index: string, d: AuthDocument): LoginEvent {
+/** An authentication document of the auth index as the analysis reads it. */
+export function loginEvent(hit: StoredHit<AuthDocument>): LoginEvent {
+  const d = hit._source ?? {};
   const outcome = d.event?.outcome;
   return {
-    ...endpoints(id, index, d),
+    ...endpoints(hit, d),
     action: d.event?.action ?? "",
     outcome: outcome === "success" || outcome === "failure" ? outcome : "unknown",
     ...(d.user?.name === undefined ? {} : { user: d.user.name }),
@@ -179,9 +188,11 @@ function loginEvent(id: string, index: string, d: AuthDocument): LoginEvent {
   };
 }
 
-function flowEvent(id: string, index: string, d: FlowDocument): FlowEvent {
+/** A connection record of the flow index as the analysis reads it. */
+export function flowEvent(hit: StoredHit<FlowDocument>): FlowEvent {
+  const d = hit._source ?? {};
   return {
-    ...endpoints(id, index, d),
+    ...endpoints(hit, d),
     transport: d.network?.transport ?? "",
     ...(d.scanproof?.tcp?.flags === undefined ? {} : { tcpFlags: d.scanproof.tcp.flags }),
     sourceBytes: d.source?.bytes ?? 0,
@@ -190,8 +201,7 @@ function flowEvent(id: string, index: string, d: FlowDocument): FlowEvent {
 }
 
 function endpoints(
-  id: string,
-  index: string,
+  hit: StoredHit<unknown>,
   d: {
     "@timestamp"?: string;
     source?: { ip?: string; port?: number };
@@ -199,8 +209,8 @@ function endpoints(
   },
 ) {
   return {
-    index,
-    id,
+    index: hit._index,
+    id: hit._id ?? "",
     at: d["@timestamp"] ?? "",
     source: d.source?.ip ?? "",
     ...(d.source?.port === undefined ? {} : { sourcePort: d.source.port }),

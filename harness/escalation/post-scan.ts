@@ -97,7 +97,14 @@ function loginFinding(host: string, logins: readonly LoginEvent[]): PostScanFind
 
 function outboundFinding(host: string, flows: readonly FlowEvent[], scanner: string): PostScanFinding[] {
   if (flows.length === 0) return [];
-  const peers = [...new Set(flows.map((f) => `${f.destination === scanner ? "the scanning source " : ""}${f.destination}${f.destinationPort === undefined ? "" : `:${f.destinationPort}/${f.transport}`}`))];
+  const peers = [
+    ...new Set(
+      flows.map(
+        (f) =>
+          `${f.destination === scanner ? "the scanning source " : ""}${f.destination}${f.destinationPort === undefined ? "" : `:${f.destinationPort}/${f.transport}`}`,
+      ),
+    ),
+  ];
   return [
     {
       kind: "outbound",

@@ -159,9 +159,9 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
       });
     }
     if (want.absent_reasons.length > 0) {
-      const present = [
-        ...new Set(matching.flatMap((a) => a.reasons.map((r) => r.code))),
-      ].filter((code) => want.absent_reasons.includes(code));
+      const present = [...new Set(matching.flatMap((a) => a.reasons.map((r) => r.code)))].filter((code) =>
+        want.absent_reasons.includes(code),
+      );
       results.push({
         id: `alerts[${i}].absent_reasons`,
         description: `escalation reasons "${want.rule}" must not have`,

@@ -17,7 +17,10 @@ export const BUILTIN_KINDS = {
     services: [{ port: 443, transport: "tcp", name: "https" }],
     what: "nginx serving TLS on 443/tcp with a certificate of the lab's own CA",
   },
-  ssh: { services: [{ port: 22, transport: "tcp", name: "ssh" }], what: "OpenSSH on 22/tcp (user lab, password lab)" },
+  ssh: {
+    services: [{ port: 22, transport: "tcp", name: "ssh" }],
+    what: "OpenSSH on 22/tcp (user lab, password lab)",
+  },
   dns: {
     services: [
       { port: 53, transport: "udp", name: "domain" },
