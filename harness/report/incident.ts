@@ -3,6 +3,7 @@ import type { Analysis } from "../escalation/analysis.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
 import type { Enrichment, Reason } from "../escalation/enrichment.js";
 import { blockRule, type NextAction } from "../escalation/next-action.js";
+import { describeEvidence } from "../escalation/post-scan.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "../result.js";
 import type { Tier } from "../core/vocabulary.js";
 
@@ -39,6 +40,8 @@ export interface IncidentReport {
     readonly advisories: Enrichment["advisories"];
   };
   readonly timeline: readonly TimelineEntry[];
+  /** The playbook's "secondary actions taken post-scan": what the source and the scanned hosts did next. */
+  readonly secondaryActions: Enrichment["postScan"];
   readonly indicators: {
     readonly sourceAddress: string;
     readonly probes: number;
@@ -134,6 +137,13 @@ export function buildIncidentReport(
     ...(e.exploitAttempts.length > 0
       ? [`review ${hosts.join(", ")} for signs of compromise after the exploit attempts`]
       : []),
+    ...[...new Set(e.postScan.map((f) => f.host))].map(
+      (host) =>
+        `review ${host} for signs of compromise: ${e.postScan
+          .filter((f) => f.host === host)
+          .map((f) => POST_SCAN_CONCERN[f.kind])
+          .join(", ")} after the scan`,
+    ),
   ];
   return {
     schemaVersion: 1,
@@ -151,6 +161,7 @@ export function buildIncidentReport(
     },
     targets: { hosts, services: e.targetedServices, advisories: e.advisories },
     timeline: timelineOf(alert, containment),
+    secondaryActions: e.postScan,
     indicators: {
       sourceAddress: source,
       probes: e.activity.probes,
@@ -169,6 +180,12 @@ export function buildIncidentReport(
   };
 }
 
+const POST_SCAN_CONCERN: Readonly<Record<Enrichment["postScan"][number]["kind"], string>> = {
+  login: "logins from the scanning source",
+  outbound: "connections the host opened out",
+  exfiltration: "a large transfer to the scanning source",
+};
+
 function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentRecord[]): TimelineEntry[] {
   const e = alert.enrichment;
   const entries: TimelineEntry[] = [];
@@ -181,6 +198,8 @@ function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentReco
   for (const s of e.idsSignatures)
     add(s.firstSeen, `IDS ${s.id} "${s.name}" (${s.category || "no category"}), ${s.count}×`);
   for (const s of e.exploitAttempts) add(s.firstSeen, `exploit attempt linked: IDS ${s.id} "${s.name}"`);
+  for (const f of e.postScan)
+    add(f.evidence[0]?.firstSeen, `after the scan, ${POST_SCAN_CONCERN[f.kind]}: ${f.summary}`);
   add(alert.lastSeen, `last event of "${alert.ruleName}"`);
   add(e.activity.lastSeen, "last probe of this activity (firewall)");
   for (const c of containment) {
@@ -244,6 +263,14 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
   );
   out("", "## Timeline", "", "| Time (UTC) | Event |", "| --- | --- |");
   for (const t of r.timeline) out(`| ${md(t.at)} | ${md(t.what)} |`);
+  out("", "## Secondary actions after the scan", "");
+  list(
+    r.secondaryActions.map(
+      (f) =>
+        `${md(f.host)}, ${POST_SCAN_CONCERN[f.kind]}: ${md(f.summary)} (evidence: ${md(describeEvidence(f.evidence))})`,
+    ),
+    "no login, outbound connection or large transfer followed the scan",
+  );
   out("", "## Indicators", "");
   const i = r.indicators;
   list(

@@ -64,6 +64,7 @@ describe("loadScenario", () => {
         from: "attacker",
         count: 1,
         reasons: [],
+        absent_reasons: [],
         within: 120_000,
       });
     });
