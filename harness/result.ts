@@ -277,6 +277,28 @@ const EnrichmentSchema = z.strictObject({
       ),
     }),
   ),
+  assetReview: z.array(
+    z.strictObject({
+      host: text,
+      asset: z.strictObject({ name: text, criticality: text }).exactOptional(),
+      answered: z
+        .array(
+          z.strictObject({
+            port: portNumber,
+            transport: z.enum(["tcp", "udp"]),
+            declared: z.boolean(),
+            product: text.exactOptional(),
+            version: text.exactOptional(),
+            cves: strings,
+            evidence: z.strictObject({ index: text, id: text }),
+            closeRule: text.exactOptional(),
+          }),
+        )
+        .exactOptional(),
+      silentDeclared: strings,
+      postScan: z.array(z.enum(POST_SCAN_KINDS)),
+    }),
+  ),
   patterns: z.array(
     z.strictObject({
       name: text,

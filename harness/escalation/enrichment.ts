@@ -5,6 +5,7 @@ import type { PatternMatch } from "../context/patterns.js";
 import type { TargetedService } from "../context/services.js";
 import type { EscalationFacts, IdsSignature } from "./facts.js";
 import type { PostScanFinding } from "./post-scan.js";
+import type { AssetReview } from "./asset-review.js";
 
 /** What an escalation says about an alert: its reasons and the analyst's enrichment. */
 
@@ -72,6 +73,8 @@ export interface Enrichment {
   readonly exploitAttempts: readonly IdsSignature[];
   /** What the source and the hosts it scanned did after the scan, each with its evidence. */
   readonly postScan: readonly PostScanFinding[];
+  /** The playbook's asset review of every scanned host. */
+  readonly assetReview: readonly AssetReview[];
   readonly patterns: readonly PatternMatch[];
   readonly methods: readonly string[];
 }

@@ -13,6 +13,7 @@ import { recommendNextAction, type NextAction } from "./next-action.js";
 import { matchPatterns } from "../context/patterns.js";
 import { targetedServices } from "../context/services.js";
 import { describeEvidence, findPostScanActivity, type PostScanKind } from "./post-scan.js";
+import { reviewAssets } from "./asset-review.js";
 
 export interface Escalation {
   readonly tier: Tier;
@@ -166,6 +167,11 @@ function enrich(
   const exploitEnd = at.getTime() + limits.exploit_window;
   const scanStart = Date.parse(facts.detection.firstSeen);
   const { ports, services, probedPorts, slowestRun, trustedSourcePorts, ...activity } = facts.activity;
+  const postScan = findPostScanActivity(facts.postScan, {
+    source: facts.source,
+    internalNetworks: context.internal_networks,
+    minTransferBytes: limits.post_scan.transfer.min_bytes,
+  });
   return {
     targets: facts.targets,
     activity,
@@ -183,11 +189,8 @@ function enrich(
       limits.advisory_recency,
       at,
     ),
-    postScan: findPostScanActivity(facts.postScan, {
-      source: facts.source,
-      internalNetworks: context.internal_networks,
-      minTransferBytes: limits.post_scan.transfer.min_bytes,
-    }),
+    postScan,
+    assetReview: reviewAssets(facts.postScan.scanned, facts.postScan.answered, inventory, postScan),
     exploitAttempts: facts.ids.filter((s) => {
       const first = Date.parse(s.firstSeen);
       return limits.exploit_categories.includes(s.category) && first >= scanStart && first <= exploitEnd;

@@ -2,8 +2,14 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import type { EscalationContext } from "../context/context.js";
-import { bucketsOf, keyText, keysOf, valueOf, within } from "./aggregations.js";
-import type { FlowEvent, HostBaseline, LoginEvent, PostScanEvents } from "./post-scan-events.js";
+import { bucketsOf, keyText, keysOf, totalHits, valueOf, within } from "./aggregations.js";
+import type {
+  AnsweredService,
+  FlowEvent,
+  HostBaseline,
+  LoginEvent,
+  PostScanEvents,
+} from "./post-scan-events.js";
 
 type Query = estypes.QueryDslQueryContainer;
 
@@ -76,7 +82,7 @@ export async function gatherPostScan(
     return response.hits.hits;
   };
   const scanned: Query = { terms: { "destination.ip": [...at.scanned] } };
-  const [logins, flows, baseline] = await Promise.all([
+  const [logins, flows, baseline, answered] = await Promise.all([
     hits<AuthDocument>(SOURCE_INDEX.auth, [
       inWindow,
       { term: { "source.ip": at.source } },
@@ -105,6 +111,13 @@ export async function gatherPostScan(
       },
     ]),
     gatherBaseline(backend, filters, at),
+    gatherAnswered(backend, [
+      ...filters,
+      inWindow,
+      CONNECTIONS,
+      { term: { "source.ip": at.source } },
+      scanned,
+    ]),
   ]);
   return {
     window,
@@ -112,7 +125,74 @@ export async function gatherPostScan(
     logins: logins.map(loginEvent),
     flows: flows.map(flowEvent),
     baseline,
+    ...(answered ? { answered } : {}),
   };
+}
+
+/**
+ * The services of the scanned hosts that answered the source's connections: TCP ports that sent
+ * SYN/ACK (the answerer's flags hold S), UDP ports that sent anything back. Undefined when the flow
+ * index holds no connection of the source: then nothing says what answered.
+ */
+async function gatherAnswered(
+  backend: Backend,
+  filter: readonly Query[],
+): Promise<AnsweredService[] | undefined> {
+  const response = await backend.client.search({
+    index: SOURCE_INDEX.flow,
+    size: 0,
+    track_total_hits: 1,
+    ignore_unavailable: true,
+    allow_no_indices: true,
+    query: { bool: { filter: [...filter] } },
+    aggs: {
+      answered: {
+        filter: {
+          bool: {
+            should: [
+              {
+                bool: {
+                  filter: [
+                    { term: { "network.transport": "tcp" } },
+                    { wildcard: { "scanproof.tcp.reply_flags": { value: "*S*" } } },
+                  ],
+                },
+              },
+              {
+                bool: {
+                  filter: [
+                    { term: { "network.transport": "udp" } },
+                    { range: { "destination.packets": { gt: 0 } } },
+                  ],
+                },
+              },
+            ],
+            minimum_should_match: 1,
+          },
+        },
+        aggs: {
+          services: {
+            composite: {
+              size: 10_000,
+              sources: [
+                { host: { terms: { field: "destination.ip" } } },
+                { port: { terms: { field: "destination.port" } } },
+                { transport: { terms: { field: "network.transport" } } },
+              ],
+            },
+            aggs: { first: { top_hits: { size: 1, sort: [{ "@timestamp": "asc" }], _source: false } } },
+          },
+        },
+      },
+    },
+  });
+  if (totalHits(response) === 0) return undefined;
+  return bucketsOf(within(response.aggregations, "answered"), "services").map((b) => {
+    const key = b.key as { host: string; port: number; transport: "tcp" | "udp" };
+    const hit = (within(b, "first")?.hits as { hits?: { _index: string; _id?: string }[] } | undefined)
+      ?.hits?.[0];
+    return { ...key, index: hit?._index ?? SOURCE_INDEX.flow, id: hit?._id ?? "" };
+  });
 }
 
 async function gatherBaseline(

@@ -17,6 +17,21 @@ export interface PostScanEvents {
   readonly flows: readonly FlowEvent[];
   /** Each scanned host's flows in the history window before the activity began. */
   readonly baseline: readonly HostBaseline[];
+  /**
+   * The services of the scanned hosts that answered the source in the window (NetFlow: a TCP
+   * connection the host answered with SYN/ACK, a UDP flow it answered); undefined when the lab
+   * recorded no connection of the source at all (no flow sensor), so what answered is unknown.
+   */
+  readonly answered?: readonly AnsweredService[];
+}
+
+export interface AnsweredService {
+  readonly host: string;
+  readonly port: number;
+  readonly transport: "tcp" | "udp";
+  /** The first connection record that shows the answer. */
+  readonly index: string;
+  readonly id: string;
 }
 
 /** One stored event: the index and document id an analyst opens, its time and its endpoints. */

@@ -42,6 +42,8 @@ export interface IncidentReport {
   readonly timeline: readonly TimelineEntry[];
   /** The playbook's "secondary actions taken post-scan": what the source and the scanned hosts did next. */
   readonly secondaryActions: Enrichment["postScan"];
+  /** The playbook's asset review: what answered on each scanned host against what the inventory declares. */
+  readonly assetReview: Enrichment["assetReview"];
   readonly indicators: {
     readonly sourceAddress: string;
     readonly probes: number;
@@ -137,6 +139,13 @@ export function buildIncidentReport(
     ...(e.exploitAttempts.length > 0
       ? [`review ${hosts.join(", ")} for signs of compromise after the exploit attempts`]
       : []),
+    ...e.assetReview.flatMap((a) =>
+      (a.answered ?? []).flatMap((s) =>
+        s.closeRule
+          ? [`close ${a.host} ${s.port}/${s.transport}, exposed but not declared: ${s.closeRule}`]
+          : [],
+      ),
+    ),
     ...[...new Set(e.postScan.map((f) => f.host))].map(
       (host) =>
         `review ${host} for signs of compromise: ${e.postScan
@@ -162,6 +171,7 @@ export function buildIncidentReport(
     targets: { hosts, services: e.targetedServices, advisories: e.advisories },
     timeline: timelineOf(alert, containment),
     secondaryActions: e.postScan,
+    assetReview: e.assetReview,
     indicators: {
       sourceAddress: source,
       probes: e.activity.probes,
@@ -185,6 +195,30 @@ const POST_SCAN_CONCERN: Readonly<Record<Enrichment["postScan"][number]["kind"],
   outbound: "connections the host opened out",
   exfiltration: "a large transfer to the scanning source",
 };
+
+function describeReview(a: Enrichment["assetReview"][number]): string {
+  const name = a.asset
+    ? `${md(a.asset.name)} (${md(a.host)}, ${a.asset.criticality})`
+    : `${md(a.host)} (not in the inventory)`;
+  const answered =
+    a.answered === undefined
+      ? "what answered is unknown (no connection records: switch on the flow sensor)"
+      : a.answered.length === 0
+        ? "nothing answered the scan"
+        : `answered: ${a.answered
+            .map(
+              (s) =>
+                `${s.port}/${s.transport} ${s.declared ? `declared${s.product ? ` ${md([s.product, s.version].filter(Boolean).join(" "))}` : ""}${s.cves.length > 0 ? `, known vulnerabilities ${md(s.cves.join(", "))}` : ""}` : "NOT DECLARED (exposed undeclared service)"} [${md(s.evidence.index)} ${md(s.evidence.id)}]`,
+            )
+            .join("; ")}`;
+  const silent =
+    a.silentDeclared.length > 0 ? `; declared but silent: ${md(a.silentDeclared.join(", "))}` : "";
+  const after =
+    a.postScan.length > 0
+      ? `; after the scan: ${a.postScan.map((k) => POST_SCAN_CONCERN[k]).join(", ")}`
+      : "; nothing followed the scan here";
+  return `${name}: ${answered}${silent}${after}`;
+}
 
 function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentRecord[]): TimelineEntry[] {
   const e = alert.enrichment;
@@ -271,6 +305,8 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
     ),
     "no login, outbound connection or large transfer followed the scan",
   );
+  out("", "## Asset review", "");
+  list(r.assetReview.map(describeReview), "no host was scanned");
   out("", "## Indicators", "");
   const i = r.indicators;
   list(

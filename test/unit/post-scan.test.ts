@@ -14,6 +14,7 @@ import {
 } from "../../harness/escalation/gather-post-scan.js";
 import type { PostScanEvents } from "../../harness/escalation/post-scan-events.js";
 import { findPostScanActivity, type PostScanFinding } from "../../harness/escalation/post-scan.js";
+import { reviewAssets } from "../../harness/escalation/asset-review.js";
 import { factsFixture } from "./escalation-fixtures.js";
 import { fixture } from "./fixture-helpers.js";
 
@@ -175,6 +176,66 @@ describe("post-scan activity on recorded events", () => {
       const result = escalate(facts, ctx, placeInventory(ctx.assets, [{ name: "web", address: WEB }]));
       expect(result.reasons.map((r) => r.code).filter((c) => c.startsWith("post-scan-"))).to.deep.equal([]);
       expect(result.enrichment.postScan).to.deep.equal([]);
+    });
+  });
+
+  describe("asset review", () => {
+    const ctx = context();
+    const inventory = placeInventory(ctx.assets, [
+      { name: "web", address: WEB },
+      { name: "ssh", address: BASTION },
+    ]);
+    const answer = (host: string, port: number, id: string) => ({
+      host,
+      port,
+      transport: "tcp" as const,
+      index: "scanproof-flow",
+      id,
+    });
+
+    it("holds what answered against the inventory: declared with its CVEs, undeclared with the rule that closes it", () => {
+      const [bastion, web, agent] = reviewAssets(
+        [BASTION, WEB, AGENT],
+        [
+          answer(BASTION, 22, "f1"),
+          answer(WEB, 80, "f2"),
+          answer(WEB, 8080, "f3"),
+          answer(AGENT, 4444, "f4"),
+        ],
+        inventory,
+        find({ logins: logins("hydra-then-login") }),
+      );
+      expect(bastion).to.deep.include({
+        host: BASTION,
+        asset: { name: "ssh-bastion", criticality: "critical" },
+        silentDeclared: [],
+        postScan: ["login"],
+      });
+      expect(bastion?.answered?.[0]).to.deep.include({
+        port: 22,
+        declared: true,
+        product: "OpenSSH",
+        cves: ["CVE-2023-48795", "CVE-2024-6387"],
+      });
+      expect(web?.answered?.map((s) => [s.port, s.declared, s.closeRule])).to.deep.equal([
+        [80, true, undefined],
+        [
+          8080,
+          false,
+          `nft insert rule inet filter forward ip daddr ${WEB} tcp dport 8080 ct state new counter drop`,
+        ],
+      ]);
+      expect(agent).to.not.have.property("asset");
+      expect(agent?.answered?.[0]?.declared).to.equal(false);
+    });
+
+    it("names declared services that stayed silent, and says nothing of what answered without connection records", () => {
+      const [bastion] = reviewAssets([BASTION], [], inventory, []);
+      expect(bastion?.answered).to.deep.equal([]);
+      expect(bastion?.silentDeclared).to.deep.equal(["22/tcp"]);
+      const [unknown] = reviewAssets([BASTION], undefined, inventory, []);
+      expect(unknown).to.not.have.property("answered");
+      expect(unknown?.silentDeclared).to.deep.equal([]);
     });
   });
 });
