@@ -390,6 +390,16 @@ const WireTruthSchema = z.strictObject({
       loggedBy: logSource.exactOptional(),
     }),
   ),
+  ssh: z.array(
+    z.strictObject({
+      source: text,
+      sourcePort: portNumber,
+      destination: text,
+      port: portNumber,
+      client: text,
+      loggedBy: logSource.exactOptional(),
+    }),
+  ),
   toolClaims: count,
   claimsOnWire: count,
   unseenClaims: strings,

@@ -113,6 +113,7 @@ describe("judge", () => {
         localFlows: 0,
         http: [],
         dns: [],
+        ssh: [],
         toolClaims: 0,
         claimsOnWire: 0,
         unseenClaims: [],
