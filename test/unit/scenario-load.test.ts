@@ -83,6 +83,17 @@ describe("loadScenario", () => {
       expect(p).to.include({ file: shownAs(path), line: 4, path: "", message: 'unknown key "colour"' });
     });
 
+    it("reports a log source no target of the lab writes, naming the kind that writes it", () => {
+      const path = scenario("auth-log-without-ssh.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 13)).to.equal("  logs: [firewall, web, auth]");
+      expect(p).to.include({
+        line: 13,
+        path: "expect.logs[2]",
+        message: "this lab has no auth log: add a target of kind ssh",
+      });
+    });
+
     it("reports an unknown nested key with the path of the object that holds it", () => {
       const path = scenario("unknown-key-nested.yaml");
       const p = onlyProblem(() => loadScenario(path));
