@@ -37,9 +37,9 @@ const IDS_SHOWN = 5;
  *   attempt is already a step beyond reconnaissance), with how many failed and who got in;
  * - outbound: it opened a connection (a TCP connection it sent the SYN of — a lone SYN/ACK nobody
  *   answered is the host answering a probe, not opening — or a UDP flow from an ephemeral port,
- *   1024 or above, as a client socket sends) to the scanning source, or to an address
- *   outside the internal networks it never connected to in its history — a server calling back is
- *   what a reverse shell or an implant does;
+ *   1024 or above, as a client socket sends) to the scanning source or to an address outside the
+ *   internal networks, a peer it never connected to in its history — a server calling back is what
+ *   a reverse shell or an implant does;
  * - exfiltration: one connection with the source carried at least `min_bytes` from the host to it
  *   (far more than the banners and pages a scan's probes are answered with) and more than the host
  *   ever sent in one connection in its history.
@@ -57,9 +57,8 @@ export function findPostScanActivity(events: PostScanEvents, scope: PostScanScop
         (f) =>
           f.source === host &&
           opened(f) &&
-          (f.destination === scope.source ||
-            (!inRanges(f.destination, scope.internalNetworks) &&
-              !(baseline.get(host)?.peers ?? []).includes(f.destination))),
+          (f.destination === scope.source || !inRanges(f.destination, scope.internalNetworks)) &&
+          !(baseline.get(host)?.peers ?? []).includes(f.destination),
       ),
       scope.source,
     ),

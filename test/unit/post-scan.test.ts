@@ -109,6 +109,13 @@ describe("post-scan activity on recorded events", () => {
       expect(find({ flows: outside, baseline: known })).to.deep.equal([]);
     });
 
+    it("takes a connection to the scanner the host also opened in its history as nothing new", () => {
+      const callback = flows().filter((f) => f.destinationPort === 8443);
+      expect(kinds(find({ flows: callback }))).to.deep.equal([`outbound ${AGENT}`]);
+      const known = [{ host: AGENT, largestTransfer: 0, peers: [SCANNER] }];
+      expect(find({ flows: callback, baseline: known })).to.deep.equal([]);
+    });
+
     it("does not take a host's unanswered SYN/ACK to a probe for a connection it opened", () => {
       const synAck = flows().filter((f) => f.sourcePort === 4444);
       expect(synAck).to.have.length(1);
