@@ -3,6 +3,7 @@ import type { KeptLab } from "./lab/lab-records.js";
 import type { Analysis } from "./escalation/analysis.js";
 import type { ContainmentRecord } from "./escalation/containment.js";
 import { REASON_CODES, type Enrichment, type Reason } from "./escalation/enrichment.js";
+import { POST_SCAN_KINDS } from "./escalation/post-scan.js";
 import { INTEL_CATEGORIES, REPUTATION_VERDICTS } from "./context/intel.js";
 import type { NextAction } from "./escalation/next-action.js";
 import { CONFIDENCES } from "./context/patterns.js";
@@ -270,6 +271,38 @@ const EnrichmentSchema = z.strictObject({
     }),
   ),
   exploitAttempts: z.array(IdsSignatureSchema),
+  postScan: z.array(
+    z.strictObject({
+      kind: z.enum(POST_SCAN_KINDS),
+      host: text,
+      summary: text,
+      evidence: z.array(
+        z.strictObject({ index: text, ids: strings, events: count, firstSeen: text, lastSeen: text }),
+      ),
+    }),
+  ),
+  assetReview: z.array(
+    z.strictObject({
+      host: text,
+      asset: z.strictObject({ name: text, criticality: text }).exactOptional(),
+      answered: z
+        .array(
+          z.strictObject({
+            port: portNumber,
+            transport: z.enum(["tcp", "udp"]),
+            declared: z.boolean(),
+            product: text.exactOptional(),
+            version: text.exactOptional(),
+            cves: strings,
+            evidence: z.strictObject({ index: text, id: text }),
+            closeRule: text.exactOptional(),
+          }),
+        )
+        .exactOptional(),
+      silentDeclared: strings,
+      postScan: z.array(z.enum(POST_SCAN_KINDS)),
+    }),
+  ),
   patterns: z.array(
     z.strictObject({
       name: text,
@@ -358,6 +391,16 @@ const WireTruthSchema = z.strictObject({
       port: portNumber,
       name: text,
       type: text,
+      loggedBy: logSource.exactOptional(),
+    }),
+  ),
+  ssh: z.array(
+    z.strictObject({
+      source: text,
+      sourcePort: portNumber,
+      destination: text,
+      port: portNumber,
+      client: text,
       loggedBy: logSource.exactOptional(),
     }),
   ),

@@ -8,6 +8,7 @@ export const SOURCE_INDEX = {
   dns: "scanproof-dns",
   ids: "scanproof-ids",
   flow: "scanproof-flow",
+  auth: "scanproof-auth",
 } as const satisfies Record<LogSourceName, string>;
 
 const keyword = { type: "keyword" } as const;
@@ -74,6 +75,7 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
         response: { properties: { status_code: long, body: { properties: { bytes: long } } } },
       },
     },
+    user: { properties: { name: keyword } },
     url: { properties: { path: keyword, query: keyword, domain: keyword, original: keyword } },
     user_agent: { properties: { original: { type: "keyword", ignore_above: 8192 } } },
     dns: {

@@ -55,6 +55,12 @@ const Thresholds = z.strictObject({
       "Executable code was detected",
       "A Network Trojan was detected",
     ]),
+  post_scan: z
+    .strictObject({
+      window: positiveDuration.prefault("24h"),
+      transfer: z.strictObject({ min_bytes: count.default(1_048_576) }).prefault({}),
+    })
+    .prefault({}),
   advisory_recency: positiveDuration.prefault("90d"),
   reputation: z
     .strictObject({

@@ -1,6 +1,6 @@
 /** Words every layer shares: the log sources, the sensors and the escalation tiers. */
 
-export const LOG_SOURCES = ["firewall", "ids", "flow", "web", "dns"] as const;
+export const LOG_SOURCES = ["firewall", "ids", "flow", "web", "dns", "auth"] as const;
 /**
  * Sensors a scenario switches on; the firewall always logs, targets log what they serve. psad and
  * scanlogd are established scan detectors for comparison (bench/matrix): they report, they do not ship.

@@ -4,6 +4,8 @@ import type { Reputation } from "../context/intel.js";
 import type { PatternMatch } from "../context/patterns.js";
 import type { TargetedService } from "../context/services.js";
 import type { EscalationFacts, IdsSignature } from "./facts.js";
+import type { PostScanFinding } from "./post-scan.js";
+import type { AssetReview } from "./asset-review.js";
 
 /** What an escalation says about an alert: its reasons and the analyst's enrichment. */
 
@@ -21,6 +23,9 @@ export const REASON_CODES = [
   "evasion-decoys",
   "known-vulnerable-service",
   "exploit-attempt",
+  "post-scan-login",
+  "post-scan-outbound",
+  "post-scan-exfiltration",
   "malicious-reputation",
   "declared-infrastructure",
   "infrastructure-outside-declaration",
@@ -66,6 +71,10 @@ export interface Enrichment {
   readonly targetedServices: readonly TargetedService[];
   readonly advisories: readonly AdvisoryMatch[];
   readonly exploitAttempts: readonly IdsSignature[];
+  /** What the source and the hosts it scanned did after the scan, each with its evidence. */
+  readonly postScan: readonly PostScanFinding[];
+  /** The playbook's asset review of every scanned host. */
+  readonly assetReview: readonly AssetReview[];
   readonly patterns: readonly PatternMatch[];
   readonly methods: readonly string[];
 }

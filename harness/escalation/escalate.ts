@@ -12,6 +12,8 @@ import type { Asset } from "../context/inventory.js";
 import { recommendNextAction, type NextAction } from "./next-action.js";
 import { matchPatterns } from "../context/patterns.js";
 import { targetedServices } from "../context/services.js";
+import { describeEvidence, findPostScanActivity, type PostScanKind } from "./post-scan.js";
+import { reviewAssets } from "./asset-review.js";
 
 export interface Escalation {
   readonly tier: Tier;
@@ -140,6 +142,7 @@ export function escalate(
       `targets ${s.asset} ${s.port}/${s.protocol}${s.product ? ` (${[s.product, s.version].filter(Boolean).join(" ")})` : ""}, which has known vulnerabilities: ${s.cves.join(", ")}`,
     );
   reasons.push(...attackReasons(enrichment, source));
+  reasons.push(...postScanReasons(enrichment, context));
   return finish(reasons.length > 0 ? "tier2" : "l1", reasons);
 
   function finish(tier: Tier, given: readonly Reason[]): Escalation {
@@ -165,6 +168,11 @@ function enrich(
   const scanStart = Date.parse(facts.detection.firstSeen);
   const { ports, services, minutes, probedPorts, slowestRun, trustedSourcePorts, ...activity } =
     facts.activity;
+  const postScan = findPostScanActivity(facts.postScan, {
+    source: facts.source,
+    internalNetworks: context.internal_networks,
+    minTransferBytes: limits.post_scan.transfer.min_bytes,
+  });
   return {
     targets: facts.targets,
     activity,
@@ -182,6 +190,8 @@ function enrich(
       limits.advisory_recency,
       at,
     ),
+    postScan,
+    assetReview: reviewAssets(facts.postScan.scanned, facts.postScan.answered, inventory, postScan),
     exploitAttempts: facts.ids.filter((s) => {
       const first = Date.parse(s.firstSeen);
       return limits.exploit_categories.includes(s.category) && first >= scanStart && first <= exploitEnd;
@@ -212,6 +222,35 @@ function attackReasons(enrichment: Enrichment, source: string): Reason[] {
   if (enrichment.reputation.verdict === "malicious")
     found.push({ code: "malicious-reputation", message: enrichment.reputation.message });
   return found;
+}
+
+const POST_SCAN_REASONS: Readonly<Record<PostScanKind, { code: ReasonCode; what: string }>> = {
+  login: { code: "post-scan-login", what: "tried to log in to a host it scanned" },
+  outbound: { code: "post-scan-outbound", what: "a host it scanned then opened connections out" },
+  exfiltration: {
+    code: "post-scan-exfiltration",
+    what: "a host it scanned then sent it more data than it ever sent in one connection",
+  },
+};
+
+/**
+ * One reason per kind of post-scan activity found, within the scan's first event and its last plus
+ * `post_scan.window`, each finding with its evidence (index, document ids, time).
+ */
+function postScanReasons(enrichment: Enrichment, context: EscalationContext): Reason[] {
+  const window = formatDuration(context.escalation.post_scan.window);
+  return Object.entries(POST_SCAN_REASONS).flatMap(([kind, { code, what }]) => {
+    const found = enrichment.postScan.filter((f) => f.kind === kind);
+    if (found.length === 0) return [];
+    return [
+      {
+        code,
+        message: `after the scan (within ${window} of its last event) ${what}: ${found
+          .map((f) => `${f.summary} [evidence: ${describeEvidence(f.evidence)}]`)
+          .join("; ")}`,
+      },
+    ];
+  });
 }
 
 function describeDeclaration(d: DeclaredInfrastructure): string {

@@ -1,4 +1,5 @@
 import type { ProbedPort } from "../context/services.js";
+import type { PostScanEvents } from "./post-scan-events.js";
 
 /**
  * Everything the escalation decision reads about one alert, gathered from Elasticsearch
@@ -38,6 +39,8 @@ export interface EscalationFacts {
   readonly similar: readonly SimilarAlert[];
   /** Other sources that probed the same targets and ports during the source's activity. */
   readonly decoys: readonly { readonly source: string; readonly sharedPorts: number }[];
+  /** What the source and the hosts it scanned did after the scan, and those hosts' past. */
+  readonly postScan: PostScanEvents;
 }
 
 /** The source across every log source over the history window, the current activity included. */

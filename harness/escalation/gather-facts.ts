@@ -27,6 +27,7 @@ import {
 } from "./facts.js";
 import type { Asset } from "../context/inventory.js";
 import { startOfActivity } from "./activity-start.js";
+import { gatherPostScan } from "./gather-post-scan.js";
 import { longestSpacedRun } from "./pace.js";
 import type { ProbedPort } from "../context/services.js";
 
@@ -187,7 +188,17 @@ export async function gatherFacts(
       : detectionTargets(),
   ]);
 
-  const decoys = await gatherDecoys(activity);
+  const [decoys, postScan] = await Promise.all([
+    gatherDecoys(activity),
+    gatherPostScan(backend, scope.filters, context, {
+      source,
+      scanned: [...new Set([...targets, ...activity.targets])],
+      scanStart: detection.evidence.firstSeen,
+      scanEnd: lastSeen,
+      historyStart,
+      activityStart,
+    }),
+  ]);
   const h = history.aggregations;
   const rules = new Map<string, FiredRule>();
   for (const b of bucketsOf(within(alerts.aggregations, "rules"), "ids")) {
@@ -246,6 +257,7 @@ export async function gatherFacts(
     ids: bucketsOf(ids.aggregations, "signatures").map(idsSignature),
     similar: alerts.hits.hits.map((hit) => similarFromAlert(hit._id ?? "", hit._source ?? {})),
     decoys,
+    postScan,
   };
 
   /**

@@ -158,6 +158,18 @@ function judgeAlerts(scenario: Scenario, observed: Observed): ExpectationResult[
         observed: [...given].join(", ") || "none",
       });
     }
+    if (want.absent_reasons.length > 0) {
+      const present = [...new Set(matching.flatMap((a) => a.reasons.map((r) => r.code)))].filter((code) =>
+        want.absent_reasons.includes(code),
+      );
+      results.push({
+        id: `alerts[${i}].absent_reasons`,
+        description: `escalation reasons "${want.rule}" must not have`,
+        passed: matching.length > 0 && present.length === 0,
+        expected: `none of ${want.absent_reasons.join(", ")}`,
+        observed: matching.length === 0 ? "no alert" : present.join(", ") || "none of them",
+      });
+    }
     if (want.enrichment)
       results.push(...judgeEnrichment(`alerts[${i}]`, want.rule, want.enrichment, matching));
     if (want.within !== undefined) {

@@ -17,7 +17,10 @@ export const BUILTIN_KINDS = {
     services: [{ port: 443, transport: "tcp", name: "https" }],
     what: "nginx serving TLS on 443/tcp with a certificate of the lab's own CA",
   },
-  ssh: { services: [{ port: 22, transport: "tcp", name: "ssh" }], what: "OpenSSH on 22/tcp" },
+  ssh: {
+    services: [{ port: 22, transport: "tcp", name: "ssh" }],
+    what: "OpenSSH on 22/tcp (user lab, password lab)",
+  },
   dns: {
     services: [
       { port: 53, transport: "udp", name: "domain" },
@@ -54,5 +57,12 @@ export const BUILTIN_KINDS = {
 export type BuiltinKind = keyof typeof BUILTIN_KINDS;
 export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ...BuiltinKind[]];
 
-/** The log source a target kind writes and the shipper indexes (a web server its access log, a DNS server its replies). */
-export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = { web: "web", dns: "dns" };
+/**
+ * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
+ * server its replies, an SSH server its logins).
+ */
+export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
+  web: "web",
+  dns: "dns",
+  ssh: "auth",
+};

@@ -25,6 +25,7 @@ interface TimelineSpan {
 type TimelineRow =
   | (TimelineSpan & { readonly kind: "step" })
   | (TimelineSpan & { readonly kind: "arrival" })
+  | (TimelineSpan & { readonly kind: "post-scan" })
   | (TimelineSpan & { readonly kind: "alert"; readonly tier: Tier });
 
 const CHART = { label: 300, plot: 460, right: 90, row: 26, top: 26, axis: 34, maxLabel: 44 } as const;
@@ -63,7 +64,31 @@ function timelineRows(s: ScenarioResult, origin: number, stepsEndMs: number): Ti
             tier: a.tier,
           }),
         );
-  return [...steps, ...arrivals, ...alerts];
+  return [...steps, ...postScanRows(s, origin), ...arrivals, ...alerts];
+}
+
+const POST_SCAN_LABEL = {
+  login: "logins from the scanner",
+  outbound: "connections out",
+  exfiltration: "large transfer to the scanner",
+} as const;
+
+/** What followed the scan, once per kind and host whichever alerts found it: from its first event to its last. */
+function postScanRows(s: ScenarioResult, origin: number): TimelineRow[] {
+  const found = new Map<string, TimelineRow>();
+  for (const f of s.alerts.flatMap((a) => a.enrichment?.postScan ?? [])) {
+    const key = `${f.kind} ${f.host}`;
+    const times = f.evidence.flatMap((e) => [Date.parse(e.firstSeen), Date.parse(e.lastSeen)]);
+    if (found.has(key) || times.length === 0) continue;
+    found.set(key, {
+      kind: "post-scan",
+      label: `after the scan: ${POST_SCAN_LABEL[f.kind]}, ${f.host}`,
+      startMs: Math.min(...times) - origin,
+      endMs: Math.max(...times) - origin,
+      detail: `${f.summary} (${f.evidence.map((e) => `${e.events} events in ${e.index}`).join(", ")})`,
+    });
+  }
+  return [...found.values()];
 }
 
 /** A round tick interval giving about five ticks over the span. */
@@ -86,6 +111,12 @@ function rowShape(row: TimelineRow, x: (ms: number) => number, y: number): Marku
   if (row.kind === "step") {
     const width = round1(Math.max(3, x(row.endMs) - x(row.startMs)));
     return html`<rect x="${x(row.startMs)}" y="${y - 6}" width="${width}" height="12" fill="#0969da"
+      >${title}</rect
+    >`;
+  }
+  if (row.kind === "post-scan") {
+    const width = round1(Math.max(3, x(row.endMs) - x(row.startMs)));
+    return html`<rect x="${x(row.startMs)}" y="${y - 6}" width="${width}" height="12" fill="#8250df"
       >${title}</rect
     >`;
   }
@@ -162,8 +193,10 @@ function timelineSvg(s: ScenarioResult, index: number): Markup {
       )}
     </svg>
     <figcaption>
-      Time since the first step started. Bars: probes sent, from the step's start to its end. Circles: every
-      record of a log source searchable. Diamonds: alert raised, labelled with its escalation tier.
+      Time since the first step started. Blue bars: probes sent, from the step's start to its end. Purple
+      bars: what followed the scan (logins, connections out, large transfers), from its first event to its
+      last. Circles: every record of a log source searchable. Diamonds: alert raised, labelled with its
+      escalation tier.
     </figcaption>
   </figure>`;
 }

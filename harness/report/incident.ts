@@ -3,6 +3,7 @@ import type { Analysis } from "../escalation/analysis.js";
 import type { ContainmentRecord } from "../escalation/containment.js";
 import type { Enrichment, Reason } from "../escalation/enrichment.js";
 import { blockRule, type NextAction } from "../escalation/next-action.js";
+import { describeEvidence } from "../escalation/post-scan.js";
 import type { AlertSummary, RunResult, ScenarioResult } from "../result.js";
 import type { Tier } from "../core/vocabulary.js";
 import { markdownText as md } from "./markdown.js";
@@ -40,6 +41,10 @@ export interface IncidentReport {
     readonly advisories: Enrichment["advisories"];
   };
   readonly timeline: readonly TimelineEntry[];
+  /** The playbook's "secondary actions taken post-scan": what the source and the scanned hosts did next. */
+  readonly secondaryActions: Enrichment["postScan"];
+  /** The playbook's asset review: what answered on each scanned host against what the inventory declares. */
+  readonly assetReview: Enrichment["assetReview"];
   readonly indicators: {
     readonly sourceAddress: string;
     readonly probes: number;
@@ -135,6 +140,20 @@ export function buildIncidentReport(
     ...(e.exploitAttempts.length > 0
       ? [`review ${hosts.join(", ")} for signs of compromise after the exploit attempts`]
       : []),
+    ...e.assetReview.flatMap((a) =>
+      (a.answered ?? []).flatMap((s) =>
+        s.closeRule
+          ? [`close ${a.host} ${s.port}/${s.transport}, exposed but not declared: ${s.closeRule}`]
+          : [],
+      ),
+    ),
+    ...[...new Set(e.postScan.map((f) => f.host))].map(
+      (host) =>
+        `review ${host} for signs of compromise: ${e.postScan
+          .filter((f) => f.host === host)
+          .map((f) => POST_SCAN_CONCERN[f.kind])
+          .join(", ")} after the scan`,
+    ),
   ];
   return {
     schemaVersion: 1,
@@ -152,6 +171,8 @@ export function buildIncidentReport(
     },
     targets: { hosts, services: e.targetedServices, advisories: e.advisories },
     timeline: timelineOf(alert, containment),
+    secondaryActions: e.postScan,
+    assetReview: e.assetReview,
     indicators: {
       sourceAddress: source,
       probes: e.activity.probes,
@@ -170,6 +191,36 @@ export function buildIncidentReport(
   };
 }
 
+const POST_SCAN_CONCERN: Readonly<Record<Enrichment["postScan"][number]["kind"], string>> = {
+  login: "logins from the scanning source",
+  outbound: "connections the host opened out",
+  exfiltration: "a large transfer to the scanning source",
+};
+
+function describeReview(a: Enrichment["assetReview"][number]): string {
+  const name = a.asset
+    ? `${md(a.asset.name)} (${md(a.host)}, ${a.asset.criticality})`
+    : `${md(a.host)} (not in the inventory)`;
+  const answered =
+    a.answered === undefined
+      ? "what answered is unknown (no connection records: switch on the flow sensor)"
+      : a.answered.length === 0
+        ? "nothing answered the scan"
+        : `answered: ${a.answered
+            .map(
+              (s) =>
+                `${s.port}/${s.transport} ${s.declared ? `declared${s.product ? ` ${md([s.product, s.version].filter(Boolean).join(" "))}` : ""}${s.cves.length > 0 ? `, known vulnerabilities ${md(s.cves.join(", "))}` : ""}` : "NOT DECLARED (exposed undeclared service)"} [${md(s.evidence.index)} ${md(s.evidence.id)}]`,
+            )
+            .join("; ")}`;
+  const silent =
+    a.silentDeclared.length > 0 ? `; declared but silent: ${md(a.silentDeclared.join(", "))}` : "";
+  const after =
+    a.postScan.length > 0
+      ? `; after the scan: ${a.postScan.map((k) => POST_SCAN_CONCERN[k]).join(", ")}`
+      : "; nothing followed the scan here";
+  return `${name}: ${answered}${silent}${after}`;
+}
+
 function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentRecord[]): TimelineEntry[] {
   const e = alert.enrichment;
   const entries: TimelineEntry[] = [];
@@ -182,6 +233,8 @@ function timelineOf(alert: EscalatedAlert, containment: readonly ContainmentReco
   for (const s of e.idsSignatures)
     add(s.firstSeen, `IDS ${s.id} "${s.name}" (${s.category || "no category"}), ${s.count}×`);
   for (const s of e.exploitAttempts) add(s.firstSeen, `exploit attempt linked: IDS ${s.id} "${s.name}"`);
+  for (const f of e.postScan)
+    add(f.evidence[0]?.firstSeen, `after the scan, ${POST_SCAN_CONCERN[f.kind]}: ${f.summary}`);
   add(alert.lastSeen, `last event of "${alert.ruleName}"`);
   add(e.activity.lastSeen, "last probe of this activity (firewall)");
   for (const c of containment) {
@@ -238,6 +291,16 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
   );
   out("", "## Timeline", "", "| Time (UTC) | Event |", "| --- | --- |");
   for (const t of r.timeline) out(`| ${md(t.at)} | ${md(t.what)} |`);
+  out("", "## Secondary actions after the scan", "");
+  list(
+    r.secondaryActions.map(
+      (f) =>
+        `${md(f.host)}, ${POST_SCAN_CONCERN[f.kind]}: ${md(f.summary)} (evidence: ${md(describeEvidence(f.evidence))})`,
+    ),
+    "no login, outbound connection or large transfer followed the scan",
+  );
+  out("", "## Asset review", "");
+  list(r.assetReview.map(describeReview), "no host was scanned");
   out("", "## Indicators", "");
   const i = r.indicators;
   list(

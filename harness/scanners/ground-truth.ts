@@ -65,6 +65,21 @@ export interface WireDnsQuery {
   readonly loggedBy?: LogSourceName;
 }
 
+/**
+ * An SSH connection in which the source sent its identification string (`SSH-2.0-…`): sshd read it,
+ * so sshd logs the connection — a login, a failure, or its close before authentication — naming the
+ * client's address and port. A half-open scan probe or a connection closed before that line is no session.
+ */
+export interface WireSshSession {
+  readonly source: string;
+  readonly sourcePort: number;
+  readonly destination: string;
+  readonly port: number;
+  /** The identification string the client sent. */
+  readonly client: string;
+  readonly loggedBy?: LogSourceName;
+}
+
 /** What the source's capture showed the step sent: the reference every log source is accounted against. */
 export interface WireTruth {
   /** The capture file and its counts; `bounded` or `dropped` mean the reference is incomplete. */
@@ -84,6 +99,7 @@ export interface WireTruth {
   readonly localFlows: number;
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
+  readonly ssh: readonly WireSshSession[];
   /** The second check: what the tool's report says it sent, and which of those claims the wire does not show. */
   readonly toolClaims: number;
   readonly claimsOnWire: number;
@@ -212,6 +228,16 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
         source,
         from: from(q.source),
         fields: { "dns.question.name": q.name, "dns.question.type": q.type },
+      })),
+    ...w.ssh
+      .filter((s) => s.loggedBy === source)
+      .map((s) => ({
+        source,
+        from: from(s.source),
+        fields: {
+          "destination.ip": s.destination,
+          ...(w.seenAs === undefined ? { "source.port": s.sourcePort } : {}),
+        },
       })),
   ];
 }

@@ -7,6 +7,7 @@ import {
   type ExpectedEvent,
   type Probe,
   type WireDnsQuery,
+  type WireSshSession,
   type WireHttpRequest,
   type WireProbe,
   type WireTruth,
@@ -30,6 +31,8 @@ interface WirePacket {
   readonly icmpIdent?: number;
   readonly http?: { method: string; uri: string; host?: string; userAgent?: string };
   readonly dns?: { name: string; type: string };
+  /** The SSH identification string the packet carries (`SSH-2.0-…`). */
+  readonly ssh?: string;
 }
 
 /** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
@@ -60,6 +63,7 @@ const COLUMNS = [
   "dnsresponse",
   "dnsname",
   "dnstype",
+  "sshprotocol",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -184,6 +188,7 @@ function parseLine(line: string, where: string): WirePacket {
           },
         }
       : {}),
+    ...(v("sshprotocol").startsWith("SSH-") ? { ssh: v("sshprotocol") } : {}),
   } as WirePacket;
 }
 
@@ -281,6 +286,7 @@ export interface WireReduction {
   readonly flows: readonly WireProbe[];
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
+  readonly ssh: readonly WireSshSession[];
   /** Packets the source sent that were longer than the snapshot length. */
   readonly cut: number;
 }
@@ -297,6 +303,7 @@ export function reduceWire(fields: string): WireReduction {
   const heardFrom = new Set<string>();
   const http: WireHttpRequest[] = [];
   const dns: WireDnsQuery[] = [];
+  const ssh: WireSshSession[] = [];
   let cut = 0;
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
@@ -325,6 +332,14 @@ export function reduceWire(fields: string): WireReduction {
         port: ip.port,
         ...p.http,
       });
+    if (p.ssh && ip.protocol === 6 && ip.port !== undefined)
+      ssh.push({
+        source: ip.source,
+        sourcePort: ip.sourcePort ?? 0,
+        destination: ip.destination,
+        port: ip.port,
+        client: p.ssh,
+      });
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,
@@ -338,6 +353,7 @@ export function reduceWire(fields: string): WireReduction {
     flows: [...flows.values()].filter((f): f is WireProbe => f !== "theirs"),
     http,
     dns,
+    ssh,
     cut,
   };
 }
@@ -457,6 +473,9 @@ export function wireTruth(
     dns: reduction.dns
       .filter((q) => crossesFirewall(scope, q.destination))
       .map((q) => labelled(q, loggedBy(scope, q.destination, q.transport, q.port))),
+    ssh: reduction.ssh
+      .filter((s) => crossesFirewall(scope, s.destination))
+      .map((s) => labelled(s, loggedBy(scope, s.destination, "tcp", s.port))),
     ...claims,
   };
 }

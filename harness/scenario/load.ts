@@ -6,6 +6,7 @@ import ipaddr from "ipaddr.js";
 import { RESERVED_HOST_NUMBERS, RESERVED_NAMES, SEGMENTS, type SegmentName } from "../lab/segments.js";
 import { SENSORS } from "../core/vocabulary.js";
 import type { TargetSpec } from "../lab/spec.js";
+import { SOURCE_BY_KIND } from "../lab/target-kinds.js";
 import { ScenarioSchema, type ScenarioSpec } from "./schema.js";
 
 export interface Scenario extends ScenarioSpec {
@@ -152,12 +153,18 @@ function crossCheck(spec: ScenarioSpec): CrossProblem[] {
       });
     }
   });
-  const kinds = new Set<string>(spec.lab.targets.map((t) => t.kind));
+  const written = new Set<string>(
+    spec.lab.targets.flatMap((t) => {
+      const source = t.kind === "custom" ? undefined : SOURCE_BY_KIND[t.kind];
+      return source ? [source] : [];
+    }),
+  );
   const sensors = new Set<string>(spec.lab.sensors);
   spec.expect.logs.forEach((source, i) => {
     const isSensor = (SENSORS as readonly string[]).includes(source);
-    if (source === "firewall" || (isSensor ? sensors.has(source) : kinds.has(source))) return;
-    const how = isSensor ? `add "${source}" to lab.sensors` : `add a target of kind ${source}`;
+    if (source === "firewall" || (isSensor ? sensors.has(source) : written.has(source))) return;
+    const writers = Object.entries(SOURCE_BY_KIND).flatMap(([kind, s]) => (s === source ? [kind] : []));
+    const how = isSensor ? `add "${source}" to lab.sensors` : `add a target of kind ${writers.join(" or ")}`;
     problems.push({ path: ["expect", "logs", i], message: `this lab has no ${source} log: ${how}` });
   });
   if (spec.expect.ids_signatures.length > 0 && !sensors.has("ids")) {

@@ -36,6 +36,10 @@ const AlertExpectation = z
       .describe("exactly this many alerts of the rule for that source"),
     tier: z.enum(TIERS).optional().describe("the escalation tier every matching alert must get"),
     reasons: z.array(z.string()).default([]).describe("escalation reason codes that must all be present"),
+    absent_reasons: z
+      .array(z.string())
+      .default([])
+      .describe("escalation reason codes no matching alert may have"),
     within: duration
       .optional()
       .describe("maximum time from the end of the last step until the alert is searchable"),

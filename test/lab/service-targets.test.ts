@@ -190,6 +190,48 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     expect(JSON.parse(line.value)).to.include({ client: "198.18.0.10", status: 200 });
   });
 
+  it("SSH: sshd logs a failed and an accepted login, with user, method, client and its moved port", async function () {
+    const login = (password: string) =>
+      attacker([
+        "sshpass",
+        "-p",
+        password,
+        "ssh",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-p",
+        "2222",
+        `lab@${address("bastion")}`,
+        "true",
+      ]);
+    expect((await login("wrong")).exitCode).to.not.equal(0);
+    expect((await login("lab")).exitCode).to.equal(0);
+    const authLog = join(lab.logDir, "auth", "bastion", "auth.json");
+    const records = await waitFor(
+      "the bastion's auth.json to hold the accepted login",
+      () => {
+        const lines = existsSync(authLog) ? readFileSync(authLog, "utf8").trim().split("\n") : [];
+        const parsed = lines.map(
+          (l) => JSON.parse(l) as { server_addr: string; server_port: string; message: string },
+        );
+        return parsed.some((r) => r.message.includes("Accepted password")) ? parsed : undefined;
+      },
+      15_000,
+    );
+    const messages = records.value.map((r) => r.message.trim());
+    const loginsOf = (outcome: string) =>
+      messages.filter((m) =>
+        new RegExp(`^${outcome} password for lab from 198\\.18\\.0\\.10 port \\d+ ssh2$`).test(m),
+      );
+    expect(loginsOf("Failed")).to.have.lengthOf(1);
+    expect(loginsOf("Accepted")).to.have.lengthOf(1);
+    expect(
+      records.value.every((r) => r.server_addr === address("bastion") && r.server_port === "2222"),
+    ).to.equal(true);
+  });
+
   it("a service moved by `ports:` listens there only, and a `filtered` port answers nothing", async function () {
     const banner = await dialogue(address("bastion"), 2222, []);
     expect(banner.stdout).to.match(/^SSH-2\.0-OpenSSH/);

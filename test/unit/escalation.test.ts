@@ -696,6 +696,10 @@ describe("escalate", () => {
       "malicious-reputation",
       "declared-infrastructure",
       "infrastructure-outside-declaration",
+      // post-scan-login, -outbound and -exfiltration: test/unit/post-scan.test.ts
+      "post-scan-login",
+      "post-scan-outbound",
+      "post-scan-exfiltration",
     ];
     expect([...REASON_CODES].sort()).to.deep.equal(tested.sort());
   });
@@ -746,6 +750,7 @@ describe("loadContext", () => {
       trusted_source_ports: { ports: [20, 53, 67, 88], min_ports: 10 },
       decoys: { min_shared_ports: 20 },
       exploit_window: 15 * 60_000,
+      post_scan: { window: DAY, transfer: { min_bytes: 1_048_576 } },
       exploit_categories: [
         "Web Application Attack",
         "Attempted Administrator Privilege Gain",

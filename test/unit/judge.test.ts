@@ -35,6 +35,7 @@ const alertExpectation = (overrides: Partial<AlertExpectationSpec> = {}): AlertE
   from: "attacker",
   count: 1,
   reasons: [],
+  absent_reasons: [],
   ...overrides,
 });
 
@@ -112,6 +113,7 @@ describe("judge", () => {
         localFlows: 0,
         http: [],
         dns: [],
+        ssh: [],
         toolClaims: 0,
         claimsOnWire: 0,
         unseenClaims: [],

@@ -64,6 +64,7 @@ describe("loadScenario", () => {
         from: "attacker",
         count: 1,
         reasons: [],
+        absent_reasons: [],
         within: 120_000,
       });
     });
@@ -80,6 +81,17 @@ describe("loadScenario", () => {
       const p = onlyProblem(() => loadScenario(path));
       expect(lineOf(path, 4)).to.equal("colour: blue");
       expect(p).to.include({ file: shownAs(path), line: 4, path: "", message: 'unknown key "colour"' });
+    });
+
+    it("reports a log source no target of the lab writes, naming the kind that writes it", () => {
+      const path = scenario("auth-log-without-ssh.yaml");
+      const p = onlyProblem(() => loadScenario(path));
+      expect(lineOf(path, 13)).to.equal("  logs: [firewall, web, auth]");
+      expect(p).to.include({
+        line: 13,
+        path: "expect.logs[2]",
+        message: "this lab has no auth log: add a target of kind ssh",
+      });
     });
 
     it("reports an unknown nested key with the path of the object that holds it", () => {

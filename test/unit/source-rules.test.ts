@@ -17,6 +17,7 @@ describe("rules a lab's sources can speak for", function () {
       "dns",
       "ids",
       "flow",
+      "auth",
     ]);
     expect(sourcesRead({ index: ["logs-network_traffic.*"] })).to.deep.equal(["flow"]);
     expect(sourcesRead({ index: ["logs-*"] })).to.deep.equal(["flow"]);

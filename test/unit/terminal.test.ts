@@ -181,6 +181,7 @@ describe("renderSummary", () => {
         localFlows: 0,
         http: [],
         dns: [],
+        ssh: [],
         toolClaims: 1,
         claimsOnWire: 0,
         unseenClaims: ["10.20.0.10/tcp:22"],

@@ -178,8 +178,45 @@ describe("wire reduction rules", function () {
       cells.dnsresponse ?? "",
       cells.dnsname ?? "",
       cells.dnstype ?? "",
+      cells.ssh ?? "",
     ].join("\t");
   const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
+
+  it("takes an SSH connection whose client sent its identification string as a session sshd logs", function () {
+    const ssh = "10.20.0.11";
+    const fields = [
+      header,
+      line({ ipdst: ssh, tcpsport: "40100", tcpdport: "22", tcpflags: "0x0002" }),
+      line({
+        ...inbound,
+        ipsrc: ssh,
+        ipdst: ATTACKER,
+        tcpsport: "22",
+        tcpdport: "40100",
+        ssh: "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3",
+      }),
+      line({
+        ipdst: ssh,
+        tcpsport: "40100",
+        tcpdport: "22",
+        tcpflags: "0x0018",
+        ssh: "SSH-2.0-libssh_0.10.4",
+      }),
+      line({ ipdst: ssh, tcpsport: "40102", tcpdport: "22", tcpflags: "0x0002" }),
+    ].join("\n");
+    const reduction = reduceWire(fields);
+    expect(reduction.ssh).to.deep.equal([
+      { source: ATTACKER, sourcePort: 40100, destination: ssh, port: 22, client: "SSH-2.0-libssh_0.10.4" },
+    ]);
+    const scope = {
+      ...OUTSIDE_SCOPE,
+      services: [{ address: ssh, transport: "tcp" as const, port: 22, source: "auth" as const }],
+    };
+    const truth = wireTruth(reduction, scope, STATS, NO_CLAIMS);
+    expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+      { "destination.ip": ssh, "source.port": 40100 },
+    ]);
+  });
 
   it("writes TCP flags in nmap's order", function () {
     expect([0x02, 0x12, 0x11, 0x29, 0x00, 0xc2].map(tcpFlagLetters)).to.deep.equal([
@@ -405,6 +442,7 @@ describe("wire findings", function () {
       localFlows: 0,
       http: [],
       dns: [],
+      ssh: [],
       toolClaims: 3,
       claimsOnWire: 3,
       unseenClaims: [],

@@ -1,0 +1,248 @@
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadContext, type EscalationContext } from "../../harness/context/context.js";
+import { placeInventory } from "../../harness/context/inventory.js";
+import { assertionsDir } from "../../harness/core/paths.js";
+import { escalate } from "../../harness/escalation/escalate.js";
+import {
+  flowEvent,
+  loginEvent,
+  type AuthDocument,
+  type FlowDocument,
+  type StoredHit,
+} from "../../harness/escalation/gather-post-scan.js";
+import type { PostScanEvents } from "../../harness/escalation/post-scan-events.js";
+import { findPostScanActivity, type PostScanFinding } from "../../harness/escalation/post-scan.js";
+import { reviewAssets } from "../../harness/escalation/asset-review.js";
+import { factsFixture } from "./escalation-fixtures.js";
+import { fixture } from "./fixture-helpers.js";
+
+const SCANNER = "198.18.0.10";
+const WEB = "10.20.0.10";
+const BASTION = "10.20.0.11";
+const AGENT = "10.20.0.30";
+const MiB = 1_048_576;
+
+const context = (): EscalationContext => loadContext(join(assertionsDir, "context", "default.yaml"));
+
+function recorded<T>(name: string): StoredHit<T>[] {
+  return JSON.parse(readFileSync(fixture("post-scan", name), "utf8")) as StoredHit<T>[];
+}
+
+const logins = (name: string) => recorded<AuthDocument>(`${name}.auth.json`).map(loginEvent);
+const flows = () => recorded<FlowDocument>("after-the-scan.flow.json").map(flowEvent);
+
+function events(over: Partial<PostScanEvents>): PostScanEvents {
+  return {
+    window: { gte: "2026-12-06T07:59:00.000Z", lte: "2026-12-07T08:00:00.000Z" },
+    scanned: [WEB, BASTION, AGENT],
+    logins: [],
+    flows: [],
+    baseline: [],
+    ...over,
+  };
+}
+
+function find(over: Partial<PostScanEvents>, minTransferBytes = MiB): PostScanFinding[] {
+  return findPostScanActivity(events(over), {
+    source: SCANNER,
+    internalNetworks: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+    minTransferBytes,
+  });
+}
+
+const kinds = (found: readonly PostScanFinding[]) => found.map((f) => `${f.kind} ${f.host}`);
+
+describe("post-scan activity on recorded events", () => {
+  describe("logins from the scanning source", () => {
+    it("finds hydra's failed guesses and the accepted login, with the auth documents as evidence", () => {
+      const found = find({ logins: logins("hydra-then-login") });
+      expect(kinds(found)).to.deep.equal([`login ${BASTION}`]);
+      const [login] = found;
+      expect(login?.summary).to.equal(
+        `12 login attempts on ${BASTION} (OpenSSH) as lab, oracle: 11 failed, 1 accepted (lab by password) first at 2026-12-06T08:00:21.300000+00:00`,
+      );
+      expect(login?.evidence).to.deep.equal([
+        {
+          index: "scanproof-auth",
+          ids: [0, 180, 360, 540, 720].map((o) => `run-1/post-scan/logs/auth/ssh/auth.json/${o}`),
+          events: 12,
+          firstSeen: "2026-12-06T08:00:10.100000+00:00",
+          lastSeen: "2026-12-06T08:00:22.000000+00:00",
+        },
+      ]);
+    });
+
+    it("counts failed attempts alone as a login finding: guessing is already beyond reconnaissance", () => {
+      const failedOnly = logins("hydra-then-login").filter((l) => l.outcome === "failure");
+      const [login] = find({ logins: failedOnly });
+      expect(login?.summary).to.match(/11 login attempts .*: 11 failed, none accepted$/);
+    });
+
+    it("ignores an administrator's login from elsewhere and logins to hosts the source did not scan", () => {
+      expect(find({ logins: logins("admin-login") })).to.deep.equal([]);
+      expect(find({ logins: logins("hydra-then-login"), scanned: [WEB] })).to.deep.equal([]);
+    });
+  });
+
+  describe("connections the scanned hosts opened", () => {
+    it("finds the callback to the scanner and a connection to a new outside address, nothing else", () => {
+      const found = find({
+        flows: flows(),
+        baseline: [{ host: AGENT, largestTransfer: 0, peers: ["192.0.2.80"] }],
+      }).filter((f) => f.kind === "outbound");
+      expect(found).to.have.length(1);
+      expect(found[0]?.summary).to.equal(
+        `${AGENT} opened 2 connections to the scanning source ${SCANNER}:8443/tcp, 192.0.2.99:443/tcp`,
+      );
+      expect(found[0]?.evidence[0]?.ids).to.deep.equal([
+        "run-1/post-scan/logs/flow/flow.json/1600",
+        "run-1/post-scan/logs/flow/flow.json/3200",
+      ]);
+    });
+
+    it("takes an outside peer the host connected to in its history as no finding, and a new one as one", () => {
+      const outside = flows().filter((f) => f.destination.startsWith("192.0.2."));
+      expect(kinds(find({ flows: outside }))).to.deep.equal([`outbound ${AGENT}`]);
+      const known = [{ host: AGENT, largestTransfer: 0, peers: ["192.0.2.80", "192.0.2.99"] }];
+      expect(find({ flows: outside, baseline: known })).to.deep.equal([]);
+    });
+
+    it("takes a connection to the scanner the host also opened in its history as nothing new", () => {
+      const callback = flows().filter((f) => f.destinationPort === 8443);
+      expect(kinds(find({ flows: callback }))).to.deep.equal([`outbound ${AGENT}`]);
+      const known = [{ host: AGENT, largestTransfer: 0, peers: [SCANNER] }];
+      expect(find({ flows: callback, baseline: known })).to.deep.equal([]);
+    });
+
+    it("does not take a host's unanswered SYN/ACK to a probe for a connection it opened", () => {
+      const synAck = flows().filter((f) => f.sourcePort === 4444);
+      expect(synAck).to.have.length(1);
+      expect(find({ flows: synAck })).to.deep.equal([]);
+    });
+  });
+
+  describe("transfers to the scanning source", () => {
+    it("finds the 8 MiB pull by the scanner, not the brochure nor the administrator's download", () => {
+      const found = find({ flows: flows() }).filter((f) => f.kind === "exfiltration");
+      expect(kinds(found)).to.deep.equal([`exfiltration ${WEB}`]);
+      expect(found[0]?.summary).to.match(/^10\.20\.0\.10 sent 8\.0 MiB to 198\.18\.0\.10 in 1 connection /);
+      expect(found[0]?.evidence[0]).to.include({ index: "scanproof-flow", events: 1 });
+    });
+
+    it("takes the threshold as the least bytes in one connection: 1 byte below it is no transfer", () => {
+      const pull = flows().filter((f) => f.id.endsWith("/400"));
+      expect(kinds(find({ flows: pull }, 8_390_000))).to.deep.equal([`exfiltration ${WEB}`]);
+      expect(find({ flows: pull }, 8_390_001)).to.deep.equal([]);
+    });
+
+    it("does not flag a transfer no larger than the host's largest one in its history", () => {
+      const pull = flows().filter((f) => f.id.endsWith("/400"));
+      const baseline = (largestTransfer: number) => [{ host: WEB, largestTransfer, peers: [] }];
+      expect(find({ flows: pull, baseline: baseline(8_390_000) })).to.deep.equal([]);
+      expect(kinds(find({ flows: pull, baseline: baseline(8_389_999) }))).to.deep.equal([
+        `exfiltration ${WEB}`,
+      ]);
+    });
+  });
+
+  describe("escalation", () => {
+    it("raises each kind with its own reason, naming the index and document ids", () => {
+      const ctx = context();
+      const facts = factsFixture("nmap-syn-top1000", {
+        postScan: events({ logins: logins("hydra-then-login"), flows: flows() }),
+      });
+      const result = escalate(facts, ctx, placeInventory(ctx.assets, [{ name: "web", address: WEB }]));
+      expect(result.tier).to.equal("tier2");
+      const reasons = new Map(result.reasons.map((r) => [r.code, r.message]));
+      expect([...reasons.keys()].filter((c) => c.startsWith("post-scan-"))).to.deep.equal([
+        "post-scan-login",
+        "post-scan-outbound",
+        "post-scan-exfiltration",
+      ]);
+      expect(reasons.get("post-scan-login")).to.include(
+        "[evidence: scanproof-auth run-1/post-scan/logs/auth/ssh/auth.json/0,",
+      );
+      expect(reasons.get("post-scan-exfiltration")).to.include(
+        "scanproof-flow run-1/post-scan/logs/flow/flow.json/400, 2026-12-06T08:02:00.100Z",
+      );
+      expect(result.enrichment.postScan.map((f) => f.kind)).to.deep.equal([
+        "exfiltration",
+        "login",
+        "outbound",
+      ]);
+    });
+
+    it("gives a scan followed by nothing, an admin's login and ordinary downloads none of them", () => {
+      const ctx = context();
+      const benign = flows().filter((f) => f.source === "10.30.0.40" || f.id.endsWith("/800"));
+      const facts = factsFixture("nmap-syn-top1000", {
+        postScan: events({ logins: logins("admin-login"), flows: benign }),
+      });
+      const result = escalate(facts, ctx, placeInventory(ctx.assets, [{ name: "web", address: WEB }]));
+      expect(result.reasons.map((r) => r.code).filter((c) => c.startsWith("post-scan-"))).to.deep.equal([]);
+      expect(result.enrichment.postScan).to.deep.equal([]);
+    });
+  });
+
+  describe("asset review", () => {
+    const ctx = context();
+    const inventory = placeInventory(ctx.assets, [
+      { name: "web", address: WEB },
+      { name: "ssh", address: BASTION },
+    ]);
+    const answer = (host: string, port: number, id: string) => ({
+      host,
+      port,
+      transport: "tcp" as const,
+      index: "scanproof-flow",
+      id,
+    });
+
+    it("holds what answered against the inventory: declared with its CVEs, undeclared with the rule that closes it", () => {
+      const [bastion, web, agent] = reviewAssets(
+        [BASTION, WEB, AGENT],
+        [
+          answer(BASTION, 22, "f1"),
+          answer(WEB, 80, "f2"),
+          answer(WEB, 8080, "f3"),
+          answer(AGENT, 4444, "f4"),
+        ],
+        inventory,
+        find({ logins: logins("hydra-then-login") }),
+      );
+      expect(bastion).to.deep.include({
+        host: BASTION,
+        asset: { name: "ssh-bastion", criticality: "critical" },
+        silentDeclared: [],
+        postScan: ["login"],
+      });
+      expect(bastion?.answered?.[0]).to.deep.include({
+        port: 22,
+        declared: true,
+        product: "OpenSSH",
+        cves: ["CVE-2023-48795", "CVE-2024-6387"],
+      });
+      expect(web?.answered?.map((s) => [s.port, s.declared, s.closeRule])).to.deep.equal([
+        [80, true, undefined],
+        [
+          8080,
+          false,
+          `nft insert rule inet filter forward ip daddr ${WEB} tcp dport 8080 ct state new counter drop`,
+        ],
+      ]);
+      expect(agent).to.not.have.property("asset");
+      expect(agent?.answered?.[0]?.declared).to.equal(false);
+    });
+
+    it("names declared services that stayed silent, and says nothing of what answered without connection records", () => {
+      const [bastion] = reviewAssets([BASTION], [], inventory, []);
+      expect(bastion?.answered).to.deep.equal([]);
+      expect(bastion?.silentDeclared).to.deep.equal(["22/tcp"]);
+      const [unknown] = reviewAssets([BASTION], undefined, inventory, []);
+      expect(unknown).to.not.have.property("answered");
+      expect(unknown?.silentDeclared).to.deep.equal([]);
+    });
+  });
+});
