@@ -284,6 +284,14 @@ function judgeEnrichment(
         seen: prior === undefined ? "no history" : `${prior} earlier events`,
       };
     });
+  if (want.baseline !== undefined)
+    check("baseline", "whether the volume had a baseline", String(want.baseline), (a) => {
+      const perWindow = a.analysis?.volume.baselinePerWindow;
+      return {
+        ok: (perWindow !== undefined && perWindow > 0) === want.baseline,
+        seen: perWindow === undefined ? "no baseline" : `${perWindow.toFixed(1)} events per window`,
+      };
+    });
   if (want.patterns.length > 0)
     check("patterns", "known scanning patterns", want.patterns.join(", "), (a) => {
       const names = (a.enrichment?.patterns ?? []).map((p) => `${p.name} (${p.confidence})`);

@@ -53,6 +53,12 @@ const AlertExpectation = z
           .boolean()
           .optional()
           .describe("whether the source had events before its activity began (its history)"),
+        baseline: z
+          .boolean()
+          .optional()
+          .describe(
+            "whether the volume was compared with a baseline: firewall events from any source before the activity began",
+          ),
         patterns: z
           .array(z.string().min(1))
           .default([])

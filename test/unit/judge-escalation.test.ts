@@ -226,6 +226,52 @@ describe("judge: enrichment of every matching alert", () => {
   });
 });
 
+describe("judge: the volume's baseline", () => {
+  const { scenario, observed } = recorded("scan-then-exploit");
+  const plan = observed.plan;
+  const [want, ...rest] = scenario.expect.alerts;
+  const [alert] = observed.alerts;
+  const asking = (baseline: boolean) => ({
+    ...scenario,
+    expect: {
+      ...scenario.expect,
+      alerts: [
+        { ...(want ?? expect.fail("no expected alert")), enrichment: { ...emptyEnrichment, baseline } },
+        ...rest,
+      ],
+    },
+  });
+  const emptyEnrichment = { patterns: [], cves: [], advisories: [], exploit_signatures: [] };
+  const withBaseline = (perWindow: number | undefined): AlertSummary => {
+    const base = alert ?? expect.fail("no recorded alert");
+    const analysis = base.analysis ?? expect.fail("the recorded alert has no analysis");
+    const { baselinePerWindow: _old, ...volume } = analysis.volume;
+    return {
+      ...base,
+      analysis: {
+        ...analysis,
+        volume: perWindow === undefined ? volume : { ...volume, baselinePerWindow: perWindow },
+      },
+    };
+  };
+  const outcome = (baseline: boolean, perWindow: number | undefined) =>
+    byId(
+      judge(asking(baseline), { ...observed, plan, alerts: [withBaseline(perWindow)] }),
+      "alerts[0].enrichment.baseline",
+    );
+
+  it("passes a baseline asked for when the volume was compared with one, and fails it when not", () => {
+    expect(outcome(true, 12.5)).to.include({ passed: true, observed: "12.5 events per window" });
+    expect(outcome(true, undefined)).to.include({ passed: false, observed: "no baseline" });
+    expect(outcome(true, 0)).to.include({ passed: false });
+  });
+
+  it("passes the absence of a baseline only when there was none", () => {
+    expect(outcome(false, undefined)).to.include({ passed: true });
+    expect(outcome(false, 3)).to.include({ passed: false });
+  });
+});
+
 describe("judge: containment of the named source", () => {
   const { scenario, observed } = recorded("contain-and-rescan");
   const records = observed.containment ?? [];
