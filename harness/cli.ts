@@ -18,6 +18,7 @@ import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
+import { skipReasonCounts } from "./detection/rules/skip-summary.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/fixtures/rule-tests.js";
 import { loadInputs } from "./run/inputs.js";
 import { newRunId, runScenarios } from "./run/run-scenarios.js";
@@ -233,7 +234,10 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       const { scenarios, rules } = selected(paths, options);
       const tools = await checkWithAttackerTools(scenarios, newRunId());
       if (tools.checked && tools.problems.length > 0) throw new InputError(tools.problems);
-      io.out(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
+      const notRun = rules.skipped.length + rules.esql.length;
+      io.out(
+        `✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid${notRun > 0 ? `, ${notRun} rule files not run` : ""}\n`,
+      );
       io.out(
         tools.checked
           ? "  every step's targets and scripts checked with the attacker image's nmap and masscan\n"
@@ -243,6 +247,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       for (const r of rules.esql) {
         io.out(`  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`);
       }
+      if (notRun > 0) io.out("rule files not run, by reason:\n");
+      for (const { reason, count } of skipReasonCounts(rules))
+        io.out(`${String(count).padStart(6)}  ${reason}\n`);
     });
 
   withInputOptions(

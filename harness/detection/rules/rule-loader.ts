@@ -8,7 +8,8 @@ import { InputError, zodProblems, type Problem } from "../../core/problems.js";
 import { INVENTORY_FILTERS } from "./rule.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
 import { checkLuceneSyntax, LuceneSyntaxError } from "./lucene.js";
-import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
+import type { EsqlRule, FilterClause, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
+import { withFilters } from "./query-filters.js";
 import { intervalProblem } from "./schedule.js";
 
 const RUNNABLE_TYPES = ["query", "threshold", "new_terms"] as const;
@@ -250,6 +251,7 @@ export function loadRuleFile(path: string): LoadedRule {
   const intervalIssue = intervalProblem(toMs(r.interval));
   if (intervalIssue) throw problem("interval", `"${r.interval}": ${intervalIssue}`);
 
+  const clauses = filterClauses(r.filters);
   const base = {
     file,
     ruleId: r.rule_id,
@@ -260,7 +262,8 @@ export function loadRuleFile(path: string): LoadedRule {
     index: r.index,
     language: language as "kuery" | "lucene",
     query: r.query,
-    filter: withFilters(compileQuery(file, text, language, r.query), r.filters),
+    filter: withFilters(compileQuery(file, text, language, r.query), clauses),
+    filterClauses: clauses,
     lookbackMs: toMs(r.from),
     endOffsetMs: toMs(r.to),
     intervalMs: toMs(r.interval),
@@ -350,25 +353,14 @@ function compileQuery(
   }
 }
 
-/** Kibana's filters beside the query: enabled ones must match, negated ones must not. */
-function withFilters(
-  query: estypes.QueryDslQueryContainer,
-  filters: RuleTable["filters"],
-): estypes.QueryDslQueryContainer {
-  const clauses = filters
+/** Kibana's enabled filters as query clauses, each negated or not. */
+function filterClauses(filters: RuleTable["filters"]): FilterClause[] {
+  return filters
     .filter((f) => !f.meta.disabled)
     .map((f) => {
       const { meta, query: inner, $state: _state, ...rest } = f;
       return { negate: meta.negate, clause: (inner ?? rest) as estypes.QueryDslQueryContainer };
     });
-  if (clauses.length === 0) return query;
-  const mustNot = clauses.filter((c) => c.negate).map((c) => c.clause);
-  return {
-    bool: {
-      filter: [query, ...clauses.filter((c) => !c.negate).map((c) => c.clause)],
-      ...(mustNot.length > 0 ? { must_not: mustNot } : {}),
-    },
-  };
 }
 
 function threatOf(r: RuleTable): ThreatMapping[] {

@@ -31,8 +31,14 @@ interface RuleBase {
   readonly index: readonly string[];
   readonly language: "kuery" | "lucene";
   readonly query: string;
-  /** The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL. */
+  /**
+   * The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL. KQL field
+   * patterns are expanded against the searched indices' mappings before a search
+   * (`field-patterns.ts`); until then they stand as written.
+   */
   readonly filter: estypes.QueryDslQueryContainer;
+  /** Kibana's enabled filters beside the query, already part of `filter`. */
+  readonly filterClauses?: readonly FilterClause[];
   /** Kibana's `from`: how far before the execution time each window starts. */
   readonly lookbackMs: number;
   /** Kibana's `to`: how far before the execution time each window ends (0 for "now"). */
@@ -50,6 +56,12 @@ interface RuleBase {
   readonly threat: readonly ThreatMapping[];
   /** scanproof's `[scanproof] inventory_filter` extension (detection/inventory-filter.ts). */
   readonly inventoryFilter?: InventoryFilter;
+}
+
+/** One of Kibana's filters: a query clause that must match, or must not when negated. */
+export interface FilterClause {
+  readonly negate: boolean;
+  readonly clause: estypes.QueryDslQueryContainer;
 }
 
 /** Kibana's custom query rule: one alert per matching event. */
