@@ -18,6 +18,7 @@ import { mergeRunResults } from "./report/merge.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
+import { exportRules } from "./detection/rules/export-files.js";
 import { skipReasonCounts } from "./detection/rules/skip-summary.js";
 import { allPassed, renderRuleTests, runRuleTests } from "./detection/fixtures/rule-tests.js";
 import { loadInputs } from "./run/inputs.js";
@@ -236,7 +237,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       if (tools.checked && tools.problems.length > 0) throw new InputError(tools.problems);
       const notRun = rules.skipped.length + rules.esql.length;
       io.out(
-        `✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid${notRun > 0 ? `, ${notRun} rule files not run` : ""}\n`,
+        `✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid${notRun > 0 ? `, ${notRun} not run` : ""}\n`,
       );
       io.out(
         tools.checked
@@ -247,7 +248,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       for (const r of rules.esql) {
         io.out(`  rule not run: ${r.file}: ES|QL (a run names what the backend answers about ES|QL)\n`);
       }
-      if (notRun > 0) io.out("rule files not run, by reason:\n");
+      if (notRun > 0) io.out("rules not run, by reason:\n");
       for (const { reason, count } of skipReasonCounts(rules))
         io.out(`${String(count).padStart(6)}  ${reason}\n`);
     });
@@ -291,9 +292,22 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       io.out(renderScenarioJsonSchema());
     });
 
-  program
-    .command("rules")
-    .description("work on detection rules without a lab")
+  const rules = program.command("rules").description("work on detection rules without a lab");
+  rules
+    .command("export")
+    .argument("[paths...]", "rule files or folders: TOML, Kibana NDJSON exports (default: assertions/rules/)")
+    .option("--ndjson <file>", "write the rules as NDJSON for Kibana's import API")
+    .option("--toml <dir>", "write each rule as a detection-rules TOML file into this folder")
+    .description("write rules as Kibana's import API takes them (NDJSON) and as detection-rules TOML")
+    .action((paths: string[], options: { ndjson?: string; toml?: string }) => {
+      if (options.ndjson === undefined && options.toml === undefined) {
+        usage("give --ndjson <file>, --toml <dir> or both");
+        return;
+      }
+      const result = exportRules(paths.length > 0 ? paths : [DEFAULT_RULES], options);
+      io.out(result.lines.join("\n") + "\n");
+    });
+  rules
     .command("test")
     .argument("[paths...]", "rule files or folders (default: assertions/rules/)")
     .description("run each rule's fixture cases (tests/<rule file stem>.yaml beside it) in memory, no Docker")

@@ -8,7 +8,21 @@ import { InputError, zodProblems, type Problem } from "../../core/problems.js";
 import { INVENTORY_FILTERS } from "./rule.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
 import { checkLuceneSyntax, LuceneSyntaxError } from "./lucene.js";
-import type { EsqlRule, FilterClause, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
+import type {
+  EsqlRule,
+  ExceptionResolution,
+  FilterClause,
+  LoadedRule,
+  Rule,
+  RuleDocument,
+  RuleOrigin,
+  RuleSet,
+  SkippedRule,
+  ThreatMapping,
+} from "./rule.js";
+import { isKibanaExport, loadKibanaExport } from "./kibana-export.js";
+
+export type { LoadedRule } from "./rule.js";
 import { withFilters } from "./query-filters.js";
 import { intervalProblem } from "./schedule.js";
 
@@ -35,6 +49,15 @@ const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
 /** [rule] keys that describe the rule or its alerts without changing which events alert. */
 const DESCRIPTIVE_KEYS = new Set([
   "actions",
+  "created_at",
+  "created_by",
+  "execution_summary",
+  "id",
+  "immutable",
+  "revision",
+  "rule_source",
+  "updated_at",
+  "updated_by",
   "author",
   "building_block_type",
   "enabled",
@@ -200,24 +223,39 @@ function queryOrigin(text: string): { line: number; column: number } {
   return lineAndColumn(text, start + key.index + key[0].length);
 }
 
-export type LoadedRule =
-  | { ok: true; rule: Rule }
-  | { ok: true; esql: EsqlRule }
-  | { ok: false; skipped: SkippedRule };
-
 /**
  * Reads one rule TOML file. Malformed files throw an InputError naming file, line and path;
  * well-formed rules scanproof cannot run come back as skipped with the reason.
  */
 export function loadRuleFile(path: string): LoadedRule {
   const { file, text } = readInputText(path);
+  const origin: RuleOrigin = {
+    file,
+    start: { line: 1, column: 1 },
+    key: (key) => keyOrigin(text, key),
+    query: () => queryOrigin(text),
+  };
+  return ruleFromDocument(parseTomlFile(file, text), origin);
+}
+
+/**
+ * A rule document (`{ metadata?, scanproof?, rule }`, detection-rules' layout) as a rule, an ES|QL
+ * rule or a skip. `exceptions` resolves the rule's exception lists where its file carries them
+ * (Kibana's export); without it a rule with exception lists is skipped, as they live in Kibana.
+ */
+export function ruleFromDocument(
+  document: unknown,
+  origin: RuleOrigin,
+  exceptions?: (references: readonly unknown[]) => ExceptionResolution,
+): LoadedRule {
+  const { file } = origin;
   const problem = (key: string, message: string): InputError =>
-    new InputError([{ file, ...keyOrigin(text, key), path: `rule.${key}`, message }]);
-  const parsed = RuleFile.safeParse(parseTomlFile(file, text));
+    new InputError([{ file, ...origin.key(key), path: `rule.${key}`, message }]);
+  const parsed = RuleFile.safeParse(document);
   if (!parsed.success) {
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p) =>
-        p[0] === "rule" && typeof p[1] === "string" ? keyOrigin(text, p[1]) : { line: 1, column: 1 },
+        p[0] === "rule" && typeof p[1] === "string" ? origin.key(p[1]) : origin.start,
       ),
     );
   }
@@ -231,7 +269,10 @@ export function loadRuleFile(path: string): LoadedRule {
   }
   if (r.type === "esql") {
     if (r.query === undefined) throw problem("query", "an esql rule needs a query");
-    return { ok: true, esql: { file, ruleId: r.rule_id, name: r.name, query: r.query } };
+    return {
+      ok: true,
+      esql: { file, document: document as RuleDocument, ruleId: r.rule_id, name: r.name, query: r.query },
+    };
   }
   if (!(RUNNABLE_TYPES as readonly string[]).includes(r.type)) {
     const why = UNRUNNABLE_TYPES[r.type] ?? "Kibana has no such rule type";
@@ -243,7 +284,9 @@ export function loadRuleFile(path: string): LoadedRule {
       `query language "${language}" is not supported for ${r.type} rules (supported: kuery, lucene)`,
     );
   }
-  const unsupported = unsupportedKey(r);
+  const excepted = exceptions && r.exceptions_list.length > 0 ? exceptions(r.exceptions_list) : undefined;
+  if (excepted && !excepted.ok) return skip(`rule.exceptions_list: ${excepted.reason}`);
+  const unsupported = unsupportedKey(excepted ? { ...r, exceptions_list: [] } : r);
   if (unsupported) return skip(unsupported);
   if (!r.index) return skip("the rule names no index pattern (data views are not supported)");
   if (r.query === undefined) return skip("the rule has no query");
@@ -251,9 +294,10 @@ export function loadRuleFile(path: string): LoadedRule {
   const intervalIssue = intervalProblem(toMs(r.interval));
   if (intervalIssue) throw problem("interval", `"${r.interval}": ${intervalIssue}`);
 
-  const clauses = filterClauses(r.filters);
+  const clauses = [...filterClauses(r.filters), ...(excepted?.clauses ?? [])];
   const base = {
     file,
+    document: document as RuleDocument,
     ruleId: r.rule_id,
     name: r.name,
     description: r.description,
@@ -262,7 +306,7 @@ export function loadRuleFile(path: string): LoadedRule {
     index: r.index,
     language: language as "kuery" | "lucene",
     query: r.query,
-    filter: withFilters(compileQuery(file, text, language, r.query), clauses),
+    filter: withFilters(compileQuery(origin, language, r.query), clauses),
     filterClauses: clauses,
     lookbackMs: toMs(r.from),
     endOffsetMs: toMs(r.to),
@@ -326,12 +370,7 @@ function unsupportedKey(r: RuleTable): string | undefined {
   return undefined;
 }
 
-function compileQuery(
-  file: string,
-  text: string,
-  language: string,
-  query: string,
-): estypes.QueryDslQueryContainer {
+function compileQuery(origin: RuleOrigin, language: string, query: string): estypes.QueryDslQueryContainer {
   if (query.trim() === "") return { match_all: {} };
   try {
     if (language === "lucene") {
@@ -341,11 +380,11 @@ function compileQuery(
     return kqlToQueryDsl(parseKql(query));
   } catch (error) {
     if (!(error instanceof KqlSyntaxError) && !(error instanceof LuceneSyntaxError)) throw error;
-    const origin = queryOrigin(text);
+    const at = origin.query();
     const problem: Problem = {
-      file,
-      line: origin.line + error.line - 1,
-      column: error.line === 1 ? origin.column + error.column - 1 : error.column,
+      file: origin.file,
+      line: at.line + error.line - 1,
+      column: error.line === 1 ? at.column + error.column - 1 : error.column,
       path: "rule.query",
       message: `${error instanceof LuceneSyntaxError ? "Lucene" : "KQL"}: ${error.message}`,
     };
@@ -387,34 +426,37 @@ export function loadRules(paths: readonly string[]): RuleSet {
         message: "no such rule file or folder",
       })),
     );
-  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? tomlFilesBelow(p) : [p]));
+  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? ruleFilesBelow(p) : [p]));
   const rules: Rule[] = [];
   const esql: EsqlRule[] = [];
   const skipped: SkippedRule[] = [];
   const problems: Problem[] = [];
   const ids = new Map<string, string>();
+  const add = (loaded: LoadedRule): void => {
+    if (!loaded.ok) {
+      skipped.push(loaded.skipped);
+      return;
+    }
+    const rule = "rule" in loaded ? loaded.rule : loaded.esql;
+    const earlier = ids.get(rule.ruleId);
+    if (earlier) {
+      problems.push({
+        file: rule.file,
+        line: 1,
+        column: 1,
+        path: "rule.rule_id",
+        message: `rule_id ${rule.ruleId} is also used by ${earlier}`,
+      });
+      return;
+    }
+    ids.set(rule.ruleId, rule.file);
+    if ("rule" in loaded) rules.push(loaded.rule);
+    else esql.push(loaded.esql);
+  };
   for (const f of files) {
     try {
-      const loaded = loadRuleFile(f);
-      if (!loaded.ok) {
-        skipped.push(loaded.skipped);
-        continue;
-      }
-      const rule = "rule" in loaded ? loaded.rule : loaded.esql;
-      const earlier = ids.get(rule.ruleId);
-      if (earlier) {
-        problems.push({
-          file: rule.file,
-          line: 1,
-          column: 1,
-          path: "rule.rule_id",
-          message: `rule_id ${rule.ruleId} is also used by ${earlier}`,
-        });
-        continue;
-      }
-      ids.set(rule.ruleId, rule.file);
-      if ("rule" in loaded) rules.push(loaded.rule);
-      else esql.push(loaded.esql);
+      if (isKibanaExport(f)) loadKibanaExport(f, ruleFromDocument).forEach(add);
+      else add(loadRuleFile(f));
     } catch (error) {
       if (error instanceof InputError) problems.push(...error.problems);
       else throw error;
@@ -424,9 +466,10 @@ export function loadRules(paths: readonly string[]): RuleSet {
   return { rules, esql, skipped };
 }
 
-function tomlFilesBelow(dir: string): string[] {
+/** The rule files of a folder and its subfolders: detection-rules TOML and Kibana exports. */
+function ruleFilesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".toml"))
+    .filter((f) => f.endsWith(".toml") || isKibanaExport(f))
     .map((f) => join(dir, f))
     .sort();
 }

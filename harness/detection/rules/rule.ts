@@ -21,8 +21,17 @@ export interface ThreatMapping {
   }[];
 }
 
+/** A rule as its file holds it (detection-rules' layout; a Kibana export's rule as its `rule`). */
+export interface RuleDocument {
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly scanproof?: Readonly<Record<string, unknown>>;
+  readonly rule: Readonly<Record<string, unknown>>;
+}
+
 interface RuleBase {
   readonly file: string;
+  /** The document the rule was read from, for exporting it again. */
+  readonly document?: RuleDocument;
   readonly ruleId: string;
   readonly name: string;
   readonly description: string;
@@ -94,10 +103,32 @@ export type Rule = QueryRule | ThresholdRule | NewTermsRule;
 /** An ES|QL rule: whether it can run depends on the backend, so it is decided once one is up. */
 export interface EsqlRule {
   readonly file: string;
+  readonly document?: RuleDocument;
   readonly ruleId: string;
   readonly name: string;
   readonly query: string;
 }
+
+/** One rule as read: to run, to decide once the backend is known (ES|QL), or skipped with why. */
+export type LoadedRule =
+  | { ok: true; rule: Rule }
+  | { ok: true; esql: EsqlRule }
+  | { ok: false; skipped: SkippedRule };
+
+/** Where a rule's keys and its query start in the file it came from, for problems about them. */
+export interface RuleOrigin {
+  readonly file: string;
+  /** Where the rule's document starts. */
+  readonly start: { line: number; column: number };
+  key(key: string): { line: number; column: number };
+  /** Where the query's first character is: KQL and Lucene errors are placed from it. */
+  query(): { line: number; column: number };
+}
+
+/** What Kibana's exception lists, where a rule's format carries them, make of a rule's `exceptions_list`. */
+export type ExceptionResolution =
+  | { readonly ok: true; readonly clauses: readonly FilterClause[] }
+  | { readonly ok: false; readonly reason: string };
 
 /** A rule file that was read but will not run, with the precise reason. */
 export interface SkippedRule {
