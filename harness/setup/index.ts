@@ -1,3 +1,4 @@
+import { ensureSigmaToolchain } from "./sigma-toolchain.js";
 import { task } from "../core/progress.js";
 import { ensureBaseImage } from "./base-image.js";
 import { ensureDockerEngine } from "./docker-engine.js";
@@ -9,6 +10,7 @@ export async function runSetup(): Promise<void> {
   await task("Docker engine", ensureDockerEngine, (r) => r);
   await task("Debian base image", ensureBaseImage, (r) => r);
   await task("Elasticsearch distribution", ensureElasticsearchDistribution, (path) => path);
+  await task("Sigma toolchain (pySigma)", ensureSigmaToolchain, (path) => path);
   await task(
     "Lab images",
     () => ensureLabImages(),

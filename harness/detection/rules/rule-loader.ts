@@ -21,6 +21,7 @@ import type {
   ThreatMapping,
 } from "./rule.js";
 import { isKibanaExport, loadKibanaExport } from "./kibana-export.js";
+import { isSigmaFile, loadSigmaFiles } from "./sigma-rules.js";
 
 export type { LoadedRule } from "./rule.js";
 import { withFilters } from "./query-filters.js";
@@ -453,7 +454,8 @@ export function loadRules(paths: readonly string[]): RuleSet {
     if ("rule" in loaded) rules.push(loaded.rule);
     else esql.push(loaded.esql);
   };
-  for (const f of files) {
+  const sigma = files.filter(isSigmaFile);
+  for (const f of files.filter((f) => !sigma.includes(f))) {
     try {
       if (isKibanaExport(f)) loadKibanaExport(f, ruleFromDocument).forEach(add);
       else add(loadRuleFile(f));
@@ -462,14 +464,20 @@ export function loadRules(paths: readonly string[]): RuleSet {
       else throw error;
     }
   }
+  try {
+    loadSigmaFiles(sigma, ruleFromDocument).forEach(add);
+  } catch (error) {
+    if (error instanceof InputError) problems.push(...error.problems);
+    else throw error;
+  }
   if (problems.length > 0) throw new InputError(problems);
   return { rules, esql, skipped };
 }
 
-/** The rule files of a folder and its subfolders: detection-rules TOML and Kibana exports. */
+/** The rule files of a folder and its subfolders: detection-rules TOML, Kibana exports, Sigma. */
 function ruleFilesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".toml") || isKibanaExport(f))
+    .filter((f) => f.endsWith(".toml") || isKibanaExport(f) || isSigmaFile(join(dir, f)))
     .map((f) => join(dir, f))
     .sort();
 }
