@@ -64,9 +64,10 @@ interface InputOptions {
 function withInputOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--rules <path...>", "rule files or folders (Elastic detection-rules TOML)").default([
-        DEFAULT_RULES,
-      ]),
+      new Option(
+        "--rules <path...>",
+        "rule files or folders (detection-rules TOML, Kibana NDJSON exports, Sigma YAML)",
+      ).default([DEFAULT_RULES]),
     )
     .addOption(
       new Option("--context <file>", "escalation context (networks, asset inventory, allow-list)").default(
