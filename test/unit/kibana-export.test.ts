@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import fc from "fast-check";
+import { InputError } from "../../harness/core/problems.js";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -124,6 +126,33 @@ describe("Kibana's detection engine export (NDJSON)", () => {
       expect(problems.map((p) => p.line)).to.deep.equal([2, 3]);
       expect(problems[0]?.message).to.match(/^expected a rule, an exception list/);
       expect(problems[1]?.message).to.include("soc-authorised-scanners, which the export does not hold");
+    });
+
+    it("any mutation of the export's lines either loads or is refused with located problems, never anything else", () => {
+      const dir = mkdtempSync(join(tmpdir(), "scanproof-export-fuzz-"));
+      const line = fc.oneof(
+        fc.constantFrom(...lines),
+        fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
+        fc.constantFrom(...lines).chain((l) => fc.nat({ max: l.length }).map((cut) => l.slice(0, cut))),
+        fc.constantFrom(...lines).map((l) => {
+          const o = JSON.parse(l) as Record<string, unknown>;
+          return JSON.stringify({ ...o, severity: 7, threshold: "x", entries: [{ type: "match" }] });
+        }),
+      );
+      let n = 0;
+      fc.assert(
+        fc.property(fc.array(line, { maxLength: 10 }), (chosen) => {
+          const path = join(dir, `${n++}.ndjson`);
+          writeFileSync(path, chosen.join("\n"));
+          try {
+            loadRules([path]);
+          } catch (error) {
+            expect(error).to.be.instanceOf(InputError);
+            for (const p of (error as InputError).problems) expect(p.line).to.be.at.least(1);
+          }
+        }),
+        { numRuns: 150 },
+      );
     });
 
     it("a rule that breaks the rule schema, at its line and key", () => {

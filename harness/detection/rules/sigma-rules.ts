@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { z } from "zod";
 import { assertionsDir, projectRoot } from "../../core/paths.js";
+import { ScanproofError } from "../../core/errors.js";
 import { InputError, type Problem } from "../../core/problems.js";
 import { readInputText } from "../../core/input-files.js";
 import { sigmaPython, sigmaToolchainReady } from "../../setup/sigma-toolchain.js";
@@ -73,10 +74,7 @@ export function loadSigmaFiles(files: readonly string[], ruleFromDocument: RuleF
       skipped: { file, reason: "Sigma: pySigma is not installed here; `scanproof setup` installs it" },
     }));
   }
-  const output = execFileSync(sigmaPython(), [CONVERTER, PIPELINE, LOGSOURCES, ...files], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const output = converted(files);
   const problems: Problem[] = [];
   const loaded: LoadedRule[] = [];
   output
@@ -103,6 +101,23 @@ export function loadSigmaFiles(files: readonly string[], ruleFromDocument: RuleF
     });
   if (problems.length > 0) throw new InputError(problems);
   return loaded;
+}
+
+/** The converter's output: one JSON line per file. */
+function converted(files: readonly string[]): string {
+  try {
+    return execFileSync(sigmaPython(), [CONVERTER, PIPELINE, LOGSOURCES, ...files], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    throw new ScanproofError(
+      `The Sigma converter (pySigma in ${sigmaPython()}) failed: ${stderr.split("\n").slice(-3).join(" ") || (error as Error).message}`,
+      "Run `scanproof setup` to reinstall the Sigma toolchain.",
+    );
+  }
 }
 
 /** The converted rule in detection-rules' layout, so it loads, runs and exports as a TOML rule does. */
