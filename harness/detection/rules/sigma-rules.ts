@@ -112,7 +112,8 @@ function converted(files: readonly string[]): string {
       stdio: ["ignore", "pipe", "pipe"],
     });
   } catch (error) {
-    const stderr = String((error as { stderr?: unknown }).stderr ?? "").trim();
+    const output = (error as { stderr?: unknown }).stderr;
+    const stderr = typeof output === "string" ? output.trim() : "";
     throw new ScanproofError(
       `The Sigma converter (pySigma in ${sigmaPython()}) failed: ${stderr.split("\n").slice(-3).join(" ") || (error as Error).message}`,
       "Run `scanproof setup` to reinstall the Sigma toolchain.",
