@@ -1,11 +1,13 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import fc from "fast-check";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertionsDir } from "../../harness/core/paths.js";
 import { loadRules } from "../../harness/detection/rules/rule-loader.js";
 import type { RuleSet, ThresholdRule } from "../../harness/detection/rules/rule.js";
 import { ensureSigmaToolchain } from "../../harness/setup/sigma-toolchain.js";
+import { InputError } from "../../harness/core/problems.js";
 import { fixture, inputErrorOf } from "./fixture-helpers.js";
 
 const SHAPES = fixture("rules", "sigma");
@@ -121,5 +123,34 @@ describe("Sigma rules, converted by pySigma's Elasticsearch backend with scanpro
     const problem = inputErrorOf(() => loadRules([path])).problems[0];
     expect(problem?.file).to.match(/broken\.yml$/);
     expect(problem?.message).to.match(/^Sigma: /);
+  });
+
+  it("reads mutated Sigma files as rules, skips or located problems, never anything else", () => {
+    const texts = [readFileSync(PORT_SCAN, "utf8"), readFileSync(join(SHAPES, "shapes.yml"), "utf8")];
+    const mutation = fc
+      .tuple(
+        fc.constantFrom(...texts),
+        fc.nat(),
+        fc.nat({ max: 40 }),
+        fc.constantFrom("", ":", "- ", "|", "gte: x", "\n  ", "{"),
+      )
+      .map(([text, at, cut, insert]) => {
+        const i = at % text.length;
+        return text.slice(0, i) + insert + text.slice(i + cut);
+      });
+    const dir = mkdtempSync(join(tmpdir(), "scanproof-sigma-fuzz-"));
+    fc.sample(mutation, { numRuns: 60, seed: 20261206 }).forEach((text, i) =>
+      writeFileSync(
+        join(dir, `m${i}.yml`),
+        text.includes("correlation:") || text.includes("detection:") ? text : `detection:\n${text}`,
+      ),
+    );
+    try {
+      const set = loadRules([dir]);
+      expect(set.rules.length + set.skipped.length).to.be.above(0);
+    } catch (error) {
+      expect(error).to.be.instanceOf(InputError);
+      for (const p of (error as InputError).problems) expect(p.file).to.match(/m\d+\.yml$/);
+    }
   });
 });

@@ -41,8 +41,8 @@ def convert_file(path, pipeline_text, logsources, field_mapping):
         with open(path, encoding="utf-8") as f:
             collection = SigmaCollection.from_yaml(f.read())
         collection.resolve_rule_references()
-    except (SigmaError, yaml.YAMLError) as error:
-        return {"file": path, "error": str(error)}
+    except Exception as error:  # pySigma raises more than SigmaError on malformed input
+        return {"file": path, "error": f"{type(error).__name__}: {error}" if not isinstance(error, SigmaError) else str(error)}
     rules, skipped = [], []
     correlated = set()
     for rule in collection.rules:
@@ -64,6 +64,9 @@ def convert_file(path, pipeline_text, logsources, field_mapping):
             skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": str(skip)})
         except SigmaError as error:
             skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": f"pySigma: {error}"})
+        except Exception as error:  # a rule pySigma accepted but cannot convert
+            reason = f"pySigma failed to convert it: {type(error).__name__}: {error}"
+            skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": reason})
     return {"file": path, "rules": rules, "skipped": skipped}
 
 
