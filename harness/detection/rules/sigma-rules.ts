@@ -81,8 +81,14 @@ export function loadSigmaFiles(files: readonly string[], ruleFromDocument: RuleF
     .trim()
     .split("\n")
     .forEach((line, i) => {
-      const result = FileResult.parse(JSON.parse(line));
-      const file = shown[i] ?? result.file;
+      const file = shown[i] ?? "";
+      const parsed = FileResult.safeParse(JSON.parse(line));
+      if (!parsed.success) {
+        throw new ScanproofError(
+          `${file}: the Sigma converter's output does not have the expected shape: ${parsed.error.message}`,
+        );
+      }
+      const result = parsed.data;
       if ("error" in result) {
         problems.push({ file, line: 1, column: 1, path: "", message: `Sigma: ${result.error}` });
         return;

@@ -53,7 +53,7 @@ def convert_file(path, pipeline_text, logsources, field_mapping):
     for rule in collection.rules:
         if isinstance(rule, SigmaRule) and id(rule) in correlated:
             reason = "a correlation refers to it (generate: false): it counts toward the correlation and does not alert on its own"
-            skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": reason})
+            skipped.append({"id": str(rule.id or ""), "title": str(rule.title), "reason": reason})
             continue
         try:
             if isinstance(rule, SigmaCorrelationRule):
@@ -61,12 +61,12 @@ def convert_file(path, pipeline_text, logsources, field_mapping):
             else:
                 rules.append(query_rule(rule, pipeline_text, logsources))
         except Skip as skip:
-            skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": str(skip)})
+            skipped.append({"id": str(rule.id or ""), "title": str(rule.title), "reason": str(skip)})
         except SigmaError as error:
-            skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": f"pySigma: {error}"})
+            skipped.append({"id": str(rule.id or ""), "title": str(rule.title), "reason": f"pySigma: {error}"})
         except Exception as error:  # a rule pySigma accepted but cannot convert
             reason = f"pySigma failed to convert it: {type(error).__name__}: {error}"
-            skipped.append({"id": str(rule.id or ""), "title": rule.title, "reason": reason})
+            skipped.append({"id": str(rule.id or ""), "title": str(rule.title), "reason": reason})
     return {"file": path, "rules": rules, "skipped": skipped}
 
 
@@ -97,12 +97,12 @@ def indices(rule, logsources):
 def described(rule):
     return {
         "id": str(rule.id) if rule.id else "",
-        "title": rule.title,
-        "description": rule.description or "",
+        "title": str(rule.title),
+        "description": str(rule.description or ""),
         "level": rule.level.name.lower() if rule.level else "medium",
         "status": rule.status.name.lower() if rule.status else "",
         "tags": [f"{t.namespace}.{t.name}" for t in rule.tags],
-        "falsepositives": list(rule.falsepositives or []),
+        "falsepositives": [str(f) for f in rule.falsepositives or []],
     }
 
 
