@@ -5,6 +5,7 @@ import { commandExists } from "./core/process.js";
 import { BASE_IMAGE } from "./setup/base-image.js";
 import { elasticsearchZipPath, ELASTICSEARCH_VERSION } from "./setup/elasticsearch-dist.js";
 import { LAB_IMAGES, labImageRef } from "./setup/lab-images.js";
+import { SIGMA_PACKAGES, sigmaToolchainReady, sigmaVenvDir } from "./setup/sigma-toolchain.js";
 
 export interface Check {
   readonly name: string;
@@ -46,6 +47,15 @@ export async function doctor(): Promise<Check[]> {
     `Elasticsearch ${ELASTICSEARCH_VERSION} distribution`,
     existsSync(zip),
     existsSync(zip) ? zip : "not downloaded",
+    "scanproof setup",
+  );
+  const sigma = sigmaToolchainReady();
+  add(
+    "Sigma toolchain",
+    sigma,
+    sigma
+      ? `${SIGMA_PACKAGES.join(", ")} in ${sigmaVenvDir()}`
+      : "not installed (needed only for Sigma rules)",
     "scanproof setup",
   );
   if (engine) {
