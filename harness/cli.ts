@@ -54,9 +54,10 @@ interface InputOptions {
 function withInputOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--rules <path...>", "rule files or folders (Elastic detection-rules TOML)").default([
-        DEFAULT_RULES,
-      ]),
+      new Option(
+        "--rules <path...>",
+        "rule files or folders (detection-rules TOML, Kibana NDJSON exports, Sigma YAML)",
+      ).default([DEFAULT_RULES]),
     )
     .addOption(
       new Option("--context <file>", "escalation context (networks, asset inventory, allow-list)").default(
@@ -326,7 +327,10 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       const { newRunId } = await import("./run/run-scenarios.js");
       const tools = await checkWithAttackerTools(scenarios, newRunId());
       if (tools.checked && tools.problems.length > 0) throw new InputError(tools.problems);
-      io.out(`✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid\n`);
+      const notRun = rules.skipped.length + rules.esql.length;
+      io.out(
+        `✔ ${scenarios.length} scenarios, ${rules.rules.length} rules valid${notRun > 0 ? `, ${notRun} not run` : ""}\n`,
+      );
       io.out(
         tools.checked
           ? "  every step's targets and scripts checked with the attacker image's nmap and masscan\n"
@@ -338,6 +342,10 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
           `  ES|QL rule: ${r.file}: runs where the backend answers _query (a run says when it does not)\n`,
         );
       }
+      if (notRun > 0) io.out("rules not run, by reason:\n");
+      const { skipReasonCounts } = await import("./detection/rules/skip-summary.js");
+      for (const { reason, count } of skipReasonCounts(rules))
+        io.out(`${String(count).padStart(6)}  ${reason}\n`);
     });
 
   withInputOptions(
@@ -381,9 +389,23 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
       io.out(renderScenarioJsonSchema());
     });
 
-  program
-    .command("rules")
-    .description("work on detection rules without a lab")
+  const rules = program.command("rules").description("work on detection rules without a lab");
+  rules
+    .command("export")
+    .argument("[paths...]", "rule files or folders: TOML, Kibana NDJSON exports (default: assertions/rules/)")
+    .option("--ndjson <file>", "write the rules as NDJSON for Kibana's import API")
+    .option("--toml <dir>", "write each rule as a detection-rules TOML file into this folder")
+    .description("write rules as Kibana's import API takes them (NDJSON) and as detection-rules TOML")
+    .action(async (paths: string[], options: { ndjson?: string; toml?: string }) => {
+      if (options.ndjson === undefined && options.toml === undefined) {
+        usage("give --ndjson <file>, --toml <dir> or both");
+        return;
+      }
+      const { exportRules } = await import("./detection/rules/export-files.js");
+      const result = exportRules(paths.length > 0 ? paths : [DEFAULT_RULES], options);
+      io.out(result.lines.join("\n") + "\n");
+    });
+  rules
     .command("test")
     .argument("[paths...]", "rule files or folders (default: assertions/rules/)")
     .description("run each rule's fixture cases (tests/<rule file stem>.yaml beside it) in memory, no Docker")

@@ -6,6 +6,7 @@ import { BASE_IMAGE } from "./setup/base-image.js";
 import { elasticsearchZipPath, ELASTICSEARCH_VERSION } from "./setup/elasticsearch-dist.js";
 import { esqlJarsDir } from "./setup/esql-plugins.js";
 import { LAB_IMAGES, labImageRef } from "./setup/lab-images.js";
+import { SIGMA_PACKAGES, sigmaToolchainReady, sigmaVenvDir } from "./setup/sigma-toolchain.js";
 
 export interface Check {
   readonly name: string;
@@ -54,6 +55,15 @@ export async function doctor(): Promise<Check[]> {
     `Elastic's ES|QL plugins ${ELASTICSEARCH_VERSION}`,
     existsSync(esql),
     existsSync(esql) ? esql : "not downloaded",
+    "scanproof setup",
+  );
+  const sigma = sigmaToolchainReady();
+  add(
+    "Sigma toolchain",
+    sigma,
+    sigma
+      ? `${SIGMA_PACKAGES.join(", ")} in ${sigmaVenvDir()}`
+      : "not installed (needed only for Sigma rules)",
     "scanproof setup",
   );
   if (engine) {

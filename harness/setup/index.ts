@@ -1,3 +1,4 @@
+import { ensureSigmaToolchain } from "./sigma-toolchain.js";
 import { task } from "../core/progress.js";
 import { ensureBaseImage } from "./base-image.js";
 import { ensureDockerEngine } from "./docker-engine.js";
@@ -11,6 +12,7 @@ export async function runSetup(): Promise<void> {
   await task("Debian base image", ensureBaseImage, (r) => r);
   await task("Elasticsearch distribution", ensureElasticsearchDistribution, (path) => path);
   await task("Elastic's ES|QL plugins", ensureEsqlPlugins, (path) => path);
+  await task("Sigma toolchain (pySigma)", ensureSigmaToolchain, (path) => path);
   await task(
     "Lab images",
     () => ensureLabImages(),

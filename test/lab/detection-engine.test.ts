@@ -528,6 +528,32 @@ describe("detection engine against Elasticsearch (recorded NetFlow events)", fun
       expect(execution.alerts.every((a) => a.evidence.events === 1)).to.equal(true);
     });
 
+    it("KQL field patterns: expanded against the mapping, any matching field may match, none matched matches nothing", async () => {
+      const kql = (query: string): Rule =>
+        variant(fixtures("rules", "engine", "lucene_low_ports.toml"), {
+          language: '"kuery"',
+          query: `'${query}'`,
+        });
+      const runId = freshRun();
+      const now = new Date();
+      const docs = replay({ runId, endAt: new Date(now.getTime() - MINUTE), attacker: INSIDER });
+      await index(backend, docs);
+      const expected = docs.filter(
+        (d) => d.event["dataset"] === "scanproof.flow" && (d.source.port === 22 || d.destination.port === 22),
+      ).length;
+      const ports = await run(backend, kql("event.dataset:scanproof.flow and *.port:22"), runId, now);
+      expect(expected).to.be.above(0);
+      expect(ports.alerts).to.have.lengthOf(expected);
+      const expansion = ports.warnings.find((w) => w.startsWith("the field pattern *.port searches "));
+      expect(expansion?.split("searches ")[1]?.split(", ")).to.include.members([
+        "destination.port",
+        "source.port",
+      ]);
+      const none = await run(backend, kql("event.dataset:scanproof.flow and nothing.*:22"), runId, now);
+      expect(none.alerts).to.deep.equal([]);
+      expect(none.warnings.join("\n")).to.include("whose clauses match nothing: nothing.*");
+    });
+
     it("new_terms: alerts only the source never seen in the history window, once", async () => {
       const newSource = rule(fixtures("rules", "engine", "new_source.toml"));
       const runId = freshRun();

@@ -1,9 +1,10 @@
 import { expect } from "chai";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { main } from "../../harness/cli.js";
 import { readRunResult } from "../../harness/report/write-reports.js";
+import { elasticNetworkRulesDir } from "../../harness/core/paths.js";
 import { fixture } from "./fixture-helpers.js";
 
 /** Runs the CLI in-process with its output captured. */
@@ -75,5 +76,33 @@ describe("CLI (no Docker)", () => {
     const { code, stdout } = await cli("list", fixture("scenarios", "unit", "valid-full.yaml"));
     expect(code).to.equal(0);
     expect(stdout).to.equal("full-coverage\tT1595.002\tunit,coverage\tEvery field of the scenario format\n");
+  });
+
+  it("validates a whole rules repository (the shared copy of detection-rules), counting the files not run per reason", async function () {
+    this.timeout(120_000);
+    const repository = dirname(dirname(elasticNetworkRulesDir()));
+    const tomlFiles = readdirSync(repository, { recursive: true, encoding: "utf8" }).filter((f) =>
+      f.endsWith(".toml"),
+    );
+    const { code, stdout, stderr } = await cli(
+      "validate",
+      fixture("scenarios", "unit", "valid-minimal.yaml"),
+      "--rules",
+      repository,
+      fixture("rules", "repository-shapes"),
+    );
+    expect(code, stderr).to.equal(0);
+    const valid = /(\d+) rules valid, (\d+) not run/.exec(stdout);
+    expect(valid, stdout).to.not.equal(null);
+    const counts = [...stdout.matchAll(/^ +(\d+) {2}(.+)$/gm)].map(
+      (m) => [Number(m[1]), m[2] ?? ""] as const,
+    );
+    const total = (prefix: string): number =>
+      counts.filter(([, reason]) => reason.startsWith(prefix)).reduce((sum, [n]) => sum + n, 0);
+    expect(counts.reduce((sum, [n]) => sum + n, 0)).to.equal(Number(valid?.[2]));
+    expect(Number(valid?.[1]) + Number(valid?.[2])).to.equal(tomlFiles.length + 11);
+    expect(total("ES|QL")).to.be.greaterThan(0);
+    expect(total('rule type "eql"')).to.be.greaterThan(0);
+    expect(total('rule type "machine_learning"')).to.equal(1);
   });
 });

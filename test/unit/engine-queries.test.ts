@@ -206,6 +206,7 @@ describe("assessFieldCaps", () => {
     const rule = { ...THRESHOLD, ...OVERRIDE };
     expect(assessFieldCaps(rule, caps(FLOW_FIELDS))).to.deep.equal({
       indices: ["scanproof-flow"],
+      mappedFields: Object.keys(FLOW_FIELDS),
       warnings: [],
     });
   });
@@ -213,6 +214,7 @@ describe("assessFieldCaps", () => {
   it("says when no index matches the rule's patterns", () => {
     expect(assessFieldCaps(THRESHOLD, caps({}, []))).to.deep.equal({
       indices: [],
+      mappedFields: [],
       warnings: ["no index matches logs-network_traffic.*: nothing was searched"],
     });
   });

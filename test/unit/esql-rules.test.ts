@@ -159,6 +159,18 @@ describe("ES|QL rules", function () {
         },
       });
     });
+
+    it("sends the rule's filters and exceptions beside the query, as Kibana does", function () {
+      const excluded = { bool: { must_not: [{ term: { "source.ip": "198.18.0.20" } }] } };
+      const rule = {
+        ...scanRule(),
+        filter: excluded,
+        filterClauses: [{ negate: true, clause: { term: { "source.ip": "198.18.0.20" } } }],
+      };
+      const filters = (esqlRequest(rule, CONTEXT, 5).filter.bool?.filter ?? []) as unknown[];
+      expect(filters[0]).to.deep.equal(excluded);
+      expect(filters).to.have.lengthOf(3);
+    });
   });
 
   describe("rows to alerts", function () {

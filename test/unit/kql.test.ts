@@ -298,7 +298,7 @@ describe("parseKql errors", () => {
     ["a >=", 'expected a value after "a >=", found the end of the query', 1, 5],
     ["a < (1)", 'expected a value after "a <", found "("', 1, 5],
     ["a > 1*", 'expected a value without wildcards after "a >", found "1*"', 1, 5],
-    ["destination.*:x", 'expected a field name without wildcards, found "destination.*"', 1, 1],
+    ["destination.*:{ a:1 }", 'expected a nested path without wildcards, found "destination.*"', 1, 1],
     ['"":x', "expected a non-empty field name", 1, 1],
     ["a:1\r\nb:2", 'found "b"', 2, 1],
     ["a:b c:d", 'expected "and", "or" or the end of the query, found "c"', 1, 5],

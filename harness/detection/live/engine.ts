@@ -5,6 +5,7 @@ import type { Asset } from "../../context/inventory.js";
 import { existingAlertIds, thresholdHistory, writeAlerts, type Alert, type AlertScope } from "./alerts.js";
 import { esqlDetections } from "./esql-rule.js";
 import { checkFields } from "./field-check.js";
+import { expandFieldPatterns } from "../rules/field-patterns.js";
 import { inventoryFilters } from "../rules/inventory-filter.js";
 import { newTermsDetections } from "./new-terms-rule.js";
 import { queryDetections } from "./query-rule.js";
@@ -66,7 +67,9 @@ export async function executeRule<E>(
   const alerts: ExecutedAlert<E>[] = [];
   let alreadyAlerted = 0;
   for (const window of prepared.execution.windows) {
-    const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
+    const found = await searchedOrFailed(() =>
+      findNew(backend, prepared.rule, window, prepared, options.scope),
+    );
     if ("failed" in found || "skipped" in found)
       return { ...prepared.execution, alerts, alreadyAlerted, warnings: prepared.warnings, ...found };
     alreadyAlerted += found.alreadyAlerted;
@@ -92,7 +95,9 @@ export async function executeRules<E>(
     if (prepared.searchesNothing) return { prepared, done: prepared.searchesNothing };
     const [window] = prepared.execution.windows;
     if (!window) return { prepared, found: { detections: [], alreadyAlerted: 0 } };
-    const found = await searchedOrFailed(() => findNew(backend, rule, window, prepared, options.scope));
+    const found = await searchedOrFailed(() =>
+      findNew(backend, prepared.rule, window, prepared, options.scope),
+    );
     if (!("failed" in found || "skipped" in found)) return { prepared, found };
     const done = {
       ...prepared.execution,
@@ -131,6 +136,8 @@ interface Searched<E> {
 type ExecutedAlert<E> = Alert<E> & { readonly searchableAt: Date };
 
 interface Prepared<E> {
+  /** The rule as it searches: its query's field patterns expanded against the searched indices. */
+  readonly rule: Rule;
   readonly execution: Pick<RuleExecution<E>, "rule" | "startedAt" | "windows" | "indices">;
   /** Warnings so far; searching a window may add more. */
   readonly warnings: string[];
@@ -147,6 +154,10 @@ async function prepare<E>(
   const plan = planExecution(rule, options.startedAt, options.previousStartedAt);
   const fields = await checkFields(backend, rule);
   const warnings = [...fields.warnings];
+  const expanded = expandFieldPatterns(rule, fields.mappedFields);
+  for (const { pattern, fields: names } of expanded.expansions) {
+    if (names.length > 0) warnings.push(`the field pattern ${pattern} searches ${names.join(", ")}`);
+  }
   const inventory = options.scope.inventory ?? [];
   if (rule.inventoryFilter && inventory.length === 0) {
     warnings.push(
@@ -167,7 +178,7 @@ async function prepare<E>(
     warnings,
     ...(skipped === undefined ? {} : { skipped }),
   });
-  const prepared = { execution, warnings, filters };
+  const prepared = { rule: expanded.rule, execution, warnings, filters };
   if (fields.blocking) return { ...prepared, searchesNothing: searchesNothing(fields.blocking) };
   if (fields.indices.length === 0) return { ...prepared, searchesNothing: searchesNothing() };
   return prepared;

@@ -22,7 +22,11 @@ export function esqlRequest(
     query: `${rule.query}\n| limit ${size}`,
     filter: {
       bool: {
-        filter: [timeRange(rule, { gte: context.window.gte, lte: context.window.lte }), ...context.filters],
+        filter: [
+          ...(rule.filterClauses?.length ? [rule.filter] : []),
+          timeRange(rule, { gte: context.window.gte, lte: context.window.lte }),
+          ...context.filters,
+        ],
       },
     },
   };

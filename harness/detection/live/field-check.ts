@@ -1,6 +1,6 @@
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
-import { kqlFields, parseKql } from "../rules/kql.js";
+import { fieldPatternMatches, isFieldPattern, kqlFields, parseKql } from "../rules/kql.js";
 import type { Rule } from "../rules/rule.js";
 import { SEARCH_DEFAULTS } from "./search.js";
 
@@ -9,11 +9,17 @@ export interface FieldCheck {
   /** The concrete indices the rule's patterns match now. */
   readonly indices: readonly string[];
   readonly warnings: readonly string[];
+  /**
+   * The mapped fields (objects aside, as a Kibana data view lists them) that the rule names, its
+   * query's field patterns expanded.
+   */
+  readonly mappedFields: readonly string[];
   /** Why the rule cannot run against these indices at all, when it cannot. */
   readonly blocking?: string;
 }
 
 const DATE_TYPES = new Set(["date", "date_nanos"]);
+const OBJECT_TYPES = new Set(["object", "nested"]);
 
 /** The fields the rule groups or counts by, each with the role it plays. */
 function aggregationFields(rule: Rule): { field: string; role: string }[] {
@@ -57,8 +63,15 @@ export async function checkFields(backend: Backend, rule: Rule): Promise<FieldCh
  */
 export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): FieldCheck {
   const indices = typeof caps.indices === "string" ? [caps.indices] : caps.indices;
+  const mappedFields = Object.entries(caps.fields)
+    .filter(([, byType]) => Object.keys(byType).some((t) => !OBJECT_TYPES.has(t)))
+    .map(([field]) => field);
   if (indices.length === 0) {
-    return { indices, warnings: [`no index matches ${rule.index.join(", ")}: nothing was searched`] };
+    return {
+      indices,
+      mappedFields,
+      warnings: [`no index matches ${rule.index.join(", ")}: nothing was searched`],
+    };
   }
   const where = `in ${indices.join(", ")}`;
   const types = (field: string): Record<string, estypes.FieldCapsFieldCapability> => caps.fields[field] ?? {};
@@ -69,6 +82,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
     if (!rule.timestampFallback || !isDate("@timestamp")) {
       return {
         indices,
+        mappedFields,
         warnings,
         blocking: `the timestamp field ${rule.timestampField} is not mapped as a date ${where}, so no event falls in a window`,
       };
@@ -80,22 +94,32 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
   for (const { field, role } of aggregationFields(rule)) {
     const found = Object.entries(types(field));
     if (found.length === 0) {
-      return { indices, warnings, blocking: `${role} ${field} is not mapped ${where}, so no group can form` };
+      return {
+        indices,
+        mappedFields,
+        warnings,
+        blocking: `${role} ${field} is not mapped ${where}, so no group can form`,
+      };
     }
     const unaggregatable = found.filter(([, cap]) => !cap.aggregatable).map(([type]) => type);
     if (unaggregatable.length === found.length) {
       return {
         indices,
+        mappedFields,
         warnings,
         blocking: `${role} ${field} cannot be aggregated ${where} (mapped as ${unaggregatable.join(", ")}), so no group can form`,
       };
     }
   }
-  const unmapped = queryFields(rule).filter((f) => Object.keys(types(f)).length === 0);
+  const mapped = (field: string): boolean =>
+    isFieldPattern(field)
+      ? mappedFields.some((m) => fieldPatternMatches(field, m))
+      : Object.keys(types(field)).length > 0;
+  const unmapped = queryFields(rule).filter((f) => !mapped(f));
   if (unmapped.length > 0) {
     warnings.push(
       `the query names fields not mapped ${where}, whose clauses match nothing: ${unmapped.join(", ")}`,
     );
   }
-  return { indices, warnings };
+  return { indices, mappedFields, warnings };
 }

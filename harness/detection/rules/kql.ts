@@ -8,8 +8,13 @@
  * - `\` followed by a keyword is an escaped keyword before it is an escaped whitespace, so `\not` is
  *   the word "not" rather than a newline followed by "ot".
  * - `not` may be repeated (`not not a`).
- * - Field names may not contain wildcards (`destination.*:x`), and inside a nested query every clause
- *   needs a field, since neither has a faithful translation without the index mapping.
+ * - Inside a nested query every clause needs a field, and a nested path may not contain wildcards.
+ * - A field name may not contain an escaped (literal) `*`: an unescaped one makes it a pattern.
+ *
+ * A field name with `*` (`file.hash.*:abc`) is a pattern, expanded as Kibana expands it: into every
+ * field of the searched indices whose name it matches, any one of which may match (`kqlToQueryDsl`'s
+ * `fieldsMatching`, which the engines give from the mappings); a pattern no field matches is sent as
+ * it is written, as Kibana sends it, and so matches nothing.
  * - An empty query is an error rather than "match everything".
  */
 
@@ -270,7 +275,7 @@ class Parser {
     const next = this.peek();
     if (next.kind === ":") {
       this.index++;
-      return this.fieldClause(this.fieldName(token));
+      return this.fieldClause(this.fieldName(token), token);
     }
     if (next.kind === "range") {
       this.index++;
@@ -281,16 +286,20 @@ class Parser {
   }
 
   private fieldName(token: ValueToken): string {
-    if (token.kind === "word" && token.wildcard) {
-      throw new KqlSyntaxError(`expected a field name without wildcards, found "${token.raw}"`, token);
-    }
     if (token.text === "") throw new KqlSyntaxError("expected a non-empty field name", token);
+    const pattern = token.kind === "word" && token.wildcard;
+    if (!pattern && token.text.includes("*")) {
+      throw new KqlSyntaxError(`expected a field name without a literal "*", found "${token.raw}"`, token);
+    }
     return token.text;
   }
 
-  private fieldClause(field: string): KqlNode {
+  private fieldClause(field: string, token: ValueToken): KqlNode {
     const brace = this.accept("{");
     if (!brace) return this.values(field);
+    if (isFieldPattern(field)) {
+      throw new KqlSyntaxError(`expected a nested path without wildcards, found "${token.raw}"`, token);
+    }
     return { kind: "nested", path: field, query: this.group(brace, () => this.query(true), "}") };
   }
 
@@ -373,27 +382,61 @@ export function parseKql(source: string): KqlNode {
   return new Parser(source).parse();
 }
 
-export function kqlToQueryDsl(node: KqlNode): Record<string, unknown> {
-  return toDsl(node, "");
+/** Whether a field name is a pattern (`file.hash.*`), to be expanded against the mappings. */
+export function isFieldPattern(field: string): boolean {
+  return field.includes("*");
 }
 
-function toDsl(node: KqlNode, prefix: string): Record<string, unknown> {
+/** Whether a field name matches a field pattern, as Kibana tests a data view's fields: `*` is any text. */
+export function fieldPatternMatches(pattern: string, field: string): boolean {
+  const parts = pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${parts.join(".*")}$`, "s").test(field);
+}
+
+/**
+ * The query as Elasticsearch DSL. `fieldsMatching` gives the mapped fields a field pattern expands
+ * to; without it (or when it gives none) the pattern is sent as written, as Kibana does.
+ */
+export function kqlToQueryDsl(
+  node: KqlNode,
+  fieldsMatching: (pattern: string) => readonly string[] = () => [],
+): Record<string, unknown> {
+  return toDsl(node, "", fieldsMatching);
+}
+
+function toDsl(
+  node: KqlNode,
+  prefix: string,
+  fieldsMatching: (pattern: string) => readonly string[],
+): Record<string, unknown> {
+  const inner = (child: KqlNode): Record<string, unknown> => toDsl(child, prefix, fieldsMatching);
+  const perField = (
+    field: string,
+    clause: (name: string) => Record<string, unknown>,
+  ): Record<string, unknown> => {
+    const name = prefix + field;
+    if (!isFieldPattern(name)) return clause(name);
+    const names = fieldsMatching(name);
+    if (names.length === 0) return clause(name);
+    if (names.length === 1) return clause(names[0] as string);
+    return { bool: { should: names.map(clause), minimum_should_match: 1 } };
+  };
   switch (node.kind) {
     case "or":
-      return { bool: { should: node.children.map((c) => toDsl(c, prefix)), minimum_should_match: 1 } };
+      return { bool: { should: node.children.map(inner), minimum_should_match: 1 } };
     case "and":
-      return { bool: { filter: node.children.map((c) => toDsl(c, prefix)) } };
+      return { bool: { filter: node.children.map(inner) } };
     case "not":
-      return { bool: { must_not: [toDsl(node.child, prefix)] } };
+      return { bool: { must_not: [inner(node.child)] } };
     case "match":
-      return matchDsl(prefix + node.field, node.value);
+      return perField(node.field, (name) => matchDsl(name, node.value));
     case "exists":
-      return { exists: { field: prefix + node.field } };
+      return perField(node.field, (name) => ({ exists: { field: name } }));
     case "range":
-      return { range: { [prefix + node.field]: { [node.op]: node.value } } };
+      return perField(node.field, (name) => ({ range: { [name]: { [node.op]: node.value } } }));
     case "nested": {
       const path = prefix + node.path;
-      return { nested: { path, query: toDsl(node.query, `${path}.`), score_mode: "none" } };
+      return { nested: { path, query: toDsl(node.query, `${path}.`, fieldsMatching), score_mode: "none" } };
     }
     case "text":
       return textDsl(node.value);
@@ -418,7 +461,10 @@ function queryStringPattern(pattern: string): string {
   return pattern.replace(/\\.|[+\-=&|<>!(){}[\]^"~:/\s]/g, (m) => (m.startsWith("\\") ? m : `\\${m}`));
 }
 
-/** The distinct field names the query references, nested ones by their full path, in order of appearance. */
+/**
+ * The distinct field names the query references, nested ones by their full path, in order of
+ * appearance; a field pattern is given as written.
+ */
 export function kqlFields(node: KqlNode): string[] {
   const fields = new Set<string>();
   collectFields(node, "", fields);

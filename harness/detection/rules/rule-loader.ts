@@ -8,7 +8,23 @@ import { InputError, zodProblems, type Problem } from "../../core/problems.js";
 import { INVENTORY_FILTERS } from "./rule.js";
 import { KqlSyntaxError, kqlToQueryDsl, parseKql } from "./kql.js";
 import { checkLuceneSyntax, LuceneSyntaxError } from "./lucene.js";
-import type { EsqlRule, Rule, RuleSet, SkippedRule, ThreatMapping } from "./rule.js";
+import type {
+  EsqlRule,
+  ExceptionResolution,
+  FilterClause,
+  LoadedRule,
+  Rule,
+  RuleDocument,
+  RuleOrigin,
+  RuleSet,
+  SkippedRule,
+  ThreatMapping,
+} from "./rule.js";
+import { isKibanaExport, loadKibanaExport } from "./kibana-export.js";
+import { isSigmaFile, loadSigmaFiles } from "./sigma-rules.js";
+
+export type { LoadedRule } from "./rule.js";
+import { withFilters } from "./query-filters.js";
 import { intervalProblem } from "./schedule.js";
 import { esqlSourcePatterns, isAggregatingEsql } from "./esql-query.js";
 
@@ -35,6 +51,15 @@ const UNSUPPORTED_KEYS: Readonly<Record<string, string>> = {
 /** [rule] keys that describe the rule or its alerts without changing which events alert. */
 const DESCRIPTIVE_KEYS = new Set([
   "actions",
+  "created_at",
+  "created_by",
+  "execution_summary",
+  "id",
+  "immutable",
+  "revision",
+  "rule_source",
+  "updated_at",
+  "updated_by",
   "author",
   "building_block_type",
   "enabled",
@@ -200,24 +225,39 @@ function queryOrigin(text: string): { line: number; column: number } {
   return lineAndColumn(text, start + key.index + key[0].length);
 }
 
-export type LoadedRule =
-  | { ok: true; rule: Rule }
-  | { ok: true; esql: EsqlRule }
-  | { ok: false; skipped: SkippedRule };
-
 /**
  * Reads one rule TOML file. Malformed files throw an InputError naming file, line and path;
  * well-formed rules scanproof cannot run come back as skipped with the reason.
  */
 export function loadRuleFile(path: string): LoadedRule {
   const { file, text } = readInputText(path);
+  const origin: RuleOrigin = {
+    file,
+    start: { line: 1, column: 1 },
+    key: (key) => keyOrigin(text, key),
+    query: () => queryOrigin(text),
+  };
+  return ruleFromDocument(parseTomlFile(file, text), origin);
+}
+
+/**
+ * A rule document (`{ metadata?, scanproof?, rule }`, detection-rules' layout) as a rule, an ES|QL
+ * rule or a skip. `exceptions` resolves the rule's exception lists where its file carries them
+ * (Kibana's export); without it a rule with exception lists is skipped, as they live in Kibana.
+ */
+export function ruleFromDocument(
+  document: unknown,
+  origin: RuleOrigin,
+  exceptions?: (references: readonly unknown[]) => ExceptionResolution,
+): LoadedRule {
+  const { file } = origin;
   const problem = (key: string, message: string): InputError =>
-    new InputError([{ file, ...keyOrigin(text, key), path: `rule.${key}`, message }]);
-  const parsed = RuleFile.safeParse(parseTomlFile(file, text));
+    new InputError([{ file, ...origin.key(key), path: `rule.${key}`, message }]);
+  const parsed = RuleFile.safeParse(document);
   if (!parsed.success) {
     throw new InputError(
       zodProblems(file, parsed.error.issues, (p) =>
-        p[0] === "rule" && typeof p[1] === "string" ? keyOrigin(text, p[1]) : { line: 1, column: 1 },
+        p[0] === "rule" && typeof p[1] === "string" ? origin.key(p[1]) : origin.start,
       ),
     );
   }
@@ -241,7 +281,9 @@ export function loadRuleFile(path: string): LoadedRule {
     );
   }
   if (esql && r.query === undefined) throw problem("query", "an esql rule needs a query");
-  const unsupported = unsupportedKey(r);
+  const excepted = exceptions && r.exceptions_list.length > 0 ? exceptions(r.exceptions_list) : undefined;
+  if (excepted && !excepted.ok) return skip(`rule.exceptions_list: ${excepted.reason}`);
+  const unsupported = unsupportedKey(excepted ? { ...r, exceptions_list: [] } : r);
   if (unsupported) return skip(unsupported);
   const index = esql && r.query !== undefined ? esqlSourcePatterns(r.query) : r.index;
   if (!index) {
@@ -256,8 +298,10 @@ export function loadRuleFile(path: string): LoadedRule {
   const intervalIssue = intervalProblem(toMs(r.interval));
   if (intervalIssue) throw problem("interval", `"${r.interval}": ${intervalIssue}`);
 
+  const clauses = [...filterClauses(r.filters), ...(excepted?.clauses ?? [])];
   const base = {
     file,
+    document: document as RuleDocument,
     ruleId: r.rule_id,
     name: r.name,
     description: r.description,
@@ -265,7 +309,8 @@ export function loadRuleFile(path: string): LoadedRule {
     riskScore: r.risk_score,
     index,
     query: r.query,
-    filter: esql ? { match_all: {} } : withFilters(compileQuery(file, text, language, r.query), r.filters),
+    filter: withFilters(esql ? { match_all: {} } : compileQuery(origin, language, r.query), clauses),
+    filterClauses: clauses,
     lookbackMs: toMs(r.from),
     endOffsetMs: toMs(r.to),
     intervalMs: toMs(r.interval),
@@ -344,12 +389,7 @@ function unsupportedKey(r: RuleTable): string | undefined {
   return undefined;
 }
 
-function compileQuery(
-  file: string,
-  text: string,
-  language: string,
-  query: string,
-): estypes.QueryDslQueryContainer {
+function compileQuery(origin: RuleOrigin, language: string, query: string): estypes.QueryDslQueryContainer {
   if (query.trim() === "") return { match_all: {} };
   try {
     if (language === "lucene") {
@@ -359,11 +399,11 @@ function compileQuery(
     return kqlToQueryDsl(parseKql(query));
   } catch (error) {
     if (!(error instanceof KqlSyntaxError) && !(error instanceof LuceneSyntaxError)) throw error;
-    const origin = queryOrigin(text);
+    const at = origin.query();
     const problem: Problem = {
-      file,
-      line: origin.line + error.line - 1,
-      column: error.line === 1 ? origin.column + error.column - 1 : error.column,
+      file: origin.file,
+      line: at.line + error.line - 1,
+      column: error.line === 1 ? at.column + error.column - 1 : error.column,
       path: "rule.query",
       message: `${error instanceof LuceneSyntaxError ? "Lucene" : "KQL"}: ${error.message}`,
     };
@@ -371,25 +411,14 @@ function compileQuery(
   }
 }
 
-/** Kibana's filters beside the query: enabled ones must match, negated ones must not. */
-function withFilters(
-  query: estypes.QueryDslQueryContainer,
-  filters: RuleTable["filters"],
-): estypes.QueryDslQueryContainer {
-  const clauses = filters
+/** Kibana's enabled filters as query clauses, each negated or not. */
+function filterClauses(filters: RuleTable["filters"]): FilterClause[] {
+  return filters
     .filter((f) => !f.meta.disabled)
     .map((f) => {
       const { meta, query: inner, $state: _state, ...rest } = f;
       return { negate: meta.negate, clause: (inner ?? rest) as estypes.QueryDslQueryContainer };
     });
-  if (clauses.length === 0) return query;
-  const mustNot = clauses.filter((c) => c.negate).map((c) => c.clause);
-  return {
-    bool: {
-      filter: [query, ...clauses.filter((c) => !c.negate).map((c) => c.clause)],
-      ...(mustNot.length > 0 ? { must_not: mustNot } : {}),
-    },
-  };
 }
 
 function threatOf(r: RuleTable): ThreatMapping[] {
@@ -416,46 +445,57 @@ export function loadRules(paths: readonly string[]): RuleSet {
         message: "no such rule file or folder",
       })),
     );
-  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? tomlFilesBelow(p) : [p]));
+  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? ruleFilesBelow(p) : [p]));
   const rules: Rule[] = [];
   const esql: EsqlRule[] = [];
   const skipped: SkippedRule[] = [];
   const problems: Problem[] = [];
   const ids = new Map<string, string>();
-  for (const f of files) {
+  const add = (loaded: LoadedRule): void => {
+    if (!loaded.ok) {
+      skipped.push(loaded.skipped);
+      return;
+    }
+    const rule = "rule" in loaded ? loaded.rule : loaded.esql;
+    const earlier = ids.get(rule.ruleId);
+    if (earlier) {
+      problems.push({
+        file: rule.file,
+        line: 1,
+        column: 1,
+        path: "rule.rule_id",
+        message: `rule_id ${rule.ruleId} is also used by ${earlier}`,
+      });
+      return;
+    }
+    ids.set(rule.ruleId, rule.file);
+    if ("rule" in loaded) rules.push(loaded.rule);
+    else esql.push(loaded.esql);
+  };
+  const sigma = files.filter(isSigmaFile);
+  for (const f of files.filter((f) => !sigma.includes(f))) {
     try {
-      const loaded = loadRuleFile(f);
-      if (!loaded.ok) {
-        skipped.push(loaded.skipped);
-        continue;
-      }
-      const rule = "rule" in loaded ? loaded.rule : loaded.esql;
-      const earlier = ids.get(rule.ruleId);
-      if (earlier) {
-        problems.push({
-          file: rule.file,
-          line: 1,
-          column: 1,
-          path: "rule.rule_id",
-          message: `rule_id ${rule.ruleId} is also used by ${earlier}`,
-        });
-        continue;
-      }
-      ids.set(rule.ruleId, rule.file);
-      if ("rule" in loaded) rules.push(loaded.rule);
-      else esql.push(loaded.esql);
+      if (isKibanaExport(f)) loadKibanaExport(f, ruleFromDocument).forEach(add);
+      else add(loadRuleFile(f));
     } catch (error) {
       if (error instanceof InputError) problems.push(...error.problems);
       else throw error;
     }
   }
+  try {
+    loadSigmaFiles(sigma, ruleFromDocument).forEach(add);
+  } catch (error) {
+    if (error instanceof InputError) problems.push(...error.problems);
+    else throw error;
+  }
   if (problems.length > 0) throw new InputError(problems);
   return { rules, esql, skipped };
 }
 
-function tomlFilesBelow(dir: string): string[] {
+/** The rule files of a folder and its subfolders: detection-rules TOML, Kibana exports, Sigma. */
+function ruleFilesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .filter((f) => f.endsWith(".toml"))
+    .filter((f) => f.endsWith(".toml") || isKibanaExport(f) || isSigmaFile(join(dir, f)))
     .map((f) => join(dir, f))
     .sort();
 }

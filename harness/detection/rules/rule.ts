@@ -21,8 +21,17 @@ export interface ThreatMapping {
   }[];
 }
 
+/** A rule as its file holds it (detection-rules' layout; a Kibana export's rule as its `rule`). */
+export interface RuleDocument {
+  readonly metadata?: Readonly<Record<string, unknown>>;
+  readonly scanproof?: Readonly<Record<string, unknown>>;
+  readonly rule: Readonly<Record<string, unknown>>;
+}
+
 interface RuleBase {
   readonly file: string;
+  /** The document the rule was read from, for exporting it again. */
+  readonly document?: RuleDocument;
   readonly ruleId: string;
   readonly name: string;
   readonly description: string;
@@ -34,9 +43,13 @@ interface RuleBase {
   readonly query: string;
   /**
    * The compiled query (KQL or Lucene) and the rule's filters as Elasticsearch DSL; for an ES|QL
-   * rule, whose conditions Elasticsearch evaluates in `_query`, every event of its indices.
+   * rule, whose conditions Elasticsearch evaluates in `_query`, its filters alone (sent beside the
+   * query, as Kibana sends them). KQL field patterns are expanded against the searched indices'
+   * mappings before a search (`field-patterns.ts`); until then they stand as written.
    */
   readonly filter: estypes.QueryDslQueryContainer;
+  /** Kibana's enabled filters beside the query, already part of `filter`. */
+  readonly filterClauses?: readonly FilterClause[];
   /** Kibana's `from`: how far before the execution time each window starts. */
   readonly lookbackMs: number;
   /** Kibana's `to`: how far before the execution time each window ends (0 for "now"). */
@@ -54,6 +67,12 @@ interface RuleBase {
   readonly threat: readonly ThreatMapping[];
   /** scanproof's `[scanproof] inventory_filter` extension (detection/inventory-filter.ts). */
   readonly inventoryFilter?: InventoryFilter;
+}
+
+/** One of Kibana's filters: a query clause that must match, or must not when negated. */
+export interface FilterClause {
+  readonly negate: boolean;
+  readonly clause: estypes.QueryDslQueryContainer;
 }
 
 /** Kibana's custom query rule: one alert per matching event. */
@@ -94,6 +113,27 @@ export interface EsqlRule extends RuleBase {
 }
 
 export type Rule = QueryRule | ThresholdRule | NewTermsRule | EsqlRule;
+
+/** One rule as read: to run, to decide once the backend is known (ES|QL), or skipped with why. */
+export type LoadedRule =
+  | { ok: true; rule: Rule }
+  | { ok: true; esql: EsqlRule }
+  | { ok: false; skipped: SkippedRule };
+
+/** Where a rule's keys and its query start in the file it came from, for problems about them. */
+export interface RuleOrigin {
+  readonly file: string;
+  /** Where the rule's document starts. */
+  readonly start: { line: number; column: number };
+  key(key: string): { line: number; column: number };
+  /** Where the query's first character is: KQL and Lucene errors are placed from it. */
+  query(): { line: number; column: number };
+}
+
+/** What Kibana's exception lists, where a rule's format carries them, make of a rule's `exceptions_list`. */
+export type ExceptionResolution =
+  | { readonly ok: true; readonly clauses: readonly FilterClause[] }
+  | { readonly ok: false; readonly reason: string };
 
 /** A rule file that was read but will not run, with the precise reason. */
 export interface SkippedRule {
