@@ -89,7 +89,7 @@ export function escalate(
   if (days.length >= limits.persistence.min_active_days)
     add(
       "persistent-activity",
-      `${source} raised alerts on ${days.length} days in the last ${formatDuration(context.history_window)} (${days.join(", ")}; each day a 24-hour period counted back from this activity's start)`,
+      `${source} raised alerts on ${days.length} days in the last ${formatDuration(context.history_window)} (the last alert of each earlier 24-hour period, counted back from this activity's start: ${days.slice(0, -1).join(", ")}; and this activity, from ${days.at(-1) ?? "?"})`,
     );
   else if (spanMs >= limits.persistence.min_duration)
     add(

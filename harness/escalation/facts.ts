@@ -51,9 +51,10 @@ export interface SourceHistory {
   /** UTC days (YYYY-MM-DD) with an event before the activity began, and the day it began. */
   readonly activeDays: readonly string[];
   /**
-   * The days the source raised alerts: each 24-hour period, counted back from the activity's start,
-   * in which an alert names it as source (by the UTC date of the period's last alert), then the
-   * activity's own day. A source merely seen on other days did not scan on them.
+   * The days the source raised alerts, each a 24-hour period counted back from the activity's start:
+   * the activity's own (it and the 24 hours before it) last, and before it each earlier period in
+   * which an alert names the source, as the minute of the period's last alert (UTC, "…T07:30Z"). A
+   * source merely seen on other days did not scan on them.
    */
   readonly alertDays: readonly string[];
   readonly targets: readonly string[];

@@ -79,14 +79,10 @@ export async function gatherFacts(
         aggs,
       }),
     );
+  const historyIndices = await concreteIndices(backend, context.history_indices);
   /** The source's own events: the run's, and the real history of any indices the context names. */
   const searchHistory = (query: Query[], aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
-    search(
-      [...ALL_EVENTS, ...context.history_indices],
-      query,
-      aggs,
-      ownOrHistory(scope.filters, context.history_indices),
-    );
+    search([...ALL_EVENTS, ...historyIndices], query, aggs, ownOrHistory(scope.filters, historyIndices));
   // A detection without a source (a rule grouped by something else) has no source history.
   const fromSource: Query = source ? { term: { "source.ip": source } } : { match_none: {} };
   const between = (gte: string, lte: string, lt = false): Query => ({
@@ -148,7 +144,14 @@ export async function gatherFacts(
       sort: [{ "@timestamp": "desc" }],
       aggs: {
         alertDays: {
-          filter: { bool: { filter: [fromSource, between(historyStart, activityStart, true)] } },
+          filter: {
+            bool: {
+              filter: [
+                fromSource,
+                between(historyStart, new Date(Date.parse(activityStart) - DAY_MS).toISOString(), true),
+              ],
+            },
+          },
           aggs: {
             days: {
               date_histogram: {
@@ -237,9 +240,9 @@ export async function gatherFacts(
       ],
       alertDays: [
         ...bucketsOf(within(alerts.aggregations, "alertDays"), "days").map((b) =>
-          dayOf(valueOf(b, "last") ?? Number(b.key)),
+          minuteOf(valueOf(b, "last") ?? Number(b.key)),
         ),
-        dayOf(Date.parse(activityStart)),
+        minuteOf(Date.parse(activityStart)),
       ],
       targets: keysOf(h, "targets"),
       ports: keysOf(h, "ports").map(Number),
@@ -489,14 +492,31 @@ function ownOrHistory(filters: readonly Query[], historyIndices: readonly string
   const own: Query = { bool: { filter: [...filters] } };
   if (historyIndices.length === 0) return own;
   return {
-    bool: {
-      should: [
-        own,
-        ...historyIndices.map((pattern): Query => ({ wildcard: { _index: { value: pattern } } })),
-      ],
-      minimum_should_match: 1,
-    },
+    bool: { should: [own, { terms: { _index: [...historyIndices] } }], minimum_should_match: 1 },
   };
+}
+
+/**
+ * The concrete indices the history patterns name: indices, the indices behind aliases, and the
+ * backing indices of data streams (`logs-*` names data streams whose documents live in `.ds-…`).
+ */
+async function concreteIndices(backend: Backend, patterns: readonly string[]): Promise<string[]> {
+  if (patterns.length === 0) return [];
+  const resolved = await backend.client.indices.resolveIndex({
+    name: [...patterns],
+    expand_wildcards: "open",
+  });
+  return [
+    ...new Set([
+      ...resolved.indices.map((i) => i.name),
+      ...resolved.aliases.flatMap((a) => a.indices),
+      ...resolved.data_streams.flatMap((d) => d.backing_indices),
+    ]),
+  ];
+}
+
+function minuteOf(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
 }
 
 function dayOf(ms: number): string {

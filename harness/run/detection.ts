@@ -79,9 +79,10 @@ export async function detectAndEscalate(
   context: EscalationContext,
   lab: StartedLab,
   since: number,
+  startedAt = new Date(),
 ): Promise<AlertSummary[]> {
   const executions = await executeRules(backend, rules, {
-    startedAt: new Date(),
+    startedAt,
     ...scenarioDetection(backend, context, lab),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);

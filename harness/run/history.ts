@@ -15,7 +15,7 @@ import {
   shippedCompletely,
   summariseAccount,
 } from "../logs/accounting.js";
-import { relocateRun } from "../logs/history.js";
+import { relocateRun, type Relocated } from "../logs/history.js";
 import type { HistoryRecord } from "../result.js";
 import type { GroundTruth } from "../scanners/ground-truth.js";
 import type { Scenario } from "../scenario/load.js";
@@ -142,38 +142,48 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
   }
   const now = Date.now();
   const filters = scenarioFilter({ runId: options.runId, scenarioId: scenario.id });
-  const records: HistoryRecord[] = [];
+  const moved: {
+    entry: HistoryEntrySpec;
+    at: number[];
+    counts: Relocated;
+    moments: number[];
+  }[] = [];
   for (const [h, entry] of scenario.history.entries()) {
     const anchor = starts[h] ?? now;
     const from = h === 0 ? 0 : anchor;
     const until = starts[h + 1] ?? now;
     const at = occurrences(entry, now);
-    const moved = await task(
+    const counts = await task(
       `[${scenario.id}] move history ${h + 1}/${scenario.history.length} into the past (${at.length} run${at.length === 1 ? "" : "s"})`,
       () => relocateRun(backend, filters, { anchor, from, until, occurrences: at }),
       (m) => `${m.recorded} events recorded, ${m.indexed} indexed in the past`,
     );
-    const moments = ruleMoments(at, (starts[h + 1] ?? ended) - anchor, now);
-    const alerts = await task(
-      `[${scenario.id}] run the rules over history ${h + 1}'s past runs (${moments.length} moment${moments.length === 1 ? "" : "s"}, one a day)`,
-      async () => {
-        let raised = 0;
-        for (const moment of moments) raised += await options.raiseAlerts(new Date(moment));
-        return raised;
-      },
-      (n) => `${n} alert${n === 1 ? "" : "s"}`,
-    );
-    records.push({
-      entry: h,
-      steps: entry.steps.length,
-      runs: at.length,
-      first: new Date(at[0] ?? now).toISOString(),
-      last: new Date(at.at(-1) ?? now).toISOString(),
-      recordedEvents: moved.recorded,
-      indexedEvents: moved.indexed,
-      ruleRuns: moments.length,
-      alerts,
-    });
+    moved.push({ entry, at, counts, moments: ruleMoments(at, (starts[h + 1] ?? ended) - anchor, now) });
   }
+  // Every entry is in the past before any rule runs: a moment's look-back sees all of them.
+  const moments = moved
+    .flatMap(({ moments }, h) => moments.map((moment) => ({ moment, h })))
+    .sort((x, y) => x.moment - y.moment);
+  const alerts = await task(
+    `[${scenario.id}] run the rules over the history (${moments.length} moment${moments.length === 1 ? "" : "s"}, one a day per entry)`,
+    async () => {
+      const raised = moved.map(() => 0);
+      for (const { moment, h } of moments)
+        raised[h] = (raised[h] ?? 0) + (await options.raiseAlerts(new Date(moment)));
+      return raised;
+    },
+    (raised) => `${raised.reduce((n, r) => n + r, 0)} alerts`,
+  );
+  const records: HistoryRecord[] = moved.map(({ entry, at, counts, moments: own }, h) => ({
+    entry: h,
+    steps: entry.steps.length,
+    runs: at.length,
+    first: new Date(at[0] ?? now).toISOString(),
+    last: new Date(at.at(-1) ?? now).toISOString(),
+    recordedEvents: counts.recorded,
+    indexedEvents: counts.indexed,
+    ruleRuns: own.length,
+    alerts: alerts[h] ?? 0,
+  }));
   return records;
 }

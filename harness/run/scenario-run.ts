@@ -130,26 +130,35 @@ export class ScenarioRun {
       this.logs = await this.timed("ingestMs", () => this.account(lab, sources, stepsEnded));
       await lab.assertAlive();
       this.phase("detection", `${this.rules.rules.length} rules`);
-      const raised = await this.timed("detectionMs", () =>
-        task(
+      const detectionStart = new Date();
+      const judged = await this.timed("detectionMs", async () => {
+        const raised = await task(
           `[${this.ctx.scenario.id}] run ${this.rules.rules.length} rules and escalate`,
-          () => this.detect(lab, stepsEnded),
+          () => this.detect(lab, stepsEnded, detectionStart),
           (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
-        ),
+        );
+        return verdictOf(this.ctx.scenario, this.ctx.backend, {
+          plan,
+          lab,
+          groundTruth: this.truths,
+          logs: this.logs,
+          alertedEarlier: this.alertedEarlier,
+          raised,
+          containment: this.containment,
+        });
+      }).then(
+        (outcome) => ({ outcome }),
+        (error: unknown) => ({ error }),
       );
-      const judged = await verdictOf(this.ctx.scenario, this.ctx.backend, {
-        plan,
-        lab,
-        groundTruth: this.truths,
-        logs: this.logs,
-        alertedEarlier: this.alertedEarlier,
-        raised,
-        containment: this.containment,
-      });
+      // The changed set runs over the same events even when the first set's rules could not search:
+      // a change that mends a broken rule must show as such.
       const changed = this.ctx.changedRules
-        ? await this.judgeChanged(this.ctx.changedRules, lab, plan, stepsEnded)
+        ? await this.judgeChanged(this.ctx.changedRules, lab, plan, stepsEnded, detectionStart)
         : undefined;
-      const result = await this.finish({ ...this.base(), ...judged });
+      if ("error" in judged) say(`✖ [${this.ctx.scenario.id}] error: ${describeError(judged.error)}`);
+      const result = await this.finish(
+        "error" in judged ? this.errored(judged.error) : { ...this.base(), ...judged.outcome },
+      );
       return { result, ...(changed ? { changed } : {}) };
     } catch (error) {
       say(`✖ [${this.ctx.scenario.id}] error: ${describeError(error)}`);
@@ -171,13 +180,15 @@ export class ScenarioRun {
   /**
    * The changed rule set over the same events, judged against the same expectations: the scenario's
    * alerts so far are forgotten first, so it runs as the first set did, on an alerts index without
-   * them. Its time to alert counts from the same end of the steps, so it is later by the first's run.
+   * them. It runs as of the same moment as the first set (the same look-back windows); its time to
+   * alert counts from the same end of the steps, so it is later by the first's run.
    */
   private async judgeChanged(
     changed: RuleSet,
     lab: StartedLab,
     plan: LabPlan,
     stepsEnded: number,
+    detectionStart: Date,
   ): Promise<ScenarioResult> {
     const started = Date.now();
     const rules = rulesReading(changed.rules, labSources(plan, this.ctx.scenario));
@@ -192,7 +203,7 @@ export class ScenarioRun {
         );
       const raised = await task(
         `[${this.ctx.scenario.id}] run the changed set's ${rules.length} rules and escalate`,
-        () => detectAndEscalate(this.ctx.backend, rules, this.ctx.context, lab, stepsEnded),
+        () => detectAndEscalate(this.ctx.backend, rules, this.ctx.context, lab, stepsEnded, detectionStart),
         (a) => `${a.length} alert${a.length === 1 ? "" : "s"}`,
       );
       const judged = await verdictOf(this.ctx.scenario, this.ctx.backend, {
@@ -287,8 +298,8 @@ export class ScenarioRun {
     );
   }
 
-  private detect(lab: StartedLab, since: number): Promise<AlertSummary[]> {
-    return detectAndEscalate(this.ctx.backend, this.rules.rules, this.ctx.context, lab, since);
+  private detect(lab: StartedLab, since: number, startedAt?: Date): Promise<AlertSummary[]> {
+    return detectAndEscalate(this.ctx.backend, this.rules.rules, this.ctx.context, lab, since, startedAt);
   }
 
   /**

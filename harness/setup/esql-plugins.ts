@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { ScanproofError } from "../core/errors.js";
 import { cacheDir } from "../core/paths.js";
 import { printableText } from "../core/printable.js";
@@ -68,26 +68,31 @@ export async function ensureEsqlPlugins(version = ELASTICSEARCH_VERSION): Promis
   if (existsSync(target)) return target;
   if (!(await commandExists("mvn")))
     await aptInstall(["maven"], "Maven (to fetch Elasticsearch from Maven Central)");
+  // A staging folder of an earlier set-up that was killed is left over: nothing else uses it.
+  const parent = dirname(target);
+  if (existsSync(parent))
+    for (const left of readdirSync(parent).filter((f) => f.startsWith(`${basename(target)}.download-`)))
+      rmSync(join(parent, left), { recursive: true, force: true });
   const staging = `${target}.download-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(join(staging, "jars"), { recursive: true });
-  writeFileSync(join(staging, "pom.xml"), esqlPom(version));
-  say(`  mvn dependency:copy-dependencies ${ESQL_PLUGINS.map((p) => `${p}:${version}`).join(" ")}`);
-  const result = await runCommand(
-    "mvn",
-    ["-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=jars"],
-    { cwd: staging },
-  );
-  const jars = readdirSync(join(staging, "jars"));
-  const missing = ESQL_PLUGINS.filter((p) => !jars.includes(`${p}-${version}.jar`));
-  if (result.code !== 0 || missing.length > 0) {
-    rmSync(staging, { recursive: true, force: true });
-    throw new ScanproofError(
-      `Could not fetch the ES|QL plugins ${version} from Maven Central: ${mavenError(result.stdout + result.stderr)}`,
-      "Check that Maven Central is reachable; the ES|QL plugins must have the distribution's version (SCANPROOF_ES_VERSION).",
+  try {
+    mkdirSync(join(staging, "jars"), { recursive: true });
+    writeFileSync(join(staging, "pom.xml"), esqlPom(version));
+    say(`  mvn dependency:copy-dependencies ${ESQL_PLUGINS.map((p) => `${p}:${version}`).join(" ")}`);
+    const result = await runCommand(
+      "mvn",
+      ["-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime", "-DoutputDirectory=jars"],
+      { cwd: staging },
     );
+    const jars = readdirSync(join(staging, "jars"));
+    const missing = ESQL_PLUGINS.filter((p) => !jars.includes(`${p}-${version}.jar`));
+    if (result.code !== 0 || missing.length > 0)
+      throw new ScanproofError(
+        `Could not fetch the ES|QL plugins ${version} from Maven Central: ${mavenError(result.stdout + result.stderr)}`,
+        "Check that Maven Central is reachable; the ES|QL plugins must have the distribution's version (SCANPROOF_ES_VERSION).",
+      );
+    renameSync(join(staging, "jars"), target);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
   }
-  renameSync(join(staging, "jars"), target);
-  rmSync(staging, { recursive: true, force: true });
   return target;
 }

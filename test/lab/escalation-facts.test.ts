@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Backend } from "../../harness/backend/backend.js";
-import { SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { ALERTS_INDEX, SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { executeRule, type ExecutionScope } from "../../harness/detection/live/engine.js";
 import { type Detection } from "../../harness/detection/rules/rule.js";
 import { loadRuleFile } from "../../harness/detection/rules/rule-loader.js";
@@ -271,10 +271,39 @@ describe("escalation facts from Elasticsearch (recorded firewall and IDS events)
 
     it("counts the week-old alert's day and today's as the days the source raised alerts", () => {
       const { facts: f } = attackerAlert(now);
-      expect(f.history.alertDays).to.deep.equal([dayOf(weekAgo.getTime()), dayOf(now.getTime() - 60_000)]);
+      const minute = (t: number) => `${new Date(t).toISOString().slice(0, 16)}Z`;
+      expect(f.history.alertDays).to.deep.equal([
+        minute(weekAgo.getTime()),
+        minute(Date.parse(f.activityStart)),
+      ]);
     });
 
-    it("reads the real history of the indices the context names, which carry no run labels", async () => {
+    it("counts an alert of the 24 hours before the activity as the activity's own day, not another", async () => {
+      const backend = await sharedBackend();
+      const { detection, facts: before } = attackerAlert(now);
+      const hourEarlier = new Date(Date.parse(before.activityStart) - 3_600_000).toISOString();
+      const id = `hour-earlier-${runId}`;
+      await backend.client.index({
+        index: ALERTS_INDEX,
+        id,
+        refresh: "wait_for",
+        document: {
+          "@timestamp": hourEarlier,
+          event: { kind: "alert" },
+          rule: { id: "hour-earlier", name: "an alert an hour before the activity" },
+          source: { ip: ATTACKER },
+          labels: { scanproof_run_id: runId, scanproof_scenario: "escalation-facts" },
+        },
+      });
+      try {
+        const f = await gatherFacts(backend, detection, context, { filters: scope.filters, inventory });
+        expect(f.history.alertDays).to.deep.equal(before.history.alertDays);
+      } finally {
+        await backend.client.delete({ index: ALERTS_INDEX, id, refresh: "wait_for" });
+      }
+    });
+
+    it("reads the real history of the indices (or aliases) the context names, which carry no run labels", async () => {
       const backend = await sharedBackend();
       const { detection, facts: own } = attackerAlert(now);
       const historyIndex = `history-${runId}`;
@@ -297,12 +326,15 @@ describe("escalation facts from Elasticsearch (recorded firewall and IDS events)
         },
       });
       await index(backend, historyIndex, [theirs]);
+      await backend.client.indices.putAlias({ index: historyIndex, name: `logs-alias-${runId}` });
       try {
-        const withHistory = { ...context, history_indices: ["history-escalation-facts-*"] };
-        const f = await gatherFacts(backend, detection, withHistory, { filters: scope.filters, inventory });
-        expect(f.priorEvents).to.equal(own.priorEvents + 1);
-        expect(f.history.firstSeen).to.equal(longAgo);
-        expect(f.history.activeDays[0]).to.equal(dayOf(Date.parse(longAgo)));
+        for (const named of ["history-escalation-facts-*", "logs-alias-escalation-facts-*"]) {
+          const withHistory = { ...context, history_indices: [named] };
+          const f = await gatherFacts(backend, detection, withHistory, { filters: scope.filters, inventory });
+          expect(f.priorEvents, named).to.equal(own.priorEvents + 1);
+          expect(f.history.firstSeen, named).to.equal(longAgo);
+          expect(f.history.activeDays[0], named).to.equal(dayOf(Date.parse(longAgo)));
+        }
         const other = await gatherFacts(
           backend,
           detection,

@@ -142,14 +142,16 @@ describe("escalate", () => {
 
   describe("persistent-activity", () => {
     it("holds when the source raised alerts on two days of the history window", () => {
-      const result = decide(quiet({ history: { alertDays: ["2026-11-20", "2026-11-28"] } }));
+      const result = decide(quiet({ history: { alertDays: ["2026-11-20T09:12Z", "2026-11-28T17:39Z"] } }));
       expect(codes(result)).to.deep.equal(["persistent-activity"]);
-      expect(result.reasons[0]?.message).to.include("2 days").and.to.include("2026-11-20, 2026-11-28");
+      expect(result.reasons[0]?.message)
+        .to.include("2 days")
+        .and.to.include("2026-11-20T09:12Z; and this activity, from 2026-11-28T17:39Z");
     });
 
     it("does not hold for a source seen on other days that raised no alert on them", () => {
       const result = decide(
-        quiet({ history: { activeDays: ["2026-11-20", "2026-11-28"], alertDays: ["2026-11-28"] } }),
+        quiet({ history: { activeDays: ["2026-11-20", "2026-11-28"], alertDays: ["2026-11-28T17:39Z"] } }),
       );
       expect(codes(result)).to.deep.equal([]);
     });
