@@ -100,8 +100,9 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
     expect(
       events.flows.map((f) => f.id.replace(`${runId}/run-1/post-scan/logs/flow/flow.json/`, "")),
     ).to.deep.equal(
-      // In time order: the agent's lone SYN/ACK, the 8 MiB pull, the callback, the resolver, two outside peers.
-      ["2000", "400", "1600", "2400", "2800", "3200"],
+      // In time order: the agent's lone SYN/ACK, the 8 MiB pull, the callback, two outside peers (not
+      // the resolver: an internal peer other than the source is never a callback).
+      ["2000", "400", "1600", "2800", "3200"],
     );
     expect(events.baseline).to.deep.equal([
       { host: WEB, largestTransfer: 0, peers: [] },
@@ -115,6 +116,7 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
       source: SCANNER,
       internalNetworks: context.internal_networks,
       minTransferBytes: context.escalation.post_scan.transfer.min_bytes,
+      ephemeralPorts: context.escalation.post_scan.ephemeral_ports,
     }).map((f) => `${f.kind} ${f.host}`);
     expect(kinds).to.deep.equal([`exfiltration ${WEB}`, `login ${BASTION}`, `outbound ${AGENT}`]);
   });
