@@ -58,7 +58,7 @@ export function totalHits(response: estypes.SearchResponse): number {
  * The answer of a search every shard of which answered: a shard that failed (a history index that
  * maps an address as text, say) would leave its events out of the facts without a word.
  */
-export function wholeAnswer<R extends estypes.SearchResponse<unknown>>(response: R): R {
+export function wholeAnswer<R extends estypes.SearchResponse>(response: R): R {
   const { failed, total, failures } = response._shards;
   if (failed > 0)
     throw new ScanproofError(
