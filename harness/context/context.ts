@@ -59,6 +59,10 @@ const Thresholds = z.strictObject({
     .strictObject({
       window: positiveDuration.prefault("24h"),
       transfer: z.strictObject({ min_bytes: count.default(1_048_576) }).prefault({}),
+      ephemeral_ports: z
+        .strictObject({ from: port.default(32768), to: port.default(65535) })
+        .refine((r) => r.from <= r.to, { message: "from must not be above to" })
+        .prefault({}),
     })
     .prefault({}),
   advisory_recency: positiveDuration.prefault("90d"),

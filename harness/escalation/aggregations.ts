@@ -1,4 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
+import { ScanproofError } from "../core/errors.js";
 
 /** The aggregations of a response, or of a bucket (its sub-aggregations). */
 export type Aggregations = Readonly<Record<string, unknown>> | undefined;
@@ -51,4 +52,18 @@ export function within(aggs: Aggregations, name: string): Aggregations {
 export function totalHits(response: estypes.SearchResponse): number {
   const total = response.hits.total;
   return typeof total === "number" ? total : (total?.value ?? 0);
+}
+
+/**
+ * The answer of a search every shard of which answered: a shard that failed (a history index that
+ * maps an address as text, say) would leave its events out of the facts without a word.
+ */
+export function wholeAnswer<R extends estypes.SearchResponse>(response: R): R {
+  const { failed, total, failures } = response._shards;
+  if (failed > 0)
+    throw new ScanproofError(
+      `Escalation could not read ${failed} of ${total} shards: ${failures?.[0]?.reason.reason ?? failures?.[0]?.reason.type ?? "no reason given"}`,
+      "Every index escalation reads (the lab's and those named in history_indices) must map ECS fields as ECS does: source.ip and destination.ip as ip, ports as numbers.",
+    );
+  return response;
 }

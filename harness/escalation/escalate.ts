@@ -172,6 +172,7 @@ function enrich(
     source: facts.source,
     internalNetworks: context.internal_networks,
     minTransferBytes: limits.post_scan.transfer.min_bytes,
+    ephemeralPorts: limits.post_scan.ephemeral_ports,
   });
   return {
     targets: facts.targets,

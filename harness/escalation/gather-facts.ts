@@ -1,4 +1,3 @@
-import { ScanproofError } from "../core/errors.js";
 import { compositePages } from "../backend/composite-pages.js";
 import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
@@ -14,6 +13,7 @@ import {
   totalHits,
   valueOf,
   within,
+  wholeAnswer,
   type Bucket,
 } from "./aggregations.js";
 import type { EscalationContext } from "../context/context.js";
@@ -125,67 +125,69 @@ export async function gatherFacts(
         },
       },
     ),
-    backend.client.search<StoredAlert>({
-      index: ALERTS_INDEX,
-      size: SIMILAR_SHOWN,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      query: {
-        bool: {
-          filter: [
-            between(historyStart, new Date(at + limits.activity_window).toISOString()),
-            ...scope.filters,
-          ],
-          should: [fromSource, { term: { "rule.id": detection.rule.ruleId } }],
-          minimum_should_match: 1,
-          must_not: [{ ids: { values: [detection.id] } }],
-        },
-      },
-      sort: [{ "@timestamp": "desc" }],
-      aggs: {
-        alertDays: {
-          filter: {
-            bool: {
-              filter: [
-                fromSource,
-                between(historyStart, new Date(Date.parse(activityStart) - DAY_MS).toISOString(), true),
-              ],
-            },
+    backend.client
+      .search<StoredAlert>({
+        index: ALERTS_INDEX,
+        size: SIMILAR_SHOWN,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: {
+          bool: {
+            filter: [
+              between(historyStart, new Date(at + limits.activity_window).toISOString()),
+              ...scope.filters,
+            ],
+            should: [fromSource, { term: { "rule.id": detection.rule.ruleId } }],
+            minimum_should_match: 1,
+            must_not: [{ ids: { values: [detection.id] } }],
           },
-          aggs: {
-            days: {
-              date_histogram: {
-                field: "@timestamp",
-                fixed_interval: `${DAY_MS}ms`,
-                offset: `${Date.parse(activityStart) % DAY_MS}ms`,
-                min_doc_count: 1,
+        },
+        sort: [{ "@timestamp": "desc" }],
+        aggs: {
+          alertDays: {
+            filter: {
+              bool: {
+                filter: [
+                  fromSource,
+                  between(historyStart, new Date(Date.parse(activityStart) - DAY_MS).toISOString(), true),
+                ],
               },
-              aggs: { last: { max: { field: "@timestamp" } } },
             },
-          },
-        },
-        rules: {
-          filter: {
-            bool: {
-              filter: [
-                fromSource,
-                between(activityStart, new Date(at + limits.activity_window).toISOString()),
-              ],
-            },
-          },
-          aggs: {
-            ids: {
-              terms: { field: "rule.id", size: 100 },
-              aggs: {
-                name: { terms: { field: "rule.name", size: 1 } },
-                techniques: { terms: { field: "threat.technique.id", size: 20 } },
-                subtechniques: { terms: { field: "threat.technique.subtechnique.id", size: 20 } },
+            aggs: {
+              days: {
+                date_histogram: {
+                  field: "@timestamp",
+                  fixed_interval: `${DAY_MS}ms`,
+                  offset: `${Date.parse(activityStart) % DAY_MS}ms`,
+                  min_doc_count: 1,
+                },
+                aggs: { last: { max: { field: "@timestamp" } } },
               },
             },
           },
+          rules: {
+            filter: {
+              bool: {
+                filter: [
+                  fromSource,
+                  between(activityStart, new Date(at + limits.activity_window).toISOString()),
+                ],
+              },
+            },
+            aggs: {
+              ids: {
+                terms: { field: "rule.id", size: 100 },
+                aggs: {
+                  name: { terms: { field: "rule.name", size: 1 } },
+                  techniques: { terms: { field: "threat.technique.id", size: 20 } },
+                  subtechniques: { terms: { field: "threat.technique.subtechnique.id", size: 20 } },
+                },
+              },
+            },
+          },
         },
-      },
-    }),
+      })
+      .then(wholeAnswer),
     detection.group["destination.ip"]
       ? Promise.resolve([detection.group["destination.ip"]])
       : detectionTargets(),
@@ -472,20 +474,6 @@ function similarFromAlert(id: string, alert: StoredAlert): SimilarAlert {
 }
 
 const DAY_MS = 86_400_000;
-
-/**
- * The answer of a search every shard of which answered: a shard that failed (a history index that
- * maps an address as text, say) would leave its events out of the facts without a word.
- */
-function wholeAnswer(response: estypes.SearchResponse): estypes.SearchResponse {
-  const { failed, total, failures } = response._shards;
-  if (failed > 0)
-    throw new ScanproofError(
-      `Escalation could not read ${failed} of ${total} shards: ${failures?.[0]?.reason.reason ?? failures?.[0]?.reason.type ?? "no reason given"}`,
-      "Indices named in history_indices must map ECS fields as ECS does: source.ip and destination.ip as ip, ports as numbers.",
-    );
-  return response;
-}
 
 /** The scope's own events, or any event of the history indices (which carry no run labels). */
 function ownOrHistory(filters: readonly Query[], historyIndices: readonly string[]): Query {

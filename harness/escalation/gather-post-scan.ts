@@ -2,7 +2,8 @@ import type { estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../backend/backend.js";
 import { SOURCE_INDEX } from "../backend/templates.js";
 import type { EscalationContext } from "../context/context.js";
-import { bucketsOf, keyText, keysOf, totalHits, valueOf, within } from "./aggregations.js";
+import { compositePages } from "../backend/composite-pages.js";
+import { bucketsOf, keyText, totalHits, valueOf, within, wholeAnswer } from "./aggregations.js";
 import type {
   AnsweredService,
   FlowEvent,
@@ -13,8 +14,10 @@ import type {
 
 type Query = estypes.QueryDslQueryContainer;
 
-/** Events read per kind: the first ones in time; a finding's counts say when there were more. */
-const EVENTS_READ = 1000;
+/** Hits read per page; every page is read, so counts are exact however many events there are. */
+const PAGE_SIZE = 1000;
+/** Buckets per composite page. */
+const BUCKETS_PER_PAGE = 1000;
 /** The flow sensor's connection records (pair-flows.awk): the source opened, the destination answered. */
 const CONNECTIONS: Query = { term: { "event.dataset": "network_traffic.flow" } };
 
@@ -38,16 +41,17 @@ export interface AuthDocument {
 export interface FlowDocument {
   "@timestamp"?: string;
   source?: { ip?: string; port?: number; bytes?: number };
-  destination?: { ip?: string; port?: number; bytes?: number };
+  destination?: { ip?: string; port?: number; bytes?: number; packets?: number };
   network?: { transport?: string };
   scanproof?: { tcp?: { flags?: string } };
 }
 
 /**
- * The events the post-scan analysis reads for a source that scanned `scanned`: its authentication
- * events to those hosts and the connections those hosts opened, or that carried at least the
- * transfer threshold back to the source, from the scan's first event to its last plus
- * `post_scan.window`; and each host's flows in the history window before the activity began.
+ * The events the post-scan analysis reads for a source that scanned `scanned`: every authentication
+ * event of the source to those hosts; every connection those hosts opened to the source or to an
+ * address outside `internal_networks`, and every one of the source to them that carried at least the
+ * transfer threshold back, from the scan's first event to its last plus `post_scan.window`; each
+ * host's flows in the history window before the activity began.
  */
 export async function gatherPostScan(
   backend: Backend,
@@ -70,32 +74,24 @@ export async function gatherPostScan(
   const empty = { window, scanned: at.scanned, logins: [], flows: [], baseline: [] };
   if (at.source === "" || at.scanned.length === 0) return empty;
   const inWindow: Query = { range: { "@timestamp": window } };
-  const hits = async <T>(index: string, query: Query[]) => {
-    const response = await backend.client.search<T>({
-      index,
-      size: EVENTS_READ,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-      query: { bool: { filter: [...query, ...filters] } },
-      sort: [{ "@timestamp": "asc" }],
-    });
-    return response.hits.hits;
-  };
   const scanned: Query = { terms: { "destination.ip": [...at.scanned] } };
+  const outbound = outboundOf(at.source, context.internal_networks);
   const [logins, flows, baseline, answered] = await Promise.all([
-    hits<AuthDocument>(SOURCE_INDEX.auth, [
+    allHits<AuthDocument>(backend, SOURCE_INDEX.auth, [
+      ...filters,
       inWindow,
       { term: { "source.ip": at.source } },
       scanned,
       { term: { "event.category": "authentication" } },
     ]),
-    hits<FlowDocument>(SOURCE_INDEX.flow, [
+    allHits<FlowDocument>(backend, SOURCE_INDEX.flow, [
+      ...filters,
       inWindow,
       CONNECTIONS,
       {
         bool: {
           should: [
-            { terms: { "source.ip": [...at.scanned] } },
+            { bool: { filter: [{ terms: { "source.ip": [...at.scanned] } }, outbound] } },
             {
               bool: {
                 filter: [
@@ -110,7 +106,7 @@ export async function gatherPostScan(
         },
       },
     ]),
-    gatherBaseline(backend, filters, at),
+    gatherBaseline(backend, filters, outbound, at),
     gatherAnswered(backend, [
       ...filters,
       inWindow,
@@ -129,6 +125,56 @@ export async function gatherPostScan(
   };
 }
 
+/** A connection whose far end is the scanning source or an address outside the internal networks. */
+function outboundOf(source: string, internalNetworks: readonly string[]): Query {
+  return {
+    bool: {
+      should: [
+        { term: { "destination.ip": source } },
+        { bool: { must_not: [{ terms: { "destination.ip": [...internalNetworks] } }] } },
+      ],
+      minimum_should_match: 1,
+    },
+  };
+}
+
+/**
+ * Every hit of a query in time order, page by page in a point in time (search_after on the
+ * timestamp and the shard's document order), each page checked for failed shards.
+ */
+async function allHits<T>(
+  backend: Backend,
+  index: string,
+  filter: readonly Query[],
+): Promise<StoredHit<T>[]> {
+  const keepAlive = "1m";
+  const pit = await backend.client.openPointInTime({
+    index,
+    keep_alive: keepAlive,
+    ignore_unavailable: true,
+  });
+  try {
+    const hits: StoredHit<T>[] = [];
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const page = wholeAnswer(
+        await backend.client.search<T>({
+          pit: { id: pit.id, keep_alive: keepAlive },
+          size: PAGE_SIZE,
+          query: { bool: { filter: [...filter] } },
+          sort: [{ "@timestamp": "asc" }, { _shard_doc: "asc" }],
+          ...(after ? { search_after: after } : {}),
+        }),
+      );
+      hits.push(...page.hits.hits);
+      after = page.hits.hits.at(-1)?.sort;
+      if (page.hits.hits.length < PAGE_SIZE || after === undefined) return hits;
+    }
+  } finally {
+    await backend.client.closePointInTime({ id: pit.id }).catch(() => undefined);
+  }
+}
+
 /**
  * The services of the scanned hosts that answered the source's connections: TCP ports that sent
  * SYN/ACK (the answerer's flags hold S), UDP ports that sent anything back. Undefined when the flow
@@ -138,120 +184,155 @@ async function gatherAnswered(
   backend: Backend,
   filter: readonly Query[],
 ): Promise<AnsweredService[] | undefined> {
-  const response = await backend.client.search({
-    index: SOURCE_INDEX.flow,
-    size: 0,
-    track_total_hits: 1,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: { bool: { filter: [...filter] } },
-    aggs: {
-      answered: {
-        filter: {
-          bool: {
-            should: [
-              {
-                bool: {
-                  filter: [
-                    { term: { "network.transport": "tcp" } },
-                    { wildcard: { "scanproof.tcp.reply_flags": { value: "*S*" } } },
-                  ],
-                },
-              },
-              {
-                bool: {
-                  filter: [
-                    { term: { "network.transport": "udp" } },
-                    { range: { "destination.packets": { gt: 0 } } },
-                  ],
-                },
-              },
-            ],
-            minimum_should_match: 1,
-          },
-        },
-        aggs: {
-          services: {
-            composite: {
-              size: 10_000,
-              sources: [
-                { host: { terms: { field: "destination.ip" } } },
-                { port: { terms: { field: "destination.port" } } },
-                { transport: { terms: { field: "network.transport" } } },
-              ],
-            },
-            aggs: { first: { top_hits: { size: 1, sort: [{ "@timestamp": "asc" }], _source: false } } },
-          },
-        },
-      },
+  let connections = 0;
+  const services: AnsweredService[] = [];
+  const pages = compositePages(
+    {
+      size: BUCKETS_PER_PAGE,
+      sources: [
+        { host: { terms: { field: "destination.ip" } } },
+        { port: { terms: { field: "destination.port" } } },
+        { transport: { terms: { field: "network.transport" } } },
+      ],
     },
-  });
-  if (totalHits(response) === 0) return undefined;
-  return bucketsOf(within(response.aggregations, "answered"), "services").map((b) => {
-    const key = b.key as { host: string; port: number; transport: "tcp" | "udp" };
-    const hit = (within(b, "first")?.hits as { hits?: { _index: string; _id?: string }[] } | undefined)
-      ?.hits?.[0];
-    return { ...key, index: hit?._index ?? SOURCE_INDEX.flow, id: hit?._id ?? "" };
-  });
+    async (composite) => {
+      const response = wholeAnswer(
+        await backend.client.search({
+          index: SOURCE_INDEX.flow,
+          size: 0,
+          track_total_hits: 1,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { filter: [...filter] } },
+          aggs: {
+            answered: {
+              filter: ANSWERED,
+              aggs: {
+                services: {
+                  composite,
+                  aggs: {
+                    first: { top_hits: { size: 1, sort: [{ "@timestamp": "asc" }], _source: false } },
+                  },
+                },
+              },
+            },
+          },
+        }),
+      );
+      connections = Math.max(connections, totalHits(response));
+      return within(response.aggregations, "answered")?.services as estypes.AggregationsAggregate | undefined;
+    },
+  );
+  for await (const buckets of pages)
+    for (const b of buckets) {
+      const key = b.key as { host: string; port: number; transport: "tcp" | "udp" };
+      const hit = (within(b, "first")?.hits as { hits?: { _index: string; _id?: string }[] } | undefined)
+        ?.hits?.[0];
+      services.push({ ...key, index: hit?._index ?? SOURCE_INDEX.flow, id: hit?._id ?? "" });
+    }
+  return connections === 0 ? undefined : services;
 }
 
+/** A connection the destination answered: TCP with SYN/ACK back, UDP with anything back. */
+const ANSWERED: Query = {
+  bool: {
+    should: [
+      {
+        bool: {
+          filter: [
+            { term: { "network.transport": "tcp" } },
+            { wildcard: { "scanproof.tcp.reply_flags": { value: "*S*" } } },
+          ],
+        },
+      },
+      {
+        bool: {
+          filter: [{ term: { "network.transport": "udp" } }, { range: { "destination.packets": { gt: 0 } } }],
+        },
+      },
+    ],
+    minimum_should_match: 1,
+  },
+};
+
+/**
+ * Each scanned host before the activity: the most it sent in one connection, and every peer it
+ * opened a connection to that the analysis would take for a callback (the source, or outside the
+ * internal networks), paged so none is left out.
+ */
 async function gatherBaseline(
   backend: Backend,
   filters: readonly Query[],
+  outbound: Query,
   at: { readonly scanned: readonly string[]; readonly historyStart: string; readonly activityStart: string },
 ): Promise<HostBaseline[]> {
   const hosts = [...at.scanned];
-  const response = await backend.client.search({
-    index: SOURCE_INDEX.flow,
-    size: 0,
-    ignore_unavailable: true,
-    allow_no_indices: true,
-    query: {
-      bool: {
-        filter: [
-          CONNECTIONS,
-          { range: { "@timestamp": { gte: at.historyStart, lt: at.activityStart } } },
-          ...filters,
-        ],
-      },
-    },
-    aggs: {
-      answered: {
-        filter: { terms: { "destination.ip": hosts } },
-        aggs: {
-          hosts: {
-            terms: { field: "destination.ip", size: hosts.length },
-            aggs: { largest: { max: { field: "destination.bytes" } } },
-          },
+  const before: Query[] = [
+    CONNECTIONS,
+    { range: { "@timestamp": { gte: at.historyStart, lt: at.activityStart } } },
+    ...filters,
+  ];
+  const search = async (query: Query[], aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
+    wholeAnswer(
+      await backend.client.search({
+        index: SOURCE_INDEX.flow,
+        size: 0,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { bool: { filter: query } },
+        aggs,
+      }),
+    );
+  const largest = await search(before, {
+    answered: {
+      filter: { terms: { "destination.ip": hosts } },
+      aggs: {
+        hosts: {
+          terms: { field: "destination.ip", size: hosts.length },
+          aggs: { largest: { max: { field: "destination.bytes" } } },
         },
       },
-      opened: {
-        filter: { terms: { "source.ip": hosts } },
-        aggs: {
-          hosts: {
-            terms: { field: "source.ip", size: hosts.length },
-            aggs: {
-              largest: { max: { field: "source.bytes" } },
-              peers: { terms: { field: "destination.ip", size: 1000 } },
-            },
-          },
+    },
+    opened: {
+      filter: { terms: { "source.ip": hosts } },
+      aggs: {
+        hosts: {
+          terms: { field: "source.ip", size: hosts.length },
+          aggs: { largest: { max: { field: "source.bytes" } } },
         },
       },
     },
   });
+  const peers = new Map<string, string[]>();
+  const pages = compositePages(
+    {
+      size: BUCKETS_PER_PAGE,
+      sources: [
+        { host: { terms: { field: "source.ip" } } },
+        { peer: { terms: { field: "destination.ip" } } },
+      ],
+    },
+    async (composite) =>
+      (await search([...before, { terms: { "source.ip": hosts } }, outbound], { peers: { composite } }))
+        .aggregations?.peers,
+  );
+  for await (const buckets of pages)
+    for (const { key } of buckets) {
+      const host = keyText(key.host);
+      peers.set(host, [...(peers.get(host) ?? []), keyText(key.peer)]);
+    }
   const per = (name: string) =>
-    new Map(bucketsOf(within(response.aggregations, name), "hosts").map((b) => [keyText(b.key), b]));
+    new Map(bucketsOf(within(largest.aggregations, name), "hosts").map((b) => [keyText(b.key), b]));
   const answered = per("answered");
   const opened = per("opened");
-  return hosts.map((host) => {
-    const a = answered.get(host);
-    const o = opened.get(host);
-    return {
-      host,
-      largestTransfer: Math.max(valueOf(a, "largest") ?? 0, valueOf(o, "largest") ?? 0),
-      peers: o ? keysOf(o, "peers") : [],
-    };
-  });
+  return hosts.map((host) => ({
+    host,
+    largestTransfer: Math.max(
+      valueOf(answered.get(host), "largest") ?? 0,
+      valueOf(opened.get(host), "largest") ?? 0,
+    ),
+    peers: peers.get(host) ?? [],
+  }));
 }
 
 /** An authentication document of the auth index as the analysis reads it. */
@@ -277,6 +358,7 @@ export function flowEvent(hit: StoredHit<FlowDocument>): FlowEvent {
     ...(d.scanproof?.tcp?.flags === undefined ? {} : { tcpFlags: d.scanproof.tcp.flags }),
     sourceBytes: d.source?.bytes ?? 0,
     destinationBytes: d.destination?.bytes ?? 0,
+    destinationPackets: d.destination?.packets ?? 0,
   };
 }
 

@@ -11,8 +11,9 @@ export interface PostScanEvents {
   /** Authentication events from the source to a scanned host in the window. */
   readonly logins: readonly LoginEvent[];
   /**
-   * Connections (bidirectional flow records) in the window that a scanned host opened, and those the
-   * source opened to a scanned host that carried at least `post_scan.transfer.min_bytes` back.
+   * Connections (bidirectional flow records) in the window from a scanned host to the source or to an
+   * address outside `internal_networks`, and those the source opened to a scanned host that carried
+   * at least `post_scan.transfer.min_bytes` back.
    */
   readonly flows: readonly FlowEvent[];
   /** Each scanned host's flows in the history window before the activity began. */
@@ -62,6 +63,8 @@ export interface FlowEvent extends RecordedEvent {
   readonly tcpFlags?: string;
   readonly sourceBytes: number;
   readonly destinationBytes: number;
+  /** Packets the destination sent back: 0 in a one-sided record (no answer was paired with it). */
+  readonly destinationPackets: number;
 }
 
 /** A scanned host before the activity: its largest single transfer and the peers it connected to. */
@@ -69,6 +72,6 @@ export interface HostBaseline {
   readonly host: string;
   /** The most bytes the host sent in one connection to any peer, answering or opening it. */
   readonly largestTransfer: number;
-  /** Every address the host opened a connection to. */
+  /** Every address the host opened a connection to that is the source or outside `internal_networks`. */
   readonly peers: readonly string[];
 }

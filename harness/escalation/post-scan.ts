@@ -26,6 +26,8 @@ export interface PostScanScope {
   readonly source: string;
   readonly internalNetworks: readonly string[];
   readonly minTransferBytes: number;
+  /** The ports client sockets are bound to (`post_scan.ephemeral_ports`). */
+  readonly ephemeralPorts: { readonly from: number; readonly to: number };
 }
 
 /** Evidence ids shown per index: enough to open the events, few enough to read. */
@@ -35,11 +37,9 @@ const IDS_SHOWN = 5;
  * What followed the scan, per scanned host:
  * - login: the source tried to authenticate to it (any attempt: a scanner does not log in, so an
  *   attempt is already a step beyond reconnaissance), with how many failed and who got in;
- * - outbound: it opened a connection (a TCP connection it sent the SYN of — a lone SYN/ACK nobody
- *   answered is the host answering a probe, not opening — or a UDP flow from an ephemeral port,
- *   1024 or above, as a client socket sends) to the scanning source or to an address outside the
- *   internal networks, a peer it never connected to in its history — a server calling back is what
- *   a reverse shell or an implant does;
+ * - outbound: it opened a connection (see `opened`) to the scanning source or to an address outside
+ *   the internal networks, a peer it never connected to in its history — a server calling back is
+ *   what a reverse shell or an implant does;
  * - exfiltration: one connection with the source carried at least `min_bytes` from the host to it
  *   (far more than the banners and pages a scan's probes are answered with) and more than the host
  *   ever sent in one connection in its history.
@@ -56,7 +56,7 @@ export function findPostScanActivity(events: PostScanEvents, scope: PostScanScop
       events.flows.filter(
         (f) =>
           f.source === host &&
-          opened(f) &&
+          opened(f, scope.ephemeralPorts) &&
           (f.destination === scope.source || !inRanges(f.destination, scope.internalNetworks)) &&
           !(baseline.get(host)?.peers ?? []).includes(f.destination),
       ),
@@ -66,10 +66,25 @@ export function findPostScanActivity(events: PostScanEvents, scope: PostScanScop
   ]);
 }
 
-function opened(f: FlowEvent): boolean {
+/**
+ * Whether the flow's source opened it. TCP: it sent the SYN, and a SYN/ACK nobody answered is a host
+ * answering a probe, not opening. UDP: a record with both directions names as source the side whose
+ * first packet came first (pair-flows.awk compares softflowd's per-direction start times). A
+ * one-sided record only says which side was heard, and a reply whose request the sensor did not
+ * pair (a multicast SSDP or mDNS query, a probe from another batch) is one too: a client socket sends
+ * from an ephemeral port to a service port, so it counts only when its source port is ephemeral and
+ * its destination port lower — a service on 1900, 5060 or 11211 replying to a scanner's high port is
+ * neither.
+ */
+export function opened(f: FlowEvent, ephemeral: PostScanScope["ephemeralPorts"]): boolean {
   const flags = f.tcpFlags ?? "";
   if (f.transport === "tcp") return flags.includes("S") && (!flags.includes("A") || f.destinationBytes > 0);
-  return f.transport === "udp" && (f.sourcePort ?? 0) >= 1024;
+  if (f.transport !== "udp") return false;
+  if (f.destinationPackets > 0) return true;
+  const from = f.sourcePort ?? 0;
+  return (
+    from >= ephemeral.from && from <= ephemeral.to && (f.destinationPort ?? Number.MAX_SAFE_INTEGER) < from
+  );
 }
 
 function loginFinding(host: string, logins: readonly LoginEvent[]): PostScanFinding[] {

@@ -296,6 +296,7 @@ export interface WireReduction {
  * frame was not addressed to the interface's own MAC (a spoofed IP source is still the source's);
  * a flow is the source's when its first packet is. Replies and packets the source sent in flows the
  * far end opened are no probes. An ICMP error opens a flow only if nothing came from its destination first.
+ * An SSH session is a TCP flow the source opened that carries its identification string, one per flow.
  */
 export function reduceWire(fields: string): WireReduction {
   const { mac, packets } = parseWireFields(fields);
@@ -304,6 +305,8 @@ export function reduceWire(fields: string): WireReduction {
   const http: WireHttpRequest[] = [];
   const dns: WireDnsQuery[] = [];
   const ssh: WireSshSession[] = [];
+  /** The flows an SSH session was counted in: one per connection, however often its line is resent. */
+  const sshFlows = new Set<string>();
   let cut = 0;
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
@@ -332,7 +335,14 @@ export function reduceWire(fields: string): WireReduction {
         port: ip.port,
         ...p.http,
       });
-    if (p.ssh && ip.protocol === 6 && ip.port !== undefined)
+    if (
+      p.ssh &&
+      ip.protocol === 6 &&
+      ip.port !== undefined &&
+      flows.get(key) !== "theirs" &&
+      !sshFlows.has(key)
+    ) {
+      sshFlows.add(key);
       ssh.push({
         source: ip.source,
         sourcePort: ip.sourcePort ?? 0,
@@ -340,6 +350,7 @@ export function reduceWire(fields: string): WireReduction {
         port: ip.port,
         client: p.ssh,
       });
+    }
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,

@@ -100,8 +100,9 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
     expect(
       events.flows.map((f) => f.id.replace(`${runId}/run-1/post-scan/logs/flow/flow.json/`, "")),
     ).to.deep.equal(
-      // In time order: the agent's lone SYN/ACK, the 8 MiB pull, the callback, the resolver, two outside peers.
-      ["2000", "400", "1600", "2400", "2800", "3200"],
+      // In time order: the agent's lone SYN/ACK, the 8 MiB pull, the callback, two outside peers (not
+      // the resolver: an internal peer other than the source is never a callback).
+      ["2000", "400", "1600", "2800", "3200"],
     );
     expect(events.baseline).to.deep.equal([
       { host: WEB, largestTransfer: 0, peers: [] },
@@ -115,7 +116,132 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
       source: SCANNER,
       internalNetworks: context.internal_networks,
       minTransferBytes: context.escalation.post_scan.transfer.min_bytes,
+      ephemeralPorts: context.escalation.post_scan.ephemeral_ports,
     }).map((f) => `${f.kind} ${f.host}`);
     expect(kinds).to.deep.equal([`exfiltration ${WEB}`, `login ${BASTION}`, `outbound ${AGENT}`]);
+  });
+
+  describe("at a scale no single page holds", function () {
+    const busy = newRunId();
+    const labels = { scanproof_run_id: busy, scanproof_scenario: "post-scan-gather" };
+    const at = (base: string, ms: number) => new Date(Date.parse(base) + ms).toISOString();
+    const flow = (
+      id: string,
+      time: string,
+      source: [string, number],
+      destination: [string, number],
+      transport: "tcp" | "udp",
+      replyFlags = "...AP.SF",
+    ): StoredHit<Doc> => ({
+      _index: SOURCE_INDEX.flow,
+      _id: id,
+      _source: {
+        "@timestamp": time,
+        event: { dataset: "network_traffic.flow", kind: "event", action: "network_flow" },
+        source: { ip: source[0], port: source[1], bytes: 300, packets: 3 },
+        destination: { ip: destination[0], port: destination[1], bytes: 600, packets: 3 },
+        network: { transport },
+        ...(transport === "tcp"
+          ? { scanproof: { tcp: { flags: "...AP.SF", reply_flags: replyFlags } } }
+          : {}),
+        labels,
+      },
+    });
+    const login = (n: number, outcome: "failure" | "success"): StoredHit<Doc> => ({
+      _index: SOURCE_INDEX.auth,
+      _id: `login/${n}`,
+      _source: {
+        "@timestamp": at("2026-12-06T08:01:00.000Z", n * 10),
+        event: { category: "authentication", action: "ssh_login", outcome },
+        source: { ip: SCANNER, port: 40000 + (n % 20000) },
+        destination: { ip: BASTION, port: 22 },
+        user: { name: "lab" },
+        observer: { product: "OpenSSH" },
+        system: { auth: { ssh: { method: "password" } } },
+        labels,
+      },
+    });
+    // 100.64.0.0/10 lies outside internal_networks: each address is an outside peer.
+    const outside = (n: number) => `100.64.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+    const documents = [
+      // hydra: 1500 failed guesses, then the one that got in.
+      ...Array.from({ length: 1500 }, (_, n) => login(n, "failure")),
+      login(1500, "success"),
+      // The agent's history: 1100 outside peers twice each, then 192.0.2.99 once (the least often).
+      ...Array.from({ length: 2200 }, (_, n) =>
+        flow(
+          `history/${n}`,
+          at("2026-12-01T10:00:00.000Z", n * 1000),
+          [AGENT, 39000],
+          [outside(n % 1100), 443],
+          "tcp",
+        ),
+      ),
+      flow("history/known", "2026-12-02T10:00:00.000Z", [AGENT, 39001], ["192.0.2.99", 443], "tcp"),
+      // After the scan: 2000 of the agent's own queries to the internal resolver, then the callback
+      // and a connection to the known outside peer.
+      ...Array.from({ length: 2000 }, (_, n) =>
+        flow(
+          `chatter/${n}`,
+          at("2026-12-06T08:01:00.000Z", n * 10),
+          [AGENT, 50000 + n],
+          ["10.20.0.12", 53],
+          "udp",
+        ),
+      ),
+      flow("callback", "2026-12-06T08:02:00.000Z", [AGENT, 39100], [SCANNER, 8443], "tcp"),
+      flow("known-peer", "2026-12-06T08:02:01.000Z", [AGENT, 39101], ["192.0.2.99", 443], "tcp"),
+      // The scanner's probes answered by 10 050 services of the web server (SYN/ACK back).
+      ...Array.from({ length: 10_050 }, (_, n) =>
+        flow(
+          `probe/${n}`,
+          at("2026-12-06T07:59:10.000Z", n),
+          [SCANNER, 45000],
+          [WEB, n + 1],
+          "tcp",
+          "...A..S.",
+        ),
+      ),
+    ];
+
+    before(async function () {
+      for (let i = 0; i < documents.length; i += 5000)
+        await index(backend, busy, documents.slice(i, i + 5000));
+    });
+
+    const gatherBusy = () =>
+      gatherPostScan(backend, [{ term: { "labels.scanproof_run_id": busy } }], context, {
+        source: SCANNER,
+        scanned: [WEB, BASTION, AGENT],
+        scanStart: "2026-12-06T07:59:00.000Z",
+        scanEnd: "2026-12-06T08:00:05.000Z",
+        historyStart: "2026-11-06T07:59:00.000Z",
+        activityStart: "2026-12-06T07:59:00.000Z",
+      });
+
+    it("counts every login attempt and the accepted one after 1500 failures, and finds the callback behind 2000 internal flows", async function () {
+      const events = await gatherBusy();
+      const found = findPostScanActivity(events, {
+        source: SCANNER,
+        internalNetworks: context.internal_networks,
+        minTransferBytes: context.escalation.post_scan.transfer.min_bytes,
+        ephemeralPorts: context.escalation.post_scan.ephemeral_ports,
+      });
+      expect(found.find((f) => f.kind === "login")?.summary).to.equal(
+        `1501 login attempts on ${BASTION} (OpenSSH) as lab: 1500 failed, 1 accepted (lab by password) first at 2026-12-06T08:01:15.000Z`,
+      );
+      expect(found.find((f) => f.kind === "login")?.evidence[0]?.events).to.equal(1501);
+      // 192.0.2.99 is the 1101st peer of the agent's past: still known, so only the callback is new.
+      expect(events.baseline.find((b) => b.host === AGENT)?.peers).to.have.length(1101);
+      expect(found.filter((f) => f.kind === "outbound").map((f) => f.summary)).to.deep.equal([
+        `${AGENT} opened 1 connection to the scanning source ${SCANNER}:8443/tcp`,
+      ]);
+    });
+
+    it("names every one of 10 050 services that answered", async function () {
+      const events = await gatherBusy();
+      expect(events.answered).to.have.length(10_050);
+      expect(new Set(events.answered?.map((a) => a.port)).size).to.equal(10_050);
+    });
   });
 });

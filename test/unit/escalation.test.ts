@@ -752,7 +752,11 @@ describe("loadContext", () => {
       trusted_source_ports: { ports: [20, 53, 67, 88], min_ports: 10 },
       decoys: { min_shared_ports: 20 },
       exploit_window: 15 * 60_000,
-      post_scan: { window: DAY, transfer: { min_bytes: 1_048_576 } },
+      post_scan: {
+        window: DAY,
+        transfer: { min_bytes: 1_048_576 },
+        ephemeral_ports: { from: 32768, to: 65535 },
+      },
       exploit_categories: [
         "Web Application Attack",
         "Attempted Administrator Privilege Gain",

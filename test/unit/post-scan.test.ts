@@ -12,7 +12,7 @@ import {
   type FlowDocument,
   type StoredHit,
 } from "../../harness/escalation/gather-post-scan.js";
-import type { PostScanEvents } from "../../harness/escalation/post-scan-events.js";
+import type { FlowEvent, PostScanEvents } from "../../harness/escalation/post-scan-events.js";
 import { findPostScanActivity, type PostScanFinding } from "../../harness/escalation/post-scan.js";
 import { reviewAssets } from "../../harness/escalation/asset-review.js";
 import { factsFixture } from "./escalation-fixtures.js";
@@ -49,6 +49,7 @@ function find(over: Partial<PostScanEvents>, minTransferBytes = MiB): PostScanFi
     source: SCANNER,
     internalNetworks: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
     minTransferBytes,
+    ephemeralPorts: context().escalation.post_scan.ephemeral_ports,
   });
 }
 
@@ -120,6 +121,47 @@ describe("post-scan activity on recorded events", () => {
       const synAck = flows().filter((f) => f.sourcePort === 4444);
       expect(synAck).to.have.length(1);
       expect(find({ flows: synAck })).to.deep.equal([]);
+    });
+  });
+
+  describe("UDP flows: who opened them", () => {
+    const udp = (
+      source: string,
+      sourcePort: number,
+      destination: string,
+      destinationPort: number,
+      destinationPackets: number,
+    ): FlowEvent => ({
+      index: "scanproof-flow",
+      id: `${source}:${sourcePort}>${destination}:${destinationPort}`,
+      at: "2026-12-06T08:01:00.000Z",
+      source,
+      sourcePort,
+      destination,
+      destinationPort,
+      transport: "udp",
+      sourceBytes: 300,
+      destinationBytes: destinationPackets * 100,
+      destinationPackets,
+    });
+
+    it("takes a one-sided reply of a service on a high port to the scanner's port for no connection the host opened", () => {
+      // SSDP, mDNS, SIP and memcached answering a probe the sensor did not pair (a multicast query,
+      // or a request exported in another batch): source port the service's, destination the scanner's.
+      for (const service of [1900, 5353, 5060, 11211])
+        expect(find({ flows: [udp(AGENT, service, SCANNER, 45678, 0)] }), `${service}`).to.deep.equal([]);
+      // A reply to a probe sent from a low source port (nmap -g 53): the service port is not ephemeral.
+      expect(find({ flows: [udp(AGENT, 11211, SCANNER, 53, 0)] })).to.deep.equal([]);
+    });
+
+    it("takes a one-sided flow from an ephemeral port to a lower port, and any answered flow the host sent first, as opened", () => {
+      expect(kinds(find({ flows: [udp(AGENT, 45678, SCANNER, 53, 0)] }))).to.deep.equal([
+        `outbound ${AGENT}`,
+      ]);
+      expect(kinds(find({ flows: [udp(AGENT, 5353, SCANNER, 45678, 2)] }))).to.deep.equal([
+        `outbound ${AGENT}`,
+      ]);
+      expect(find({ flows: [udp(AGENT, 45678, SCANNER, 50000, 0)] })).to.deep.equal([]);
     });
   });
 

@@ -218,6 +218,39 @@ describe("wire reduction rules", function () {
     ]);
   });
 
+  it("counts one SSH session per connection the source opened: not a resent line, not a connection the far end opened", function () {
+    const ssh = "10.20.0.11";
+    const identification = "SSH-2.0-OpenSSH_9.6";
+    const fields = [
+      header,
+      line({ ipdst: ssh, tcpsport: "40200", tcpdport: "22", tcpflags: "0x0002" }),
+      line({ ipdst: ssh, tcpsport: "40200", tcpdport: "22", tcpflags: "0x0018", ssh: identification }),
+      // The identification line retransmitted: the same session.
+      line({ ipdst: ssh, tcpsport: "40200", tcpdport: "22", tcpflags: "0x0018", ssh: identification }),
+      // The scanned host connects to an SSH server the source runs on 2222; the source's own
+      // identification string in that connection is a server's answer, no session it opened.
+      line({
+        ...inbound,
+        ipsrc: ssh,
+        ipdst: ATTACKER,
+        tcpsport: "51000",
+        tcpdport: "2222",
+        tcpflags: "0x0002",
+      }),
+      line({
+        ipsrc: ATTACKER,
+        ipdst: ssh,
+        tcpsport: "2222",
+        tcpdport: "51000",
+        tcpflags: "0x0018",
+        ssh: identification,
+      }),
+    ].join("\n");
+    expect(reduceWire(fields).ssh).to.deep.equal([
+      { source: ATTACKER, sourcePort: 40200, destination: ssh, port: 22, client: identification },
+    ]);
+  });
+
   it("writes TCP flags in nmap's order", function () {
     expect([0x02, 0x12, 0x11, 0x29, 0x00, 0xc2].map(tcpFlagLetters)).to.deep.equal([
       "S",
