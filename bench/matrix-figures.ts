@@ -38,12 +38,12 @@ export const MATRIX_DEFINITIONS: readonly string[] = [
   "Same traffic: each scenario runs once, with NetFlow, psad and scanlogd observing beside its own sensors, and scanproof's rule pack as the run's only rules, so no other contender's alert can change its verdict.",
   "Verdict: decided on the scenario as written. Rules of scanproof's pack that read only the observers' sources (its NetFlow rules, where the scenario declares no NetFlow sensor) do not run for it, so the observers cannot add alerts the scenario does not expect; the observers' events are still shipped and accounted, for Elastic's rules and the detectors.",
   "Elastic: the published rules of detection-rules' rules/network, loaded unmodified from the shared copy (ES|QL and EQL rules are reported skipped), run by scanproof's engine after the run over the same run's indexed events of the scenario, as of the moment scanproof's pack ran (the same look-back windows). Their flows are the network_traffic.flow connection documents, the opener as source. Their alerts go through the same escalation as scanproof's, in the scenario's context.",
-  "Attacking hosts: the addresses the sensors see for each host a step is sent from whose role is attacker or scanner (clients and monitors only browse).",
+  "Attacking hosts: the addresses the sensors see for each host a step is sent from whose role is attacker or scanner (clients and monitors only browse), and for each host the scenario expects a non-suppressed alert from.",
   "Counted: a non-suppressed alert, or a detector report, whose source is an attacking host. One naming any other address (a victim, a decoy, a browsing client) is listed as naming another host and never counts.",
   "scanproof, library: ✔ only when the scenario's verdict (its own column) is pass; otherwise ✖ with the verdict, whatever fired.",
   "scanproof, corpus: scored like the other contenders, not by verdict. The scenario schema cannot say 'some non-suppressed alert names this source', so a drawn attack's file names only the rule of its class, to load; its verdict is recorded, not scored.",
-  "Attacks: ✔ when anything counted; ✖ missed when nothing fired, ✖ named another host when only other addresses were named.",
-  "Benign (silent: true, tagged benign, or an allow-listed scanner's scenario whose every expected alert is suppressed): ✔ silent when nothing non-suppressed fired and no report remained; any, naming whomever, is a false positive.",
+  "Attacks: every row that is not benign — scans a SOC must see, benign activity it triages at L1 included (its expected alerts name the host): ✔ when anything counted; ✖ missed when nothing fired, ✖ named another host when only other addresses were named.",
+  "Benign (silent: true, or every expected alert suppressed: an authorised scanner, declared infrastructure inside its declaration): ✔ silent when nothing non-suppressed fired and no report remained; any, naming whomever, is a false positive.",
   "psad and scanlogd, two columns each: as shipped, and with the scenario's escalation context: a report is dropped whose source is an authorised scanner on a day inside its engagement window, or declared infrastructure reported against a host its declaration names at a moment its schedule holds (a report names no ports, so every port counts as declared), as escalation suppresses scanproof's and Elastic's alerts. Escalation suppresses nothing for being internal, so neither does this.",
   "Time to detect: from the firewall's first logged packet of the scenario (else the tools' start) to the first counted finding: its alert first searchable (alerts index polled 4 times a second) or the detector's report logged; shown as a ratio to scanproof's. Elastic's rules run after the run and are not timed.",
   "Rows whose verdict is error or skip count for no contender. This is the scoring of the code that ran: a change to it is committed as a rerun, never as a reclassification of committed figures.",
@@ -91,24 +91,27 @@ export interface ContenderSummary {
 }
 
 /**
- * A scenario counts as benign when it demands silence, is tagged benign, or is an authorised
- * scanner's: every alert it expects is suppressed.
+ * A scenario counts as benign when nothing in it is to be reported: it demands silence, or every
+ * alert it expects is suppressed (an authorised scanner, declared infrastructure). Benign activity a
+ * SOC triages at L1 is to be reported, so it is scored like an attack, by whom the findings name.
  */
 export function isBenign(scenario: Scenario): boolean {
   const alerts = scenario.expect.alerts;
-  return (
-    scenario.expect.silent ||
-    scenario.tags.includes("benign") ||
-    (alerts.length > 0 && alerts.every((a) => a.tier === "suppressed"))
-  );
+  return scenario.expect.silent || (alerts.length > 0 && alerts.every((a) => a.tier === "suppressed"));
 }
 
 const ATTACKING_ROLES: ReadonlySet<string> = new Set(["attacker", "scanner"]);
 
-/** The addresses sensors see for every host a step is sent from whose role is attacker or scanner. */
-export function attackingHosts(scenario: Pick<Scenario, "lab" | "steps">): string[] {
+/**
+ * The addresses sensors see for every host a step is sent from whose role is attacker or scanner,
+ * and for every host the scenario expects a non-suppressed alert from (an L1 triage case's source).
+ */
+export function attackingHosts(scenario: Pick<Scenario, "lab" | "steps" | "expect">): string[] {
   const senders = new Set(scenario.steps.flatMap((s) => ("from" in s ? [s.from] : [])));
-  const hosts = planLab(scenario).hosts.filter((h) => senders.has(h.name) && ATTACKING_ROLES.has(h.role));
+  const reported = new Set(scenario.expect.alerts.filter((a) => a.tier !== "suppressed").map((a) => a.from));
+  const hosts = planLab(scenario).hosts.filter(
+    (h) => (senders.has(h.name) && ATTACKING_ROLES.has(h.role)) || reported.has(h.name),
+  );
   return [...new Set(hosts.map((h) => h.seenAs))];
 }
 

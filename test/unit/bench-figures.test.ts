@@ -361,6 +361,29 @@ describe("detection matrix scoring", () => {
     expect(cell(row, "psad")).to.equal("✔ silent");
   });
 
+  it("scores an L1 triage case like an attack: a report naming the host the scenario expects is right", () => {
+    const triage = scenario("internal-sweep-l1", {
+      tags: ["benign"],
+      lab: {
+        targets: [{ name: "web", kind: "web" }],
+        hosts: [{ name: "workstation", role: "client", network: "lan", address: "10.30.0.130" }],
+      },
+      steps: [{ tool: "nmap", from: "workstation", target: "web" }],
+      expect: { alerts: [{ rule: RULE, from: "workstation", tier: "l1" }] },
+    });
+    const row = rowOf({
+      scenario: triage,
+      result: result("elsewhere", "2026-11-28T16:11:38.000Z", "2026-11-28T16:11:39.000Z", [
+        alert(RULE, "l1", "10.30.0.130"),
+      ]),
+      reports: { psad: [report("10.30.0.130")], scanlogd: [] },
+    });
+    expect(row.benign).to.equal(false);
+    expect(row.attackers).to.deep.equal(["10.30.0.130"]);
+    expect(row.detections.psad.ok).to.equal(true);
+    expect(cell(row, "scanlogd")).to.equal("✖ missed");
+  });
+
   it("drops psad's and scanlogd's reports of an allow-listed scanner only in their allow-list columns", () => {
     const authorised = scenario("authorised-internal-scanner", {
       tags: ["benign"],
@@ -412,7 +435,7 @@ describe("detection matrix scoring", () => {
     ]);
   });
 
-  it("names as attacking hosts the sources of the steps whose role is attacker or scanner, as sensors see them", () => {
+  it("names as attacking hosts the attacker and scanner steps' sources, and the hosts expected to be alerted on", () => {
     const insider = scenario("insider", {
       lab: {
         targets: [{ name: "web", kind: "web" }],
@@ -429,8 +452,14 @@ describe("detection matrix scoring", () => {
         { tool: "http", from: "visitor", target: "web", paths: ["/"] },
         { tool: "contain", source: "decoy" },
       ],
+      expect: { alerts: [{ rule: RULE, from: "insider" }] },
     });
     expect(attackingHosts(insider)).to.deep.equal(["10.30.0.10", "198.18.0.2"]);
+    const alerted = { ...insider, expect: { ...insider.expect, alerts: [...insider.expect.alerts] } };
+    const [first] = insider.expect.alerts;
+    if (!first) return expect.fail("the insider scenario expects an alert");
+    alerted.expect.alerts.push({ ...first, from: "visitor", tier: "l1" });
+    expect(attackingHosts(alerted)).to.deep.equal(["10.30.0.10", "198.18.0.2", "198.18.0.20"]);
   });
 
   it("summarises each set apart, counting ✔ cells and attacks that named another host, and skips errored rows", () => {
@@ -481,10 +510,14 @@ describe("detection matrix scoring", () => {
     expect(of("corpus", "scanproof")).to.include({ attacksDetected: 0, attacks: 1, benign: 0 });
   });
 
-  it("calls a scenario benign when it demands silence or is tagged benign", () => {
+  it("calls a scenario benign when it demands silence, whatever its tags", () => {
     expect(isBenign(scenario("quiet", { expect: { silent: true } }))).to.equal(true);
-    expect(isBenign(scenario("tagged", { tags: ["benign"], expect: {} }))).to.equal(true);
     expect(isBenign(scenario("attack"))).to.equal(false);
+    const triage = scenario("triaged", {
+      tags: ["benign"],
+      expect: { alerts: [{ rule: RULE, tier: "l1" }] },
+    });
+    expect(isBenign(triage)).to.equal(false);
   });
 
   it("calls an allow-listed scanner's scenario benign: every alert it expects is suppressed", () => {
