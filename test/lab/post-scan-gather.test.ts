@@ -69,8 +69,9 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
     ]);
   });
 
-  const gather = () =>
-    gatherPostScan(backend, [{ term: { "labels.scanproof_run_id": runId } }], context, {
+  /** The post-scan events of the scanner's scan, among the documents of run `run`. */
+  const gather = (run = runId) =>
+    gatherPostScan(backend, [{ term: { "labels.scanproof_run_id": run } }], context, {
       source: SCANNER,
       scanned: [WEB, BASTION, AGENT],
       scanStart: "2026-12-06T07:59:00.000Z",
@@ -209,18 +210,8 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
         await index(backend, busy, documents.slice(i, i + 5000));
     });
 
-    const gatherBusy = () =>
-      gatherPostScan(backend, [{ term: { "labels.scanproof_run_id": busy } }], context, {
-        source: SCANNER,
-        scanned: [WEB, BASTION, AGENT],
-        scanStart: "2026-12-06T07:59:00.000Z",
-        scanEnd: "2026-12-06T08:00:05.000Z",
-        historyStart: "2026-11-06T07:59:00.000Z",
-        activityStart: "2026-12-06T07:59:00.000Z",
-      });
-
     it("counts every login attempt and the accepted one after 1500 failures, and finds the callback behind 2000 internal flows", async function () {
-      const events = await gatherBusy();
+      const events = await gather(busy);
       const found = findPostScanActivity(events, {
         source: SCANNER,
         internalNetworks: context.internal_networks,
@@ -239,7 +230,7 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
     });
 
     it("names every one of 10 050 services that answered", async function () {
-      const events = await gatherBusy();
+      const events = await gather(busy);
       expect(events.answered).to.have.length(10_050);
       expect(new Set(events.answered?.map((a) => a.port)).size).to.equal(10_050);
     });

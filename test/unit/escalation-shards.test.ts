@@ -5,7 +5,8 @@ import type { Backend } from "../../harness/backend/backend.js";
 import { ALERTS_INDEX } from "../../harness/backend/templates.js";
 import { loadContext } from "../../harness/context/context.js";
 import { assertionsDir } from "../../harness/core/paths.js";
-import type { Detection, QueryRule } from "../../harness/detection/rules/rule.js";
+import type { Detection } from "../../harness/detection/rules/rule.js";
+import { queryRuleFixture } from "./fixture-helpers.js";
 import { gatherFacts } from "../../harness/escalation/gather-facts.js";
 import { gatherPostScan } from "../../harness/escalation/gather-post-scan.js";
 
@@ -78,26 +79,7 @@ describe("escalation reads with a failed shard", function () {
   });
 
   it("fails the facts when the search of earlier alerts lost a shard", async function () {
-    const rule: QueryRule = {
-      file: "rule.toml",
-      ruleId: "r-query",
-      name: "Probe",
-      description: "",
-      severity: "low",
-      riskScore: 21,
-      index: ["scanproof-firewall*"],
-      language: "kuery",
-      query: "event.category:network",
-      filter: { match: { "event.category": "network" } },
-      lookbackMs: 540_000,
-      endOffsetMs: 0,
-      intervalMs: 300_000,
-      maxSignals: 2,
-      timestampField: "@timestamp",
-      timestampFallback: false,
-      threat: [],
-      type: "query",
-    };
+    const rule = queryRuleFixture();
     const detection: Detection = {
       id: "d1",
       rule,

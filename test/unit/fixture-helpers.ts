@@ -7,6 +7,7 @@ import type { RunResult } from "../../harness/result.js";
 import { InputError, type Problem } from "../../harness/core/problems.js";
 import { ScopeGuard } from "../../harness/lab/scope-guard.js";
 import { DMZ, OUTSIDE } from "../../harness/lab/segments.js";
+import type { QueryRule } from "../../harness/detection/rules/rule.js";
 
 /** The scope guard of a lab with the outside and the DMZ, and targets web (.10) and ssh (.11). */
 export function labGuard(): ScopeGuard {
@@ -66,4 +67,29 @@ export function thrownBy(work: () => unknown): Error {
     throw error;
   }
   return expect.fail("expected an error");
+}
+
+/** A custom query rule over the firewall's network events, as unit tests of the engine use it. */
+export function queryRuleFixture(overrides: Partial<QueryRule> = {}): QueryRule {
+  return {
+    file: "rule.toml",
+    ruleId: "r-query",
+    name: "Probe",
+    description: "",
+    severity: "low",
+    riskScore: 21,
+    index: ["scanproof-firewall*"],
+    language: "kuery",
+    query: "event.category:network",
+    filter: { match: { "event.category": "network" } },
+    lookbackMs: 540_000,
+    endOffsetMs: 0,
+    intervalMs: 300_000,
+    maxSignals: 2,
+    timestampField: "@timestamp",
+    timestampFallback: false,
+    threat: [],
+    type: "query",
+    ...overrides,
+  };
 }

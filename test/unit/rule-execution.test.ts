@@ -11,6 +11,7 @@ import {
 } from "../../harness/detection/live/engine.js";
 import { type Detection } from "../../harness/detection/rules/rule.js";
 import type { QueryRule, Rule, ThresholdRule } from "../../harness/detection/rules/rule.js";
+import { queryRuleFixture } from "./fixture-helpers.js";
 import { loadContext } from "../../harness/context/context.js";
 import { escalate, type Escalation } from "../../harness/escalation/escalate.js";
 import { assertionsDir } from "../../harness/core/paths.js";
@@ -29,26 +30,7 @@ const SCOPE: ExecutionScope = {
   labels: { runId: "run-1", scenarioId: "unit" },
   filters: [{ term: { "labels.scanproof_scenario": "unit" } }],
 };
-const QUERY: QueryRule = {
-  file: "rule.toml",
-  ruleId: "r-query",
-  name: "Probe",
-  description: "",
-  severity: "low",
-  riskScore: 21,
-  index: ["scanproof-firewall*"],
-  language: "kuery",
-  query: "event.category:network",
-  filter: { match: { "event.category": "network" } },
-  lookbackMs: 9 * MINUTE,
-  endOffsetMs: 0,
-  intervalMs: 5 * MINUTE,
-  maxSignals: 2,
-  timestampField: "@timestamp",
-  timestampFallback: false,
-  threat: [],
-  type: "query",
-};
+const QUERY = queryRuleFixture({ lookbackMs: 9 * MINUTE, intervalMs: 5 * MINUTE });
 const ESCALATION = escalate(
   factsFixture("nmap-syn-top1000"),
   loadContext(join(assertionsDir, "context", "default.yaml")),
