@@ -1,4 +1,5 @@
 import type { estypes } from "@elastic/elasticsearch";
+import { shardFailure } from "../backend/shard-failure.js";
 import { ScanproofError } from "../core/errors.js";
 
 /** The aggregations of a response, or of a bucket (its sub-aggregations). */
@@ -59,10 +60,10 @@ export function totalHits(response: estypes.SearchResponse): number {
  * maps an address as text, say) would leave its events out of the facts without a word.
  */
 export function wholeAnswer<R extends estypes.SearchResponse>(response: R): R {
-  const { failed, total, failures } = response._shards;
-  if (failed > 0)
+  const shards = shardFailure(response);
+  if (shards !== undefined)
     throw new ScanproofError(
-      `Escalation could not read ${failed} of ${total} shards: ${failures?.[0]?.reason.reason ?? failures?.[0]?.reason.type ?? "no reason given"}`,
+      `Escalation could not read ${shards.failed} of ${shards.total} shards: ${shards.reason ?? "no reason given"}`,
       "Every index escalation reads (the lab's and those named in history_indices) must map ECS fields as ECS does: source.ip and destination.ip as ip, ports as numbers.",
     );
   return response;

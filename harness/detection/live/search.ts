@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { errors, type estypes } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
+import { shardFailure } from "../../backend/shard-failure.js";
 import { ScanproofError } from "../../core/errors.js";
 import type { Rule } from "../rules/rule.js";
 import type { ExecutionWindow } from "../rules/schedule.js";
@@ -60,14 +61,12 @@ export async function searchRule(
       throw new RuleSearchError(rule, firstReason(error.body) ?? error.message);
     throw error;
   }
-  const shards = response._shards as estypes.ShardStatistics | undefined;
-  if (shards !== undefined && shards.failed > 0) {
-    const reason = shards.failures?.[0]?.reason;
+  const shards = shardFailure(response);
+  if (shards !== undefined)
     throw new RuleSearchError(
       rule,
-      `${shards.failed} of ${shards.total} shards failed${reason ? `: ${reason.reason ?? reason.type}` : ""}`,
+      `${shards.failed} of ${shards.total} shards failed${shards.reason ? `: ${shards.reason}` : ""}`,
     );
-  }
   return response;
 }
 
