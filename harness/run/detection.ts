@@ -86,12 +86,7 @@ export async function detectAndEscalate(
     ...scenarioDetection(backend, context, lab),
   });
   for (const line of executionNotes(executions)) say(`  [${lab.scenarioId}] ${line}`);
-  const failed = executions.filter((e) => e.failed !== undefined);
-  if (failed.length > 0)
-    throw new ScanproofError(
-      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search, so no verdict can be given: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
-      "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
-    );
+  refuseFailedSearches(executions, "so no verdict can be given");
   return executions
     .flatMap((e) => e.alerts)
     .map((a) => ({ ...summarise(a), timeToAlertMs: a.searchableAt.getTime() - since }));
@@ -115,13 +110,18 @@ export async function detectInHistory(
     startedAt: at,
     scope: { ...detection.scope, labels: { ...detection.scope.labels, history: true } },
   });
+  refuseFailedSearches(executions, `over the history of ${lab.scenarioId} as of ${at.toISOString()}`);
+  return executions.reduce((n, e) => n + e.alerts.length, 0);
+}
+
+/** A rule whose search Elasticsearch could not run leaves no verdict: the executions stop there. */
+function refuseFailedSearches(executions: readonly RuleExecution[], where: string): void {
   const failed = executions.filter((e) => e.failed !== undefined);
   if (failed.length > 0)
     throw new ScanproofError(
-      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search the history of ${lab.scenarioId} as of ${at.toISOString()}: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
+      `${failed.length} rule${failed.length === 1 ? "" : "s"} could not search, ${where}: ${failed.map((e) => `"${e.rule.name}": ${e.failed}`).join("; ")}`,
       "Fix the rule's query for the field types of the indices it reads, or narrow its index patterns.",
     );
-  return executions.reduce((n, e) => n + e.alerts.length, 0);
 }
 
 /** What an analyst should know about the executions beyond their alerts: skips, failures, warnings. */
