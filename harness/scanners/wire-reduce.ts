@@ -311,8 +311,9 @@ export function reduceWire(fields: string): WireReduction {
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
     if (p.source === undefined || p.destination === undefined || p.protocol === undefined) continue;
-    // A fragment before the last carries no ports; tshark shows the reassembled packet on the last one.
-    if (PORTED.has(p.protocol) && p.port === undefined) continue;
+    // A fragment before the last carries no transport header; tshark shows the reassembled packet on the last one.
+    if ((PORTED.has(p.protocol) && p.port === undefined) || (p.protocol === 1 && p.icmpType === undefined))
+      continue;
     const ip = p as WirePacket & { source: string; destination: string; protocol: number };
     const outbound = p.ethDestination !== mac;
     const key = flowKey(p, outbound);

@@ -357,6 +357,18 @@ describe("wire reduction rules", function () {
     expect(wire.flows.map((f) => [f.port, f.tcpFlags, f.packets])).to.deep.equal([[22, "S", 1]]);
   });
 
+  it("takes a fragmented ICMP probe once (nmap -f -PE --data-length)", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({ proto: "1" }),
+        line({ proto: "1" }),
+        line({ proto: "1", icmptype: "8", icmpcode: "0", icmpident: "7" }),
+      ].join("\n"),
+    );
+    expect(wire.flows.map((f) => [f.protocol, f.icmpType, f.packets])).to.deep.equal([[1, 8, 1]]);
+  });
+
   it("names DNS query types as servers log them, and unknown ones TYPEn", function () {
     const wire = reduceWire(
       [
