@@ -64,6 +64,8 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     ),
   );
   const wireFolder = new LogFolders(join(options.workDir, "wire")).folder();
+  /** A lab that runs the same steps again (the entries of a history) keeps every capture. */
+  const captureNames = new Map<string, number>();
   const captures = await task("Start the packet captures of the traffic sources", () =>
     startWireCaptures(
       hosts.sources.map((s) => ({ name: s.plan.name, container: s.container })),
@@ -109,7 +111,14 @@ export async function startLab(options: LabOptions): Promise<StartedLab> {
     async capture(source, name) {
       const sidecar = captures.get(source.name);
       if (!sidecar) throw new ScanproofError(`"${source.name}" has no packet capture in this lab.`);
-      return startCapture(sidecar, wireFolder, name, source.uplink.interface);
+      const taken = (captureNames.get(name) ?? 0) + 1;
+      captureNames.set(name, taken);
+      return startCapture(
+        sidecar,
+        wireFolder,
+        taken === 1 ? name : `${name}-run-${taken}`,
+        source.uplink.interface,
+      );
     },
     async exec(h, command) {
       const result = await h.container.exec([...command]);

@@ -27,7 +27,7 @@ export function wireScope(lab: Pick<StartedLab, "plan">, source: Pick<SourceHost
  * The wire ground truth of step `index`: captures the source's lab interface while `run` runs the
  * step, then reduces the capture to what crossed the firewall and checks the tool's report (the
  * truth `run` returns, which may claim nothing) against it. The capture stays in the scenario's
- * `wire` folder as `step-<index>-<source>.pcap`; tshark's fields of it beside it, as `.tsv`.
+ * `wire` folder as `step-<index>-<source>.pcap` (`-run-<n>` when a lab runs the step again, as a history does); tshark's fields of it beside it, as `.tsv`.
  */
 export async function observeStep(
   lab: StartedLab,
