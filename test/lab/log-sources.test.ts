@@ -4,7 +4,7 @@ import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
-import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { dataStreamName, SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir, containersDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
@@ -125,7 +125,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
   });
 
   it("shows Elastic's rules each connection once, in network_traffic's shape: opener as source, both sides counted", async function () {
-    const connections = ELASTIC_ALIASES.flow?.name ?? expect.fail("no alias for flow");
+    const connections = dataStreamName("network_traffic.flow");
     const otherViews = await backend.client.count({
       index: connections,
       query: {

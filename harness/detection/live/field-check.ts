@@ -16,6 +16,8 @@ export interface FieldCheck {
   readonly mappedFields: readonly string[];
   /** Why the rule cannot run against these indices at all, when it cannot. */
   readonly blocking?: string;
+  /** The field that makes it so. */
+  readonly blockingField?: string;
 }
 
 const DATE_TYPES = new Set(["date", "date_nanos"]);
@@ -84,6 +86,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: rule.timestampField,
         blocking: `the timestamp field ${rule.timestampField} is not mapped as a date ${where}, so no event falls in a window`,
       };
     }
@@ -98,6 +101,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: field,
         blocking: `${role} ${field} is not mapped ${where}, so no group can form`,
       };
     }
@@ -107,6 +111,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: field,
         blocking: `${role} ${field} cannot be aggregated ${where} (mapped as ${unaggregatable.join(", ")}), so no group can form`,
       };
     }
