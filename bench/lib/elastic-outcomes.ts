@@ -72,6 +72,8 @@ function describeLack(lack: Lack): string {
       return `field ${lack.name}, which no lab index maps`;
     case "dataset":
       return `data_stream.dataset ${lack.name}, which no lab sensor writes`;
+    case "unusable field":
+      return lack.why ?? `field ${lack.name}`;
   }
 }
 

@@ -119,6 +119,26 @@ describe("Elastic's published network rules, the whole folder unmodified, in the
       const caps = await backend.client.fieldCaps({ index: ["scanproof-*", "logs-*"], fields });
       const mapped = fields.filter((f) => caps.fields[f] !== undefined);
       expect(mapped, "fields said to be absent but mapped in a lab index").to.deep.equal([]);
+      const unusable = lacks.filter((x) => x.kind === "unusable field");
+      if (unusable.length > 0) {
+        const usable = await backend.client.fieldCaps({
+          index: ["scanproof-*", "logs-*"],
+          fields: unusable.map((x) => x.name),
+        });
+        for (const l of unusable) {
+          const types = Object.values(usable.fields[l.name] ?? {});
+          expect(types, `${l.rule}: ${l.name} is mapped`).to.not.be.empty;
+          expect(
+            types.some(
+              (t) =>
+                !t.searchable ||
+                !t.aggregatable ||
+                ((l.why ?? "").startsWith("the timestamp field") && !["date", "date_nanos"].includes(t.type)),
+            ),
+            `${l.rule}: ${l.name} cannot serve it`,
+          ).to.equal(true);
+        }
+      }
       for (const l of lacks.filter((x) => x.kind === "dataset")) {
         expect(
           LAB_DATA_STREAMS.map((d) => d.dataset),

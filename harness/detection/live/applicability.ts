@@ -14,10 +14,14 @@ export interface SearchedData {
   readonly datasets: readonly string[];
 }
 
-/** Something a rule needs that the data lacks: an index pattern, a field or a dataset. */
+/**
+ * Something a rule needs that the data lacks: an index pattern, a field, a dataset, or a field that
+ * is mapped but cannot serve the rule (not searchable, not aggregatable, not a date), with why.
+ */
 export interface Lack {
-  readonly kind: "index" | "field" | "dataset";
+  readonly kind: "index" | "field" | "dataset" | "unusable field";
   readonly name: string;
+  readonly why?: string;
 }
 
 /**
@@ -32,17 +36,31 @@ export async function ruleLacks(backend: Backend, rule: Rule, data: SearchedData
   if (reached.length === 0) return rule.index.map((name) => ({ kind: "index", name }));
   if (rule.type === "esql") return esqlLacks(backend, rule.query, reached);
   const fields = await checkFields(backend, rule);
-  if (fields.blockingField !== undefined) return [{ kind: "field", name: fields.blockingField }];
+  if (fields.blockingField !== undefined) {
+    const name = fields.blockingField;
+    return fields.mappedFields.includes(name)
+      ? [{ kind: "unusable field", name, why: fields.blocking ?? "" }]
+      : [{ kind: "field", name }];
+  }
   if (rule.language !== "kuery" || rule.query.trim() === "") return [];
   const mapped = (field: string): boolean =>
     isFieldPattern(field)
       ? fields.mappedFields.some((m) => fieldPatternMatches(field, m))
       : fields.mappedFields.includes(field);
-  const verdict = neverMatches(parseKql(rule.query), "", { mapped, datasets: data.datasets });
+  return kqlLacks(parseKql(rule.query), { mapped, datasets: data.datasets });
+}
+
+/**
+ * What a KQL query lacks to match any document of data with these fields and datasets: nothing when
+ * some way to satisfy it is open, else the unmapped fields and absent datasets that close them all.
+ * A clause on an unmapped field matches nothing, so its negation may match anything.
+ */
+export function kqlLacks(query: KqlNode, known: Knowledge): Lack[] {
+  const verdict = neverMatches(query, "", known);
   return verdict.never ? dedupe(verdict.because) : [];
 }
 
-interface Knowledge {
+export interface Knowledge {
   readonly mapped: (field: string) => boolean;
   readonly datasets: readonly string[];
 }

@@ -120,6 +120,21 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
     isFieldPattern(field)
       ? mappedFields.some((m) => fieldPatternMatches(field, m))
       : Object.keys(types(field)).length > 0;
+  // Elasticsearch refuses a query on a field that is neither indexed nor has doc values (ECS maps
+  // event.original so) in every shard that maps it so: Kibana's search of such a rule fails there.
+  const unsearchable = queryFields(rule).find(
+    (f) => !isFieldPattern(f) && Object.values(types(f)).some((cap) => !cap.searchable),
+  );
+  if (unsearchable !== undefined) {
+    const cannot = Object.values(types(unsearchable)).flatMap((cap) => cap.non_searchable_indices ?? []);
+    return {
+      indices,
+      mappedFields,
+      warnings,
+      blockingField: unsearchable,
+      blocking: `the query's field ${unsearchable} cannot be searched in ${cannot.length > 0 ? cannot.join(", ") : indices.join(", ")} (neither indexed nor with doc values), so Elasticsearch refuses the search there`,
+    };
+  }
   const unmapped = queryFields(rule).filter((f) => !mapped(f));
   if (unmapped.length > 0) {
     warnings.push(
