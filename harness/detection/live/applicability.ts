@@ -77,10 +77,13 @@ function neverMatches(node: KqlNode, prefix: string, known: Knowledge): Verdict 
       return never ?? MAY;
     }
     case "or": {
-      const verdicts = node.children.map((c) => neverMatches(c, prefix, known));
-      return verdicts.every((v) => v.never)
-        ? { never: true, because: verdicts.flatMap((v) => (v.never ? v.because : [])) }
-        : MAY;
+      const because: Lack[] = [];
+      for (const child of node.children) {
+        const verdict = neverMatches(child, prefix, known);
+        if (!verdict.never) return MAY;
+        because.push(...verdict.because);
+      }
+      return { never: true, because };
     }
     case "not":
       // A clause that never matches makes its negation match everything: it may.
