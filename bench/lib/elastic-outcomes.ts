@@ -66,12 +66,12 @@ function describeLack(lack: Lack): string {
         const m = prefix.exec(lack.name);
         return m ? [what.replace("$1", m[1] ?? "")] : [];
       })[0];
-      return `index ${lack.name}${product ? ` — ${product}, which the lab does not have` : ""}`;
+      return `index \`${lack.name}\`${product ? ` — ${product}, which the lab does not have` : ""}`;
     }
     case "field":
-      return `field ${lack.name}, which no lab index maps`;
+      return `field \`${lack.name}\`, which no lab index maps`;
     case "dataset":
-      return `data_stream.dataset ${lack.name}, which no lab sensor writes`;
+      return `data_stream.dataset \`${lack.name}\`, which no lab sensor writes`;
     case "unusable field":
       return lack.why ?? `field ${lack.name}`;
   }

@@ -100,7 +100,14 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
         question: { properties: { name: keyword, type: keyword, class: keyword } },
       },
     },
-    icmp: { properties: { request: { properties: { type: long, code: long } } } },
+    icmp: {
+      properties: {
+        version: long,
+        request: { properties: { type: long, code: long } },
+        response: { properties: { type: long, code: long } },
+      },
+    },
+    status: keyword,
     message: { type: "text" },
     labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
     error: { properties: { message: { type: "text" } } },
@@ -211,6 +218,11 @@ export const LAB_DATA_STREAMS: readonly LabDataStream[] = [
     source: "flow",
     dataset: "network_traffic.flow",
     holds: "the connections (both directions paired), as Packetbeat's network_traffic flows",
+  },
+  {
+    source: "flow",
+    dataset: "network_traffic.icmp",
+    holds: "each ICMP query with its reply (type, code, bytes), as Packetbeat's ICMP transactions",
   },
   {
     source: "flow",
