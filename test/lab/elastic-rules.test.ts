@@ -201,8 +201,11 @@ describe("Elastic's published network rules, the whole folder unmodified, in the
       expect(byAliases.count, "every event is in some data stream").to.equal(byIndex.count);
       expect(both.count).to.equal(byIndex.count);
       let perAlias = 0;
-      for (const d of LAB_DATA_STREAMS)
-        perAlias += (await backend.client.count({ index: `logs-${d.dataset}-scanproof`, query })).count;
+      for (const d of LAB_DATA_STREAMS) {
+        const { count } = await backend.client.count({ index: `logs-${d.dataset}-scanproof`, query });
+        expect(count, `the scenarios put events in logs-${d.dataset}-scanproof`).to.be.greaterThan(0);
+        perAlias += count;
+      }
       expect(perAlias, "the aliases' filters split each index without overlap").to.equal(byIndex.count);
     });
   });
