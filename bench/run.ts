@@ -3,6 +3,7 @@ import { describeError } from "../harness/core/errors.js";
 import { say } from "../harness/core/progress.js";
 import { benchCapture } from "./capture.js";
 import { benchDiff } from "./diff.js";
+import { benchElasticRules } from "./elastic-rules.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
@@ -23,6 +24,7 @@ const BENCHES = {
   kql: () => benchKql(),
   capture: () => benchCapture(),
   diff: (o: Options) => benchDiff(o.results),
+  "elastic-rules": () => benchElasticRules(),
   mutation: (o: Options) =>
     benchMutation({ ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.static ? { static: true } : {}) }),
 } as const;

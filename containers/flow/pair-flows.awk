@@ -8,7 +8,8 @@
 # partner is in the same batch unless a rotation fell between them: a record is held for one
 # batch before it is reported one-sided (an unanswered probe).
 # Output: every input record unchanged (the unidirectional view), then one {"type":"BIFLOW",...}
-# line per connection; the records still unpaired go to the file named by -v held=FILE
+# line per connection, each ICMP query's followed by one {"type":"ICMP",...} line: the query and its
+# reply as Packetbeat's ICMP transactions report them; the records still unpaired go to the file named by -v held=FILE
 # (-v final=1: nothing is held, everything unpaired is reported one-sided).
 #
 # Which side opened the connection: the one whose first packet came first. nfdump times are
@@ -116,14 +117,34 @@ function biflow(a, b,    out, proto, answered) {
   return out "}"
 }
 
+# One ICMP line for a connection a opened with a query (echo, timestamp, information, address mask):
+# the request's type and code, the reply's when b answered, each side's bytes. softflowd folds
+# repeated queries of one kind between two hosts into one record, so this is one per such record.
+function transaction(a, b,    out, answered) {
+  if (!is_icmp(field(a, "proto")) || !icmp_request(field(a, "icmp_type") + 0)) return ""
+  answered = b != ""
+  out = "{\"type\":\"ICMP\""
+  out = out quoted("first", answered ? earlier(field(a, "first"), field(b, "first")) : field(a, "first"))
+  out = out quoted("last", answered ? later(field(a, "last"), field(b, "last")) : field(a, "last"))
+  out = out numeric("proto", field(a, "proto"))
+  out = out quoted("src_addr", address(a, "src")) quoted("dst_addr", address(a, "dst"))
+  out = out quoted("ip_version", field(a, "src4_addr") != "" ? "ipv4" : "ipv6")
+  out = out numeric("request_type", field(a, "icmp_type")) numeric("request_code", field(a, "icmp_code"))
+  if (answered) out = out numeric("response_type", field(b, "icmp_type")) numeric("response_code", field(b, "icmp_code"))
+  out = out numeric("src_bytes", field(a, "in_bytes")) numeric("dst_bytes", answered ? field(b, "in_bytes") : 0)
+  return "\n" out "}"
+}
+
+function connection(a, b) { return biflow(a, b) transaction(a, b) }
+
 function pair_or_wait(line, from_held,    key, partner, k) {
   partner = partner_key(line)
   if (partner != "" && (partner in waiting)) {
     k = waiting[partner]
     delete waiting[partner]
     pending[k] = ""
-    if (a_opened(records[k], line)) paired[++npaired] = biflow(records[k], line)
-    else paired[++npaired] = biflow(line, records[k])
+    if (a_opened(records[k], line)) paired[++npaired] = connection(records[k], line)
+    else paired[++npaired] = connection(line, records[k])
     return
   }
   key = own_key(line)
@@ -145,7 +166,7 @@ END {
   if (held != "") printf "" > held
   for (i = 1; i <= nrecords; i++) {
     if (pending[i] == "") continue
-    if (final || held_before[i]) print biflow(pending[i], "")
+    if (final || held_before[i]) print connection(pending[i], "")
     else print pending[i] > held
   }
 }

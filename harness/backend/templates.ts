@@ -43,7 +43,20 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
       },
     },
     data_stream: { properties: { type: keyword, dataset: keyword, namespace: keyword } },
-    flow: { properties: { final: { type: "boolean" } } },
+    flow: { properties: { final: { type: "boolean" }, id: keyword } },
+    type: keyword,
+    iptables: {
+      properties: {
+        ttl: long,
+        id: long,
+        length: long,
+        input_device: keyword,
+        output_device: keyword,
+        tcp: { properties: { flags: keyword, window: long } },
+        icmp: { properties: { type: long, code: long } },
+      },
+    },
+    suricata: { properties: { eve: { properties: { event_type: keyword, flow_id: keyword } } } },
     source: { properties: { ip, port: long, packets: long, bytes: long } },
     destination: { properties: { ip, port: long, packets: long, bytes: long } },
     network: {
@@ -87,7 +100,14 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
         question: { properties: { name: keyword, type: keyword, class: keyword } },
       },
     },
-    icmp: { properties: { request: { properties: { type: long, code: long } } } },
+    icmp: {
+      properties: {
+        version: long,
+        request: { properties: { type: long, code: long } },
+        response: { properties: { type: long, code: long } },
+      },
+    },
+    status: keyword,
     message: { type: "text" },
     labels: { properties: { scanproof_run_id: keyword, scanproof_scenario: keyword } },
     error: { properties: { message: { type: "text" } } },
@@ -170,23 +190,82 @@ export interface IndexTemplate {
   readonly body: estypes.IndicesPutIndexTemplateRequest;
 }
 
+/**
+ * Every event carries `data_stream.type/dataset/namespace` in the shape of the Elastic integration
+ * that reads such a sensor, and is searchable under that data stream's name: an alias of the
+ * source's index, filtered to the dataset. The namespace is one for every run: the aliases are
+ * fixed in the index templates (a namespace per run would need aliases per run, and
+ * `logs-<dataset>-*` patterns would find every run's anyway); runs are told apart by their labels.
+ */
+export const DATA_STREAM_NAMESPACE = "scanproof";
+
+export interface LabDataStream {
+  readonly source: LogSourceName;
+  /** The integration's dataset, as `data_stream.dataset` and in the alias's name. */
+  readonly dataset: string;
+  /** Which of the source's records it holds, and why this integration's shape. */
+  readonly holds: string;
+}
+
+export const LAB_DATA_STREAMS: readonly LabDataStream[] = [
+  {
+    source: "firewall",
+    dataset: "iptables.log",
+    holds: "every NFLOG record of nftables (Elastic's iptables integration reads netfilter's log)",
+  },
+  { source: "ids", dataset: "suricata.eve", holds: "every EVE record of Suricata" },
+  {
+    source: "flow",
+    dataset: "network_traffic.flow",
+    holds: "the connections (both directions paired), as Packetbeat's network_traffic flows",
+  },
+  {
+    source: "flow",
+    dataset: "network_traffic.icmp",
+    holds: "each ICMP query with its reply (type, code, bytes), as Packetbeat's ICMP transactions",
+  },
+  {
+    source: "flow",
+    dataset: "netflow.log",
+    holds: "softflowd's one-direction IPFIX records, as Elastic's NetFlow integration collects them",
+  },
+  { source: "web", dataset: "nginx.access", holds: "every line of nginx's access log" },
+  {
+    source: "dns",
+    dataset: "network_traffic.dns",
+    holds:
+      "unbound's replies: a query and its answer per record, as Packetbeat's DNS transactions (Elastic has no unbound integration)",
+  },
+  {
+    source: "auth",
+    dataset: "system.auth",
+    holds: "sshd's syslog messages, as the system integration's auth logs",
+  },
+];
+
 export interface ElasticAlias {
   readonly name: string;
   readonly filter: estypes.QueryDslQueryContainer;
 }
 
+/** The data stream name an Elastic integration would write this dataset to. */
+export function dataStreamName(dataset: string): string {
+  return `logs-${dataset}-${DATA_STREAM_NAMESPACE}`;
+}
+
 /**
- * Names under which Elastic's prebuilt rules find scanproof's events unmodified. The flow index
- * holds NetFlow's one-direction records and the sensor's bidirectional ones; the alias
- * `logs-network_traffic.flow-scanproof` (what `logs-network_traffic.*` finds) shows only the
- * bidirectional records, which have the shape of the network_traffic integration's flow data stream.
+ * The names under which Elastic's prebuilt rules find scanproof's events unmodified: one alias per
+ * data stream, filtered to its dataset, so an index holding two shapes (the flow index: NetFlow's
+ * one-direction records and the paired connections) shows each rule only the shape it was written
+ * for. A search whose patterns reach an index through several aliases (or also by its own name)
+ * reads each document once: Elasticsearch combines the aliases' filters with "or" per index.
  */
-export const ELASTIC_ALIASES: Partial<Record<LogSourceName, ElasticAlias>> = {
-  flow: {
-    name: "logs-network_traffic.flow-scanproof",
-    filter: { term: { "data_stream.dataset": "network_traffic.flow" } },
-  },
-};
+export function elasticAliases(source: LogSourceName): ElasticAlias[] {
+  return LAB_DATA_STREAMS.filter((d) => d.source === source).map((d) => ({
+    name: dataStreamName(d.dataset),
+    filter: { term: { "data_stream.dataset": d.dataset } },
+  }));
+}
 
 /**
  * One template per source index. Priority 500 outranks the built-in `logs-*-*` templates of full
@@ -198,7 +277,7 @@ export function indexTemplates(): IndexTemplate[] {
     name: string,
     pattern: string,
     mappings: estypes.MappingTypeMapping,
-    alias?: ElasticAlias,
+    aliases: readonly ElasticAlias[] = [],
   ) => ({
     name,
     body: {
@@ -208,14 +287,16 @@ export function indexTemplates(): IndexTemplate[] {
       template: {
         settings,
         mappings,
-        ...(alias ? { aliases: { [alias.name]: { filter: alias.filter } } } : {}),
+        ...(aliases.length > 0
+          ? { aliases: Object.fromEntries(aliases.map((a) => [a.name, { filter: a.filter }])) }
+          : {}),
       },
       _meta: { managed_by: "scanproof" },
     },
   });
   return [
     ...Object.entries(SOURCE_INDEX).map(([source, index]) =>
-      template(index, `${index}*`, ecsEventMappings, ELASTIC_ALIASES[source as LogSourceName]),
+      template(index, `${index}*`, ecsEventMappings, elasticAliases(source as LogSourceName)),
     ),
     template(ALERTS_INDEX, `${ALERTS_INDEX}*`, alertMappings),
   ];

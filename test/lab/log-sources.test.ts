@@ -4,7 +4,7 @@ import * as chai from "chai";
 import { expect } from "chai";
 import { scanproofChai } from "../../assertions/chai.js";
 import type { Backend } from "../../harness/backend/backend.js";
-import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { dataStreamName, SOURCE_INDEX } from "../../harness/backend/templates.js";
 import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir, containersDir, scenariosDir } from "../../harness/core/paths.js";
 import type { RunResult, ScenarioResult } from "../../harness/result.js";
@@ -125,7 +125,7 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
   });
 
   it("shows Elastic's rules each connection once, in network_traffic's shape: opener as source, both sides counted", async function () {
-    const connections = ELASTIC_ALIASES.flow?.name ?? expect.fail("no alias for flow");
+    const connections = dataStreamName("network_traffic.flow");
     const otherViews = await backend.client.count({
       index: connections,
       query: {
@@ -194,6 +194,56 @@ describe("log sources: firewall, IDS, NetFlow, web and DNS (real nftables, Suric
     expect(flow["network.transport"]).to.deep.equal(["tcp"]);
     expect(flow["source.ip"]).to.deep.equal([OUTSIDE.attacker]);
     expect(Number(flow["network.packets"]?.[0])).to.be.within(1, 3);
+  });
+
+  it("writes each sensor's events in the shape of its Elastic integration, under the data stream's name", async function () {
+    const syn = await document(
+      dataStreamName("iptables.log"),
+      [{ term: { "source.ip": OUTSIDE.attacker } }, { term: { "destination.port": 3389 } }],
+      ["iptables.tcp.flags", "iptables.tcp.window", "iptables.ttl", "iptables.input_device"],
+    );
+    expect(syn["iptables.tcp.flags"]).to.deep.equal(["SYN"]);
+    expect(syn["iptables.tcp.window"], "nmap's raw SYN").to.deep.equal([1024]);
+    expect(syn["iptables.input_device"]).to.deep.equal(["vx-out"]);
+    expect(Number(syn["iptables.ttl"]?.[0])).to.be.within(1, 255);
+
+    const echo = await document(
+      dataStreamName("network_traffic.icmp"),
+      [
+        { term: { "source.ip": OUTSIDE.attacker } },
+        { term: { "destination.ip": "10.20.0.10" } },
+        { term: { "icmp.request.type": 8 } },
+      ],
+      ["type", "event.category", "network.transport", "icmp.response.type", "status", "destination.bytes"],
+    );
+    expect(echo["type"]).to.deep.equal(["icmp"]);
+    expect(echo["event.category"]).to.have.members(["network_traffic", "network"]);
+    expect(echo["network.transport"]).to.deep.equal(["icmp"]);
+    expect(echo["icmp.response.type"], "the web server's echo reply").to.deep.equal([0]);
+    expect(echo["status"]).to.deep.equal(["OK"]);
+    expect(Number(echo["destination.bytes"]?.[0])).to.be.greaterThan(0);
+
+    const reply = await document(
+      dataStreamName("network_traffic.dns"),
+      [{ term: { "event.action": "dns_reply" } }],
+      ["type", "event.category", "event.type", "network.protocol", "destination.bytes"],
+    );
+    expect(reply["type"]).to.deep.equal(["dns"]);
+    expect(reply["event.category"]).to.have.members(["network_traffic", "network"]);
+    expect(reply["event.type"]).to.have.members(["connection", "protocol"]);
+    expect(reply["network.protocol"]).to.deep.equal(["dns"]);
+    expect(Number(reply["destination.bytes"]?.[0]), "the answer's size").to.be.greaterThan(0);
+
+    const alert = await document(
+      dataStreamName("suricata.eve"),
+      [{ term: { "suricata.eve.event_type": "alert" } }],
+      ["event.kind"],
+    );
+    expect(alert["event.kind"]).to.deep.equal(["alert"]);
+    const oneWay = await document(dataStreamName("netflow.log"), [], ["event.dataset"]);
+    expect(oneWay["event.dataset"]).to.deep.equal(["scanproof.flow"]);
+    const access = await document(dataStreamName("nginx.access"), [], ["event.category"]);
+    expect(access["event.category"]).to.deep.equal(["web"]);
   });
 
   it("stores web events as ECS with the right types and values", async function () {

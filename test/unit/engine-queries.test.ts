@@ -266,6 +266,20 @@ describe("assessFieldCaps", () => {
     ]);
   });
 
+  it("blocks a rule whose query reads a field no search can read (ECS maps event.original so)", () => {
+    const rule: Rule = { ...THRESHOLD, query: "event.action:network_flow or event.original:*React*" };
+    const flow = caps(FLOW_FIELDS);
+    const original = { type: "keyword", metadata_field: false, searchable: false, aggregatable: false };
+    const check = assessFieldCaps(rule, {
+      ...flow,
+      fields: { ...flow.fields, "event.original": { keyword: original } },
+    });
+    expect(check.blockingField).to.equal("event.original");
+    expect(check.blocking).to.equal(
+      "the query's field event.original cannot be searched in scanproof-flow (neither indexed nor with doc values), so Elasticsearch refuses the search there",
+    );
+  });
+
   it("warns about query fields no index maps, whose clauses can only match nothing", () => {
     const { "network.packets": _dropped, ...rest } = FLOW_FIELDS;
     expect(assessFieldCaps(THRESHOLD, caps(rest)).warnings).to.deep.equal([

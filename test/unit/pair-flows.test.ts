@@ -44,6 +44,7 @@ function nfdump(r: OneDirection): string {
 interface Pairing {
   readonly passedThrough: string[];
   readonly biflows: Array<Readonly<Record<string, unknown>>>;
+  readonly transactions: Array<Readonly<Record<string, unknown>>>;
   readonly held: string[];
 }
 
@@ -58,9 +59,12 @@ function pair(batch: readonly string[], held: readonly string[] = [], final = fa
   expect(run.status, run.stderr).to.equal(0);
   const lines = run.stdout.split("\n").filter((l) => l !== "");
   return {
-    passedThrough: lines.filter((l) => !l.includes('"type":"BIFLOW"')),
+    passedThrough: lines.filter((l) => !/"type":"(BIFLOW|ICMP)"/.test(l)),
     biflows: lines
       .filter((l) => l.includes('"type":"BIFLOW"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+    transactions: lines
+      .filter((l) => l.includes('"type":"ICMP"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>),
     held: readFileSync(heldFile, "utf8")
       .split("\n")
@@ -122,6 +126,33 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
     const out = pair([reply, request]);
     expect(out.biflows).to.have.lengthOf(1);
     expect(out.biflows[0]).to.include({ src_addr: ATTACKER, dst_addr: WEB, icmp_type: 8, dst_packets: 1 });
+  });
+
+  it("adds an ICMP query's transaction after its connection: request and reply types, each side's bytes", () => {
+    const reply = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 0 });
+    const request = nfdump({ from: ATTACKER, to: WEB, proto: 1, icmpType: 8, bytes: 84 });
+    const out = pair([reply, request]);
+    expect(out.transactions).to.have.lengthOf(1);
+    expect(out.transactions[0]).to.include({
+      src_addr: ATTACKER,
+      dst_addr: WEB,
+      request_type: 8,
+      request_code: 0,
+      response_type: 0,
+      response_code: 0,
+      src_bytes: 84,
+      dst_bytes: 40,
+    });
+    const unanswered = pair([nfdump({ from: ATTACKER, to: WEB, proto: 1, icmpType: 13 })], [], true);
+    expect(unanswered.transactions).to.have.lengthOf(1);
+    expect(unanswered.transactions[0]).to.include({ request_type: 13, dst_bytes: 0 });
+    expect(unanswered.transactions[0]).to.not.have.property("response_type");
+  });
+
+  it("adds no transaction for TCP, UDP or an ICMP message that is no query", () => {
+    expect(pair([reset, probe]).transactions).to.deep.equal([]);
+    const stray = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 3 });
+    expect(pair([stray], [], true).transactions).to.deep.equal([]);
   });
 
   it("does not pair an ICMP request with a reply of another family", () => {

@@ -46,6 +46,15 @@ describe("README figures match the committed results", () => {
     expect(written).to.deep.equal(committed);
   });
 
+  it("states the Elastic rules' outcome counts as bench/results/elastic-rules.md has them", () => {
+    const counts = /\*\*(\d+ rule files: \d+ fired, \d+ silent, \d+ cannot apply, \d+ skipped\.)\*\*/.exec(
+      results("elastic-rules.md"),
+    )?.[1];
+    expect(counts, "the committed table's count line").to.be.a("string");
+    expect(section("## Detection engine").replace(/\s+/g, " ")).to.include(counts);
+    expect(section("## Bring your own rules").replace(/\s+/g, " ")).to.include(counts);
+  });
+
   it("states the mutation scores per area as the committed run measured them", () => {
     const run = JSON.parse(results("mutation-2026-12-02.json")) as {
       areas: { area: string; score: number; coveredScore: number; survived: number; noCoverage: number }[];

@@ -9,7 +9,7 @@ describe("rules a lab's sources can speak for", function () {
   const names = (sources: Parameters<typeof rulesReading>[1]) =>
     rulesReading(pack, sources).map((r) => r.file.replace(/^.*_(\w+)\.toml$/, "$1"));
 
-  it("reads a source from its index, a wildcard over it, or its Elastic alias", function () {
+  it("reads a source from its index, a wildcard over it, or its Elastic data streams' aliases", function () {
     expect(sourcesRead({ index: ["scanproof-firewall*"] })).to.deep.equal(["firewall"]);
     expect(sourcesRead({ index: ["scanproof-*"] })).to.have.members([
       "firewall",
@@ -19,8 +19,21 @@ describe("rules a lab's sources can speak for", function () {
       "flow",
       "auth",
     ]);
-    expect(sourcesRead({ index: ["logs-network_traffic.*"] })).to.deep.equal(["flow"]);
-    expect(sourcesRead({ index: ["logs-*"] })).to.deep.equal(["flow"]);
+    expect(sourcesRead({ index: ["logs-network_traffic.*"] })).to.deep.equal(["dns", "flow"]);
+    expect(sourcesRead({ index: ["logs-network_traffic.flow-*"] })).to.deep.equal(["flow"]);
+    expect(sourcesRead({ index: ["logs-iptables.log-*"] })).to.deep.equal(["firewall"]);
+    expect(sourcesRead({ index: ["logs-suricata.*"] })).to.deep.equal(["ids"]);
+    expect(sourcesRead({ index: ["logs-nginx.access-*"] })).to.deep.equal(["web"]);
+    expect(sourcesRead({ index: ["logs-system.auth-*"] })).to.deep.equal(["auth"]);
+    expect(sourcesRead({ index: ["logs-netflow.*"] })).to.deep.equal(["flow"]);
+    expect(sourcesRead({ index: ["logs-*"] })).to.have.members([
+      "firewall",
+      "web",
+      "dns",
+      "ids",
+      "flow",
+      "auth",
+    ]);
     expect(sourcesRead({ index: ["logs-zeek.*", "filebeat-*"] })).to.deep.equal([]);
   });
 

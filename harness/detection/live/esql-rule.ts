@@ -32,6 +32,11 @@ export function esqlRequest(
   };
 }
 
+/** The columns an ES|QL verification error names as unknown: fields no searched index maps. */
+export function unknownColumns(reason: string): string[] {
+  return [...new Set([...reason.matchAll(/Unknown column \[([^\]]+)\]/g)].map((m) => m[1] ?? ""))];
+}
+
 async function runEsql(
   backend: Backend,
   rule: EsqlRule,
@@ -47,11 +52,11 @@ async function runEsql(
   } catch (error) {
     if (error instanceof errors.ResponseError && error.statusCode === 400) {
       const reason = (error.body as { error?: { reason?: string } } | undefined)?.error?.reason;
-      const unknown = [...(reason ?? "").matchAll(/Unknown column \[([^\]]+)\]/g)].map((m) => m[1]);
+      const unknown = unknownColumns(reason ?? "");
       if (unknown.length > 0)
         throw new RuleCannotApplyError(
           rule,
-          `no searched index has ${[...new Set(unknown)].join(", ")} (ES|QL: Unknown column)`,
+          `no searched index has ${unknown.join(", ")} (ES|QL: Unknown column)`,
         );
       throw new RuleSearchError(rule, reason ?? error.message);
     }

@@ -16,6 +16,8 @@ export interface FieldCheck {
   readonly mappedFields: readonly string[];
   /** Why the rule cannot run against these indices at all, when it cannot. */
   readonly blocking?: string;
+  /** The field that makes it so. */
+  readonly blockingField?: string;
 }
 
 const DATE_TYPES = new Set(["date", "date_nanos"]);
@@ -84,6 +86,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: rule.timestampField,
         blocking: `the timestamp field ${rule.timestampField} is not mapped as a date ${where}, so no event falls in a window`,
       };
     }
@@ -98,6 +101,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: field,
         blocking: `${role} ${field} is not mapped ${where}, so no group can form`,
       };
     }
@@ -107,6 +111,7 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
         indices,
         mappedFields,
         warnings,
+        blockingField: field,
         blocking: `${role} ${field} cannot be aggregated ${where} (mapped as ${unaggregatable.join(", ")}), so no group can form`,
       };
     }
@@ -115,6 +120,21 @@ export function assessFieldCaps(rule: Rule, caps: estypes.FieldCapsResponse): Fi
     isFieldPattern(field)
       ? mappedFields.some((m) => fieldPatternMatches(field, m))
       : Object.keys(types(field)).length > 0;
+  // Elasticsearch refuses a query on a field that is neither indexed nor has doc values (ECS maps
+  // event.original so) in every shard that maps it so: Kibana's search of such a rule fails there.
+  const unsearchable = queryFields(rule).find(
+    (f) => !isFieldPattern(f) && Object.values(types(f)).some((cap) => !cap.searchable),
+  );
+  if (unsearchable !== undefined) {
+    const cannot = Object.values(types(unsearchable)).flatMap((cap) => cap.non_searchable_indices ?? []);
+    return {
+      indices,
+      mappedFields,
+      warnings,
+      blockingField: unsearchable,
+      blocking: `the query's field ${unsearchable} cannot be searched in ${cannot.length > 0 ? cannot.join(", ") : indices.join(", ")} (neither indexed nor with doc values), so Elasticsearch refuses the search there`,
+    };
+  }
   const unmapped = queryFields(rule).filter((f) => !mapped(f));
   if (unmapped.length > 0) {
     warnings.push(

@@ -1,12 +1,11 @@
-import { ELASTIC_ALIASES, SOURCE_INDEX } from "../../backend/templates.js";
+import { elasticAliases, SOURCE_INDEX } from "../../backend/templates.js";
 import type { LogSourceName } from "../../core/vocabulary.js";
 import { wildcardMatcher } from "./field-values.js";
 import type { Rule } from "./rule.js";
 
-/** Every name under which a source's events are searched: its index and its Elastic alias. */
-function namesOf(source: LogSourceName): string[] {
-  const alias = ELASTIC_ALIASES[source];
-  return [SOURCE_INDEX[source], ...(alias ? [alias.name] : [])];
+/** Every name under which a source's events are searched: its index and its Elastic aliases. */
+export function namesOf(source: LogSourceName): string[] {
+  return [SOURCE_INDEX[source], ...elasticAliases(source).map((a) => a.name)];
 }
 
 /** The lab sources whose events a rule's index patterns reach (none for an index scanproof does not write). */
