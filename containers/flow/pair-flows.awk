@@ -41,12 +41,13 @@ function address(line, which,    v) {
 # ICMP request type -> its reply type; reply types map to themselves through reply_of.
 function icmp_family(type) {
   if (type == 8 || type == 0) return "echo"
+  if (type == 128 || type == 129) return "echo6"
   if (type == 13 || type == 14) return "timestamp"
   if (type == 15 || type == 16) return "information"
   if (type == 17 || type == 18) return "mask"
   return ""
 }
-function icmp_request(type) { return type == 8 || type == 13 || type == 15 || type == 17 }
+function icmp_request(type) { return type == 8 || type == 13 || type == 15 || type == 17 || type == 128 }
 
 function is_icmp(proto) { return proto == 1 || proto == 58 }
 
@@ -117,22 +118,43 @@ function biflow(a, b,    out, proto, answered) {
   return out "}"
 }
 
-# One ICMP line for a connection a opened with a query (echo, timestamp, information, address mask):
-# the request's type and code, the reply's when b answered, each side's bytes. softflowd folds
-# repeated queries of one kind between two hosts into one record, so this is one per such record.
-function transaction(a, b,    out, answered) {
-  if (!is_icmp(field(a, "proto")) || !icmp_request(field(a, "icmp_type") + 0)) return ""
-  answered = b != ""
-  out = "{\"type\":\"ICMP\""
-  out = out quoted("first", answered ? earlier(field(a, "first"), field(b, "first")) : field(a, "first"))
-  out = out quoted("last", answered ? later(field(a, "last"), field(b, "last")) : field(a, "last"))
-  out = out numeric("proto", field(a, "proto"))
-  out = out quoted("src_addr", address(a, "src")) quoted("dst_addr", address(a, "dst"))
-  out = out quoted("ip_version", field(a, "src4_addr") != "" ? "ipv4" : "ipv6")
-  out = out numeric("request_type", field(a, "icmp_type")) numeric("request_code", field(a, "icmp_code"))
-  if (answered) out = out numeric("response_type", field(b, "icmp_type")) numeric("response_code", field(b, "icmp_code"))
-  out = out numeric("src_bytes", field(a, "in_bytes")) numeric("dst_bytes", answered ? field(b, "in_bytes") : 0)
-  return "\n" out "}"
+# The ICMP lines of a record, as Packetbeat reports ICMP: one per message. A query (echo,
+# timestamp, information, address mask) with its reply — softflowd folds repeated queries of one
+# kind between two hosts into one record of n packets, the first m of them answered when b holds m
+# replies; a message that expects no answer (unreachable, redirect, time exceeded…) alone, marked
+# "lone". A reply is told with its query. Each side's bytes are one message's payload as
+# Packetbeat's decoder counts it: less the IP header and the ICMP header (8 bytes for ICMPv4, 4 for
+# ICMPv6, whose identifier and sequence count as payload).
+function transaction(a, b,    out, answered, queries, replies, header, i, lines, type, lone) {
+  if (!is_icmp(field(a, "proto"))) return ""
+  type = field(a, "icmp_type") + 0
+  lone = icmp_family(type) == ""
+  if (!lone && !icmp_request(type)) return ""
+  header = field(a, "src4_addr") != "" ? 20 + 8 : 40 + 4
+  queries = field(a, "in_packets") + 0
+  replies = b != "" ? field(b, "in_packets") + 0 : 0
+  lines = ""
+  for (i = 1; i <= queries; i++) {
+    answered = i <= replies
+    out = "{\"type\":\"ICMP\""
+    out = out quoted("first", answered ? earlier(field(a, "first"), field(b, "first")) : field(a, "first"))
+    out = out quoted("last", answered ? later(field(a, "last"), field(b, "last")) : field(a, "last"))
+    out = out numeric("proto", field(a, "proto"))
+    out = out quoted("src_addr", address(a, "src")) quoted("dst_addr", address(a, "dst"))
+    out = out quoted("ip_version", field(a, "src4_addr") != "" ? "ipv4" : "ipv6")
+    out = out numeric("request_type", field(a, "icmp_type")) numeric("request_code", field(a, "icmp_code"))
+    if (answered) out = out numeric("response_type", field(b, "icmp_type")) numeric("response_code", field(b, "icmp_code"))
+    out = out numeric("src_bytes", message_bytes(a, header)) numeric("dst_bytes", answered ? message_bytes(b, header) : 0)
+    if (lone) out = out numeric("lone", 1)
+    lines = lines "\n" out "}"
+  }
+  return lines
+}
+
+# The data of one message of a folded record: its bytes per packet less the headers.
+function message_bytes(r, header,    n) {
+  n = int((field(r, "in_bytes") + 0) / (field(r, "in_packets") + 0)) - header
+  return n > 0 ? n : 0
 }
 
 function connection(a, b) { return biflow(a, b) transaction(a, b) }

@@ -128,8 +128,8 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
     expect(out.biflows[0]).to.include({ src_addr: ATTACKER, dst_addr: WEB, icmp_type: 8, dst_packets: 1 });
   });
 
-  it("adds an ICMP query's transaction after its connection: request and reply types, each side's bytes", () => {
-    const reply = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 0 });
+  it("adds an ICMP query's transaction after its connection: request and reply types, each message's data bytes", () => {
+    const reply = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 0, bytes: 84 });
     const request = nfdump({ from: ATTACKER, to: WEB, proto: 1, icmpType: 8, bytes: 84 });
     const out = pair([reply, request]);
     expect(out.transactions).to.have.lengthOf(1);
@@ -140,8 +140,8 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
       request_code: 0,
       response_type: 0,
       response_code: 0,
-      src_bytes: 84,
-      dst_bytes: 40,
+      src_bytes: 56,
+      dst_bytes: 56,
     });
     const unanswered = pair([nfdump({ from: ATTACKER, to: WEB, proto: 1, icmpType: 13 })], [], true);
     expect(unanswered.transactions).to.have.lengthOf(1);
@@ -149,10 +149,56 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
     expect(unanswered.transactions[0]).to.not.have.property("response_type");
   });
 
-  it("adds no transaction for TCP, UDP or an ICMP message that is no query", () => {
+  it("adds one transaction per query softflowd folded into one record, the unanswered ones last", () => {
+    const replies = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 0, packets: 3, bytes: 3 * 84 });
+    const requests = nfdump({ from: ATTACKER, to: WEB, proto: 1, icmpType: 8, packets: 4, bytes: 4 * 84 });
+    const out = pair([replies, requests]);
+    expect(out.transactions.map((t) => [t.response_type, t.src_bytes, t.dst_bytes])).to.deep.equal([
+      [0, 56, 56],
+      [0, 56, 56],
+      [0, 56, 56],
+      [undefined, 56, 0],
+    ]);
+  });
+
+  it("takes an ICMPv6 echo request as a query", () => {
+    const request = JSON.stringify({
+      type: "FLOW",
+      first: "2026-12-02T09:14:50.762",
+      last: "2026-12-02T09:14:50.762",
+      proto: 58,
+      src6_addr: "fd00::10",
+      dst6_addr: "fd00::20",
+      icmp_type: 128,
+      icmp_code: 0,
+      in_packets: 1,
+      in_bytes: 104,
+    });
+    expect(pair([request], [], true).transactions[0]).to.include({
+      ip_version: "ipv6",
+      request_type: 128,
+      src_bytes: 60,
+    });
+  });
+
+  it("adds no transaction for TCP, UDP or a reply without its query", () => {
     expect(pair([reset, probe]).transactions).to.deep.equal([]);
-    const stray = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 3 });
-    expect(pair([stray], [], true).transactions).to.deep.equal([]);
+    const orphan = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 0 });
+    expect(pair([orphan], [], true).transactions).to.deep.equal([]);
+  });
+
+  it("adds an ICMP message that expects no answer alone, one per message, marked lone", () => {
+    const unreachable = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 3, packets: 2, bytes: 2 * 56 });
+    const out = pair([unreachable], [], true);
+    expect(out.transactions).to.have.lengthOf(2);
+    expect(out.transactions[0]).to.include({
+      src_addr: WEB,
+      request_type: 3,
+      src_bytes: 28,
+      dst_bytes: 0,
+      lone: 1,
+    });
+    expect(out.transactions[0]).to.not.have.property("response_type");
   });
 
   it("does not pair an ICMP request with a reply of another family", () => {
