@@ -89,7 +89,9 @@ export const ecsEventMappings: estypes.MappingTypeMapping = {
       },
     },
     user: { properties: { name: keyword } },
-    url: { properties: { path: keyword, query: keyword, domain: keyword, original: keyword } },
+    url: {
+      properties: { path: keyword, query: keyword, extension: keyword, domain: keyword, original: keyword },
+    },
     user_agent: { properties: { original: { type: "keyword", ignore_above: 8192 } } },
     dns: {
       properties: {
