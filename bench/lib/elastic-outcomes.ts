@@ -1,11 +1,10 @@
 import { basename, join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
-import { LAB_DATA_STREAMS, SOURCE_INDEX } from "../../harness/backend/templates.js";
+import { LAB_DATA_STREAMS, SOURCE_INDEX, dataStreamName } from "../../harness/backend/templates.js";
 import { projectRoot } from "../../harness/core/paths.js";
 import type { LogSourceName } from "../../harness/core/vocabulary.js";
 import { ruleLacks, type Lack, type SearchedData } from "../../harness/detection/live/applicability.js";
 import type { Rule, SkippedRule } from "../../harness/detection/rules/rule.js";
-import { namesOf } from "../../harness/detection/rules/source-rules.js";
 import type { RunResult } from "../../harness/result.js";
 
 /**
@@ -35,11 +34,16 @@ export interface RuleOutcome {
   readonly why?: string;
 }
 
-/** What the lab's sensors write: every index and alias name, and every data_stream.dataset. */
+/** What the lab's sensors write: every index and alias name, with the datasets behind each. */
 export function labData(): SearchedData {
   return {
-    names: (Object.keys(SOURCE_INDEX) as LogSourceName[]).flatMap(namesOf),
-    datasets: LAB_DATA_STREAMS.map((d) => d.dataset),
+    names: (Object.keys(SOURCE_INDEX) as LogSourceName[]).flatMap((source) => {
+      const datasets = LAB_DATA_STREAMS.filter((d) => d.source === source).map((d) => d.dataset);
+      return [
+        { name: SOURCE_INDEX[source], datasets },
+        ...datasets.map((dataset) => ({ name: dataStreamName(dataset), datasets: [dataset] })),
+      ];
+    }),
   };
 }
 
@@ -69,9 +73,9 @@ function describeLack(lack: Lack): string {
       return `index \`${lack.name}\`${product ? ` — ${product}, which the lab does not have` : ""}`;
     }
     case "field":
-      return `field \`${lack.name}\`, which no lab index maps`;
+      return `field \`${lack.name}\`, which no lab document the rule reads carries`;
     case "dataset":
-      return `data_stream.dataset \`${lack.name}\`, which no lab sensor writes`;
+      return `data_stream.dataset \`${lack.name}\`, which none of the lab data it reads holds`;
     case "unusable field":
       return lack.why ?? `field ${lack.name}`;
   }

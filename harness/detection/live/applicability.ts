@@ -1,17 +1,16 @@
 import { errors } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
+import { ScanproofError } from "../../core/errors.js";
 import { wildcardMatcher } from "../rules/field-values.js";
-import { fieldPatternMatches, isFieldPattern, parseKql, type KqlNode } from "../rules/kql.js";
+import { parseKql, type KqlNode } from "../rules/kql.js";
 import type { Rule } from "../rules/rule.js";
 import { unknownColumns } from "./esql-rule.js";
 import { checkFields } from "./field-check.js";
 
 /** What a set of indices holds, as far as deciding whether a rule can ever match there. */
 export interface SearchedData {
-  /** Every index and alias name the data is searchable under. */
-  readonly names: readonly string[];
-  /** Every `data_stream.dataset` value its documents carry. */
-  readonly datasets: readonly string[];
+  /** Every index and alias name the data is searchable under, with the datasets behind each. */
+  readonly names: readonly { readonly name: string; readonly datasets: readonly string[] }[];
 }
 
 /**
@@ -25,16 +24,19 @@ export interface Lack {
 }
 
 /**
- * Whether the rule can match any document of the data, whatever its events: it cannot when none of
- * its index patterns matches a name of the data, when a field it groups by or its time field is not
- * there (the engine's field check), when its query cannot hold for any document because every way
- * to satisfy it needs an unmapped field or a dataset the data does not carry, or when ES|QL refuses
- * it for unknown columns. `lacks` names exactly what is missing; empty means the rule applies.
+ * Whether the rule can match any document of the data it reaches, whatever its events: it cannot
+ * when none of its index patterns matches a name of the data, when a field it groups by or its time
+ * field is not there (the engine's field check), when its query cannot hold for any document because
+ * every way to satisfy it needs a field no document behind the reached names carries or a dataset
+ * none of them holds, or when ES|QL refuses it for unknown columns. The lab's indices share one
+ * mapping, so a field counts as there only when a document the rule reaches has it. `lacks` names
+ * exactly what is missing; empty means the rule applies.
  */
 export async function ruleLacks(backend: Backend, rule: Rule, data: SearchedData): Promise<Lack[]> {
-  const reached = rule.index.filter((pattern) => data.names.some(wildcardMatcher(pattern)));
+  const reached = data.names.filter((n) => rule.index.some((pattern) => wildcardMatcher(pattern)(n.name)));
   if (reached.length === 0) return rule.index.map((name) => ({ kind: "index", name }));
-  if (rule.type === "esql") return esqlLacks(backend, rule.query, reached);
+  const names = reached.map((n) => n.name);
+  if (rule.type === "esql") return esqlLacks(backend, rule, names);
   const fields = await checkFields(backend, rule);
   if (fields.blockingField !== undefined) {
     const name = fields.blockingField;
@@ -43,11 +45,51 @@ export async function ruleLacks(backend: Backend, rule: Rule, data: SearchedData
       : [{ kind: "field", name }];
   }
   if (rule.language !== "kuery" || rule.query.trim() === "") return [];
-  const mapped = (field: string): boolean =>
-    isFieldPattern(field)
-      ? fields.mappedFields.some((m) => fieldPatternMatches(field, m))
-      : fields.mappedFields.includes(field);
-  return kqlLacks(parseKql(rule.query), { mapped, datasets: data.datasets });
+  const query = parseKql(rule.query);
+  const held = await fieldsHeld(backend, names, kqlFields(query, ""));
+  return kqlLacks(query, {
+    mapped: (field) => held.has(field),
+    datasets: [...new Set(reached.flatMap((n) => n.datasets))],
+  });
+}
+
+/** The fields among `fields` (patterns included) that some document behind `names` carries. */
+async function fieldsHeld(
+  backend: Backend,
+  names: readonly string[],
+  fields: readonly string[],
+): Promise<Set<string>> {
+  const counts = await Promise.all(
+    fields.map(async (field) => {
+      const { count } = await backend.client.count({
+        index: [...names],
+        query: { exists: { field } },
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      });
+      return [field, count] as const;
+    }),
+  );
+  return new Set(counts.filter(([, n]) => n > 0).map(([f]) => f));
+}
+
+/** Every field a KQL query names, nested paths joined. */
+function kqlFields(node: KqlNode, prefix: string): string[] {
+  switch (node.kind) {
+    case "and":
+    case "or":
+      return node.children.flatMap((c) => kqlFields(c, prefix));
+    case "not":
+      return kqlFields(node.child, prefix);
+    case "nested":
+      return kqlFields(node.query, `${prefix}${node.path}.`);
+    case "text":
+      return [];
+    case "match":
+    case "exists":
+    case "range":
+      return [prefix + node.field];
+  }
 }
 
 /**
@@ -110,12 +152,12 @@ function neverMatches(node: KqlNode, prefix: string, known: Knowledge): Verdict 
 }
 
 /** ES|QL's own verification names the columns no searched index has: asked with no rows wanted. */
-async function esqlLacks(backend: Backend, query: string, reached: readonly string[]): Promise<Lack[]> {
+async function esqlLacks(backend: Backend, rule: Rule, reached: readonly string[]): Promise<Lack[]> {
   try {
     await backend.client.transport.request({
       method: "POST",
       path: "/_query",
-      body: { query: `${query}\n| limit 0` },
+      body: { query: `${rule.query}\n| limit 0` },
     });
     return [];
   } catch (error) {
@@ -123,7 +165,9 @@ async function esqlLacks(backend: Backend, query: string, reached: readonly stri
     const reason = (error.body as { error?: { reason?: string } } | undefined)?.error?.reason ?? "";
     const unknown = unknownColumns(reason);
     if (unknown.length === 0)
-      throw new Error(`ES|QL refused the query over ${reached.join(", ")}: ${reason || error.message}`);
+      throw new ScanproofError(
+        `${rule.file}: ES|QL refused the query of rule "${rule.name}" over ${reached.join(", ")}: ${reason || error.message}`,
+      );
     return unknown.map((name) => ({ kind: "field", name }));
   }
 }
