@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
 import { requireDocker } from "../../harness/docker/client.js";
 import { Teardown, withTeardown } from "../../harness/core/lifecycle.js";
+import { pruneRun } from "../../harness/lab/prune.js";
 import { newRunId, openBackend } from "../../harness/run/run-scenarios.js";
 import { describeMachine, loadAverage1m, type LoadAverage, type Machine } from "./machine.js";
 
@@ -43,6 +44,7 @@ export async function benchSession<T>(name: string, work: (session: BenchSession
     const scratch = mkdtempSync(join(tmpdir(), `scanproof-bench-${name}-`));
     teardown.defer("remove the bench's scratch folder", () => rm(scratch, { recursive: true, force: true }));
     const backendRunId = `bench-${newRunId()}`;
+    teardown.defer(`remove anything else labelled with run ${backendRunId}`, () => pruneRun(backendRunId));
     let backend: Promise<Backend> | undefined;
     return work({
       date: startedAt.toISOString().slice(0, 10),

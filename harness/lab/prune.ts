@@ -19,6 +19,20 @@ export async function prune(runId?: string): Promise<PruneResult> {
   return { containers: containers.length, networks: networks.length };
 }
 
+/** How long a container create that was in flight when a run was interrupted may take to land. */
+const IN_FLIGHT_CREATE_MS = 1_500;
+
+/**
+ * Removes whatever still carries the run's label: a container whose start was interrupted (Ctrl-C
+ * while it waited to be ready) was never registered for teardown. A second pass catches a create
+ * request that was still on its way to Docker during the first.
+ */
+export async function pruneRun(runId: string): Promise<void> {
+  await prune(runId);
+  await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_CREATE_MS));
+  await prune(runId);
+}
+
 /**
  * Disconnects whatever is still attached first: a cluster scanproof did not start for this run (a
  * shared or kept Elasticsearch) stays joined to a lab's management network until its lab is gone.

@@ -12,7 +12,7 @@ import type { SensorName } from "../core/vocabulary.js";
 import type { RuleSet } from "../detection/rules/rule.js";
 import { settleEsqlRules } from "../detection/live/backend-rules.js";
 import { requireDocker } from "../docker/client.js";
-import { prune, pruneOrphans } from "../lab/prune.js";
+import { pruneOrphans, pruneRun } from "../lab/prune.js";
 import { writeReports } from "../report/write-reports.js";
 import type { RunResult, ScenarioProgress, ScenarioResult } from "../result.js";
 import { loadInputs, type InputFiles, type LoadedInputs } from "./inputs.js";
@@ -196,20 +196,6 @@ async function runScenario(ctx: ScenarioContext): Promise<ScenarioOutcome> {
   if (!ctx.ownLog) return run();
   const log = join(workDir, "progress.log");
   return withProgressSink((line) => appendFileSync(log, `${line}\n`), run);
-}
-
-/** How long a container create that was in flight when the run was interrupted may take to land. */
-const IN_FLIGHT_CREATE_MS = 1_500;
-
-/**
- * Removes whatever still carries the run's label: a container whose start was interrupted (Ctrl-C
- * while it waited to be ready) was never registered for teardown. A second pass catches a create
- * request that was still on its way to Docker during the first.
- */
-async function pruneRun(runId: string): Promise<void> {
-  await prune(runId);
-  await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_CREATE_MS));
-  await prune(runId);
 }
 
 export async function openBackend(runId: string, teardown: Teardown): Promise<Backend> {
