@@ -195,6 +195,7 @@ const POST_SCAN_CONCERN: Readonly<Record<Enrichment["postScan"][number]["kind"],
   login: "logins from the scanning source",
   outbound: "connections the host opened out",
   exfiltration: "a large transfer to the scanning source",
+  "follow-up": "the scanning source came back for what the scan found",
 };
 
 function describeReview(a: Enrichment["assetReview"][number]): string {

@@ -36,10 +36,14 @@ const flows = () => recorded<FlowDocument>("after-the-scan.flow.json").map(flowE
 function events(over: Partial<PostScanEvents>): PostScanEvents {
   return {
     window: { gte: "2026-12-06T07:59:00.000Z", lte: "2026-12-07T08:00:00.000Z" },
+    scanEnd: "2026-12-06T08:00:00.000Z",
     scanned: [WEB, BASTION, AGENT],
     logins: [],
     flows: [],
     baseline: [],
+    requests: [],
+    webScanned: [],
+    connections: [],
     ...over,
   };
 }
@@ -240,6 +244,7 @@ describe("post-scan activity on recorded events", () => {
       transport: "tcp" as const,
       index: "scanproof-flow",
       id,
+      at: "2026-12-06T07:59:30.000Z",
     });
 
     it("holds what answered against the inventory: declared with its CVEs, undeclared with the rule that closes it", () => {
