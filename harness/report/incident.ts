@@ -298,7 +298,7 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
       (f) =>
         `${md(f.host)}, ${POST_SCAN_CONCERN[f.kind]}: ${md(f.summary)} (evidence: ${md(describeEvidence(f.evidence))})`,
     ),
-    "no login, outbound connection or large transfer followed the scan",
+    "no login, outbound connection, large transfer or return to what the scan found followed it",
   );
   out("", "## Asset review", "");
   list(r.assetReview.map(describeReview), "no host was scanned");
