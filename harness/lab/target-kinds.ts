@@ -31,7 +31,7 @@ export const BUILTIN_KINDS = {
   smtp: { services: [{ port: 25, transport: "tcp", name: "smtp" }], what: "Postfix on 25/tcp" },
   ftp: {
     services: [{ port: 21, transport: "tcp", name: "ftp" }],
-    what: "vsftpd (anonymous, read-only) on 21/tcp",
+    what: "vsftpd (anonymous and user lab, password lab; read-only) on 21/tcp",
   },
   smb: {
     services: [
@@ -59,10 +59,11 @@ export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ..
 
 /**
  * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
- * server its replies, an SSH server its logins).
+ * server its replies, an SSH or FTP server its logins).
  */
 export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   web: "web",
   dns: "dns",
   ssh: "auth",
+  ftp: "auth",
 };

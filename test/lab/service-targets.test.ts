@@ -8,6 +8,9 @@ import { docker, LABEL_ROLE, LABEL_RUN } from "../../harness/docker/client.js";
 import { startLab } from "../../harness/lab/lab.js";
 import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { labCaPath } from "../../harness/lab/target-hardening.js";
+import { SOURCE_BY_KIND, type BuiltinKind } from "../../harness/lab/target-kinds.js";
+import { SOURCE_INDEX } from "../../harness/backend/templates.js";
+import type { AuthDocument } from "../../harness/escalation/gather-post-scan.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
@@ -73,7 +76,9 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     return host.address;
   };
   const attacker = async (command: string[]) => lab.exec(lab.attacker, command);
-  const targetLog = (target: string, file: string) => join(lab.logDir, "targets", target, file);
+  /** A target's log: in its log source's folder when its kind writes one (ftp: auth), else in `targets`. */
+  const targetLog = (target: string, file: string) =>
+    join(lab.logDir, SOURCE_BY_KIND[target as BuiltinKind] ?? "targets", target, file);
   /** The target's own log, once it holds `pattern` (services write their logs asynchronously). */
   const logged = async (target: string, file: string, pattern: RegExp) =>
     (
@@ -102,9 +107,64 @@ describe("service targets in a real lab: every kind answers its protocol", funct
 
   it("FTP: vsftpd lets an anonymous client fetch a file and logs the commands", async function () {
     const result = await attacker(["curl", "-sS", "--max-time", "10", `ftp://${address("ftp")}/pub/README`]);
-    expect(result.stdout.trim()).to.equal("lab.example public files");
-    expect(await logged("ftp", "vsftpd.log", /FTP command: Client "198\.18\.0\.10", "RETR README"/)).to.equal(
-      true,
+    expect(result.stdout.trim(), result.stderr).to.equal("lab.example public files");
+    expect(
+      await logged("ftp", "auth.json", /FTP command: Client \\"198\.18\.0\.10\\", \\"RETR README\\"/),
+    ).to.equal(true);
+  });
+
+  it("FTP: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const login = (password: string) =>
+      attacker(["curl", "-sS", "--max-time", "10", "-u", `lab:${password}`, `ftp://${address("ftp")}/`]);
+    expect((await login("wrong")).exitCode).to.equal(67);
+    expect((await login("lab")).exitCode).to.equal(0);
+    const backend = await sharedBackend();
+    const logins = await waitFor(
+      "vsftpd's failed and accepted logins of lab in scanproof-auth",
+      async () => {
+        await backend.client.indices.refresh({ index: SOURCE_INDEX.auth });
+        const found = await backend.client.search<AuthDocument & { event?: { category?: string[] } }>({
+          index: SOURCE_INDEX.auth,
+          size: 10,
+          query: {
+            bool: {
+              filter: [
+                { term: { "labels.scanproof_run_id": runId } },
+                { term: { "event.action": "ftp_login" } },
+                { term: { "user.name": "lab" } },
+              ],
+            },
+          },
+          sort: [{ "@timestamp": "asc" }],
+        });
+        const hits = found.hits.hits;
+        return hits.length >= 2 ? hits : undefined;
+      },
+      30_000,
+    );
+    expect(
+      logins.value.map((h) => {
+        const d = h._source ?? {};
+        return [
+          d.event?.category,
+          d.event?.outcome,
+          d.user?.name,
+          d.source?.ip,
+          d.destination?.ip,
+          d.destination?.port,
+          d.observer?.product,
+        ];
+      }),
+    ).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("ftp"),
+        21,
+        "vsftpd",
+      ]),
     );
   });
 
