@@ -117,7 +117,7 @@ function loginFinding(host: string, logins: readonly LoginEvent[]): PostScanFind
   const outcome = [
     `${failed.length} failed`,
     accepted.length > 0
-      ? `${accepted.length} accepted (${[...new Set(accepted.map((l) => `${l.user ?? "?"} by ${l.method ?? "?"}`))].join(", ")}) first at ${accepted[0]?.at ?? "?"}`
+      ? `${accepted.length} accepted (${[...new Set(accepted.map((l) => `${l.user ?? "?"}${l.method === undefined ? "" : ` by ${l.method}`}`))].join(", ")}) first at ${accepted[0]?.at ?? "?"}`
       : "none accepted",
   ].join(", ");
   return [

@@ -93,6 +93,61 @@ describe("post-scan activity on recorded events", () => {
       expect(login?.summary).to.match(/11 login attempts .*: 11 failed, none accepted$/);
     });
 
+    it("finds vsftpd's failed and accepted logins the same way: the service that logged them named", () => {
+      const FTP = "10.20.0.13";
+      const ftp = recorded<AuthDocument & { event?: { category?: string[] } }>(
+        "ftp-guess-then-login.auth.json",
+      )
+        // What the gather reads: authentication events, not vsftpd's other messages.
+        .filter((h) => h._source?.event?.category?.includes("authentication"))
+        .map(loginEvent);
+      expect(ftp.map((l) => [l.action, l.outcome, l.user, l.service, l.destinationPort])).to.deep.equal([
+        ["ftp_login", "failure", "lab", "vsftpd", 21],
+        ["ftp_login", "failure", "lab", "vsftpd", 21],
+        ["ftp_login", "success", "lab", "vsftpd", 21],
+      ]);
+      const found = find({ logins: ftp, scanned: [FTP] });
+      expect(found.map((f) => [f.kind, f.host, f.summary])).to.deep.equal([
+        [
+          "login",
+          FTP,
+          `3 login attempts on ${FTP} (vsftpd) as lab: 2 failed, 1 accepted (lab) first at 2026-12-06T08:00:34.000000+00:00`,
+        ],
+      ]);
+      // The FTP sessions' connections are the login finding's, not a follow-up of the service.
+      const session: FlowEvent = {
+        index: "scanproof-flow",
+        id: "ftp-session",
+        at: "2026-12-06T08:00:30.000Z",
+        source: SCANNER,
+        sourcePort: 45100,
+        destination: FTP,
+        destinationPort: 21,
+        transport: "tcp",
+        tcpFlags: "...AP.SF",
+        replyFlags: "...AP.SF",
+        sourceBytes: 300,
+        destinationBytes: 600,
+        destinationPackets: 8,
+      };
+      const answered = [
+        {
+          host: FTP,
+          port: 21,
+          transport: "tcp" as const,
+          index: "scanproof-flow",
+          id: "a",
+          at: "2026-12-06T07:59:30.000Z",
+        },
+      ];
+      expect(kinds(find({ logins: ftp, scanned: [FTP], answered, connections: [session] }))).to.deep.equal([
+        `login ${FTP}`,
+      ]);
+      expect(kinds(find({ scanned: [FTP], answered, connections: [session] }))).to.deep.equal([
+        `follow-up ${FTP}`,
+      ]);
+    });
+
     it("ignores an administrator's login from elsewhere and logins to hosts the source did not scan", () => {
       expect(find({ logins: logins("admin-login") })).to.deep.equal([]);
       expect(find({ logins: logins("hydra-then-login"), scanned: [WEB] })).to.deep.equal([]);
