@@ -59,11 +59,12 @@ export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ..
 
 /**
  * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
- * server its replies, an SSH or FTP server its logins).
+ * server its replies, an SSH, FTP or database server its logins).
  */
 export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   web: "web",
   dns: "dns",
   ssh: "auth",
   ftp: "auth",
+  db: "auth",
 };

@@ -89,6 +89,47 @@ describe("service targets in a real lab: every kind answers its protocol", funct
         15_000,
       )
     ).value;
+  /**
+   * The run's authentication events of `action` for `user` in scanproof-auth, once there are at least
+   * `count`, in time order: category, outcome, user, source, destination address and port, product.
+   */
+  const authEvents = async (action: string, user: string, count: number) => {
+    const backend = await sharedBackend();
+    const hits = await waitFor(
+      `${count} ${action} events of ${user} in scanproof-auth`,
+      async () => {
+        await backend.client.indices.refresh({ index: SOURCE_INDEX.auth });
+        const found = await backend.client.search<AuthDocument & { event?: { category?: string[] } }>({
+          index: SOURCE_INDEX.auth,
+          size: 100,
+          query: {
+            bool: {
+              filter: [
+                { term: { "labels.scanproof_run_id": runId } },
+                { term: { "event.action": action } },
+                { term: { "user.name": user } },
+              ],
+            },
+          },
+          sort: [{ "@timestamp": "asc" }],
+        });
+        return found.hits.hits.length >= count ? found.hits.hits : undefined;
+      },
+      30_000,
+    );
+    return hits.value.map((h) => {
+      const d = h._source ?? {};
+      return [
+        d.event?.category,
+        d.event?.outcome,
+        d.user?.name,
+        d.source?.ip,
+        d.destination?.ip,
+        d.destination?.port,
+        d.observer?.product,
+      ];
+    });
+  };
   /** A TCP dialogue from the attacker with bash's /dev/tcp: the server's lines after sending `lines`. */
   const dialogue = (host: string, port: number, lines: string[]) =>
     attacker([
@@ -118,44 +159,7 @@ describe("service targets in a real lab: every kind answers its protocol", funct
       attacker(["curl", "-sS", "--max-time", "10", "-u", `lab:${password}`, `ftp://${address("ftp")}/`]);
     expect((await login("wrong")).exitCode).to.equal(67);
     expect((await login("lab")).exitCode).to.equal(0);
-    const backend = await sharedBackend();
-    const logins = await waitFor(
-      "vsftpd's failed and accepted logins of lab in scanproof-auth",
-      async () => {
-        await backend.client.indices.refresh({ index: SOURCE_INDEX.auth });
-        const found = await backend.client.search<AuthDocument & { event?: { category?: string[] } }>({
-          index: SOURCE_INDEX.auth,
-          size: 10,
-          query: {
-            bool: {
-              filter: [
-                { term: { "labels.scanproof_run_id": runId } },
-                { term: { "event.action": "ftp_login" } },
-                { term: { "user.name": "lab" } },
-              ],
-            },
-          },
-          sort: [{ "@timestamp": "asc" }],
-        });
-        const hits = found.hits.hits;
-        return hits.length >= 2 ? hits : undefined;
-      },
-      30_000,
-    );
-    expect(
-      logins.value.map((h) => {
-        const d = h._source ?? {};
-        return [
-          d.event?.category,
-          d.event?.outcome,
-          d.user?.name,
-          d.source?.ip,
-          d.destination?.ip,
-          d.destination?.port,
-          d.observer?.product,
-        ];
-      }),
-    ).to.deep.equal(
+    expect(await authEvents("ftp_login", "lab", 2)).to.deep.equal(
       ["failure", "success"].map((outcome) => [
         ["authentication"],
         outcome,
@@ -200,24 +204,36 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     expect(await logged("snmp", "snmpd.log", /198\.18\.0\.10/)).to.equal(true);
   });
 
-  it("PostgreSQL: psql logs in with the lab's password; the server logs the authorised connection", async function () {
-    const result = await attacker([
-      "env",
-      "PGPASSWORD=lab",
-      "PGCONNECT_TIMEOUT=10",
-      "psql",
-      "-h",
-      address("db"),
-      "-U",
-      "lab",
-      "-d",
-      "lab",
-      "-tAc",
-      "select current_user",
-    ]);
+  it("PostgreSQL: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const psql = (password: string) =>
+      attacker([
+        "env",
+        `PGPASSWORD=${password}`,
+        "PGCONNECT_TIMEOUT=10",
+        "PGSSLMODE=disable",
+        "psql",
+        "-h",
+        address("db"),
+        "-U",
+        "lab",
+        "-d",
+        "lab",
+        "-tAc",
+        "select current_user",
+      ]);
+    expect((await psql("wrong")).exitCode).to.not.equal(0);
+    const result = await psql("lab");
     expect(result.stdout.trim(), result.stderr).to.equal("lab");
-    expect(await logged("db", "postgresql.log", /connection authorized: user=lab database=lab/)).to.equal(
-      true,
+    expect(await authEvents("postgresql_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("db"),
+        5432,
+        "PostgreSQL",
+      ]),
     );
   });
 
