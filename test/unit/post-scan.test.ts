@@ -148,6 +148,21 @@ describe("post-scan activity on recorded events", () => {
       ]);
     });
 
+    it("finds PostgreSQL's failed passwords and authorised connection, with the users tried", () => {
+      const DB = "10.20.0.14";
+      const db = recorded<AuthDocument & { event?: { category?: string[] } }>("db-guess-then-login.auth.json")
+        .filter((h) => h._source?.event?.category?.includes("authentication"))
+        .map(loginEvent);
+      expect(db.map((l) => [l.outcome, l.user, l.service, l.sourcePort])).to.deep.equal([
+        ["failure", "postgres", "PostgreSQL", 40900],
+        ["failure", "lab", "PostgreSQL", 40910],
+        ["success", "lab", "PostgreSQL", 40920],
+      ]);
+      expect(find({ logins: db, scanned: [DB] }).map((f) => f.summary)).to.deep.equal([
+        `3 login attempts on ${DB} (PostgreSQL) as postgres, lab: 2 failed, 1 accepted (lab) first at 2026-12-06T08:00:42.300000+00:00`,
+      ]);
+    });
+
     it("ignores an administrator's login from elsewhere and logins to hosts the source did not scan", () => {
       expect(find({ logins: logins("admin-login") })).to.deep.equal([]);
       expect(find({ logins: logins("hydra-then-login"), scanned: [WEB] })).to.deep.equal([]);
