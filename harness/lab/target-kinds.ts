@@ -42,7 +42,7 @@ export const BUILTIN_KINDS = {
   },
   telnet: {
     services: [{ port: 23, transport: "tcp", name: "telnet" }],
-    what: "inetutils telnetd under inetd on 23/tcp",
+    what: "inetutils telnetd under inetd on 23/tcp (user lab, password lab)",
   },
   snmp: {
     services: [{ port: 161, transport: "udp", name: "snmp" }],
@@ -59,7 +59,7 @@ export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ..
 
 /**
  * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
- * server its replies, an SSH, FTP or database server its logins).
+ * server its replies, an SSH, FTP, database or Telnet server its logins).
  */
 export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   web: "web",
@@ -67,4 +67,5 @@ export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   ssh: "auth",
   ftp: "auth",
   db: "auth",
+  telnet: "auth",
 };

@@ -185,8 +185,36 @@ describe("service targets in a real lab: every kind answers its protocol", funct
       `sleep 3 | curl -sS --max-time 4 telnet://${address("telnet")}:23`,
     ]);
     expect(result.stdout).to.match(/login: $/);
-    expect(await logged("telnet", "telnet.log", /telnetd\[\d+\]: connect from 198\.18\.0\.10/)).to.equal(
-      true,
+    expect(await logged("telnet", "auth.json", /connect from 198\.18\.0\.10/)).to.equal(true);
+  });
+
+  it("Telnet: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    // Python's telnetlib, answering prompt by prompt (login's delay after a failure is no fixed time
+    // to sleep through; curl's telnet client reads nothing back through a pipe).
+    const session = [
+      "import sys, telnetlib",
+      "t = telnetlib.Telnet(sys.argv[1], 23, timeout=30)",
+      "def step(prompt, answer):",
+      "    seen = t.read_until(prompt.encode(), timeout=30)",
+      "    if not seen.endswith(prompt.encode()): sys.exit(f'no {prompt!r} after {seen!r}')",
+      "    t.write(answer.encode() + b'\\r\\n')",
+      "for prompt, answer in [('login: ', 'lab'), ('assword: ', 'wrong'), ('login: ', 'lab'), ('assword: ', 'lab'), ('$ ', 'id -un')]: step(prompt, answer)",
+      "print(t.read_until(b'$ ', timeout=30).decode(errors='replace').split()[-2])",
+      "t.write(b'exit\\r\\n')",
+    ].join("\n");
+    const result = await attacker(["python3", "-W", "ignore", "-c", session, address("telnet")]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stdout.trim()).to.equal("lab");
+    expect(await authEvents("telnet_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("telnet"),
+        23,
+        "telnetd",
+      ]),
     );
   });
 

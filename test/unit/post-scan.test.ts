@@ -163,6 +163,18 @@ describe("post-scan activity on recorded events", () => {
       ]);
     });
 
+    it("finds login(1)'s failed and accepted Telnet logins, an unknown user as login names it", () => {
+      const TEL = "10.20.0.15";
+      const telnet = recorded<AuthDocument & { event?: { category?: string[] } }>(
+        "telnet-guess-then-login.auth.json",
+      )
+        .filter((h) => h._source?.event?.category?.includes("authentication"))
+        .map(loginEvent);
+      expect(find({ logins: telnet, scanned: [TEL] }).map((f) => f.summary)).to.deep.equal([
+        `3 login attempts on ${TEL} (telnetd) as UNKNOWN, lab: 2 failed, 1 accepted (lab) first at 2026-12-06T08:01:03.000000+00:00`,
+      ]);
+    });
+
     it("ignores an administrator's login from elsewhere and logins to hosts the source did not scan", () => {
       expect(find({ logins: logins("admin-login") })).to.deep.equal([]);
       expect(find({ logins: logins("hydra-then-login"), scanned: [WEB] })).to.deep.equal([]);
