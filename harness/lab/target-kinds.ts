@@ -38,7 +38,7 @@ export const BUILTIN_KINDS = {
       { port: 445, transport: "tcp", name: "microsoft-ds" },
       { port: 139, transport: "tcp", name: "netbios-ssn" },
     ],
-    what: "Samba smbd (a guest share) on 445/tcp and 139/tcp",
+    what: "Samba smbd (a guest share; user lab, password lab) on 445/tcp and 139/tcp",
   },
   telnet: {
     services: [{ port: 23, transport: "tcp", name: "telnet" }],
@@ -59,7 +59,7 @@ export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ..
 
 /**
  * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
- * server its replies, an SSH, FTP, database or Telnet server its logins).
+ * server its replies, an SSH, FTP, database, Telnet or SMB server its logins).
  */
 export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   web: "web",
@@ -68,4 +68,5 @@ export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   ftp: "auth",
   db: "auth",
   telnet: "auth",
+  smb: "auth",
 };

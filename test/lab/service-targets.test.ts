@@ -175,7 +175,26 @@ describe("service targets in a real lab: every kind answers its protocol", funct
   it("SMB: Samba lists its guest share to smbclient and logs the session", async function () {
     const result = await attacker(["smbclient", "-N", "-L", `//${address("smb")}`]);
     expect(result.stdout, result.stderr).to.match(/public\s+Disk/);
-    expect(await logged("smb", "smbd.log", /198\.18\.0\.10/)).to.equal(true);
+    expect(await logged("smb", "auth.json", /remote host \[ipv4:198\.18\.0\.10:\d+\]/)).to.equal(true);
+  });
+
+  it("SMB: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const list = (password: string) =>
+      attacker(["smbclient", "-U", `lab%${password}`, `//${address("smb")}/public`, "-c", "ls"]);
+    expect((await list("wrong")).exitCode).to.not.equal(0);
+    const result = await list("lab");
+    expect(result.stdout, result.stderr).to.match(/README/);
+    expect(await authEvents("smb_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("smb"),
+        445,
+        "Samba",
+      ]),
+    );
   });
 
   it("Telnet: telnetd under inetd prints its login prompt; tcpd logs the client", async function () {

@@ -175,6 +175,14 @@ describe("post-scan activity on recorded events", () => {
       ]);
     });
 
+    it("finds Samba's failed and accepted session setups, whatever NT status the failure had", () => {
+      const SMB = "10.20.0.16";
+      const smb = recorded<AuthDocument>("smb-guess-then-login.auth.json").map(loginEvent);
+      expect(find({ logins: smb, scanned: [SMB] }).map((f) => f.summary)).to.deep.equal([
+        `3 login attempts on ${SMB} (Samba) as administrator, lab: 2 failed, 1 accepted (lab) first at 2026-12-06T08:01:02.000000+00:00`,
+      ]);
+    });
+
     it("ignores an administrator's login from elsewhere and logins to hosts the source did not scan", () => {
       expect(find({ logins: logins("admin-login") })).to.deep.equal([]);
       expect(find({ logins: logins("hydra-then-login"), scanned: [WEB] })).to.deep.equal([]);
