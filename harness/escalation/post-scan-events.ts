@@ -68,14 +68,14 @@ export interface RecordedEvent {
 
 export interface LoginEvent extends RecordedEvent {
   /**
-   * `ssh_login`, `ftp_login` or `postgresql_login` (an accepted or failed login), or `invalid_user`
-   * (sshd: a user the host does not have).
+   * `ssh_login`, `ftp_login`, `postgresql_login`, `telnet_login` or `smb_login` (an accepted or
+   * failed login), or `invalid_user` (sshd: a user the host does not have).
    */
   readonly action: string;
   readonly outcome: "success" | "failure" | "unknown";
   readonly user?: string;
   readonly method?: string;
-  /** The service that logged it (OpenSSH, vsftpd, PostgreSQL). */
+  /** The service that logged it (OpenSSH, vsftpd, PostgreSQL, telnetd, Samba). */
   readonly service: string;
 }
 
