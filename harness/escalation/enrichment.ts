@@ -26,6 +26,7 @@ export const REASON_CODES = [
   "post-scan-login",
   "post-scan-outbound",
   "post-scan-exfiltration",
+  "post-scan-follow-up",
   "malicious-reputation",
   "declared-infrastructure",
   "infrastructure-outside-declaration",

@@ -232,6 +232,10 @@ const POST_SCAN_REASONS: Readonly<Record<PostScanKind, { code: ReasonCode; what:
     code: "post-scan-exfiltration",
     what: "a host it scanned then sent it more data than it ever sent in one connection",
   },
+  "follow-up": {
+    code: "post-scan-follow-up",
+    what: "it came back for paths or services the scan found",
+  },
 };
 
 /**

@@ -10,6 +10,8 @@ import type {
   HostBaseline,
   LoginEvent,
   PostScanEvents,
+  ServiceAddress,
+  WebRequest,
 } from "./post-scan-events.js";
 
 type Query = estypes.QueryDslQueryContainer;
@@ -43,7 +45,15 @@ export interface FlowDocument {
   source?: { ip?: string; port?: number; bytes?: number };
   destination?: { ip?: string; port?: number; bytes?: number; packets?: number };
   network?: { transport?: string };
-  scanproof?: { tcp?: { flags?: string } };
+  scanproof?: { tcp?: { flags?: string; reply_flags?: string } };
+}
+
+export interface WebDocument {
+  "@timestamp"?: string;
+  source?: { ip?: string; port?: number };
+  destination?: { ip?: string; port?: number };
+  http?: { request?: { method?: string }; response?: { status_code?: number } };
+  url?: { path?: string; original?: string };
 }
 
 /**
@@ -51,7 +61,8 @@ export interface FlowDocument {
  * event of the source to those hosts; every connection those hosts opened to the source or to an
  * address outside `internal_networks`, and every one of the source to them that carried at least the
  * transfer threshold back, from the scan's first event to its last plus `post_scan.window`; each
- * host's flows in the history window before the activity began.
+ * host's flows in the history window before the activity began; what the scan found (the paths its
+ * web requests found, the services that answered) and the source's use of it after the scan's end.
  */
 export async function gatherPostScan(
   backend: Backend,
@@ -71,12 +82,25 @@ export async function gatherPostScan(
     gte: at.scanStart,
     lte: new Date(Date.parse(at.scanEnd) + limits.window).toISOString(),
   };
-  const empty = { window, scanned: at.scanned, logins: [], flows: [], baseline: [] };
+  const empty = {
+    window,
+    scanEnd: at.scanEnd,
+    scanned: at.scanned,
+    logins: [],
+    flows: [],
+    baseline: [],
+    requests: [],
+    webScanned: [],
+    connections: [],
+  };
   if (at.source === "" || at.scanned.length === 0) return empty;
   const inWindow: Query = { range: { "@timestamp": window } };
   const scanned: Query = { terms: { "destination.ip": [...at.scanned] } };
   const outbound = outboundOf(at.source, context.internal_networks);
-  const [logins, flows, baseline, answered] = await Promise.all([
+  const afterScan: Query = { range: { "@timestamp": { gt: at.scanEnd, lte: window.lte } } };
+  const duringScan: Query = { range: { "@timestamp": { gte: at.scanStart, lte: at.scanEnd } } };
+  const fromSource: Query = { term: { "source.ip": at.source } };
+  const [logins, flows, baseline, answered, requests, webScanned, connections] = await Promise.all([
     allHits<AuthDocument>(backend, SOURCE_INDEX.auth, [
       ...filters,
       inWindow,
@@ -107,23 +131,120 @@ export async function gatherPostScan(
       },
     ]),
     gatherBaseline(backend, filters, outbound, at),
-    gatherAnswered(backend, [
+    gatherAnswered(backend, [...filters, inWindow, CONNECTIONS, fromSource, scanned]),
+    gatherRequests(backend, [...filters, fromSource, scanned], duringScan, afterScan),
+    gatherWebScanned(backend, [...filters, duringScan, fromSource, scanned]),
+    allHits<FlowDocument>(backend, SOURCE_INDEX.flow, [
       ...filters,
-      inWindow,
+      afterScan,
       CONNECTIONS,
-      { term: { "source.ip": at.source } },
+      fromSource,
       scanned,
+      COMPLETED,
     ]),
   ]);
   return {
     window,
+    scanEnd: at.scanEnd,
     scanned: at.scanned,
     logins: logins.map(loginEvent),
     flows: flows.map(flowEvent),
     baseline,
     ...(answered ? { answered } : {}),
+    requests: requests.map(webRequest),
+    webScanned,
+    connections: connections.map(flowEvent),
   };
 }
+
+/** Statuses `pathFound` takes for a found path, as a query on the web index. */
+const FOUND_PATH: Query = {
+  bool: {
+    should: [
+      { range: { "http.response.status_code": { gte: 200, lt: 400 } } },
+      { terms: { "http.response.status_code": [401, 403] } },
+    ],
+    minimum_should_match: 1,
+  },
+};
+
+/** Paths per terms query: well below Elasticsearch's 65,536 terms. */
+const PATHS_PER_QUERY = 10_000;
+
+/**
+ * The source's web requests of the scan that found a path, and its requests after the scan's end
+ * to any path found, whatever the answer.
+ */
+async function gatherRequests(
+  backend: Backend,
+  filter: readonly Query[],
+  duringScan: Query,
+  afterScan: Query,
+): Promise<StoredHit<WebDocument>[]> {
+  const found = await allHits<WebDocument>(backend, SOURCE_INDEX.web, [...filter, duringScan, FOUND_PATH]);
+  const paths = [...new Set(found.map((h) => webRequest(h).path))];
+  const later: StoredHit<WebDocument>[] = [];
+  for (let i = 0; i < paths.length; i += PATHS_PER_QUERY)
+    later.push(
+      ...(await allHits<WebDocument>(backend, SOURCE_INDEX.web, [
+        ...filter,
+        afterScan,
+        { terms: { "url.path": paths.slice(i, i + PATHS_PER_QUERY) } },
+      ])),
+    );
+  return [...found, ...later];
+}
+
+/** The services (host and port) of the scanned hosts the source sent web requests to. */
+async function gatherWebScanned(backend: Backend, filter: readonly Query[]): Promise<ServiceAddress[]> {
+  const services: ServiceAddress[] = [];
+  const pages = compositePages(
+    {
+      size: BUCKETS_PER_PAGE,
+      sources: [
+        { host: { terms: { field: "destination.ip" } } },
+        { port: { terms: { field: "destination.port" } } },
+      ],
+    },
+    async (composite) =>
+      wholeAnswer(
+        await backend.client.search({
+          index: SOURCE_INDEX.web,
+          size: 0,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { filter: [...filter] } },
+          aggs: { services: { composite } },
+        }),
+      ).aggregations?.services,
+  );
+  for await (const buckets of pages)
+    for (const { key } of buckets) services.push({ host: keyText(key.host), port: Number(key.port) });
+  return services;
+}
+
+/** A connection that completed and carried data both ways, as `completed` in post-scan.ts reads it. */
+const COMPLETED: Query = {
+  bool: {
+    should: [
+      {
+        bool: {
+          filter: [
+            { term: { "network.transport": "tcp" } },
+            ...["*S*", "*A*", "*P*"].map((value) => ({ wildcard: { "scanproof.tcp.flags": { value } } })),
+            { wildcard: { "scanproof.tcp.reply_flags": { value: "*P*" } } },
+          ],
+        },
+      },
+      {
+        bool: {
+          filter: [{ term: { "network.transport": "udp" } }, { range: { "destination.packets": { gt: 0 } } }],
+        },
+      },
+    ],
+    minimum_should_match: 1,
+  },
+};
 
 /** A connection whose far end is the scanning source or an address outside the internal networks. */
 function outboundOf(source: string, internalNetworks: readonly string[]): Query {
@@ -211,7 +332,9 @@ async function gatherAnswered(
                 services: {
                   composite,
                   aggs: {
-                    first: { top_hits: { size: 1, sort: [{ "@timestamp": "asc" }], _source: false } },
+                    first: {
+                      top_hits: { size: 1, sort: [{ "@timestamp": "asc" }], _source: ["@timestamp"] },
+                    },
                   },
                 },
               },
@@ -226,9 +349,17 @@ async function gatherAnswered(
   for await (const buckets of pages)
     for (const b of buckets) {
       const key = b.key as { host: string; port: number; transport: "tcp" | "udp" };
-      const hit = (within(b, "first")?.hits as { hits?: { _index: string; _id?: string }[] } | undefined)
-        ?.hits?.[0];
-      services.push({ ...key, index: hit?._index ?? SOURCE_INDEX.flow, id: hit?._id ?? "" });
+      const hit = (
+        within(b, "first")?.hits as
+          | { hits?: { _index: string; _id?: string; _source?: { "@timestamp"?: string } }[] }
+          | undefined
+      )?.hits?.[0];
+      services.push({
+        ...key,
+        index: hit?._index ?? SOURCE_INDEX.flow,
+        id: hit?._id ?? "",
+        at: hit?._source?.["@timestamp"] ?? "",
+      });
     }
   return connections === 0 ? undefined : services;
 }
@@ -356,9 +487,21 @@ export function flowEvent(hit: StoredHit<FlowDocument>): FlowEvent {
     ...endpoints(hit, d),
     transport: d.network?.transport ?? "",
     ...(d.scanproof?.tcp?.flags === undefined ? {} : { tcpFlags: d.scanproof.tcp.flags }),
+    ...(d.scanproof?.tcp?.reply_flags === undefined ? {} : { replyFlags: d.scanproof.tcp.reply_flags }),
     sourceBytes: d.source?.bytes ?? 0,
     destinationBytes: d.destination?.bytes ?? 0,
     destinationPackets: d.destination?.packets ?? 0,
+  };
+}
+
+/** A request of the web index as the analysis reads it: the path without its query string. */
+export function webRequest(hit: StoredHit<WebDocument>): WebRequest {
+  const d = hit._source ?? {};
+  return {
+    ...endpoints(hit, d),
+    method: d.http?.request?.method ?? "",
+    path: d.url?.path ?? (d.url?.original ?? "").replace(/[?#].*$/, ""),
+    status: d.http?.response?.status_code ?? 0,
   };
 }
 

@@ -1,5 +1,12 @@
 import { inRanges } from "../context/context.js";
-import type { FlowEvent, LoginEvent, PostScanEvents, RecordedEvent } from "./post-scan-events.js";
+import type {
+  AnsweredService,
+  FlowEvent,
+  LoginEvent,
+  PostScanEvents,
+  RecordedEvent,
+  WebRequest,
+} from "./post-scan-events.js";
 
 /** The stored events a finding rests on: the index, the first document ids, how many and when. */
 export interface Evidence {
@@ -10,7 +17,7 @@ export interface Evidence {
   readonly lastSeen: string;
 }
 
-export const POST_SCAN_KINDS = ["login", "outbound", "exfiltration"] as const;
+export const POST_SCAN_KINDS = ["login", "outbound", "exfiltration", "follow-up"] as const;
 export type PostScanKind = (typeof POST_SCAN_KINDS)[number];
 
 /** Something the source or a scanned host did after the scan, with the events that show it. */
@@ -32,6 +39,17 @@ export interface PostScanScope {
 
 /** Evidence ids shown per index: enough to open the events, few enough to read. */
 const IDS_SHOWN = 5;
+/** Paths and services named in a follow-up's summary; the rest are counted. */
+const USES_SHOWN = 10;
+
+/**
+ * Whether a web server's answer shows the path exists: what wordlist scanners (ffuf, gobuster,
+ * dirb) report as a hit — any success or redirect, and 401 and 403 (the path is there, only
+ * closed). 404, 400, 405 and server errors show nothing found.
+ */
+export function pathFound(status: number): boolean {
+  return (status >= 200 && status < 400) || status === 401 || status === 403;
+}
 
 /**
  * What followed the scan, per scanned host:
@@ -42,7 +60,9 @@ const IDS_SHOWN = 5;
  *   what a reverse shell or an implant does;
  * - exfiltration: one connection with the source carried at least `min_bytes` from the host to it
  *   (far more than the banners and pages a scan's probes are answered with) and more than the host
- *   ever sent in one connection in its history.
+ *   ever sent in one connection in its history;
+ * - follow-up: after the scan's last event the source used what the scan found on it (see
+ *   `followUpFinding`).
  */
 export function findPostScanActivity(events: PostScanEvents, scope: PostScanScope): PostScanFinding[] {
   const baseline = new Map(events.baseline.map((b) => [b.host, b]));
@@ -63,6 +83,7 @@ export function findPostScanActivity(events: PostScanEvents, scope: PostScanScop
       scope.source,
     ),
     ...exfiltrationFinding(host, events.flows, scope, baseline.get(host)?.largestTransfer ?? 0),
+    ...followUpFinding(host, events, scope.source),
   ]);
 }
 
@@ -96,7 +117,7 @@ function loginFinding(host: string, logins: readonly LoginEvent[]): PostScanFind
   const outcome = [
     `${failed.length} failed`,
     accepted.length > 0
-      ? `${accepted.length} accepted (${[...new Set(accepted.map((l) => `${l.user ?? "?"} by ${l.method ?? "?"}`))].join(", ")}) first at ${accepted[0]?.at ?? "?"}`
+      ? `${accepted.length} accepted (${[...new Set(accepted.map((l) => `${l.user ?? "?"}${l.method === undefined ? "" : ` by ${l.method}`}`))].join(", ")}) first at ${accepted[0]?.at ?? "?"}`
       : "none accepted",
   ].join(", ");
   return [
@@ -149,6 +170,86 @@ function exfiltrationFinding(
       evidence: evidenceOf(large.map((t) => t.flow)),
     },
   ];
+}
+
+/**
+ * The source used, strictly after the scan's last event, what the scan found on the host:
+ * - a path the scan found (a web request of the scan answered with a status `pathFound` takes),
+ *   requested again with any method, the query string aside;
+ * - a service that answered the scan (NetFlow), in a connection that completed and carried data
+ *   both ways (`completed`). A service the scan sent web requests to is judged by its paths instead:
+ *   the scan itself already used it, so only a found path says the source came back for what it
+ *   found. A service the source logged in to is the login finding's, which names users and outcomes.
+ */
+function followUpFinding(host: string, events: PostScanEvents, source: string): PostScanFinding[] {
+  const scanStart = Date.parse(events.window.gte);
+  const scanEnd = Date.parse(events.scanEnd);
+  const during = (e: { readonly at: string }) => Date.parse(e.at) >= scanStart && Date.parse(e.at) <= scanEnd;
+  const after = (e: RecordedEvent) => Date.parse(e.at) > scanEnd;
+  const fromSource = (e: RecordedEvent) => e.source === source && e.destination === host;
+  const found = new Map<string, WebRequest>();
+  for (const r of [...events.requests].sort(byTime))
+    if (fromSource(r) && during(r) && pathFound(r.status) && !found.has(r.path)) found.set(r.path, r);
+  const requests = events.requests.filter((r) => fromSource(r) && after(r) && found.has(r.path));
+  const judgedElsewhere = new Set(
+    [
+      ...events.webScanned.filter((s) => s.host === host).map((s) => s.port),
+      ...events.logins.filter(fromSource).flatMap((l) => l.destinationPort ?? []),
+    ].map((port) => `${port}/tcp`),
+  );
+  const services = new Map<string, AnsweredService>();
+  for (const s of [...(events.answered ?? [])].sort(byTime))
+    if (s.host === host && during(s) && !judgedElsewhere.has(`${s.port}/${s.transport}`))
+      if (!services.has(`${s.port}/${s.transport}`)) services.set(`${s.port}/${s.transport}`, s);
+  const connections = events.connections.filter(
+    (c) => fromSource(c) && after(c) && completed(c) && services.has(`${c.destinationPort}/${c.transport}`),
+  );
+  if (requests.length === 0 && connections.length === 0) return [];
+  const uses = [
+    ...usesOf(requests, (r) => r.path).map(([path, list]) => {
+      const hit = found.get(path);
+      return `path ${path} (found ${hit?.at ?? "?"}, ${hit?.status ?? "?"}) requested ${times(list)}`;
+    }),
+    ...usesOf(connections, (c) => `${c.destinationPort}/${c.transport}`).map(
+      ([service, list]) =>
+        `service ${service} (answered ${services.get(service)?.at ?? "?"}) used in ${plural(list.length, "connection")} from ${list[0]?.at ?? "?"}`,
+    ),
+  ];
+  return [
+    {
+      kind: "follow-up",
+      host,
+      summary: `${source} used what the scan found on ${host}: ${uses.slice(0, USES_SHOWN).join("; ")}${uses.length > USES_SHOWN ? `; and ${uses.length - USES_SHOWN} more` : ""}`,
+      evidence: evidenceOf([...requests, ...connections]),
+    },
+  ];
+}
+
+/**
+ * A connection that completed and carried data both ways. TCP: the source's flags hold the SYN, the
+ * ACK of the handshake and a push of data, and the answer's a push of data (a probe that only
+ * completes the handshake, or reads a banner without sending, is none). UDP: anything came back.
+ */
+export function completed(f: FlowEvent): boolean {
+  if (f.transport === "udp") return f.destinationPackets > 0;
+  if (f.transport !== "tcp") return false;
+  const opener = f.tcpFlags ?? "";
+  return ["S", "A", "P"].every((flag) => opener.includes(flag)) && (f.replyFlags ?? "").includes("P");
+}
+
+function usesOf<T extends RecordedEvent>(events: readonly T[], key: (e: T) => string): [string, T[]][] {
+  const byKey = new Map<string, T[]>();
+  for (const e of [...events].sort(byTime)) byKey.set(key(e), [...(byKey.get(key(e)) ?? []), e]);
+  return [...byKey];
+}
+
+function times(list: readonly RecordedEvent[]): string {
+  const first = list[0]?.at ?? "?";
+  return list.length === 1 ? `at ${first}` : `${list.length} times from ${first}`;
+}
+
+function byTime(a: { readonly at: string }, b: { readonly at: string }): number {
+  return Date.parse(a.at) - Date.parse(b.at);
 }
 
 /** What the host sent the source in one connection, whichever side opened it; 0 between others. */

@@ -31,18 +31,18 @@ export const BUILTIN_KINDS = {
   smtp: { services: [{ port: 25, transport: "tcp", name: "smtp" }], what: "Postfix on 25/tcp" },
   ftp: {
     services: [{ port: 21, transport: "tcp", name: "ftp" }],
-    what: "vsftpd (anonymous, read-only) on 21/tcp",
+    what: "vsftpd (anonymous and user lab, password lab; read-only) on 21/tcp",
   },
   smb: {
     services: [
       { port: 445, transport: "tcp", name: "microsoft-ds" },
       { port: 139, transport: "tcp", name: "netbios-ssn" },
     ],
-    what: "Samba smbd (a guest share) on 445/tcp and 139/tcp",
+    what: "Samba smbd (a guest share; user lab, password lab) on 445/tcp and 139/tcp",
   },
   telnet: {
     services: [{ port: 23, transport: "tcp", name: "telnet" }],
-    what: "inetutils telnetd under inetd on 23/tcp",
+    what: "inetutils telnetd under inetd on 23/tcp (user lab, password lab)",
   },
   snmp: {
     services: [{ port: 161, transport: "udp", name: "snmp" }],
@@ -59,10 +59,14 @@ export const BUILTIN_KIND_NAMES = Object.keys(BUILTIN_KINDS) as [BuiltinKind, ..
 
 /**
  * The log source a target kind writes and the shipper indexes (a web server its access log, a DNS
- * server its replies, an SSH server its logins).
+ * server its replies, an SSH, FTP, database, Telnet or SMB server its logins).
  */
 export const SOURCE_BY_KIND: Partial<Record<BuiltinKind, LogSourceName>> = {
   web: "web",
   dns: "dns",
   ssh: "auth",
+  ftp: "auth",
+  db: "auth",
+  telnet: "auth",
+  smb: "auth",
 };

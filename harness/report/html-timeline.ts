@@ -71,6 +71,7 @@ const POST_SCAN_LABEL = {
   login: "logins from the scanner",
   outbound: "connections out",
   exfiltration: "large transfer to the scanner",
+  "follow-up": "the scanner used what it found",
 } as const;
 
 /** What followed the scan, once per kind and host whichever alerts found it: from its first event to its last. */

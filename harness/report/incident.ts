@@ -195,6 +195,7 @@ const POST_SCAN_CONCERN: Readonly<Record<Enrichment["postScan"][number]["kind"],
   login: "logins from the scanning source",
   outbound: "connections the host opened out",
   exfiltration: "a large transfer to the scanning source",
+  "follow-up": "the scanning source came back for what the scan found",
 };
 
 function describeReview(a: Enrichment["assetReview"][number]): string {
@@ -297,7 +298,7 @@ export function renderIncidentMarkdown(r: IncidentReport): string {
       (f) =>
         `${md(f.host)}, ${POST_SCAN_CONCERN[f.kind]}: ${md(f.summary)} (evidence: ${md(describeEvidence(f.evidence))})`,
     ),
-    "no login, outbound connection or large transfer followed the scan",
+    "no login, outbound connection, large transfer or return to what the scan found followed it",
   );
   out("", "## Asset review", "");
   list(r.assetReview.map(describeReview), "no host was scanned");

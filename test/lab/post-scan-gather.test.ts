@@ -122,6 +122,63 @@ describe("post-scan events gathered from Elasticsearch (real Elasticsearch)", fu
     expect(kinds).to.deep.equal([`exfiltration ${WEB}`, `login ${BASTION}`, `outbound ${AGENT}`]);
   });
 
+  describe("what the scan found and the source's return to it", function () {
+    const run = newRunId();
+
+    before(async function () {
+      await index(backend, run, [...recorded("web-follow-up.web.json"), ...recorded("follow-up.flow.json")]);
+    });
+
+    it("reads the paths the scan found, the later requests for them, the services it sent web requests to and the completed connections after it", async function () {
+      const events = await gatherPostScan(backend, [{ term: { "labels.scanproof_run_id": run } }], context, {
+        source: SCANNER,
+        scanned: [WEB, BASTION],
+        scanStart: "2026-12-06T07:59:00.000Z",
+        scanEnd: "2026-12-06T08:00:00.000Z",
+        historyStart: "2026-11-06T07:59:00.000Z",
+        activityStart: "2026-12-06T07:59:00.000Z",
+      });
+      const offset = (id: string) => Number(id.replace(/^.*\//, ""));
+      const offsets = (list: readonly { id: string }[]) => list.map((e) => offset(e.id));
+      // Found in the scan (up to its last event, inclusive): /index.html, /health, /private, /login,
+      // /old and /health again at 08:00:00; after it, the source's requests for those paths on
+      // either scanned host (the host is the analysis's to match), not the administrator's.
+      expect(offsets(events.requests)).to.deep.equal([
+        200, 600, 800, 1000, 1200, 2200, 2400, 2800, 3200, 3600,
+      ]);
+      expect(events.webScanned).to.deep.equal([{ host: WEB, port: 80 }]);
+      // Completed with data both ways after the scan: not the bare handshake, the banner read, the
+      // unanswered datagram, the connection during the scan or the administrator's.
+      expect(offsets(events.connections)).to.deep.equal([200, 500, 600, 700, 800]);
+      expect(events.answered?.map((a) => `${a.host}:${a.port}/${a.transport} ${a.at}`)).to.have.members([
+        `${WEB}:80/tcp 2026-12-06T08:01:30.000Z`,
+        `${WEB}:161/udp 2026-12-06T08:01:40.000Z`,
+        `${WEB}:8080/tcp 2026-12-06T07:59:40.000Z`,
+        `${WEB}:9000/tcp 2026-12-06T08:01:10.000Z`,
+        `${BASTION}:22/tcp 2026-12-06T08:01:20.000Z`,
+      ]);
+      const found = findPostScanActivity(events, {
+        source: SCANNER,
+        internalNetworks: context.internal_networks,
+        minTransferBytes: context.escalation.post_scan.transfer.min_bytes,
+        ephemeralPorts: context.escalation.post_scan.ephemeral_ports,
+      });
+      // 8080 answered during the scan; 161, 9000 and 22 first answered after it, so it found none of them.
+      expect(
+        found.map((f) => [f.kind, f.host, f.evidence.map((e) => [e.index, e.ids.map(offset)])]),
+      ).to.deep.equal([
+        [
+          "follow-up",
+          WEB,
+          [
+            ["scanproof-web", [2400, 2800, 3600]],
+            ["scanproof-flow", [200]],
+          ],
+        ],
+      ]);
+    });
+  });
+
   describe("at a scale no single page holds", function () {
     const busy = newRunId();
     const labels = { scanproof_run_id: busy, scanproof_scenario: "post-scan-gather" };

@@ -8,6 +8,9 @@ import { docker, LABEL_ROLE, LABEL_RUN } from "../../harness/docker/client.js";
 import { startLab } from "../../harness/lab/lab.js";
 import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { labCaPath } from "../../harness/lab/target-hardening.js";
+import { SOURCE_BY_KIND, type BuiltinKind } from "../../harness/lab/target-kinds.js";
+import { SOURCE_INDEX } from "../../harness/backend/templates.js";
+import type { AuthDocument } from "../../harness/escalation/gather-post-scan.js";
 import { planLab } from "../../harness/lab/topology.js";
 import { newRunId } from "../../harness/run/run-scenarios.js";
 import { sharedBackend } from "./shared-backend.js";
@@ -73,7 +76,9 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     return host.address;
   };
   const attacker = async (command: string[]) => lab.exec(lab.attacker, command);
-  const targetLog = (target: string, file: string) => join(lab.logDir, "targets", target, file);
+  /** A target's log: in its log source's folder when its kind writes one (ftp: auth), else in `targets`. */
+  const targetLog = (target: string, file: string) =>
+    join(lab.logDir, SOURCE_BY_KIND[target as BuiltinKind] ?? "targets", target, file);
   /** The target's own log, once it holds `pattern` (services write their logs asynchronously). */
   const logged = async (target: string, file: string, pattern: RegExp) =>
     (
@@ -84,6 +89,47 @@ describe("service targets in a real lab: every kind answers its protocol", funct
         15_000,
       )
     ).value;
+  /**
+   * The run's authentication events of `action` for `user` in scanproof-auth, once there are at least
+   * `count`, in time order: category, outcome, user, source, destination address and port, product.
+   */
+  const authEvents = async (action: string, user: string, count: number) => {
+    const backend = await sharedBackend();
+    const hits = await waitFor(
+      `${count} ${action} events of ${user} in scanproof-auth`,
+      async () => {
+        await backend.client.indices.refresh({ index: SOURCE_INDEX.auth });
+        const found = await backend.client.search<AuthDocument & { event?: { category?: string[] } }>({
+          index: SOURCE_INDEX.auth,
+          size: 100,
+          query: {
+            bool: {
+              filter: [
+                { term: { "labels.scanproof_run_id": runId } },
+                { term: { "event.action": action } },
+                { term: { "user.name": user } },
+              ],
+            },
+          },
+          sort: [{ "@timestamp": "asc" }],
+        });
+        return found.hits.hits.length >= count ? found.hits.hits : undefined;
+      },
+      30_000,
+    );
+    return hits.value.map((h) => {
+      const d = h._source ?? {};
+      return [
+        d.event?.category,
+        d.event?.outcome,
+        d.user?.name,
+        d.source?.ip,
+        d.destination?.ip,
+        d.destination?.port,
+        d.observer?.product,
+      ];
+    });
+  };
   /** A TCP dialogue from the attacker with bash's /dev/tcp: the server's lines after sending `lines`. */
   const dialogue = (host: string, port: number, lines: string[]) =>
     attacker([
@@ -102,16 +148,53 @@ describe("service targets in a real lab: every kind answers its protocol", funct
 
   it("FTP: vsftpd lets an anonymous client fetch a file and logs the commands", async function () {
     const result = await attacker(["curl", "-sS", "--max-time", "10", `ftp://${address("ftp")}/pub/README`]);
-    expect(result.stdout.trim()).to.equal("lab.example public files");
-    expect(await logged("ftp", "vsftpd.log", /FTP command: Client "198\.18\.0\.10", "RETR README"/)).to.equal(
-      true,
+    expect(result.stdout.trim(), result.stderr).to.equal("lab.example public files");
+    expect(
+      await logged("ftp", "auth.json", /FTP command: Client \\"198\.18\.0\.10\\", \\"RETR README\\"/),
+    ).to.equal(true);
+  });
+
+  it("FTP: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const login = (password: string) =>
+      attacker(["curl", "-sS", "--max-time", "10", "-u", `lab:${password}`, `ftp://${address("ftp")}/`]);
+    expect((await login("wrong")).exitCode).to.equal(67);
+    expect((await login("lab")).exitCode).to.equal(0);
+    expect(await authEvents("ftp_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("ftp"),
+        21,
+        "vsftpd",
+      ]),
     );
   });
 
   it("SMB: Samba lists its guest share to smbclient and logs the session", async function () {
     const result = await attacker(["smbclient", "-N", "-L", `//${address("smb")}`]);
     expect(result.stdout, result.stderr).to.match(/public\s+Disk/);
-    expect(await logged("smb", "smbd.log", /198\.18\.0\.10/)).to.equal(true);
+    expect(await logged("smb", "auth.json", /remote host \[ipv4:198\.18\.0\.10:\d+\]/)).to.equal(true);
+  });
+
+  it("SMB: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const list = (password: string) =>
+      attacker(["smbclient", "-U", `lab%${password}`, `//${address("smb")}/public`, "-c", "ls"]);
+    expect((await list("wrong")).exitCode).to.not.equal(0);
+    const result = await list("lab");
+    expect(result.stdout, result.stderr).to.match(/README/);
+    expect(await authEvents("smb_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("smb"),
+        445,
+        "Samba",
+      ]),
+    );
   });
 
   it("Telnet: telnetd under inetd prints its login prompt; tcpd logs the client", async function () {
@@ -121,8 +204,36 @@ describe("service targets in a real lab: every kind answers its protocol", funct
       `sleep 3 | curl -sS --max-time 4 telnet://${address("telnet")}:23`,
     ]);
     expect(result.stdout).to.match(/login: $/);
-    expect(await logged("telnet", "telnet.log", /telnetd\[\d+\]: connect from 198\.18\.0\.10/)).to.equal(
-      true,
+    expect(await logged("telnet", "auth.json", /connect from 198\.18\.0\.10/)).to.equal(true);
+  });
+
+  it("Telnet: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    // Python's telnetlib, answering prompt by prompt (login's delay after a failure is no fixed time
+    // to sleep through; curl's telnet client reads nothing back through a pipe).
+    const session = [
+      "import sys, telnetlib",
+      "t = telnetlib.Telnet(sys.argv[1], 23, timeout=30)",
+      "def step(prompt, answer):",
+      "    seen = t.read_until(prompt.encode(), timeout=30)",
+      "    if not seen.endswith(prompt.encode()): sys.exit(f'no {prompt!r} after {seen!r}')",
+      "    t.write(answer.encode() + b'\\r\\n')",
+      "for prompt, answer in [('login: ', 'lab'), ('assword: ', 'wrong'), ('login: ', 'lab'), ('assword: ', 'lab'), ('$ ', 'id -un')]: step(prompt, answer)",
+      "print(t.read_until(b'$ ', timeout=30).decode(errors='replace').split()[-2])",
+      "t.write(b'exit\\r\\n')",
+    ].join("\n");
+    const result = await attacker(["python3", "-W", "ignore", "-c", session, address("telnet")]);
+    expect(result.exitCode, result.stderr).to.equal(0);
+    expect(result.stdout.trim()).to.equal("lab");
+    expect(await authEvents("telnet_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("telnet"),
+        23,
+        "telnetd",
+      ]),
     );
   });
 
@@ -140,24 +251,36 @@ describe("service targets in a real lab: every kind answers its protocol", funct
     expect(await logged("snmp", "snmpd.log", /198\.18\.0\.10/)).to.equal(true);
   });
 
-  it("PostgreSQL: psql logs in with the lab's password; the server logs the authorised connection", async function () {
-    const result = await attacker([
-      "env",
-      "PGPASSWORD=lab",
-      "PGCONNECT_TIMEOUT=10",
-      "psql",
-      "-h",
-      address("db"),
-      "-U",
-      "lab",
-      "-d",
-      "lab",
-      "-tAc",
-      "select current_user",
-    ]);
+  it("PostgreSQL: a wrong and a right password for lab reach Elasticsearch as authentication events", async function () {
+    const psql = (password: string) =>
+      attacker([
+        "env",
+        `PGPASSWORD=${password}`,
+        "PGCONNECT_TIMEOUT=10",
+        "PGSSLMODE=disable",
+        "psql",
+        "-h",
+        address("db"),
+        "-U",
+        "lab",
+        "-d",
+        "lab",
+        "-tAc",
+        "select current_user",
+      ]);
+    expect((await psql("wrong")).exitCode).to.not.equal(0);
+    const result = await psql("lab");
     expect(result.stdout.trim(), result.stderr).to.equal("lab");
-    expect(await logged("db", "postgresql.log", /connection authorized: user=lab database=lab/)).to.equal(
-      true,
+    expect(await authEvents("postgresql_login", "lab", 2)).to.deep.equal(
+      ["failure", "success"].map((outcome) => [
+        ["authentication"],
+        outcome,
+        "lab",
+        "198.18.0.10",
+        address("db"),
+        5432,
+        "PostgreSQL",
+      ]),
     );
   });
 

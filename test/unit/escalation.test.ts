@@ -698,10 +698,11 @@ describe("escalate", () => {
       "malicious-reputation",
       "declared-infrastructure",
       "infrastructure-outside-declaration",
-      // post-scan-login, -outbound and -exfiltration: test/unit/post-scan.test.ts
+      // post-scan-login, -outbound, -exfiltration and -follow-up: test/unit/post-scan.test.ts
       "post-scan-login",
       "post-scan-outbound",
       "post-scan-exfiltration",
+      "post-scan-follow-up",
     ];
     expect([...REASON_CODES].sort()).to.deep.equal(tested.sort());
   });

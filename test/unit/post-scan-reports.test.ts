@@ -63,6 +63,18 @@ describe("post-scan activity in the reports", () => {
     );
   });
 
+  it("lists the source's return to a path the scan found, with when it was found and the web documents", () => {
+    const md = markdownOf(runWith(recorded("post-scan-web-follow-up")));
+    expect(section(md, "Secondary actions after the scan")).to.match(
+      /- 10\.20\.0\.10, the scanning source came back for what the scan found: 198\.18\.0\.10 used what the scan found on 10\.20\.0\.10: path \/health \(found [^,]+, 200\) requested at [^ ]+ \(evidence: scanproof-web [^ ]+web\.json\/\d+, /,
+    );
+    expect(section(md, "Asset review")).to.include(
+      "after the scan: the scanning source came back for what the scan found",
+    );
+    const html = renderHtml(runWith(recorded("post-scan-web-follow-up")));
+    expect(html).to.include("after the scan: the scanner used what it found, 10.20.0.10");
+  });
+
   it("reviews each scanned asset: what answered against the inventory, and what followed", () => {
     const md = markdownOf(runWith(recorded("post-scan-callback")));
     expect(section(md, "Asset review")).to.match(
@@ -77,7 +89,7 @@ describe("post-scan activity in the reports", () => {
   it("says so when nothing followed the scan", () => {
     const md = markdownOf(runWith(recorded("post-scan-benign-follow-up")));
     expect(section(md, "Secondary actions after the scan")).to.include(
-      "- no login, outbound connection or large transfer followed the scan",
+      "- no login, outbound connection, large transfer or return to what the scan found followed it",
     );
     expect(section(md, "Asset review")).to.include("nothing followed the scan here");
   });

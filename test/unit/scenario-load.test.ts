@@ -90,7 +90,7 @@ describe("loadScenario", () => {
       expect(p).to.include({
         line: 13,
         path: "expect.logs[2]",
-        message: "this lab has no auth log: add a target of kind ssh",
+        message: "this lab has no auth log: add a target of kind ssh or ftp or db or telnet or smb",
       });
     });
 
