@@ -133,7 +133,7 @@ export async function gatherPostScan(
     gatherBaseline(backend, filters, outbound, at),
     gatherAnswered(backend, [...filters, inWindow, CONNECTIONS, fromSource, scanned]),
     gatherRequests(backend, [...filters, fromSource, scanned], duringScan, afterScan),
-    gatherWebScanned(backend, [...filters, duringScan, fromSource, scanned]),
+    gatherWebScanned(backend, [...filters, inWindow, fromSource, scanned]),
     allHits<FlowDocument>(backend, SOURCE_INDEX.flow, [
       ...filters,
       afterScan,
@@ -195,7 +195,7 @@ async function gatherRequests(
   return [...found, ...later];
 }
 
-/** The services (host and port) of the scanned hosts the source sent web requests to. */
+/** The services (host and port) of the scanned hosts the source sent web requests to, in the scan or after it. */
 async function gatherWebScanned(backend: Backend, filter: readonly Query[]): Promise<ServiceAddress[]> {
   const services: ServiceAddress[] = [];
   const pages = compositePages(

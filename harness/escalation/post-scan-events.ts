@@ -69,7 +69,7 @@ export interface RecordedEvent {
 export interface LoginEvent extends RecordedEvent {
   /**
    * `ssh_login`, `ftp_login`, `postgresql_login`, `telnet_login` or `smb_login` (an accepted or
-   * failed login), or `invalid_user` (sshd: a user the host does not have).
+   * failed login), `invalid_user` (sshd: a user the host does not have) or `ftp_anonymous_login`.
    */
   readonly action: string;
   readonly outcome: "success" | "failure" | "unknown";

@@ -37,6 +37,12 @@ export interface PostScanScope {
   readonly ephemeralPorts: { readonly from: number; readonly to: number };
 }
 
+/**
+ * Logins that use no credential: anonymous FTP (RFC 1635) is public access, and nmap's ftp-anon
+ * script tries it in an ordinary script scan (`-sC`, `-A`).
+ */
+const PUBLIC_ACCESS: ReadonlySet<string> = new Set(["ftp_anonymous_login"]);
+
 /** Evidence ids shown per index: enough to open the events, few enough to read. */
 const IDS_SHOWN = 5;
 /** Paths and services named in a follow-up's summary; the rest are counted. */
@@ -69,7 +75,9 @@ export function findPostScanActivity(events: PostScanEvents, scope: PostScanScop
   return events.scanned.flatMap((host) => [
     ...loginFinding(
       host,
-      events.logins.filter((l) => l.destination === host && l.source === scope.source),
+      events.logins.filter(
+        (l) => l.destination === host && l.source === scope.source && !PUBLIC_ACCESS.has(l.action),
+      ),
     ),
     ...outboundFinding(
       host,
@@ -177,9 +185,11 @@ function exfiltrationFinding(
  * - a path the scan found (a web request of the scan answered with a status `pathFound` takes),
  *   requested again with any method, the query string aside;
  * - a service that answered the scan (NetFlow), in a connection that completed and carried data
- *   both ways (`completed`). A service the scan sent web requests to is judged by its paths instead:
- *   the scan itself already used it, so only a found path says the source came back for what it
- *   found. A service the source logged in to is the login finding's, which names users and outcomes.
+ *   both ways (`completed`). A service the source sent web requests to, in the scan or after it, is
+ *   judged by its paths instead: a web server's answers say which paths a scan found, and its log
+ *   says what was asked, so a request for a page the scan never found (the home page, a download,
+ *   another scanner's wordlist) is no return to a finding. A service the source logged in to is the
+ *   login finding's, which names users and outcomes.
  */
 function followUpFinding(host: string, events: PostScanEvents, source: string): PostScanFinding[] {
   const scanStart = Date.parse(events.window.gte);

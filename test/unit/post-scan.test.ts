@@ -114,6 +114,11 @@ describe("post-scan activity on recorded events", () => {
           `3 login attempts on ${FTP} (vsftpd) as lab: 2 failed, 1 accepted (lab) first at 2026-12-06T08:00:34.000000+00:00`,
         ],
       ]);
+      const anonymous = ftp.map((l) => ({ ...l, action: "ftp_anonymous_login", user: "anonymous" }));
+      expect(
+        find({ logins: anonymous, scanned: [FTP] }).filter((f) => f.kind === "login"),
+        "anonymous FTP, as nmap's ftp-anon tries it, is no login",
+      ).to.deep.equal([]);
       // The FTP sessions' connections are the login finding's, not a follow-up of the service.
       const session: FlowEvent = {
         index: "scanproof-flow",
