@@ -15,6 +15,7 @@ import { overallVerdict } from "./result.js";
 import { type ScenarioProgress } from "./result.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { InputError, type Problem } from "./core/problems.js";
+import type { EnvelopeCliOptions } from "./envelope/envelope-command.js";
 
 /*
  * What only some commands need — the lab, Docker, Elasticsearch, the scenario schema — is imported
@@ -502,6 +503,43 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         );
       },
     );
+
+  program
+    .command("envelope")
+    .description(
+      "measure where each rule and detector stops detecting: per dimension of a scan (ports per target, targets per port, pace), the boundary by bisection with real scans in one lab",
+    )
+    .option(
+      "--rules <path...>",
+      "more rules to measure, each path its own contender set (any format scanproof loads)",
+      [],
+    )
+    .option("--rule <id-or-name...>", "only these rules (rule_id or name) of every rule set")
+    .addOption(
+      new Option("--without <contenders...>", "leave out scanproof's pack, Elastic's rules, psad or scanlogd")
+        .choices(["pack", "elastic", "psad", "scanlogd"])
+        .default([]),
+    )
+    .addOption(
+      new Option("--dimensions <names...>", "what to search")
+        .choices(["vertical", "horizontal", "pace"])
+        .default(["vertical", "horizontal", "pace"]),
+    )
+    .option("--max-ports <n>", "vertical: the most ports per target searched", positiveInteger, 300)
+    .option("--max-targets <n>", "horizontal: the most DMZ addresses searched", positiveInteger, 150)
+    .option("--max-delay <ms>", "pace: the longest delay between probes searched", positiveInteger, 1500)
+    .option("--pace-ports <n>", "pace: ports every pace point scans", positiveInteger, 120)
+    .option("--max-points <n>", "at most this many points per dimension", positiveInteger)
+    .option(
+      "--out <dir>",
+      "where to write envelope.json, .html, .md and the charts (default: the run's folder)",
+    )
+    .option("--no-setup", "skip the set-up check")
+    .action(async (options: EnvelopeCliOptions) => {
+      const { runEnvelopeCommand } = await import("./envelope/envelope-command.js");
+      if (options.setup) await (await import("./setup/index.js")).runSetup();
+      io.out(`${await runEnvelopeCommand(options)}\n`);
+    });
 
   program
     .command("prune")
