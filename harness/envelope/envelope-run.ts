@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Backend } from "../backend/backend.js";
 import { requireDocker } from "../docker/client.js";
 import { Teardown, withTeardown } from "../core/lifecycle.js";
 import { resultsDir } from "../core/paths.js";
@@ -33,6 +34,8 @@ export interface EnvelopeOptions {
   /** At most this many points per dimension (the search stops with wider brackets). */
   readonly maxPoints?: number;
   readonly ingestTimeoutMs?: number;
+  /** An Elasticsearch already open (a bench's, the lab tests'); otherwise the run opens its own. */
+  readonly backend?: Backend;
 }
 
 /** The lab every envelope measures in: one web server behind the firewall, NetFlow watching. */
@@ -59,7 +62,7 @@ export async function runEnvelope(
   const teardown = new Teardown();
   const result = await withTeardown(teardown, async () => {
     await requireDocker();
-    const backend = await openBackend(runId, teardown);
+    const backend = options.backend ?? (await openBackend(runId, teardown));
     const plan = planLab(ENVELOPE_LAB);
     const target = plan.targets[0]?.address ?? "";
     const ruleSets = await Promise.all(

@@ -25,6 +25,19 @@ export function ticks(low: number, high: number): number[] {
   return out;
 }
 
+/** 1, 2 and 5 times each power of ten within [low, high], for a logarithmic axis. */
+export function logTicks(low: number, high: number): number[] {
+  const out: number[] = [];
+  for (let power = 1; power <= high; power *= 10)
+    for (const m of [1, 2, 5]) if (m * power >= low && m * power <= high) out.push(m * power);
+  return out;
+}
+
+/** Sizes spanning more than a factor of 20 (1 to 300 ports) read on a logarithmic axis; pace starts at 0. */
+export function logarithmic(low: number, high: number): boolean {
+  return low >= 1 && high / low >= 20;
+}
+
 /**
  * One dimension as a strip chart, every contender on it: a row per contender, each measured point a
  * filled circle where it detected and a hollow one where it missed, and the boundary drawn between
@@ -38,7 +51,10 @@ export function envelopeChart(
   const high = Math.max(...dimension.range);
   const height = TOP + contenders.length * ROW + AXIS;
   const plotWidth = WIDTH - LABEL_WIDTH - RIGHT;
-  const x = (v: number) => LABEL_WIDTH + (high === low ? 0 : ((v - low) / (high - low)) * plotWidth);
+  const log = logarithmic(low, high);
+  const scaled = (v: number) => (log ? Math.log(v) : v);
+  const x = (v: number) =>
+    LABEL_WIDTH + (high === low ? 0 : ((scaled(v) - scaled(low)) / (scaled(high) - scaled(low))) * plotWidth);
   const rowY = (i: number) => TOP + i * ROW + ROW / 2;
   const axisY = TOP + contenders.length * ROW + 6;
   const rows = contenders.map((c, i) => {
@@ -80,7 +96,7 @@ export function envelopeChart(
       ${bracket} ${marks}
     </g>`;
   });
-  const tickMarks = ticks(low, high).map(
+  const tickMarks = (log ? logTicks(low, high) : ticks(low, high)).map(
     (t) =>
       html`<line
           x1="${x(t).toFixed(1)}"
@@ -107,7 +123,8 @@ export function envelopeChart(
     <line x1="${LABEL_WIDTH}" x2="${WIDTH - RIGHT}" y1="${axisY}" y2="${axisY}" stroke="#57606a" />
     ${tickMarks}
     <text x="${LABEL_WIDTH + plotWidth / 2}" y="${height - 6}" text-anchor="middle" font-size="12">
-      ${dimension.unit} (${dimension.evasive === "down" ? "fewer is more evasive" : "more is more evasive"})
+      ${dimension.unit}${log ? ", logarithmic" : ""}
+      (${dimension.evasive === "down" ? "fewer is more evasive" : "more is more evasive"})
     </text>
   </svg>`;
 }

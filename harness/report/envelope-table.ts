@@ -76,6 +76,9 @@ function dimensionLines(result: EnvelopeResult): string[] {
   );
 }
 
+const NOT_MONOTONE =
+  "* measured points contradict a single boundary (detected beyond a miss): the bracket is a local one";
+
 export function renderEnvelopeText(result: EnvelopeResult): string {
   const table = envelopeTable(result);
   return [
@@ -87,7 +90,7 @@ export function renderEnvelopeText(result: EnvelopeResult): string {
     ...(table.silent.length > 0
       ? [`Detected at no point: ${table.silent.map((c) => `${c.name} (${c.origin})`).join("; ")}`]
       : []),
-    "* measured points contradict a single boundary (detected beyond a miss): the bracket is a local one",
+    ...(result.dimensions.some((d) => d.boundaries.some((b) => !b.monotone)) ? [NOT_MONOTONE] : []),
   ].join("\n");
 }
 
@@ -106,5 +109,6 @@ export function renderEnvelopeMarkdown(result: EnvelopeResult): string {
     ...(table.silent.length > 0
       ? [`- Detected at no point: ${table.silent.map((c) => `${c.name} (${c.origin})`).join("; ")}`]
       : []),
+    ...(result.dimensions.some((d) => d.boundaries.some((b) => !b.monotone)) ? [`- ${NOT_MONOTONE}`] : []),
   ].join("\n");
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EnvelopeDimension, EnvelopeResult } from "../../harness/report/envelope-model.js";
 import { readEnvelopeResult, writeEnvelopeReports } from "../../harness/report/envelope-files.js";
-import { envelopeChart, ticks } from "../../harness/report/envelope-svg.js";
+import { envelopeChart, logarithmic, logTicks, ticks } from "../../harness/report/envelope-svg.js";
 import { boundaryCell, envelopeTable, renderEnvelopeText } from "../../harness/report/envelope-table.js";
 import { InputError } from "../../harness/core/problems.js";
 
@@ -131,6 +131,9 @@ describe("envelope chart", function () {
     expect(ticks(1, 150)).to.deep.equal([50, 100, 150]);
     expect(ticks(0, 1500)).to.deep.equal([0, 500, 1000, 1500]);
     expect(ticks(5, 5)).to.deep.equal([5]);
+    expect(logTicks(1, 300)).to.deep.equal([1, 2, 5, 10, 20, 50, 100, 200]);
+    expect(logarithmic(1, 300)).to.equal(true);
+    expect(logarithmic(0, 1500)).to.equal(false);
   });
 });
 
