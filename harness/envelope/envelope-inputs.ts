@@ -15,6 +15,8 @@ export interface EnvelopeRuleInputs {
   readonly elastic: boolean;
   /** A user's rule files or folders, each its own origin (named by the path's base name). */
   readonly rulePaths: readonly string[];
+  /** Rule paths under names of their own (`baseline` and `changed`). */
+  readonly named?: readonly { readonly origin: string; readonly path: string }[];
   /** Only rules with one of these rule ids or names, when given. */
   readonly only?: readonly string[];
 }
@@ -32,6 +34,7 @@ export function loadEnvelopeRuleSets(inputs: EnvelopeRuleInputs): { origin: stri
       );
     sources.push({ origin: ELASTIC_ORIGIN, path: dir });
   }
+  sources.push(...(inputs.named ?? []));
   const taken = new Set(sources.map((s) => s.origin));
   for (const path of inputs.rulePaths) {
     const base = basename(path, extname(path)) || "rules";

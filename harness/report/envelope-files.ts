@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InputError, zodProblems } from "../core/problems.js";
 import { EnvelopeResultSchema, type EnvelopeResult } from "./envelope-model.js";
+import { renderEnvelopeDiffMarkdown, type EnvelopeDiff } from "./envelope-diff.js";
 import { renderEnvelopeHtml } from "./envelope-html.js";
 import { renderEnvelopeSvg } from "./envelope-svg.js";
 import { detectingContenders, renderEnvelopeMarkdown } from "./envelope-table.js";
@@ -48,4 +49,31 @@ export function readEnvelopeResult(path: string): EnvelopeResult {
   const parsed = EnvelopeResultSchema.safeParse(data);
   if (!parsed.success) throw new InputError(zodProblems(path, parsed.error.issues, positions(text)));
   return parsed.data;
+}
+
+/** What moved between two envelopes, as JSON and as a Markdown comment for a pull request. */
+export function writeEnvelopeDiff(diff: EnvelopeDiff, dir: string): { json: string; markdown: string } {
+  mkdirSync(dir, { recursive: true });
+  const files = { json: join(dir, "envelope-diff.json"), markdown: join(dir, "envelope-diff.md") };
+  writeFileSync(files.json, `${JSON.stringify(diff, null, 2)}\n`);
+  writeFileSync(files.markdown, renderEnvelopeDiffMarkdown(diff));
+  return files;
+}
+
+/**
+ * The envelope file a `diff` input names, when it names one: an envelope JSON itself, or a folder
+ * holding envelope.json. Anything else is left to the run results' reading (and its errors).
+ */
+export function envelopeFileOf(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const file = statSync(path).isDirectory() ? join(path, ENVELOPE_JSON) : path;
+  if (!existsSync(file) || statSync(file).isDirectory()) return undefined;
+  try {
+    const data: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return typeof data === "object" && data !== null && "kind" in data && data.kind === "scanproof-envelope"
+      ? file
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -16,6 +16,8 @@ export const EnvelopeContenderSchema = z.strictObject({
   kind: ContenderKind,
   /** Whose it is: scanproof's pack, the user's rules, Elastic's published rules, psad, scanlogd. */
   origin: z.string().min(1),
+  /** A rule's rule_id: what matches it across origins and runs when two envelopes are compared. */
+  ruleId: z.string().optional(),
   /** Why it could not be judged at some points (a rule the engine skipped), when it could not. */
   note: z.string().optional(),
 });
