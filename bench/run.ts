@@ -3,6 +3,7 @@ import { describeError } from "../harness/core/errors.js";
 import { say } from "../harness/core/progress.js";
 import { benchCapture } from "./capture.js";
 import { benchDiff } from "./diff.js";
+import { benchEnvelope } from "./envelope.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
@@ -23,13 +24,14 @@ const BENCHES = {
   kql: () => benchKql(),
   capture: () => benchCapture(),
   diff: (o: Options) => benchDiff(o.results),
+  envelope: () => benchEnvelope(),
   mutation: (o: Options) =>
     benchMutation({ ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.static ? { static: true } : {}) }),
 } as const;
 type BenchName = keyof typeof BENCHES;
 
-/** Benches that run only when named: mutation testing takes the better part of an hour. */
-const NAMED_ONLY: readonly BenchName[] = ["mutation"];
+/** Benches that run only when named: mutation testing takes the better part of an hour, the envelope tens of minutes. */
+const NAMED_ONLY: readonly BenchName[] = ["mutation", "envelope"];
 
 interface Options {
   readonly rates?: number[];

@@ -99,6 +99,7 @@ export async function runEnvelope(
           name: r.name,
           kind: "rule" as const,
           origin,
+          ruleId: r.ruleId,
         })),
       ),
       ...options.detectors.map((d) => ({ id: d, name: d, kind: "detector" as const, origin: d })),

@@ -12,7 +12,7 @@ import type { GroundTruth } from "../scanners/ground-truth.js";
 import { describeToolStep, type ToolStepSpec } from "../scanners/registry.js";
 import { runStep } from "../scanners/run-step.js";
 import { DETECTOR_SETTLE_MS, detectorsDetected, restartDetectors, type DetectorName } from "./detectors.js";
-import { pointScopeKey, pointWindow } from "./point-window.js";
+import { pointScopeKey, pointWindow, type PointWindow } from "./point-window.js";
 import { rulesDetected } from "./rule-outcome.js";
 
 /** Rules of one origin (scanproof's pack, a user's rule path, Elastic's published rules). */
@@ -55,7 +55,10 @@ export async function measurePoint(
   step: ToolStepSpec,
 ): Promise<EnvelopePoint> {
   const { lab, backend } = bench;
-  if (bench.detectors.length > 0) await restartDetectors(lab, bench.detectors);
+  if (bench.detectors.length > 0)
+    await task(`  restart ${bench.detectors.join(", ")} with empty state`, () =>
+      restartDetectors(lab, bench.detectors),
+    );
   const stepIndex = bench.truths.length;
   const truth = await task(`  ${dimension}: ${describeToolStep(step)}`, () =>
     lab.whileAlive(() => runStep(lab, step, stepIndex, bench.guard, bench.workDir)),
@@ -64,29 +67,22 @@ export async function measurePoint(
   if (drops.length > 0) throw egressViolation(drops, `the envelope's ${dimension} point ${index}`);
   bench.truths.push(truth);
   const ended = Date.now();
-  for (const source of bench.sources) {
-    const report = await awaitIngest(backend, lab, source, bench.truths, ended, bench.ingestTimeoutMs);
-    if (report.expectedEvents > 0 && !sawEveryEvent(report))
-      throw new ScanproofError(
-        `the envelope's ${dimension} point ${index}: ${source} did not show every event of the scan within ${bench.ingestTimeoutMs / 1000} s (${describeMissing(report)}); its outcome would be no evidence.`,
-      );
-  }
+  const reports = await task(`  wait for ${bench.sources.join(", ")} events of the point`, () =>
+    Promise.all(
+      bench.sources.map((s) => awaitIngest(backend, lab, s, bench.truths, ended, bench.ingestTimeoutMs)),
+    ),
+  );
+  const incomplete = reports.find((r) => r.expectedEvents > 0 && !sawEveryEvent(r));
+  if (incomplete)
+    throw new ScanproofError(
+      `the envelope's ${dimension} point ${index}: ${incomplete.source} did not show every event of the scan within ${bench.ingestTimeoutMs / 1000} s (${describeMissing(incomplete)}); its outcome would be no evidence.`,
+    );
   const window = pointWindow(truth.startedAt, truth.endedAt);
   const settle = window.end.getTime() + DETECTOR_SETTLE_MS - Date.now();
   if (settle > 0) await new Promise((r) => setTimeout(r, settle));
-  const detected: Record<string, boolean> = detectorsDetected(
-    lab.logDir,
-    bench.detectors,
-    lab.plan.attacker,
-    window,
+  const detected = await task(`  judge the point by every contender`, () =>
+    judge(bench, dimension, index, window),
   );
-  for (const set of bench.ruleSets) {
-    const scope = pointScopeKey(lab.runId, `${dimension}/${set.origin}`, index);
-    const outcome = await rulesDetected(backend, set.rules, lab, window, scope);
-    for (const [id, fired] of Object.entries(outcome.detected)) detected[contenderId(set.origin, id)] = fired;
-    for (const [id, why] of Object.entries(outcome.skipped))
-      bench.skipped.set(contenderId(set.origin, id), why);
-  }
   return {
     value,
     startedAt: truth.startedAt,
@@ -94,4 +90,23 @@ export async function measurePoint(
     command: truth.command.join(" "),
     detected,
   };
+}
+
+/** Every contender's outcome on one point: the detectors' reports, then each rule set's executions. */
+async function judge(
+  bench: PointBench,
+  dimension: string,
+  index: number,
+  window: PointWindow,
+): Promise<Record<string, boolean>> {
+  const { lab } = bench;
+  const detected = detectorsDetected(lab.logDir, bench.detectors, lab.plan.attacker, window);
+  for (const set of bench.ruleSets) {
+    const scope = pointScopeKey(lab.runId, `${dimension}/${set.origin}`, index);
+    const outcome = await rulesDetected(bench.backend, set.rules, lab, window, scope);
+    for (const [id, fired] of Object.entries(outcome.detected)) detected[contenderId(set.origin, id)] = fired;
+    for (const [id, why] of Object.entries(outcome.skipped))
+      bench.skipped.set(contenderId(set.origin, id), why);
+  }
+  return detected;
 }
