@@ -8,7 +8,7 @@ import { say, task } from "../core/progress.js";
 import type { LogSourceName, SensorName } from "../core/vocabulary.js";
 import { settleEsqlRules } from "../detection/live/backend-rules.js";
 import type { RuleSet } from "../detection/rules/rule.js";
-import { rulesReading } from "../detection/rules/source-rules.js";
+import { rulesReading, sourcesRead } from "../detection/rules/source-rules.js";
 import { startLab } from "../lab/lab.js";
 import { sourcesShippedBy } from "../lab/sensors.js";
 import { ScopeGuard } from "../lab/scope-guard.js";
@@ -38,10 +38,9 @@ export interface EnvelopeOptions {
   readonly backend?: Backend;
 }
 
-/** The lab every envelope measures in: one web server behind the firewall, NetFlow watching. */
+/** The lab every envelope measures in: one web server behind the firewall, NetFlow watching when a rule reads it. */
 const ENVELOPE_LAB = { lab: { targets: [{ name: "web", kind: "web" as const }], hosts: [], sensors: [] } };
 const ENVELOPE_ID = "envelope";
-const SENSORS: readonly SensorName[] = ["flow"];
 const SOURCES: readonly LogSourceName[] = ["firewall", "flow", "web"];
 
 export const ISOLATION =
@@ -71,11 +70,13 @@ export async function runEnvelope(
         rules: rulesReading((await settleEsqlRules(backend, set)).rules, SOURCES),
       })),
     );
+    const read = new Set(ruleSets.flatMap((s) => s.rules.flatMap(sourcesRead)));
+    const sensors: SensorName[] = read.has("flow") ? ["flow"] : [];
     const lab = await startLab({
       runId,
       scenarioId: ENVELOPE_ID,
       plan,
-      sensors: [...SENSORS, ...options.detectors],
+      sensors: [...sensors, ...options.detectors],
       backend,
       workDir,
       teardown,
@@ -85,7 +86,7 @@ export async function runEnvelope(
       backend,
       guard: new ScopeGuard(lab.subnets, labAddresses(lab.plan)),
       workDir,
-      sources: ["firewall", ...sourcesShippedBy(SENSORS)],
+      sources: ["firewall", ...sourcesShippedBy(sensors)],
       ruleSets,
       detectors: options.detectors,
       ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
