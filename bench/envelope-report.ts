@@ -41,7 +41,7 @@ function budgetTable(bench: EnvelopeBench): Table {
 
 function notes(bench: EnvelopeBench): string[] {
   return [
-    `Machine: ${describeMachineLine(bench.machine, bench.load1m)} (shared with other work while it ran).`,
+    `${describeMachineLine(bench.machine, bench.load1m)} The machine was shared with two other engineers' lab work while it ran.`,
     `Elasticsearch started once for both runs in ${(bench.backendStartMs / 1000).toFixed(0)} s, not counted above; each run counts its own lab's start and teardown.`,
     `Isolation: ${bench.pack.result.isolation}`,
   ];

@@ -1,4 +1,6 @@
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { format, resolveConfig } from "prettier";
 import { say } from "../harness/core/progress.js";
 import { DEFAULT_LIMITS } from "../harness/envelope/dimensions.js";
 import { DETECTORS } from "../harness/envelope/detectors.js";
@@ -30,6 +32,19 @@ export interface EnvelopeBench extends BenchHeader {
   readonly pack: EnvelopeRun;
   /** One rule of the pack alone over the same dimensions. */
   readonly rule: EnvelopeRun;
+}
+
+/**
+ * The pack's page and one chart per dimension under bench/results/envelope/ (the README shows the
+ * charts), formatted as the repository's files are; its JSON is the results file's `pack.result`.
+ */
+async function writePackPage(result: EnvelopeResult): Promise<void> {
+  const dir = join(RESULTS_DIR, "envelope");
+  rmSync(dir, { recursive: true, force: true });
+  const files = writeEnvelopeReports(result, dir);
+  const style = (await resolveConfig(files.html)) ?? {};
+  writeFileSync(files.html, await format(readFileSync(files.html, "utf8"), { ...style, parser: "html" }));
+  for (const extra of [files.json, files.markdown]) rmSync(extra);
 }
 
 async function timed(run: () => Promise<EnvelopeResult>): Promise<EnvelopeRun> {
@@ -70,7 +85,7 @@ export async function benchEnvelope(): Promise<void> {
     });
     const figures: EnvelopeBench = { ...session.header(), goals: GOALS, backendStartMs, pack, rule };
     process.stdout.write(`\n${renderEnvelopeBenchText(figures)}\n`);
-    writeEnvelopeReports(pack.result, join(RESULTS_DIR, "envelope"));
+    await writePackPage(pack.result);
     await writeBenchResults("envelope", session.date, figures, (json) =>
       renderEnvelopeBenchMarkdown(figures, json),
     );
