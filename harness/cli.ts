@@ -572,6 +572,14 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .option("--max-delay <ms>", "pace: the longest delay between probes searched", positiveInteger, 1500)
     .option("--pace-ports <n>", "pace: ports every pace point scans", positiveInteger, 120)
     .option("--max-points <n>", "at most this many points per dimension", positiveInteger)
+    .addOption(
+      new Option(
+        "--source <where>",
+        "who scans: the outside attacker, or an insider on the LAN (a private address)",
+      )
+        .choices(["outside", "lan"])
+        .default("outside"),
+    )
     .option(
       "--out <dir>",
       "where to write envelope.json, .html, .md and the charts (default: the run's folder)",

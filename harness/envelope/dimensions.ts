@@ -59,6 +59,7 @@ export function dimensionPlan(
   name: EnvelopeDimensionName,
   target: string,
   limits: DimensionLimits = DEFAULT_LIMITS,
+  from = "attacker",
 ): DimensionPlan {
   if (name === "vertical") {
     if (limits.maxPorts < 2 || limits.maxPorts > 65_535)
@@ -70,7 +71,7 @@ export function dimensionPlan(
       evasive: "down",
       fixed: `one target (${target}), ports 1..N, nmap -sS -T3`,
       values: descending(limits.maxPorts),
-      step: (n) => ({ tool: "nmap", from: "attacker", target, args: [...SCAN, "-p", `1-${n}`] }),
+      step: (n) => ({ tool: "nmap", from, target, args: [...SCAN, "-p", `1-${n}`] }),
     };
   }
   if (name === "horizontal") {
@@ -89,7 +90,7 @@ export function dimensionPlan(
       values: descending(limits.maxTargets),
       step: (n) => ({
         tool: "nmap",
-        from: "attacker",
+        from,
         target: `${base}.${FIRST_SWEPT_HOST}-${FIRST_SWEPT_HOST + n - 1}`,
         args: [...SCAN, "-p", "22"],
       }),
@@ -106,7 +107,7 @@ export function dimensionPlan(
     values: delays(limits.maxDelayMs),
     step: (d) => ({
       tool: "nmap",
-      from: "attacker",
+      from,
       target,
       args: [...SCAN, "-p", `1-${limits.pacePorts}`, "--scan-delay", `${d}ms`],
     }),

@@ -19,6 +19,7 @@ export interface EnvelopeCliOptions {
   pacePorts: number;
   maxPoints?: number;
   out?: string;
+  source: "outside" | "lan";
   rulesBaseline?: string;
   rulesChanged?: string;
   setup: boolean;
@@ -57,6 +58,7 @@ export async function runEnvelopeCommand(
       pacePorts: options.pacePorts,
     },
     ...(options.maxPoints === undefined ? {} : { maxPoints: options.maxPoints }),
+    source: options.source,
   });
   const out = resolve(options.out ?? dir);
   const files = writeEnvelopeReports(result, out);

@@ -33,13 +33,30 @@ export interface EnvelopeOptions {
   readonly limits: DimensionLimits;
   /** At most this many points per dimension (the search stops with wider brackets). */
   readonly maxPoints?: number;
+  /** Where the scans come from: the outside attacker (default) or an insider on the LAN. */
+  readonly source?: EnvelopeSource;
   readonly ingestTimeoutMs?: number;
   /** An Elasticsearch already open (a bench's, the lab tests'); otherwise the run opens its own. */
   readonly backend?: Backend;
 }
 
-/** The lab every envelope measures in: one web server behind the firewall, NetFlow watching when a rule reads it. */
-const ENVELOPE_LAB = { lab: { targets: [{ name: "web", kind: "web" as const }], hosts: [], sensors: [] } };
+/**
+ * The lab every envelope measures in: one web server behind the firewall, NetFlow watching when a
+ * rule reads it, and the scans sent by the outside attacker or by an insider on the LAN (a private
+ * address: Elastic's scan rules count only those).
+ */
+function envelopeLab(source: EnvelopeSource) {
+  return {
+    lab: {
+      targets: [{ name: "web", kind: "web" as const }],
+      hosts: source === "lan" ? [{ name: INSIDER, role: "attacker" as const, network: "lan" as const }] : [],
+      sensors: [],
+    },
+  };
+}
+const INSIDER = "insider";
+
+export type EnvelopeSource = "outside" | "lan";
 const ENVELOPE_ID = "envelope";
 const SOURCES: readonly LogSourceName[] = ["firewall", "flow", "web"];
 
@@ -62,7 +79,9 @@ export async function runEnvelope(
   const result = await withTeardown(teardown, async () => {
     await requireDocker();
     const backend = options.backend ?? (await openBackend(runId, teardown));
-    const plan = planLab(ENVELOPE_LAB);
+    const source = options.source ?? "outside";
+    const from = source === "lan" ? INSIDER : "attacker";
+    const plan = planLab(envelopeLab(source));
     const target = plan.targets[0]?.address ?? "";
     const ruleSets = await Promise.all(
       options.ruleSets.map(async ({ origin, set }) => ({
@@ -91,6 +110,7 @@ export async function runEnvelope(
       detectors: options.detectors,
       ingestTimeoutMs: options.ingestTimeoutMs ?? 60_000,
       truths: [],
+      from,
       skipped: new Map(),
     };
     const contenders: EnvelopeContender[] = [
@@ -114,6 +134,7 @@ export async function runEnvelope(
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       isolation: ISOLATION,
+      source: `${source === "lan" ? "an insider on the LAN" : "the outside attacker"} (${lab.host(from).plan.seenAs})`,
       contenders: contenders.map((c) => {
         const note = bench.skipped.get(c.id);
         return note === undefined ? c : { ...c, note: `skipped: ${note}` };
@@ -131,7 +152,7 @@ async function measureDimension(
   contenders: readonly EnvelopeContender[],
   options: EnvelopeOptions,
 ): Promise<EnvelopeDimension> {
-  const plan = dimensionPlan(name, target, options.limits);
+  const plan = dimensionPlan(name, target, options.limits, bench.from);
   const started = Date.now();
   say(`\n${plan.title}: ${plan.values[0]} … ${plan.values.at(-1)} ${plan.unit} (${plan.fixed})`);
   const search = await task(

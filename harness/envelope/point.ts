@@ -36,6 +36,8 @@ export interface PointBench {
   readonly ruleSets: readonly RuleContenders[];
   readonly detectors: readonly DetectorName[];
   readonly ingestTimeoutMs: number;
+  /** The traffic source every point's scan is sent from. */
+  readonly from: string;
   /** Every point's ground truth so far: the lab's accounting is over all of them. */
   readonly truths: GroundTruth[];
   /** Why each contender was skipped at some point. */
@@ -100,7 +102,7 @@ async function judge(
   window: PointWindow,
 ): Promise<Record<string, boolean>> {
   const { lab } = bench;
-  const detected = detectorsDetected(lab.logDir, bench.detectors, lab.plan.attacker, window);
+  const detected = detectorsDetected(lab.logDir, bench.detectors, lab.host(bench.from).plan.seenAs, window);
   for (const set of bench.ruleSets) {
     const scope = pointScopeKey(lab.runId, `${dimension}/${set.origin}`, index);
     const outcome = await rulesDetected(bench.backend, set.rules, lab, window, scope);

@@ -20,7 +20,7 @@ export function renderEnvelopeHtml(result: EnvelopeResult): string {
       </head>
       <body>
         <h1>Detection envelope ${result.runId}</h1>
-        <p>${result.isolation}</p>
+        <p>Every scan sent by ${result.source}. ${result.isolation}</p>
         <table class="envelope">
           <thead>
             <tr>

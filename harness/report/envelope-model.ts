@@ -71,6 +71,8 @@ export const EnvelopeResultSchema = z.strictObject({
   durationMs: z.number(),
   /** How the points were kept apart (time windows, detector restarts): stated in every result. */
   isolation: z.string(),
+  /** Who sent every scan, and from which address. */
+  source: z.string(),
   contenders: z.array(EnvelopeContenderSchema),
   dimensions: z.array(EnvelopeDimensionSchema),
 });

@@ -82,7 +82,7 @@ const NOT_MONOTONE =
 export function renderEnvelopeText(result: EnvelopeResult): string {
   const table = envelopeTable(result);
   return [
-    `Detection envelope ${result.runId} (${(result.durationMs / 1000).toFixed(0)} s)`,
+    `Detection envelope ${result.runId} (${(result.durationMs / 1000).toFixed(0)} s), every scan sent by ${result.source}`,
     ...dimensionLines(result),
     "",
     ...pad([table.header, ...table.rows]),

@@ -61,6 +61,7 @@ const result: EnvelopeResult = {
   startedAt: "2026-12-06T10:00:00.000Z",
   durationMs: 300_000,
   isolation: "each point its own",
+  source: "the outside attacker (198.18.0.10)",
   contenders: [
     { id: "scanproof/vertical", name: "Vertical Port Scan", kind: "rule", origin: "scanproof" },
     { id: "psad", name: "psad", kind: "detector", origin: "psad" },
