@@ -38,17 +38,20 @@ export function windowsOverlap(a: PointWindow, b: PointWindow): boolean {
 export const MAX_EXECUTIONS_PER_POINT = 60;
 
 /**
- * When the rule runs over a point, as Kibana's schedule would: one execution whose window ends just
- * after the point's last event, and the executions one interval apart before it as long as their
- * windows still reach into the point, oldest first. The phase is the one most favourable to the
- * rule (a scan that fits its look-back is seen whole); a point longer than the look-back is seen in
- * the overlapping pieces the schedule gives it.
+ * When the rule runs over a point, as Kibana's schedule would: one execution once every event of the
+ * point is searchable (`searchableAt`, and no earlier than its window reaching the point's end), and
+ * the executions one interval apart before it as long as their windows still reach into the point,
+ * oldest first. A rule whose window reads `event.ingested` (Elastic's timestamp override) sees the
+ * point only from when it was indexed, so the last execution must not come before that. The phase is
+ * the one most favourable to the rule (a scan that fits its look-back is seen whole); a point longer
+ * than the look-back is seen in the overlapping pieces the schedule gives it.
  */
 export function executionMoments(
   rule: Pick<Rule, "lookbackMs" | "endOffsetMs" | "intervalMs">,
   window: PointWindow,
+  searchableAt: Date = window.end,
 ): Date[] {
-  const last = window.end.getTime() + rule.endOffsetMs;
+  const last = Math.max(window.end.getTime() + rule.endOffsetMs, searchableAt.getTime());
   const moments: Date[] = [];
   for (let k = 0; k < MAX_EXECUTIONS_PER_POINT; k++) {
     const at = last - k * rule.intervalMs;

@@ -102,10 +102,11 @@ async function judge(
   window: PointWindow,
 ): Promise<Record<string, boolean>> {
   const { lab } = bench;
+  const searchableAt = new Date();
   const detected = detectorsDetected(lab.logDir, bench.detectors, lab.host(bench.from).plan.seenAs, window);
   for (const set of bench.ruleSets) {
     const scope = pointScopeKey(lab.runId, `${dimension}/${set.origin}`, index);
-    const outcome = await rulesDetected(bench.backend, set.rules, lab, window, scope);
+    const outcome = await rulesDetected(bench.backend, set.rules, lab, window, scope, searchableAt);
     for (const [id, fired] of Object.entries(outcome.detected)) detected[contenderId(set.origin, id)] = fired;
     for (const [id, why] of Object.entries(outcome.skipped))
       bench.skipped.set(contenderId(set.origin, id), why);

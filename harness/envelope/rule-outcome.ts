@@ -12,7 +12,7 @@ const RULES_AT_ONCE = 2;
 
 /**
  * Whether each rule alerts on one point's events: the rule runs at the moments its schedule gives
- * the point, over the lab's events stamped within the point's window only, in the point's own
+ * the point (the last once every event of it was searchable, `searchableAt`), over the lab's events stamped within the point's window only, in the point's own
  * alert scope. Alerts are not escalated: the envelope asks whether a rule fires, not what tier.
  * A rule whose search fails leaves no outcome, so the point is refused; a rule the engine skips (its
  * indices or fields are not in the lab) counts as missing the point, and `skipped` says why.
@@ -23,6 +23,7 @@ export async function rulesDetected(
   lab: Pick<StartedLab, "runId" | "scenarioId">,
   window: PointWindow,
   scopeKey: string,
+  searchableAt: Date,
 ): Promise<{ detected: Record<string, boolean>; skipped: Record<string, string> }> {
   const scope = {
     filters: [...scenarioFilter(lab), pointFilter(window)],
@@ -31,7 +32,7 @@ export async function rulesDetected(
   };
   const outcomes = await inPool(rules, RULES_AT_ONCE, async (rule) => {
     let fired = false;
-    for (const startedAt of executionMoments(rule, window)) {
+    for (const startedAt of executionMoments(rule, window, searchableAt)) {
       const execution = await executeRule(backend, rule, {
         startedAt,
         scope,

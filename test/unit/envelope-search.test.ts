@@ -148,6 +148,15 @@ describe("envelope point isolation", function () {
     expect((moments[0]?.getTime() ?? 0) - rule.lookbackMs).to.be.below(w.start.getTime());
   });
 
+  it("runs a rule last once the point is searchable, for rules that read the time of indexing", function () {
+    const w = pointWindow("2026-12-06T10:00:00.000Z", "2026-12-06T10:00:30.000Z");
+    const searchable = new Date("2026-12-06T10:00:40.000Z");
+    const moments = executionMoments(rule, w, searchable);
+    expect(moments.map((m) => m.toISOString())).to.deep.equal([searchable.toISOString()]);
+    // Never before the window reaches the point's end, however early the events were searchable.
+    expect(executionMoments(rule, w, new Date("2026-12-06T09:00:00Z"))).to.deep.equal([w.end]);
+  });
+
   it("runs a rule at every interval whose window reaches into a point longer than its look-back, oldest first", function () {
     const w = { start: new Date("2026-12-06T10:00:00Z"), end: new Date("2026-12-06T10:20:00Z") };
     const moments = executionMoments({ ...rule, endOffsetMs: 30_000 }, w).map((m) => m.getTime());
