@@ -105,6 +105,7 @@ export function renderEnvelopeMarkdown(result: EnvelopeResult): string {
     `| ${table.header.map(() => "---").join(" | ")} |`,
     ...table.rows.map((r) => `| ${r.map(markdownCell).join(" | ")} |`),
     "",
+    `- Every scan sent by ${result.source}.`,
     ...dimensionLines(result).map((l) => `- ${l}`),
     ...(table.silent.length > 0
       ? [`- Detected at no point: ${table.silent.map((c) => `${c.name} (${c.origin})`).join("; ")}`]
