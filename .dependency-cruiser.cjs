@@ -16,7 +16,7 @@ const LAYERS = [
   ["results", "^harness/result\\.ts$"],
   ["judge", "^harness/judge/"],
   ["reports", "^harness/report/"],
-  ["pipeline", "^harness/(run/|(shard|lab-session)\\.ts$)"],
+  ["pipeline", "^harness/(run/|envelope/|(shard|lab-session)\\.ts$)"],
   ["commands", "^harness/(cli|index|doctor)\\.ts$"],
 ];
 

@@ -5,7 +5,7 @@ import { planLab } from "../harness/lab/topology.js";
 import type { AlertSummary, ScenarioResult, Verdict } from "../harness/result.js";
 import type { Scenario } from "../harness/scenario/load.js";
 import type { FirstAlerts } from "./lib/alert-watch.js";
-import type { DetectorName, DetectorReport } from "./lib/detector-logs.js";
+import type { DetectorName, DetectorReport } from "../harness/logs/detector-reports.js";
 import { firewallLogWindow, scenarioFirewallLog } from "./lib/firewall-log.js";
 import { spread } from "./lib/stats.js";
 

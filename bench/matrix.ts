@@ -11,7 +11,7 @@ import { runScenarios } from "../harness/run/run-scenarios.js";
 import type { SensorName } from "../harness/core/vocabulary.js";
 import { watchAlerts, type FirstAlerts } from "./lib/alert-watch.js";
 import { CORPUS_SEED_ENV, corpusSeed, DEFAULT_CORPUS_SIZE, writeCorpus } from "./lib/challenge-corpus.js";
-import { readDetectorReports } from "./lib/detector-logs.js";
+import { readDetectorReports } from "../harness/logs/detector-reports.js";
 import { replayAfterRun } from "./lib/elastic-replay.js";
 import { writeBenchResults } from "./lib/results.js";
 import { libraryScenarios, writeVariant, type Variant } from "./lib/scenario-variants.js";

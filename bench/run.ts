@@ -4,6 +4,7 @@ import { say } from "../harness/core/progress.js";
 import { benchCapture } from "./capture.js";
 import { benchDiff } from "./diff.js";
 import { benchElasticRules } from "./elastic-rules.js";
+import { benchEnvelope } from "./envelope.js";
 import { benchIngest } from "./ingest.js";
 import { benchKql } from "./kql.js";
 import { benchLatency } from "./latency.js";
@@ -25,13 +26,14 @@ const BENCHES = {
   capture: () => benchCapture(),
   diff: (o: Options) => benchDiff(o.results),
   "elastic-rules": () => benchElasticRules(),
+  envelope: () => benchEnvelope(),
   mutation: (o: Options) =>
     benchMutation({ ...(o.mutate ? { mutate: o.mutate } : {}), ...(o.static ? { static: true } : {}) }),
 } as const;
 type BenchName = keyof typeof BENCHES;
 
-/** Benches that run only when named: mutation testing takes the better part of an hour. */
-const NAMED_ONLY: readonly BenchName[] = ["mutation"];
+/** Benches that run only when named: mutation testing takes the better part of an hour, the envelope tens of minutes. */
+const NAMED_ONLY: readonly BenchName[] = ["mutation", "envelope"];
 
 interface Options {
   readonly rates?: number[];

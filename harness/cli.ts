@@ -9,12 +9,19 @@ import { LiveView } from "./report/live.js";
 import { mergeRunResults, resultsFile } from "./report/merge.js";
 import { diffRuns, renderDiffJson, type RunDiff } from "./report/diff.js";
 import { renderDiffMarkdown, renderDiffSummary } from "./report/diff-text.js";
+import {
+  diffEnvelopes,
+  renderEnvelopeDiffMarkdown,
+  renderEnvelopeDiffSummary,
+} from "./report/envelope-diff.js";
+import { envelopeFileOf, readEnvelopeResult } from "./report/envelope-files.js";
 import { renderSummary } from "./report/terminal.js";
 import { readRunResult, REPORT_FILES, writeReports } from "./report/write-reports.js";
 import { overallVerdict } from "./result.js";
 import { type ScenarioProgress } from "./result.js";
 import { parseShard, selectShard, type Shard } from "./shard.js";
 import { InputError, type Problem } from "./core/problems.js";
+import type { EnvelopeCliOptions } from "./envelope/envelope-command.js";
 
 /*
  * What only some commands need — the lab, Docker, Elasticsearch, the scenario schema — is imported
@@ -104,7 +111,7 @@ Exit codes:
 const DIFF_EXIT_CODES_HELP = `
 Exit codes:
   0  nothing moved
-  1  something moved: a verdict, an alert, a tier, a reason, an expectation, a log source's accounting, a scenario or rule in one run only
+  1  something moved: a verdict, an alert, a tier, a reason, an expectation, a log source's accounting, a scenario or rule in one run only, an envelope boundary
   2  with --rules-changed: a scenario errored in either rule set's run (the comparison is incomplete), or an unexpected error
   3  invalid input or arguments (a results file that is not one names the file and what was expected)
   4  with --rules-changed: set-up or environment problem`;
@@ -112,6 +119,37 @@ Exit codes:
 interface DiffOptions {
   markdown?: string;
   json?: string;
+}
+
+/** Two envelopes' moved boundaries as the terminal summary, and as the Markdown and JSON files asked for. */
+function reportEnvelopeDiff(
+  before: string,
+  after: string,
+  envelopes: readonly (string | undefined)[],
+  files: DiffOptions,
+  io: CliIo,
+): number {
+  const [b, a] = envelopes;
+  if (b === undefined || a === undefined) {
+    const [notEnvelope] = [before, after].filter((_, i) => envelopes[i] === undefined);
+    throw new InputError([
+      {
+        file: notEnvelope ?? "",
+        line: 1,
+        column: 1,
+        path: "",
+        message: "not an envelope (envelope.json): diff compares two envelopes or two runs, not one of each",
+      },
+    ]);
+  }
+  const diff = diffEnvelopes(
+    { label: before, result: readEnvelopeResult(b) },
+    { label: after, result: readEnvelopeResult(a) },
+  );
+  io.out(`${renderEnvelopeDiffSummary(diff)}\n`);
+  if (files.markdown !== undefined) writeFileSync(files.markdown, renderEnvelopeDiffMarkdown(diff));
+  if (files.json !== undefined) writeFileSync(files.json, `${JSON.stringify(diff, null, 2)}\n`);
+  return diff.moves.length > 0 ? EXIT.failed : EXIT.ok;
 }
 
 /** A diff as the terminal summary, and as the Markdown and JSON files asked for. */
@@ -450,7 +488,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .command("diff")
     .argument(
       "[inputs...]",
-      "two results (results.json files or run folders), before then after; with --rules-changed, scenario files or folders (default: the scenarios tagged default)",
+      "two results (results.json files or run folders) or two envelopes (envelope.json or its folder), before then after; with --rules-changed, scenario files or folders (default: the scenarios tagged default)",
     )
     .description(
       "what moved between two runs — verdicts, alerts by rule and source, tiers, escalation reasons, expectations, log accounting — or between two rule sets over the same lab events",
@@ -491,6 +529,11 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
             );
             return;
           }
+          const envelopes = [envelopeFileOf(before), envelopeFileOf(after)];
+          if (envelopes.some((e) => e !== undefined)) {
+            code = reportEnvelopeDiff(before, after, envelopes, options, io);
+            return;
+          }
           const run = (path: string) => ({ label: path, run: readRunResult(resultsFile(path)) });
           code = reportDiff(diffRuns(run(before), run(after)), options, io);
           return;
@@ -502,6 +545,62 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
         );
       },
     );
+
+  program
+    .command("envelope")
+    .description(
+      "measure where each rule and detector stops detecting: per dimension of a scan (ports per target, targets per port, pace), the boundary by bisection with real scans in one lab",
+    )
+    .option(
+      "--rules <path...>",
+      "more rules to measure, each path its own contender set (any format scanproof loads)",
+      [],
+    )
+    .option("--rule <id-or-name...>", "only these rules (rule_id or name) of every rule set")
+    .addOption(
+      new Option("--without <contenders...>", "leave out scanproof's pack, Elastic's rules, psad or scanlogd")
+        .choices(["pack", "elastic", "psad", "scanlogd"])
+        .default([]),
+    )
+    .addOption(
+      new Option("--dimensions <names...>", "what to search")
+        .choices(["vertical", "horizontal", "pace"])
+        .default(["vertical", "horizontal", "pace"]),
+    )
+    .option("--max-ports <n>", "vertical: the most ports per target searched", positiveInteger, 300)
+    .option("--max-targets <n>", "horizontal: the most DMZ addresses searched", positiveInteger, 150)
+    .option("--max-delay <ms>", "pace: the longest delay between probes searched", positiveInteger, 1500)
+    .option("--pace-ports <n>", "pace: ports every pace point scans", positiveInteger, 120)
+    .option("--max-points <n>", "at most this many points per dimension", positiveInteger)
+    .addOption(
+      new Option(
+        "--source <where>",
+        "who scans: the outside attacker, or an insider on the LAN (a private address)",
+      )
+        .choices(["outside", "lan"])
+        .default("outside"),
+    )
+    .option(
+      "--out <dir>",
+      "where to write envelope.json, .html, .md and the charts (default: the run's folder)",
+    )
+    .option(
+      "--rules-baseline <path>",
+      "with --rules-changed: measure this rule set and the changed one in one lab and report which boundaries moved",
+    )
+    .option("--rules-changed <path>", "with --rules-baseline: the rule set after the change")
+    .option("--no-setup", "skip the set-up check")
+    .action(async (options: EnvelopeCliOptions) => {
+      if ((options.rulesBaseline === undefined) !== (options.rulesChanged === undefined)) {
+        usage("--rules-baseline and --rules-changed go together: the rule set before and after the change");
+        return;
+      }
+      const { runEnvelopeCommand } = await import("./envelope/envelope-command.js");
+      if (options.setup) await (await import("./setup/index.js")).runSetup();
+      const { text, moved } = await runEnvelopeCommand(options);
+      io.out(`${text}\n`);
+      if (moved) code = EXIT.failed;
+    });
 
   program
     .command("prune")

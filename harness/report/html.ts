@@ -21,7 +21,7 @@ const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
   error: "! ERROR",
 };
 
-const STYLE = new Markup(`
+export const STYLE = new Markup(`
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328; background: #fff; margin: 0 auto; max-width: 1180px; padding: 1.5rem; }
 h1, h2, h3 { line-height: 1.25; }
 h2 { margin-top: 2.5rem; padding-top: 1rem; border-top: 2px solid #d0d7de; }

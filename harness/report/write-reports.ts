@@ -123,7 +123,7 @@ function locatedProblems(file: string, text: string, issues: readonly z.core.$Zo
  * Where a path points in a JSON text that parsed: the value it names (with "key", the key naming
  * it), else the deepest value that exists along it. One pass over the text per problem.
  */
-function positions(
+export function positions(
   text: string,
 ): (path: readonly PropertyKey[], anchor: Anchor) => { line: number; column: number } {
   return (path, anchor) => lineAndColumn(text, jsonOffset(text, path, anchor));

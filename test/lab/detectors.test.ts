@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { stringify } from "yaml";
-import { readDetectorReports } from "../../bench/lib/detector-logs.js";
+import { readDetectorReports } from "../../harness/logs/detector-reports.js";
 import { OUTSIDE } from "../../harness/lab/segments.js";
 import { assertionsDir } from "../../harness/core/paths.js";
 import type { RunResult } from "../../harness/result.js";

@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { writeVariant } from "../../bench/lib/scenario-variants.js";
 import { loadScenario } from "../../harness/scenario/load.js";
 import { latencySamples, ruleLatencies } from "../../bench/latency.js";
-import { parseDetectorLog, readDetectorReports, type DetectorReport } from "../../bench/lib/detector-logs.js";
+import {
+  parseDetectorLog,
+  readDetectorReports,
+  type DetectorReport,
+} from "../../harness/logs/detector-reports.js";
 import { spread } from "../../bench/lib/stats.js";
 import type { MatrixBench } from "../../bench/matrix.js";
 import {
