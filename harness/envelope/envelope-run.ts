@@ -10,6 +10,7 @@ import { settleEsqlRules } from "../detection/live/backend-rules.js";
 import type { RuleSet } from "../detection/rules/rule.js";
 import { rulesReading, sourcesRead } from "../detection/rules/source-rules.js";
 import { startLab } from "../lab/lab.js";
+import { pruneOrphans, pruneRun } from "../lab/prune.js";
 import { sourcesShippedBy } from "../lab/sensors.js";
 import { ScopeGuard } from "../lab/scope-guard.js";
 import { labAddresses, planLab } from "../lab/topology.js";
@@ -76,8 +77,10 @@ export async function runEnvelope(
   const workDir = join(dir, ENVELOPE_ID);
   mkdirSync(workDir, { recursive: true });
   const teardown = new Teardown();
+  teardown.defer(`remove anything else labelled with run ${runId}`, () => pruneRun(runId));
   const result = await withTeardown(teardown, async () => {
     await requireDocker();
+    await pruneOrphans();
     const backend = options.backend ?? (await openBackend(runId, teardown));
     const source = options.source ?? "outside";
     const from = source === "lan" ? INSIDER : "attacker";
