@@ -394,13 +394,15 @@ const WireTruthSchema = z.strictObject({
       loggedBy: logSource.exactOptional(),
     }),
   ),
-  ssh: z.array(
+  logins: z.array(
     z.strictObject({
+      service: z.enum(["ssh", "ftp"]),
       source: text,
       sourcePort: portNumber,
       destination: text,
       port: portNumber,
       client: text,
+      outcome: z.enum(["success", "failure"]).exactOptional(),
       loggedBy: logSource.exactOptional(),
     }),
   ),

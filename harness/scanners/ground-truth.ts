@@ -65,18 +65,30 @@ export interface WireDnsQuery {
   readonly loggedBy?: LogSourceName;
 }
 
+/** The lab services whose logins the capture decodes. */
+export type LoginService = "ssh" | "ftp";
+
 /**
- * An SSH connection in which the source sent its identification string (`SSH-2.0-…`): sshd read it,
- * so sshd logs the connection — a login, a failure, or its close before authentication — naming the
- * client's address and port. A half-open scan probe or a connection closed before that line is no session.
+ * A login the source attempted, as its capture shows it, one for each record the service writes:
+ * - ssh: a connection in which the source sent its identification string (`SSH-2.0-…`). sshd read
+ *   it, so sshd logs the connection — a login, a failure, or its close before authentication —
+ *   naming the client's address and port. A half-open scan probe or a connection closed before
+ *   that line is no login.
+ * - ftp: a `USER` or `PASS` command the server answered with 230 (logged in) or, for `PASS`, 530
+ *   (login incorrect): vsftpd logs one OK or FAIL LOGIN for each, naming no client port. A `USER`
+ *   answered 331 (a password is needed) or 530 (a user refused before its password), a `PASS`
+ *   answered 503 (no `USER` first) or a command after the login is none.
  */
-export interface WireSshSession {
+export interface WireLogin {
+  readonly service: LoginService;
   readonly source: string;
   readonly sourcePort: number;
   readonly destination: string;
   readonly port: number;
-  /** The identification string the client sent. */
+  /** What the client sent that the service logs: its SSH identification string, or the FTP command and user. */
   readonly client: string;
+  /** The server's verdict, where its answer on the wire shows it (ftp). */
+  readonly outcome?: "success" | "failure";
   readonly loggedBy?: LogSourceName;
 }
 
@@ -99,7 +111,7 @@ export interface WireTruth {
   readonly localFlows: number;
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
-  readonly ssh: readonly WireSshSession[];
+  readonly logins: readonly WireLogin[];
   /** The second check: what the tool's report says it sent, and which of those claims the wire does not show. */
   readonly toolClaims: number;
   readonly claimsOnWire: number;
@@ -137,6 +149,8 @@ export interface AccountedEvent extends ExpectedEvent {
    * nginx refused to parse is logged on its connection with an empty target.
    */
   readonly fallback?: Readonly<Record<string, string | number>>;
+  /** Each occurrence is a record of its own (a login the service logs once per attempt): n equal events need n records. */
+  readonly each?: true;
 }
 
 function probeFields(p: Probe): Record<string, string | number> {
@@ -200,6 +214,32 @@ function httpFields(r: WireHttpRequest): Record<string, string | number> {
   };
 }
 
+/**
+ * The record a service writes for a login: sshd names the client's port (kept when no NAT router
+ * rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather than told apart.
+ */
+function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTruth): AccountedEvent {
+  if (l.service === "ssh")
+    return {
+      source,
+      from,
+      fields: {
+        "destination.ip": l.destination,
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  return {
+    source,
+    from,
+    each: true,
+    fields: {
+      "destination.ip": l.destination,
+      "event.action": "ftp_login",
+      ...(l.outcome === undefined ? {} : { "event.outcome": l.outcome }),
+    },
+  };
+}
+
 /** What the wire says `source` must hold: probes at the network sensors, requests at the service that logs them. */
 function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
   const from = (carried: string) => w.seenAs ?? carried;
@@ -229,16 +269,7 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
         from: from(q.source),
         fields: { "dns.question.name": q.name, "dns.question.type": q.type },
       })),
-    ...w.ssh
-      .filter((s) => s.loggedBy === source)
-      .map((s) => ({
-        source,
-        from: from(s.source),
-        fields: {
-          "destination.ip": s.destination,
-          ...(w.seenAs === undefined ? { "source.port": s.sourcePort } : {}),
-        },
-      })),
+    ...w.logins.filter((l) => l.loggedBy === source).map((l) => loginEvent(l, source, from(l.source), w)),
   ];
 }
 
@@ -253,15 +284,18 @@ function reportedEvents(t: GroundTruth, source: LogSourceName): AccountedEvent[]
 }
 
 /**
- * Every event the steps say `source` must hold, duplicates removed, in first-seen order: what the
+ * Every event the steps say `source` must hold, duplicates removed (but for events counted `each`), in first-seen order: what the
  * wire showed for a captured step, what the tool reported for one that was not (a containment).
  */
 export function expectedEvents(truths: readonly GroundTruth[], source: LogSourceName): AccountedEvent[] {
   const seen = new Map<string, AccountedEvent>();
+  const occurrences = new Map<string, number>();
   for (const t of truths)
     for (const e of t.wire ? wireEvents(t.wire, source) : reportedEvents(t, source)) {
       const key = `${e.from} ${eventKey(e.fields, Object.keys(e.fields))}`;
-      if (!seen.has(key)) seen.set(key, e);
+      const n = e.each ? (occurrences.get(key) ?? 0) + 1 : 0;
+      occurrences.set(key, n);
+      if (!seen.has(`${key} ${n}`)) seen.set(`${key} ${n}`, e);
     }
   return [...seen.values()];
 }

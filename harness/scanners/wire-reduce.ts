@@ -7,7 +7,7 @@ import {
   type ExpectedEvent,
   type Probe,
   type WireDnsQuery,
-  type WireSshSession,
+  type WireLogin,
   type WireHttpRequest,
   type WireProbe,
   type WireTruth,
@@ -33,6 +33,10 @@ interface WirePacket {
   readonly dns?: { name: string; type: string };
   /** The SSH identification string the packet carries (`SSH-2.0-…`). */
   readonly ssh?: string;
+  /** The FTP command a client sent (upper case, as the server reads it) with its argument. */
+  readonly ftpCommand?: { name: string; argument: string };
+  /** The code of the FTP reply a server sent. */
+  readonly ftpReply?: number;
 }
 
 /** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
@@ -64,6 +68,9 @@ const COLUMNS = [
   "dnsname",
   "dnstype",
   "sshprotocol",
+  "ftpcommand",
+  "ftparg",
+  "ftpcode",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -189,6 +196,10 @@ function parseLine(line: string, where: string): WirePacket {
         }
       : {}),
     ...(v("sshprotocol").startsWith("SSH-") ? { ssh: v("sshprotocol") } : {}),
+    ...(v("ftpcommand") === ""
+      ? {}
+      : { ftpCommand: { name: v("ftpcommand").toUpperCase(), argument: v("ftparg") } }),
+    ...(v("ftpcode") === "" ? {} : { ftpReply: number(v("ftpcode")) }),
   } as WirePacket;
 }
 
@@ -277,6 +288,66 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
     ?.source;
 }
 
+/**
+ * One FTP control connection as the server reads it (vsftpd's prelogin): `USER` names the user;
+ * `PASS` after a `USER` attempts the login, a `PASS` without one is refused (503) and logs nothing;
+ * a failed login forgets the user. A `USER` the server answers 230 logs in without a password
+ * (an anonymous user with `no_anon_password`). A reply of 230 or 530 to an attempt is the login
+ * vsftpd logged; after 230 (logged in) or 421 (closing) no command is a login any more. A `PASS`
+ * with no user named leaves an unanswered attempt as it is: it is the same segment resent (tshark
+ * decodes a retransmission again), or pipelined behind it and refused with 503 after its answer.
+ */
+class FtpControl {
+  private user: string | undefined;
+  private attempt: { command: "USER" | "PASS"; user: string } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly sourcePort: number,
+    private readonly destination: string,
+    private readonly port: number,
+  ) {}
+
+  sent(command: string, argument: string): void {
+    if (this.closed) return;
+    if (command === "USER") {
+      this.user = argument;
+      this.attempt = { command, user: argument };
+    } else if (command === "PASS" && this.user !== undefined) {
+      this.attempt = { command, user: this.user };
+      this.user = undefined;
+    }
+  }
+
+  answered(code: number): Omit<WireLogin, "service"> | undefined {
+    const attempt = this.attempt;
+    this.attempt = undefined;
+    if (this.closed) return undefined;
+    if (code === 230 || code === 421) this.closed = true;
+    if (attempt === undefined || !(code === 230 || (code === 530 && attempt.command === "PASS")))
+      return undefined;
+    return {
+      source: this.source,
+      sourcePort: this.sourcePort,
+      destination: this.destination,
+      port: this.port,
+      client: `${attempt.command} ${attempt.user}`,
+      outcome: code === 230 ? "success" : "failure",
+    };
+  }
+}
+
+/** The FTP control state of a TCP flow the source opened. */
+function ftpControl(controls: Map<string, FtpControl>, key: string, flow: WireProbe | "theirs" | undefined) {
+  if (flow === undefined || flow === "theirs" || flow.protocol !== 6 || flow.port === undefined)
+    return undefined;
+  const control =
+    controls.get(key) ?? new FtpControl(flow.source, flow.sourcePort ?? 0, flow.destination, flow.port);
+  controls.set(key, control);
+  return control;
+}
+
 const UNSEEN_SHOWN = 20;
 const PORTED: ReadonlySet<number> = new Set([6, 17, 132]);
 
@@ -286,7 +357,7 @@ export interface WireReduction {
   readonly flows: readonly WireProbe[];
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
-  readonly ssh: readonly WireSshSession[];
+  readonly logins: readonly WireLogin[];
   /** Packets the source sent that were longer than the snapshot length. */
   readonly cut: number;
 }
@@ -296,7 +367,9 @@ export interface WireReduction {
  * frame was not addressed to the interface's own MAC (a spoofed IP source is still the source's);
  * a flow is the source's when its first packet is. Replies and packets the source sent in flows the
  * far end opened are no probes. An ICMP error opens a flow only if nothing came from its destination first.
- * An SSH session is a TCP flow the source opened that carries its identification string, one per flow.
+ * Logins are read in TCP flows the source opened (WireLogin says which the services log): an SSH
+ * identification string once per flow, however often it is resent; an FTP login when the server
+ * answers the command that attempts it.
  */
 export function reduceWire(fields: string): WireReduction {
   const { mac, packets } = parseWireFields(fields);
@@ -304,9 +377,10 @@ export function reduceWire(fields: string): WireReduction {
   const heardFrom = new Set<string>();
   const http: WireHttpRequest[] = [];
   const dns: WireDnsQuery[] = [];
-  const ssh: WireSshSession[] = [];
-  /** The flows an SSH session was counted in: one per connection, however often its line is resent. */
+  const logins: WireLogin[] = [];
+  /** The flows an SSH login was counted in: one per connection, however often its line is resent. */
   const sshFlows = new Set<string>();
+  const ftp = new Map<string, FtpControl>();
   let cut = 0;
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
@@ -321,6 +395,8 @@ export function reduceWire(fields: string): WireReduction {
     if (!outbound) {
       heardFrom.add(ip.source);
       if (flow === undefined) flows.set(key, "theirs");
+      const login = p.ftpReply === undefined ? undefined : ftpControl(ftp, key, flow)?.answered(p.ftpReply);
+      if (login) logins.push({ service: "ftp", ...login });
       continue;
     }
     if (flow === undefined) {
@@ -344,7 +420,8 @@ export function reduceWire(fields: string): WireReduction {
       !sshFlows.has(key)
     ) {
       sshFlows.add(key);
-      ssh.push({
+      logins.push({
+        service: "ssh",
         source: ip.source,
         sourcePort: ip.sourcePort ?? 0,
         destination: ip.destination,
@@ -352,6 +429,7 @@ export function reduceWire(fields: string): WireReduction {
         client: p.ssh,
       });
     }
+    if (p.ftpCommand) ftpControl(ftp, key, flows.get(key))?.sent(p.ftpCommand.name, p.ftpCommand.argument);
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,
@@ -365,7 +443,7 @@ export function reduceWire(fields: string): WireReduction {
     flows: [...flows.values()].filter((f): f is WireProbe => f !== "theirs"),
     http,
     dns,
-    ssh,
+    logins,
     cut,
   };
 }
@@ -485,9 +563,9 @@ export function wireTruth(
     dns: reduction.dns
       .filter((q) => crossesFirewall(scope, q.destination))
       .map((q) => labelled(q, loggedBy(scope, q.destination, q.transport, q.port))),
-    ssh: reduction.ssh
-      .filter((s) => crossesFirewall(scope, s.destination))
-      .map((s) => labelled(s, loggedBy(scope, s.destination, "tcp", s.port))),
+    logins: reduction.logins
+      .filter((l) => crossesFirewall(scope, l.destination))
+      .map((l) => labelled(l, loggedBy(scope, l.destination, "tcp", l.port))),
     ...claims,
   };
 }

@@ -137,7 +137,7 @@ describe("log accounting", function () {
         localFlows: 0,
         http: [request("/ok", 40_001), request("/%00", 40_002), request("/lost", 40_003)],
         dns: [],
-        ssh: [],
+        logins: [],
         toolClaims: 0,
         claimsOnWire: 0,
         unseenClaims: [],

@@ -179,6 +179,9 @@ describe("wire reduction rules", function () {
       cells.dnsname ?? "",
       cells.dnstype ?? "",
       cells.ssh ?? "",
+      cells.ftpcommand ?? "",
+      cells.ftparg ?? "",
+      cells.ftpcode ?? "",
     ].join("\t");
   const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
 
@@ -205,8 +208,15 @@ describe("wire reduction rules", function () {
       line({ ipdst: ssh, tcpsport: "40102", tcpdport: "22", tcpflags: "0x0002" }),
     ].join("\n");
     const reduction = reduceWire(fields);
-    expect(reduction.ssh).to.deep.equal([
-      { source: ATTACKER, sourcePort: 40100, destination: ssh, port: 22, client: "SSH-2.0-libssh_0.10.4" },
+    expect(reduction.logins).to.deep.equal([
+      {
+        service: "ssh",
+        source: ATTACKER,
+        sourcePort: 40100,
+        destination: ssh,
+        port: 22,
+        client: "SSH-2.0-libssh_0.10.4",
+      },
     ]);
     const scope = {
       ...OUTSIDE_SCOPE,
@@ -246,9 +256,97 @@ describe("wire reduction rules", function () {
         ssh: identification,
       }),
     ].join("\n");
-    expect(reduceWire(fields).ssh).to.deep.equal([
-      { source: ATTACKER, sourcePort: 40200, destination: ssh, port: 22, client: identification },
+    expect(reduceWire(fields).logins).to.deep.equal([
+      {
+        service: "ssh",
+        source: ATTACKER,
+        sourcePort: 40200,
+        destination: ssh,
+        port: 22,
+        client: identification,
+      },
     ]);
+  });
+
+  it("takes each FTP login the server answered as one vsftpd logs, without the client's port", function () {
+    const ftp = "10.20.0.13";
+    const out = (sport: string, ftpcommand: string, ftparg: string) =>
+      line({ ipdst: ftp, tcpsport: sport, tcpdport: "21", tcpflags: "0x0018", ftpcommand, ftparg });
+    const reply = (sport: string, ftpcode: string) =>
+      line({
+        ...inbound,
+        ipsrc: ftp,
+        ipdst: ATTACKER,
+        tcpsport: "21",
+        tcpdport: sport,
+        tcpflags: "0x0018",
+        ftpcode,
+      });
+    const fields = [
+      header,
+      line({ ipdst: ftp, tcpsport: "41000", tcpdport: "21", tcpflags: "0x0002" }),
+      reply("41000", "220"),
+      // PASS without USER: refused (503), nothing logged.
+      out("41000", "PASS", "x"),
+      reply("41000", "503"),
+      out("41000", "USER", "lab"),
+      reply("41000", "331"),
+      out("41000", "PASS", "wrong"),
+      // The PASS retransmitted before the answer: still one attempt.
+      out("41000", "PASS", "wrong"),
+      reply("41000", "530"),
+      // PASS after a failure needs a new USER.
+      out("41000", "PASS", "again"),
+      reply("41000", "503"),
+      out("41000", "user", "lab"),
+      reply("41000", "331"),
+      out("41000", "pass", "lab"),
+      reply("41000", "230"),
+      // Logged in: neither a new USER nor PASS is a login.
+      out("41000", "USER", "other"),
+      reply("41000", "530"),
+      out("41000", "PASS", "x"),
+      reply("41000", "230"),
+      line({ ipdst: ftp, tcpsport: "41001", tcpdport: "21", tcpflags: "0x0002" }),
+      // An anonymous user logs in without a password (no_anon_password): the USER is the login.
+      out("41001", "USER", "anonymous"),
+      reply("41001", "230"),
+      out("41001", "PASS", "IEUser@"),
+      reply("41001", "230"),
+      line({ ipdst: ftp, tcpsport: "41002", tcpdport: "21", tcpflags: "0x0002" }),
+      // A server closing at once (421, too many connections) reads no login.
+      reply("41002", "421"),
+      out("41002", "USER", "lab"),
+      out("41002", "PASS", "lab"),
+      reply("41002", "530"),
+    ].join("\n");
+    const reduction = reduceWire(fields);
+    const login = (sourcePort: number, client: string, outcome: "success" | "failure") => ({
+      service: "ftp",
+      source: ATTACKER,
+      sourcePort,
+      destination: ftp,
+      port: 21,
+      client,
+      outcome,
+    });
+    expect(reduction.logins).to.deep.equal([
+      login(41000, "PASS lab", "failure"),
+      login(41000, "PASS lab", "success"),
+      login(41001, "USER anonymous", "success"),
+    ]);
+    const scope = {
+      ...OUTSIDE_SCOPE,
+      services: [{ address: ftp, transport: "tcp" as const, port: 21, source: "auth" as const }],
+    };
+    const truth = wireTruth(reduction, scope, STATS, NO_CLAIMS);
+    // Two successes with equal fields are two records vsftpd must have written, not one.
+    expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "failure" },
+      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "success" },
+      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "success" },
+    ]);
+    expect(expectedEvents([captured(truth), captured(truth)], "auth")).to.have.length(6);
   });
 
   it("writes TCP flags in nmap's order", function () {
@@ -487,7 +585,7 @@ describe("wire findings", function () {
       localFlows: 0,
       http: [],
       dns: [],
-      ssh: [],
+      logins: [],
       toolClaims: 3,
       claimsOnWire: 3,
       unseenClaims: [],
