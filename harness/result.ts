@@ -402,6 +402,7 @@ const WireTruthSchema = z.strictObject({
       destination: text,
       port: portNumber,
       client: text,
+      user: text.exactOptional(),
       outcome: z.enum(["success", "failure"]).exactOptional(),
       loggedBy: logSource.exactOptional(),
     }),

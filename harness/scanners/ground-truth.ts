@@ -74,10 +74,9 @@ export type LoginService = "ssh" | "ftp";
  *   it, so sshd logs the connection — a login, a failure, or its close before authentication —
  *   naming the client's address and port. A half-open scan probe or a connection closed before
  *   that line is no login.
- * - ftp: a `USER` or `PASS` command the server answered with 230 (logged in) or, for `PASS`, 530
- *   (login incorrect): vsftpd logs one OK or FAIL LOGIN for each, naming no client port. A `USER`
- *   answered 331 (a password is needed) or 530 (a user refused before its password), a `PASS`
- *   answered 503 (no `USER` first) or a command after the login is none.
+ * - ftp: a `PASS` after a `USER`, or a `USER` the server answered 230 (an anonymous login without
+ *   password): vsftpd logs one OK or FAIL LOGIN for each, naming the user but no client port
+ *   (FtpControl in wire-reduce.ts says which commands are none).
  */
 export interface WireLogin {
   readonly service: LoginService;
@@ -87,7 +86,9 @@ export interface WireLogin {
   readonly port: number;
   /** What the client sent that the service logs: its SSH identification string, or the FTP command and user. */
   readonly client: string;
-  /** The server's verdict, where its answer on the wire shows it (ftp). */
+  /** The user the service names in its record (ftp: the USER sent, or `ftp` for an anonymous login). */
+  readonly user?: string;
+  /** The server's verdict, where its answer reached the wire (ftp: a failure is answered after a delay a client may not wait for). */
   readonly outcome?: "success" | "failure";
   readonly loggedBy?: LogSourceName;
 }
@@ -216,7 +217,8 @@ function httpFields(r: WireHttpRequest): Record<string, string | number> {
 
 /**
  * The record a service writes for a login: sshd names the client's port (kept when no NAT router
- * rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather than told apart.
+ * rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather than told
+ * apart. The outcome is not compared: the wire does not show it for every login.
  */
 function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTruth): AccountedEvent {
   if (l.service === "ssh")
@@ -235,7 +237,7 @@ function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTr
     fields: {
       "destination.ip": l.destination,
       "event.action": "ftp_login",
-      ...(l.outcome === undefined ? {} : { "event.outcome": l.outcome }),
+      ...(l.user === undefined ? {} : { "user.name": l.user }),
     },
   };
 }

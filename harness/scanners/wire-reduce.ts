@@ -289,61 +289,74 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
 }
 
 /**
- * One FTP control connection as the server reads it (vsftpd's prelogin): `USER` names the user;
- * `PASS` after a `USER` attempts the login, a `PASS` without one is refused (503) and logs nothing;
- * a failed login forgets the user. A `USER` the server answers 230 logs in without a password
- * (an anonymous user with `no_anon_password`). A reply of 230 or 530 to an attempt is the login
- * vsftpd logged; after 230 (logged in) or 421 (closing) no command is a login any more. A `PASS`
- * with no user named leaves an unanswered attempt as it is: it is the same segment resent (tshark
- * decodes a retransmission again), or pipelined behind it and refused with 503 after its answer.
+ * One FTP control connection as the server reads it (vsftpd's prelogin), writing the logins it
+ * attempts to `logins`. `USER` names the user; `PASS` after a `USER` is a login vsftpd logs (OK or
+ * FAIL LOGIN) whether or not its answer reaches the wire (a failed one is answered after a delay a
+ * client may not wait for); its answer, 230 or 530, gives the outcome. A `PASS` without a `USER`
+ * is refused (503) and logs nothing; a failed login forgets the user, so a `PASS` resent (tshark
+ * decodes a retransmission again) or pipelined behind it is none either. A `USER` is a login only
+ * when the server answers it 230 (an anonymous user with `no_anon_password`). After 230 (logged
+ * in) or 421 (closing) no command is a login any more.
  */
+/** The user vsftpd logs an anonymous login as (its `ftp_username`), whichever name the client gave. */
+const ANONYMOUS_FTP_USER = "ftp";
+
 class FtpControl {
   private user: string | undefined;
-  private attempt: { command: "USER" | "PASS"; user: string } | undefined;
+  /** The `USER` awaiting its answer, or the index in `logins` of the `PASS` that is. */
+  private pending: { user: string } | { index: number } | undefined;
   private closed = false;
 
   constructor(
-    private readonly source: string,
-    private readonly sourcePort: number,
-    private readonly destination: string,
-    private readonly port: number,
+    private readonly flow: Omit<WireLogin, "service" | "client" | "user">,
+    private readonly logins: WireLogin[],
   ) {}
 
   sent(command: string, argument: string): void {
     if (this.closed) return;
     if (command === "USER") {
       this.user = argument;
-      this.attempt = { command, user: argument };
+      this.pending = { user: argument };
     } else if (command === "PASS" && this.user !== undefined) {
-      this.attempt = { command, user: this.user };
+      this.pending = { index: this.logins.length };
+      this.logins.push({ service: "ftp", ...this.flow, client: `PASS ${this.user}`, user: this.user });
       this.user = undefined;
     }
   }
 
-  answered(code: number): Omit<WireLogin, "service"> | undefined {
-    const attempt = this.attempt;
-    this.attempt = undefined;
-    if (this.closed) return undefined;
+  answered(code: number): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (this.closed) return;
     if (code === 230 || code === 421) this.closed = true;
-    if (attempt === undefined || !(code === 230 || (code === 530 && attempt.command === "PASS")))
-      return undefined;
-    return {
-      source: this.source,
-      sourcePort: this.sourcePort,
-      destination: this.destination,
-      port: this.port,
-      client: `${attempt.command} ${attempt.user}`,
-      outcome: code === 230 ? "success" : "failure",
-    };
+    if (pending === undefined || !(code === 230 || code === 530)) return;
+    if ("user" in pending) {
+      if (code === 230)
+        this.logins.push({
+          service: "ftp",
+          ...this.flow,
+          client: `USER ${pending.user}`,
+          user: ANONYMOUS_FTP_USER,
+          outcome: "success",
+        });
+      return;
+    }
+    const login = this.logins[pending.index];
+    if (login) this.logins[pending.index] = { ...login, outcome: code === 230 ? "success" : "failure" };
   }
 }
 
 /** The FTP control state of a TCP flow the source opened. */
-function ftpControl(controls: Map<string, FtpControl>, key: string, flow: WireProbe | "theirs" | undefined) {
+function ftpControl(
+  controls: Map<string, FtpControl>,
+  key: string,
+  flow: WireProbe | "theirs" | undefined,
+  logins: WireLogin[],
+) {
   if (flow === undefined || flow === "theirs" || flow.protocol !== 6 || flow.port === undefined)
     return undefined;
-  const control =
-    controls.get(key) ?? new FtpControl(flow.source, flow.sourcePort ?? 0, flow.destination, flow.port);
+  const { source, sourcePort = 0, destination, port } = flow;
+  const control = controls.get(key) ?? new FtpControl({ source, sourcePort, destination, port }, logins);
   controls.set(key, control);
   return control;
 }
@@ -368,8 +381,7 @@ export interface WireReduction {
  * a flow is the source's when its first packet is. Replies and packets the source sent in flows the
  * far end opened are no probes. An ICMP error opens a flow only if nothing came from its destination first.
  * Logins are read in TCP flows the source opened (WireLogin says which the services log): an SSH
- * identification string once per flow, however often it is resent; an FTP login when the server
- * answers the command that attempts it.
+ * identification string once per flow, however often it is resent; an FTP login as FtpControl reads it.
  */
 export function reduceWire(fields: string): WireReduction {
   const { mac, packets } = parseWireFields(fields);
@@ -395,8 +407,7 @@ export function reduceWire(fields: string): WireReduction {
     if (!outbound) {
       heardFrom.add(ip.source);
       if (flow === undefined) flows.set(key, "theirs");
-      const login = p.ftpReply === undefined ? undefined : ftpControl(ftp, key, flow)?.answered(p.ftpReply);
-      if (login) logins.push({ service: "ftp", ...login });
+      if (p.ftpReply !== undefined) ftpControl(ftp, key, flow, logins)?.answered(p.ftpReply);
       continue;
     }
     if (flow === undefined) {
@@ -429,7 +440,8 @@ export function reduceWire(fields: string): WireReduction {
         client: p.ssh,
       });
     }
-    if (p.ftpCommand) ftpControl(ftp, key, flows.get(key))?.sent(p.ftpCommand.name, p.ftpCommand.argument);
+    if (p.ftpCommand)
+      ftpControl(ftp, key, flows.get(key), logins)?.sent(p.ftpCommand.name, p.ftpCommand.argument);
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,

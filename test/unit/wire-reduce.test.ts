@@ -146,6 +146,54 @@ describe("wire reduction (recorded captures)", function () {
       expect(events[0]?.fields).to.have.keys("dns.question.name", "dns.question.type");
     });
   });
+
+  const FTP = "10.20.0.13";
+  const FTP_SCOPE: WireScope = {
+    ...OUTSIDE_SCOPE,
+    services: [{ address: FTP, transport: "tcp", port: 21, source: "auth" }],
+  };
+
+  describe("NSE ftp-anon against vsftpd (no_anon_password)", function () {
+    const wire = recorded("nse-ftp-anon");
+
+    it("takes the USER vsftpd answered 230 as the one anonymous login it logged ([ftp] OK LOGIN)", function () {
+      expect(
+        wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.user, l.outcome]),
+      ).to.deep.equal([["ftp", FTP, 21, "USER anonymous", "ftp", "success"]]);
+      const truth = wireTruth(wire, FTP_SCOPE, STATS, NO_CLAIMS);
+      expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+        { "destination.ip": FTP, "event.action": "ftp_login", "user.name": "ftp" },
+      ]);
+    });
+  });
+
+  describe("hydra guessing lab's FTP password over 4 connections (-t 4 -f)", function () {
+    const wire = recorded("hydra-ftp");
+
+    it("takes every PASS after a USER as a login: vsftpd logged 10 FAIL and 1 OK LOGIN for this capture", function () {
+      expect(wire.logins).to.have.length(11);
+      expect(
+        wire.logins.every((l) => l.service === "ftp" && l.user === "lab" && l.client === "PASS lab"),
+      ).to.equal(true);
+      expect(new Set(wire.logins.map((l) => l.sourcePort)).size).to.equal(4);
+      // Two failed logins' 530 came after vsftpd's delay, when hydra had found the password and gone.
+      expect(wire.logins.map((l) => l.outcome ?? "unanswered").sort()).to.deep.equal([
+        ...Array<string>(8).fill("failure"),
+        "success",
+        "unanswered",
+        "unanswered",
+      ]);
+    });
+
+    it("expects as many ftp_login records of lab as logins, though their fields are equal", function () {
+      const truth = wireTruth(wire, FTP_SCOPE, STATS, NO_CLAIMS);
+      const events = expectedEvents([captured(truth)], "auth");
+      expect(events).to.have.length(11);
+      expect(new Set(events.map((e) => JSON.stringify(e.fields)))).to.deep.equal(
+        new Set([JSON.stringify({ "destination.ip": FTP, "event.action": "ftp_login", "user.name": "lab" })]),
+      );
+    });
+  });
 });
 
 describe("wire reduction rules", function () {
@@ -268,7 +316,7 @@ describe("wire reduction rules", function () {
     ]);
   });
 
-  it("takes each FTP login the server answered as one vsftpd logs, without the client's port", function () {
+  it("takes each FTP login vsftpd logs: a PASS after a USER, answered or not, and an anonymous USER answered 230", function () {
     const ftp = "10.20.0.13";
     const out = (sport: string, ftpcommand: string, ftparg: string) =>
       line({ ipdst: ftp, tcpsport: sport, tcpdport: "21", tcpflags: "0x0018", ftpcommand, ftparg });
@@ -292,7 +340,7 @@ describe("wire reduction rules", function () {
       out("41000", "USER", "lab"),
       reply("41000", "331"),
       out("41000", "PASS", "wrong"),
-      // The PASS retransmitted before the answer: still one attempt.
+      // The PASS retransmitted before the answer: still one login.
       out("41000", "PASS", "wrong"),
       reply("41000", "530"),
       // PASS after a failure needs a new USER.
@@ -318,35 +366,45 @@ describe("wire reduction rules", function () {
       reply("41002", "421"),
       out("41002", "USER", "lab"),
       out("41002", "PASS", "lab"),
-      reply("41002", "530"),
+      line({ ipdst: ftp, tcpsport: "41003", tcpdport: "21", tcpflags: "0x0002" }),
+      // A USER answered 530 (refused before its password) is no login; a PASS nobody answered is.
+      out("41003", "USER", "root"),
+      reply("41003", "530"),
+      out("41003", "USER", "lab"),
+      reply("41003", "331"),
+      out("41003", "PASS", "late"),
     ].join("\n");
     const reduction = reduceWire(fields);
-    const login = (sourcePort: number, client: string, outcome: "success" | "failure") => ({
+    const login = (sourcePort: number, client: string, user: string, outcome?: "success" | "failure") => ({
       service: "ftp",
       source: ATTACKER,
       sourcePort,
       destination: ftp,
       port: 21,
       client,
-      outcome,
+      user,
+      ...(outcome === undefined ? {} : { outcome }),
     });
     expect(reduction.logins).to.deep.equal([
-      login(41000, "PASS lab", "failure"),
-      login(41000, "PASS lab", "success"),
-      login(41001, "USER anonymous", "success"),
+      login(41000, "PASS lab", "lab", "failure"),
+      login(41000, "PASS lab", "lab", "success"),
+      login(41001, "USER anonymous", "ftp", "success"),
+      login(41003, "PASS lab", "lab"),
     ]);
     const scope = {
       ...OUTSIDE_SCOPE,
       services: [{ address: ftp, transport: "tcp" as const, port: 21, source: "auth" as const }],
     };
     const truth = wireTruth(reduction, scope, STATS, NO_CLAIMS);
-    // Two successes with equal fields are two records vsftpd must have written, not one.
+    const lab = { "destination.ip": ftp, "event.action": "ftp_login", "user.name": "lab" };
+    // Equal logins are records of their own: three of lab, one anonymous.
     expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
-      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "failure" },
-      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "success" },
-      { "destination.ip": ftp, "event.action": "ftp_login", "event.outcome": "success" },
+      lab,
+      lab,
+      { ...lab, "user.name": "ftp" },
+      lab,
     ]);
-    expect(expectedEvents([captured(truth), captured(truth)], "auth")).to.have.length(6);
+    expect(expectedEvents([captured(truth), captured(truth)], "auth")).to.have.length(8);
   });
 
   it("writes TCP flags in nmap's order", function () {
