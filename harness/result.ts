@@ -396,7 +396,7 @@ const WireTruthSchema = z.strictObject({
   ),
   logins: z.array(
     z.strictObject({
-      service: z.enum(["ssh", "ftp"]),
+      service: z.enum(["ssh", "ftp", "postgresql"]),
       source: text,
       sourcePort: portNumber,
       destination: text,

@@ -66,7 +66,7 @@ export interface WireDnsQuery {
 }
 
 /** The lab services whose logins the capture decodes. */
-export type LoginService = "ssh" | "ftp";
+export type LoginService = "ssh" | "ftp" | "postgresql";
 
 /**
  * A login the source attempted, as its capture shows it, one for each record the service writes:
@@ -77,6 +77,9 @@ export type LoginService = "ssh" | "ftp";
  * - ftp: a `PASS` after a `USER`, or a `USER` the server answered 230 (an anonymous login without
  *   password): vsftpd logs one OK or FAIL LOGIN for each, naming the user but no client port
  *   (FtpControl in wire-reduce.ts says which commands are none).
+ * - postgresql: a connection in which the client sent its password or SCRAM proof, or the server
+ *   let it in: PostgreSQL logs one failed or authorised login, naming the client's port
+ *   (PostgresqlLogins in wire-reduce.ts says which connections log none).
  */
 export interface WireLogin {
   readonly service: LoginService;
@@ -84,7 +87,7 @@ export interface WireLogin {
   readonly sourcePort: number;
   readonly destination: string;
   readonly port: number;
-  /** What the client sent that the service logs: its SSH identification string, or the FTP command and user. */
+  /** What the client sent that the service logs: its SSH identification string, the FTP command, or the PostgreSQL message carrying its credentials. */
   readonly client: string;
   /** The user the service names in its record (ftp: the USER sent, or `ftp` for an anonymous login). */
   readonly user?: string;
@@ -216,9 +219,10 @@ function httpFields(r: WireHttpRequest): Record<string, string | number> {
 }
 
 /**
- * The record a service writes for a login: sshd names the client's port (kept when no NAT router
- * rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather than told
- * apart. The outcome is not compared: the wire does not show it for every login.
+ * The record a service writes for a login: sshd and PostgreSQL name the client's port (kept when
+ * no NAT router rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather
+ * than told apart, as PostgreSQL's are when the port is not kept (a login each connection). The
+ * outcome is not compared: the wire does not show it for every login.
  */
 function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTruth): AccountedEvent {
   if (l.service === "ssh")
@@ -227,6 +231,17 @@ function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTr
       from,
       fields: {
         "destination.ip": l.destination,
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  if (l.service === "postgresql")
+    return {
+      source,
+      from,
+      each: true,
+      fields: {
+        "destination.ip": l.destination,
+        "event.action": "postgresql_login",
         ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
       },
     };

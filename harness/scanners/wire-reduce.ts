@@ -37,6 +37,8 @@ interface WirePacket {
   readonly ftpCommand?: { name: string; argument: string };
   /** The code of the FTP reply a server sent. */
   readonly ftpReply?: number;
+  /** The first PostgreSQL message in the packet, and the first authentication request's type. */
+  readonly pgsql?: { type: string; authType?: number };
 }
 
 /** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
@@ -71,6 +73,8 @@ const COLUMNS = [
   "ftpcommand",
   "ftparg",
   "ftpcode",
+  "pgsqltype",
+  "pgsqlauthtype",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -200,6 +204,16 @@ function parseLine(line: string, where: string): WirePacket {
       ? {}
       : { ftpCommand: { name: v("ftpcommand").toUpperCase(), argument: v("ftparg") } }),
     ...(v("ftpcode") === "" ? {} : { ftpReply: number(v("ftpcode")) }),
+    ...(v("pgsqltype") === ""
+      ? {}
+      : {
+          pgsql: {
+            type: v("pgsqltype").split(",")[0],
+            ...(v("pgsqlauthtype") === ""
+              ? {}
+              : { authType: number(v("pgsqlauthtype").split(",")[0] ?? "") }),
+          },
+        }),
   } as WirePacket;
 }
 
@@ -346,6 +360,55 @@ class FtpControl {
   }
 }
 
+/** tshark's names of the frontend messages that carry what PostgreSQL verifies: a password, SCRAM's proof. */
+const PGSQL_CREDENTIALS: ReadonlySet<string> = new Set(["Password message", "SASLResponse message"]);
+/** Authentication requests that end the exchange with success: SASL's final message, AuthenticationOk. */
+const PGSQL_AUTH_OK: ReadonlySet<number> = new Set([12, 0]);
+
+/**
+ * PostgreSQL's logins, one per connection (a backend authenticates once): a connection in which
+ * the client sent its password or SCRAM's proof (the SASLResponse), which the server verifies and
+ * logs ("password authentication failed" or "connection authorized") whether or not its answer
+ * reaches the wire, or one the server let in without either (AuthenticationOk, a `trust` line).
+ * A connection that sends only an SSLRequest or a cancel request, that ends at the startup message
+ * or SCRAM's first message (nmap's pgsql-brute, which speaks no SCRAM), or that the server refuses
+ * before authenticating logs no login. A connection that negotiated TLS is opaque to the capture.
+ */
+class PostgresqlLogins {
+  private readonly index = new Map<string, number>();
+
+  sent(key: string, flow: WireProbe, type: string, logins: WireLogin[]): void {
+    if (PGSQL_CREDENTIALS.has(type) && !this.index.has(key)) this.add(key, flow, type, logins);
+  }
+
+  answered(
+    key: string,
+    flow: WireProbe,
+    message: { type: string; authType?: number },
+    logins: WireLogin[],
+  ): void {
+    const ok = message.type === "Authentication request" && PGSQL_AUTH_OK.has(message.authType ?? -1);
+    if (ok && !this.index.has(key)) this.add(key, flow, "AuthenticationOk without credentials", logins);
+    const at = this.index.get(key);
+    const login = at === undefined ? undefined : logins[at];
+    if (at === undefined || login === undefined || login.outcome !== undefined) return;
+    if (ok) logins[at] = { ...login, outcome: "success" };
+    else if (message.type === "Error") logins[at] = { ...login, outcome: "failure" };
+  }
+
+  private add(key: string, flow: WireProbe, client: string, logins: WireLogin[]): void {
+    this.index.set(key, logins.length);
+    logins.push({
+      service: "postgresql",
+      source: flow.source,
+      sourcePort: flow.sourcePort ?? 0,
+      destination: flow.destination,
+      port: flow.port ?? 0,
+      client,
+    });
+  }
+}
+
 /** The FTP control state of a TCP flow the source opened. */
 function ftpControl(
   controls: Map<string, FtpControl>,
@@ -393,6 +456,7 @@ export function reduceWire(fields: string): WireReduction {
   /** The flows an SSH login was counted in: one per connection, however often its line is resent. */
   const sshFlows = new Set<string>();
   const ftp = new Map<string, FtpControl>();
+  const postgresql = new PostgresqlLogins();
   let cut = 0;
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
@@ -408,6 +472,7 @@ export function reduceWire(fields: string): WireReduction {
       heardFrom.add(ip.source);
       if (flow === undefined) flows.set(key, "theirs");
       if (p.ftpReply !== undefined) ftpControl(ftp, key, flow, logins)?.answered(p.ftpReply);
+      if (p.pgsql && flow !== undefined && flow !== "theirs") postgresql.answered(key, flow, p.pgsql, logins);
       continue;
     }
     if (flow === undefined) {
@@ -442,6 +507,9 @@ export function reduceWire(fields: string): WireReduction {
     }
     if (p.ftpCommand)
       ftpControl(ftp, key, flows.get(key), logins)?.sent(p.ftpCommand.name, p.ftpCommand.argument);
+    const opened = flows.get(key);
+    if (p.pgsql && opened !== undefined && opened !== "theirs")
+      postgresql.sent(key, opened, p.pgsql.type, logins);
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,

@@ -167,6 +167,49 @@ describe("wire reduction (recorded captures)", function () {
     });
   });
 
+  const DB = "10.20.0.16";
+  const DB_SCOPE: WireScope = {
+    ...OUTSIDE_SCOPE,
+    services: [{ address: DB, transport: "tcp", port: 5432, source: "auth" }],
+  };
+  const dbLogins = (wire: WireReduction) =>
+    wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.outcome]);
+
+  describe("psql with a wrong password and sslmode=prefer (PostgreSQL 15, scram-sha-256)", function () {
+    const wire = recorded("psql-prefer-wrong-password");
+
+    it("takes the connection that sent SCRAM's proof in clear as the one login; the TLS one is opaque", function () {
+      // PostgreSQL logged "password authentication failed" for both connections; the first negotiated TLS.
+      expect(wire.flows).to.have.length(2);
+      expect(dbLogins(wire)).to.deep.equal([["postgresql", DB, 5432, "SASLResponse message", "failure"]]);
+      const truth = wireTruth(wire, DB_SCOPE, STATS, NO_CLAIMS);
+      expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+        {
+          "destination.ip": DB,
+          "event.action": "postgresql_login",
+          "source.port": wire.logins[0]?.sourcePort,
+        },
+      ]);
+    });
+  });
+
+  describe("psql with the right password", function () {
+    it("takes the connection as a successful login (connection authorized)", function () {
+      expect(dbLogins(recorded("psql-login"))).to.deep.equal([
+        ["postgresql", DB, 5432, "SASLResponse message", "success"],
+      ]);
+    });
+  });
+
+  describe("NSE pgsql-brute against a server that asks for SCRAM (which the script does not speak)", function () {
+    const wire = recorded("nse-pgsql-brute");
+
+    it("takes no login: its SSL requests and the startup it left at the SASL request log none", function () {
+      expect(wire.flows.length).to.be.greaterThan(100);
+      expect(wire.logins).to.deep.equal([]);
+    });
+  });
+
   describe("hydra guessing lab's FTP password over 4 connections (-t 4 -f)", function () {
     const wire = recorded("hydra-ftp");
 
@@ -230,6 +273,8 @@ describe("wire reduction rules", function () {
       cells.ftpcommand ?? "",
       cells.ftparg ?? "",
       cells.ftpcode ?? "",
+      cells.pgsqltype ?? "",
+      cells.pgsqlauthtype ?? "",
     ].join("\t");
   const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
 
@@ -405,6 +450,57 @@ describe("wire reduction rules", function () {
       lab,
     ]);
     expect(expectedEvents([captured(truth), captured(truth)], "auth")).to.have.length(8);
+  });
+
+  it("takes a PostgreSQL connection as a login once it sent credentials or was let in, never one refused before", function () {
+    const db = "10.20.0.16";
+    const out = (sport: string, pgsqltype: string) =>
+      line({ ipdst: db, tcpsport: sport, tcpdport: "5432", tcpflags: "0x0018", pgsqltype });
+    const reply = (sport: string, pgsqltype: string, pgsqlauthtype = "") =>
+      line({
+        ...inbound,
+        ipsrc: db,
+        ipdst: ATTACKER,
+        tcpsport: "5432",
+        tcpdport: sport,
+        tcpflags: "0x0018",
+        pgsqltype,
+        pgsqlauthtype,
+      });
+    const fields = [
+      header,
+      // md5: the password answered by AuthenticationOk, resent once.
+      out("42000", "Startup message"),
+      reply("42000", "Authentication request", "5"),
+      out("42000", "Password message"),
+      out("42000", "Password message"),
+      reply("42000", "Authentication request", "0"),
+      // trust: let in without credentials.
+      out("42001", "Startup message"),
+      reply("42001", "Authentication request", "0"),
+      // Refused before authenticating (too many clients): no login.
+      out("42002", "Startup message"),
+      reply("42002", "Error"),
+      // SCRAM's first message only, then gone: no login.
+      out("42003", "Startup message"),
+      reply("42003", "Authentication request", "10"),
+      out("42003", "SASLInitialResponse message"),
+      reply("42003", "Authentication request", "11"),
+      // SCRAM's proof sent, the answer never seen: a login of unknown outcome.
+      out("42004", "Startup message"),
+      reply("42004", "Authentication request", "10"),
+      out("42004", "SASLInitialResponse message"),
+      reply("42004", "Authentication request", "11"),
+      out("42004", "SASLResponse message"),
+      // Only an SSL request: no login.
+      out("42005", "SSL request"),
+    ].join("\n");
+    const reduction = reduceWire(fields);
+    expect(reduction.logins.map((l) => [l.sourcePort, l.client, l.outcome ?? "unanswered"])).to.deep.equal([
+      [42000, "Password message", "success"],
+      [42001, "AuthenticationOk without credentials", "success"],
+      [42004, "SASLResponse message", "unanswered"],
+    ]);
   });
 
   it("writes TCP flags in nmap's order", function () {
