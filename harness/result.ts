@@ -396,7 +396,7 @@ const WireTruthSchema = z.strictObject({
   ),
   logins: z.array(
     z.strictObject({
-      service: z.enum(["ssh", "ftp", "postgresql"]),
+      service: z.enum(["ssh", "ftp", "postgresql", "smb"]),
       source: text,
       sourcePort: portNumber,
       destination: text,

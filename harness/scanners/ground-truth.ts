@@ -66,7 +66,7 @@ export interface WireDnsQuery {
 }
 
 /** The lab services whose logins the capture decodes. */
-export type LoginService = "ssh" | "ftp" | "postgresql";
+export type LoginService = "ssh" | "ftp" | "postgresql" | "smb";
 
 /**
  * A login the source attempted, as its capture shows it, one for each record the service writes:
@@ -80,6 +80,10 @@ export type LoginService = "ssh" | "ftp" | "postgresql";
  * - postgresql: a connection in which the client sent its password or SCRAM proof, or the server
  *   let it in: PostgreSQL logs one failed or authorised login, naming the client's port
  *   (PostgresqlLogins in wire-reduce.ts says which connections log none).
+ * - smb: a connection in which the client sent an NTLMSSP_AUTH naming a user (a Session Setup):
+ *   Samba's auth_audit logs it once with the client's port; an anonymous one (no user) Samba logs
+ *   only at debug level 5, so it is none. Further authentications in the same connection are not
+ *   counted (a login per connection, like sshd's).
  */
 export interface WireLogin {
   readonly service: LoginService;
@@ -231,6 +235,17 @@ function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTr
       from,
       fields: {
         "destination.ip": l.destination,
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  if (l.service === "smb")
+    return {
+      source,
+      from,
+      fields: {
+        "destination.ip": l.destination,
+        "event.action": "smb_login",
+        ...(l.user === undefined ? {} : { "user.name": l.user }),
         ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
       },
     };

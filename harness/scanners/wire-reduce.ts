@@ -39,6 +39,8 @@ interface WirePacket {
   readonly ftpReply?: number;
   /** The first PostgreSQL message in the packet, and the first authentication request's type. */
   readonly pgsql?: { type: string; authType?: number };
+  /** The user an NTLMSSP_AUTH message (NTLM message type 3) names; empty for an anonymous one. */
+  readonly ntlmAuthUser?: string;
 }
 
 /** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
@@ -75,6 +77,8 @@ const COLUMNS = [
   "ftpcode",
   "pgsqltype",
   "pgsqlauthtype",
+  "ntlmtype",
+  "ntlmuser",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -204,6 +208,7 @@ function parseLine(line: string, where: string): WirePacket {
       ? {}
       : { ftpCommand: { name: v("ftpcommand").toUpperCase(), argument: v("ftparg") } }),
     ...(v("ftpcode") === "" ? {} : { ftpReply: number(v("ftpcode")) }),
+    ...(number(v("ntlmtype")) === NTLMSSP_AUTH ? { ntlmAuthUser: v("ntlmuser") } : {}),
     ...(v("pgsqltype") === ""
       ? {}
       : {
@@ -216,6 +221,8 @@ function parseLine(line: string, where: string): WirePacket {
         }),
   } as WirePacket;
 }
+
+const NTLMSSP_AUTH = 3;
 
 /** Reads `wire-capture fields`: the capturing interface's MAC address, then one packet per line. */
 function parseWireFields(text: string): { mac: string; packets: WirePacket[] } {
@@ -455,6 +462,8 @@ export function reduceWire(fields: string): WireReduction {
   const logins: WireLogin[] = [];
   /** The flows an SSH login was counted in: one per connection, however often its line is resent. */
   const sshFlows = new Set<string>();
+  /** The flows an SMB login was counted in: the first NTLMSSP_AUTH naming a user (Samba logs an anonymous one only at level 5). */
+  const smbFlows = new Set<string>();
   const ftp = new Map<string, FtpControl>();
   const postgresql = new PostgresqlLogins();
   let cut = 0;
@@ -508,6 +517,18 @@ export function reduceWire(fields: string): WireReduction {
     if (p.ftpCommand)
       ftpControl(ftp, key, flows.get(key), logins)?.sent(p.ftpCommand.name, p.ftpCommand.argument);
     const opened = flows.get(key);
+    if (p.ntlmAuthUser && opened !== undefined && opened !== "theirs" && !smbFlows.has(key)) {
+      smbFlows.add(key);
+      logins.push({
+        service: "smb",
+        source: opened.source,
+        sourcePort: opened.sourcePort ?? 0,
+        destination: opened.destination,
+        port: opened.port ?? 0,
+        client: "NTLMSSP_AUTH",
+        user: p.ntlmAuthUser,
+      });
+    }
     if (p.pgsql && opened !== undefined && opened !== "theirs")
       postgresql.sent(key, opened, p.pgsql.type, logins);
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))

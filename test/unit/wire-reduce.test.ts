@@ -210,6 +210,40 @@ describe("wire reduction (recorded captures)", function () {
     });
   });
 
+  const SMB = "10.20.0.17";
+
+  describe("smbclient -L with a wrong password for lab (Samba 4.17, SMB2)", function () {
+    const wire = recorded("smbclient-wrong-password");
+
+    it("takes the Session Setup's NTLMSSP_AUTH as the one login auth_audit logged, with the client's port", function () {
+      expect(wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.user])).to.deep.equal([
+        ["smb", SMB, 445, "NTLMSSP_AUTH", "lab"],
+      ]);
+      const scope: WireScope = {
+        ...OUTSIDE_SCOPE,
+        services: [{ address: SMB, transport: "tcp", port: 445, source: "auth" }],
+      };
+      expect(
+        expectedEvents([captured(wireTruth(wire, scope, STATS, NO_CLAIMS))], "auth").map((e) => e.fields),
+      ).to.deep.equal([
+        {
+          "destination.ip": SMB,
+          "event.action": "smb_login",
+          "user.name": "lab",
+          "source.port": wire.logins[0]?.sourcePort,
+        },
+      ]);
+    });
+  });
+
+  describe("NSE smb2-security-mode and smb-os-discovery", function () {
+    it("takes no login: they negotiate and authenticate no user", function () {
+      const wire = recorded("nse-smb2-security-mode");
+      expect(wire.flows.length).to.be.greaterThan(0);
+      expect(wire.logins).to.deep.equal([]);
+    });
+  });
+
   describe("hydra guessing lab's FTP password over 4 connections (-t 4 -f)", function () {
     const wire = recorded("hydra-ftp");
 
@@ -275,6 +309,8 @@ describe("wire reduction rules", function () {
       cells.ftpcode ?? "",
       cells.pgsqltype ?? "",
       cells.pgsqlauthtype ?? "",
+      cells.ntlmtype ?? "",
+      cells.ntlmuser ?? "",
     ].join("\t");
   const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
 
@@ -500,6 +536,52 @@ describe("wire reduction rules", function () {
       [42000, "Password message", "success"],
       [42001, "AuthenticationOk without credentials", "success"],
       [42004, "SASLResponse message", "unanswered"],
+    ]);
+  });
+
+  it("takes an SMB connection as a login at its first NTLMSSP_AUTH naming a user, not an anonymous one", function () {
+    const smb = "10.20.0.17";
+    const auth = (sport: string, ntlmuser: string, cells: Partial<Record<string, string>> = {}) =>
+      line({
+        ipdst: smb,
+        tcpsport: sport,
+        tcpdport: "445",
+        tcpflags: "0x0018",
+        ntlmtype: "0x00000003",
+        ntlmuser,
+        ...cells,
+      });
+    const fields = [
+      header,
+      line({ ipdst: smb, tcpsport: "43000", tcpdport: "445", tcpflags: "0x0002" }),
+      line({ ipdst: smb, tcpsport: "43000", tcpdport: "445", tcpflags: "0x0018", ntlmtype: "0x00000001" }),
+      auth("43000", "lab"),
+      // Resent: the same login.
+      auth("43000", "lab"),
+      line({ ipdst: smb, tcpsport: "43001", tcpdport: "445", tcpflags: "0x0002" }),
+      // Anonymous: Samba logs it only at debug level 5.
+      auth("43001", ""),
+      // In a connection the far end opened: no login of the source.
+      line({
+        ...inbound,
+        ipsrc: smb,
+        ipdst: ATTACKER,
+        tcpsport: "51000",
+        tcpdport: "445",
+        tcpflags: "0x0002",
+      }),
+      auth("445", "lab", { ipsrc: ATTACKER, ipdst: smb, tcpsport: "445", tcpdport: "51000" }),
+    ].join("\n");
+    expect(reduceWire(fields).logins).to.deep.equal([
+      {
+        service: "smb",
+        source: ATTACKER,
+        sourcePort: 43000,
+        destination: smb,
+        port: 445,
+        client: "NTLMSSP_AUTH",
+        user: "lab",
+      },
     ]);
   });
 
