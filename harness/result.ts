@@ -394,13 +394,16 @@ const WireTruthSchema = z.strictObject({
       loggedBy: logSource.exactOptional(),
     }),
   ),
-  ssh: z.array(
+  logins: z.array(
     z.strictObject({
+      service: z.enum(["ssh", "ftp", "postgresql", "smb"]),
       source: text,
       sourcePort: portNumber,
       destination: text,
       port: portNumber,
       client: text,
+      user: text.exactOptional(),
+      outcome: z.enum(["success", "failure"]).exactOptional(),
       loggedBy: logSource.exactOptional(),
     }),
   ),
@@ -408,6 +411,16 @@ const WireTruthSchema = z.strictObject({
   claimsOnWire: count,
   unseenClaims: strings,
 });
+
+/** Results written before other services' logins were decoded kept SSH sessions as `ssh`. */
+function sshSessionsAsLogins(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || !("ssh" in value) || "logins" in value) return value;
+  const { ssh, ...rest } = value as { readonly ssh: unknown };
+  return {
+    ...rest,
+    logins: Array.isArray(ssh) ? ssh.map((session: object) => ({ service: "ssh", ...session })) : ssh,
+  };
+}
 
 const GroundTruthSchema = z.strictObject({
   step: count,
@@ -431,7 +444,7 @@ const GroundTruthSchema = z.strictObject({
       fields: z.preprocess(noProtoKey, z.record(text, z.union([text, z.number()]))),
     }),
   ),
-  wire: WireTruthSchema.exactOptional(),
+  wire: z.preprocess(sshSessionsAsLogins, WireTruthSchema).exactOptional(),
   summary: text,
   artifact: text.exactOptional(),
 });

@@ -187,15 +187,15 @@ async function countSignatures(
   return Object.fromEntries(buckets.map((b) => [String(b.key), b.doc_count]));
 }
 
-/** The keys, over exactly these fields, of the source's events from one host in this scenario. */
+/** The keys, over exactly these fields, of the source's events from one host in this scenario, with how many records hold each. */
 async function observedKeys(
   backend: Backend,
   lab: StartedLab,
   source: LogSourceName,
   from: string,
   fields: readonly string[],
-): Promise<Set<string>> {
-  const seen = new Set<string>();
+): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
   const pages = compositePages(
     { size: 5000, sources: fields.map((field) => ({ [field]: { terms: { field, missing_bucket: true } } })) },
     async (composite) =>
@@ -211,7 +211,8 @@ async function observedKeys(
       ).aggregations?.keys,
   );
   for await (const buckets of pages)
-    for (const bucket of buckets) seen.add(eventKey(bucket.key as Record<string, unknown>, fields));
+    for (const bucket of buckets)
+      seen.set(eventKey(bucket.key as Record<string, unknown>, fields), bucket.doc_count);
   return seen;
 }
 
@@ -233,7 +234,13 @@ async function unobserved(
     const [from = "", signature = ""] = group.split(" ");
     const fields = signature.split(",");
     const seen = await observedKeys(backend, lab, source, from, fields);
-    missing.push(...members.filter((e) => !seen.has(eventKey(fieldsOf(e), fields))));
+    // Equal events are there once each (`each`) or once in all (the rest, deduplicated before).
+    const used = new Map<string, number>();
+    for (const e of members) {
+      const key = eventKey(fieldsOf(e), fields);
+      used.set(key, (used.get(key) ?? 0) + 1);
+      if ((used.get(key) ?? 0) > (seen.get(key) ?? 0)) missing.push(e);
+    }
   }
   return missing;
 }

@@ -65,18 +65,38 @@ export interface WireDnsQuery {
   readonly loggedBy?: LogSourceName;
 }
 
+/** The lab services whose logins the capture decodes. */
+export type LoginService = "ssh" | "ftp" | "postgresql" | "smb";
+
 /**
- * An SSH connection in which the source sent its identification string (`SSH-2.0-…`): sshd read it,
- * so sshd logs the connection — a login, a failure, or its close before authentication — naming the
- * client's address and port. A half-open scan probe or a connection closed before that line is no session.
+ * A login the source attempted, as its capture shows it, one for each record the service writes:
+ * - ssh: a connection in which the source sent its identification string (`SSH-2.0-…`). sshd read
+ *   it, so sshd logs the connection — a login, a failure, or its close before authentication —
+ *   naming the client's address and port. A half-open scan probe or a connection closed before
+ *   that line is no login.
+ * - ftp: a `PASS` after a `USER`, or a `USER` the server answered 230 (an anonymous login without
+ *   password): vsftpd logs one OK or FAIL LOGIN for each, naming the user but no client port
+ *   (FtpControl in wire-reduce.ts says which commands are none).
+ * - postgresql: a connection in which the client sent its password or SCRAM proof, or the server
+ *   let it in: PostgreSQL logs one failed or authorised login, naming the client's port
+ *   (PostgresqlLogins in wire-reduce.ts says which connections log none).
+ * - smb: a connection in which the client sent an NTLMSSP_AUTH naming a user (a Session Setup):
+ *   Samba's auth_audit logs it once with the client's port; an anonymous one (no user) Samba logs
+ *   only at debug level 5, so it is none. Further authentications in the same connection are not
+ *   counted (a login per connection, like sshd's).
  */
-export interface WireSshSession {
+export interface WireLogin {
+  readonly service: LoginService;
   readonly source: string;
   readonly sourcePort: number;
   readonly destination: string;
   readonly port: number;
-  /** The identification string the client sent. */
+  /** What the client sent that the service logs: its SSH identification string, the FTP command, or the PostgreSQL message carrying its credentials. */
   readonly client: string;
+  /** The user the service names in its record (ftp: the USER sent, or `ftp` for an anonymous login). */
+  readonly user?: string;
+  /** The server's verdict, where its answer reached the wire (ftp: a failure is answered after a delay a client may not wait for). */
+  readonly outcome?: "success" | "failure";
   readonly loggedBy?: LogSourceName;
 }
 
@@ -99,7 +119,7 @@ export interface WireTruth {
   readonly localFlows: number;
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
-  readonly ssh: readonly WireSshSession[];
+  readonly logins: readonly WireLogin[];
   /** The second check: what the tool's report says it sent, and which of those claims the wire does not show. */
   readonly toolClaims: number;
   readonly claimsOnWire: number;
@@ -137,6 +157,8 @@ export interface AccountedEvent extends ExpectedEvent {
    * nginx refused to parse is logged on its connection with an empty target.
    */
   readonly fallback?: Readonly<Record<string, string | number>>;
+  /** Each occurrence is a record of its own (a login the service logs once per attempt): n equal events need n records. */
+  readonly each?: true;
 }
 
 function probeFields(p: Probe): Record<string, string | number> {
@@ -200,6 +222,58 @@ function httpFields(r: WireHttpRequest): Record<string, string | number> {
   };
 }
 
+/**
+ * The record a service writes for a login: sshd and PostgreSQL name the client's port (kept when
+ * no NAT router rewrites it); vsftpd names none, so each of its logins is counted (`each`) rather
+ * than told apart, as PostgreSQL's are when the port is not kept (a login each connection). The
+ * outcome is not compared: the wire does not show it for every login.
+ */
+function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTruth): AccountedEvent {
+  if (l.service === "ssh")
+    return {
+      source,
+      from,
+      fields: {
+        "destination.ip": l.destination,
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  if (l.service === "smb")
+    return {
+      source,
+      from,
+      fields: {
+        "destination.ip": l.destination,
+        "event.action": "smb_login",
+        ...(l.user === undefined ? {} : { "user.name": l.user }),
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  if (l.service === "postgresql")
+    return {
+      source,
+      from,
+      each: true,
+      fields: {
+        "destination.ip": l.destination,
+        "event.action": "postgresql_login",
+        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
+      },
+    };
+  // vsftpd logs RFC 1635's anonymous users as its ftp_username, and the shipper marks them so.
+  const anonymous = l.user === "anonymous" || l.user === "ftp";
+  return {
+    source,
+    from,
+    each: true,
+    fields: {
+      "destination.ip": l.destination,
+      "event.action": anonymous ? "ftp_anonymous_login" : "ftp_login",
+      ...(l.user === undefined ? {} : { "user.name": anonymous ? "ftp" : l.user }),
+    },
+  };
+}
+
 /** What the wire says `source` must hold: probes at the network sensors, requests at the service that logs them. */
 function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
   const from = (carried: string) => w.seenAs ?? carried;
@@ -229,16 +303,7 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
         from: from(q.source),
         fields: { "dns.question.name": q.name, "dns.question.type": q.type },
       })),
-    ...w.ssh
-      .filter((s) => s.loggedBy === source)
-      .map((s) => ({
-        source,
-        from: from(s.source),
-        fields: {
-          "destination.ip": s.destination,
-          ...(w.seenAs === undefined ? { "source.port": s.sourcePort } : {}),
-        },
-      })),
+    ...w.logins.filter((l) => l.loggedBy === source).map((l) => loginEvent(l, source, from(l.source), w)),
   ];
 }
 
@@ -253,15 +318,18 @@ function reportedEvents(t: GroundTruth, source: LogSourceName): AccountedEvent[]
 }
 
 /**
- * Every event the steps say `source` must hold, duplicates removed, in first-seen order: what the
+ * Every event the steps say `source` must hold, duplicates removed (but for events counted `each`), in first-seen order: what the
  * wire showed for a captured step, what the tool reported for one that was not (a containment).
  */
 export function expectedEvents(truths: readonly GroundTruth[], source: LogSourceName): AccountedEvent[] {
   const seen = new Map<string, AccountedEvent>();
+  const occurrences = new Map<string, number>();
   for (const t of truths)
     for (const e of t.wire ? wireEvents(t.wire, source) : reportedEvents(t, source)) {
       const key = `${e.from} ${eventKey(e.fields, Object.keys(e.fields))}`;
-      if (!seen.has(key)) seen.set(key, e);
+      const n = e.each ? (occurrences.get(key) ?? 0) + 1 : 0;
+      occurrences.set(key, n);
+      if (!seen.has(`${key} ${n}`)) seen.set(`${key} ${n}`, e);
     }
   return [...seen.values()];
 }

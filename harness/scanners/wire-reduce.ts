@@ -7,7 +7,7 @@ import {
   type ExpectedEvent,
   type Probe,
   type WireDnsQuery,
-  type WireSshSession,
+  type WireLogin,
   type WireHttpRequest,
   type WireProbe,
   type WireTruth,
@@ -33,6 +33,14 @@ interface WirePacket {
   readonly dns?: { name: string; type: string };
   /** The SSH identification string the packet carries (`SSH-2.0-…`). */
   readonly ssh?: string;
+  /** The FTP command a client sent (upper case, as the server reads it) with its argument. */
+  readonly ftpCommand?: { name: string; argument: string };
+  /** The code of the FTP reply a server sent. */
+  readonly ftpReply?: number;
+  /** The first PostgreSQL message in the packet, and the first authentication request's type. */
+  readonly pgsql?: { type: string; authType?: number };
+  /** The user an NTLMSSP_AUTH message (NTLM message type 3) names; empty for an anonymous one. */
+  readonly ntlmAuthUser?: string;
 }
 
 /** The columns `wire-capture fields` prints, in order (containers/netkit/wire-capture). */
@@ -64,6 +72,13 @@ const COLUMNS = [
   "dnsname",
   "dnstype",
   "sshprotocol",
+  "ftpcommand",
+  "ftparg",
+  "ftpcode",
+  "pgsqltype",
+  "pgsqlauthtype",
+  "ntlmtype",
+  "ntlmuser",
 ] as const;
 type Column = (typeof COLUMNS)[number];
 
@@ -189,8 +204,25 @@ function parseLine(line: string, where: string): WirePacket {
         }
       : {}),
     ...(v("sshprotocol").startsWith("SSH-") ? { ssh: v("sshprotocol") } : {}),
+    ...(v("ftpcommand") === ""
+      ? {}
+      : { ftpCommand: { name: v("ftpcommand").toUpperCase(), argument: v("ftparg") } }),
+    ...(v("ftpcode") === "" ? {} : { ftpReply: number(v("ftpcode")) }),
+    ...(number(v("ntlmtype")) === NTLMSSP_AUTH ? { ntlmAuthUser: v("ntlmuser") } : {}),
+    ...(v("pgsqltype") === ""
+      ? {}
+      : {
+          pgsql: {
+            type: v("pgsqltype").split(",")[0],
+            ...(v("pgsqlauthtype") === ""
+              ? {}
+              : { authType: number(v("pgsqlauthtype").split(",")[0] ?? "") }),
+          },
+        }),
   } as WirePacket;
 }
+
+const NTLMSSP_AUTH = 3;
 
 /** Reads `wire-capture fields`: the capturing interface's MAC address, then one packet per line. */
 function parseWireFields(text: string): { mac: string; packets: WirePacket[] } {
@@ -277,6 +309,128 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
     ?.source;
 }
 
+/**
+ * One FTP control connection as the server reads it (vsftpd's prelogin), writing the logins it
+ * attempts to `logins`. `USER` names the user; `PASS` after a `USER` is a login vsftpd logs (OK or
+ * FAIL LOGIN) whether or not its answer reaches the wire (a failed one is answered after a delay a
+ * client may not wait for); its answer, 230 or 530, gives the outcome. A `PASS` without a `USER`
+ * is refused (503) and logs nothing; a failed login forgets the user, so a `PASS` resent (tshark
+ * decodes a retransmission again) or pipelined behind it is none either. A `USER` is a login only
+ * when the server answers it 230 (an anonymous user with `no_anon_password`). After 230 (logged
+ * in) or 421 (closing) no command is a login any more.
+ */
+/** The user vsftpd logs an anonymous login as (its `ftp_username`), whichever name the client gave. */
+const ANONYMOUS_FTP_USER = "ftp";
+
+class FtpControl {
+  private user: string | undefined;
+  /** The `USER` awaiting its answer, or the index in `logins` of the `PASS` that is. */
+  private pending: { user: string } | { index: number } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly flow: Omit<WireLogin, "service" | "client" | "user">,
+    private readonly logins: WireLogin[],
+  ) {}
+
+  sent(command: string, argument: string): void {
+    if (this.closed) return;
+    if (command === "USER") {
+      this.user = argument;
+      this.pending = { user: argument };
+    } else if (command === "PASS" && this.user !== undefined) {
+      this.pending = { index: this.logins.length };
+      this.logins.push({ service: "ftp", ...this.flow, client: `PASS ${this.user}`, user: this.user });
+      this.user = undefined;
+    }
+  }
+
+  answered(code: number): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (this.closed) return;
+    if (code === 230 || code === 421) this.closed = true;
+    if (pending === undefined || !(code === 230 || code === 530)) return;
+    if ("user" in pending) {
+      if (code === 230)
+        this.logins.push({
+          service: "ftp",
+          ...this.flow,
+          client: `USER ${pending.user}`,
+          user: ANONYMOUS_FTP_USER,
+          outcome: "success",
+        });
+      return;
+    }
+    const login = this.logins[pending.index];
+    if (login) this.logins[pending.index] = { ...login, outcome: code === 230 ? "success" : "failure" };
+  }
+}
+
+/** tshark's names of the frontend messages that carry what PostgreSQL verifies: a password, SCRAM's proof. */
+const PGSQL_CREDENTIALS: ReadonlySet<string> = new Set(["Password message", "SASLResponse message"]);
+/** Authentication requests that end the exchange with success: SASL's final message, AuthenticationOk. */
+const PGSQL_AUTH_OK: ReadonlySet<number> = new Set([12, 0]);
+
+/**
+ * PostgreSQL's logins, one per connection (a backend authenticates once): a connection in which
+ * the client sent its password or SCRAM's proof (the SASLResponse), which the server verifies and
+ * logs ("password authentication failed" or "connection authorized") whether or not its answer
+ * reaches the wire, or one the server let in without either (AuthenticationOk, a `trust` line).
+ * A connection that sends only an SSLRequest or a cancel request, that ends at the startup message
+ * or SCRAM's first message (nmap's pgsql-brute, which speaks no SCRAM), or that the server refuses
+ * before authenticating logs no login. A connection that negotiated TLS is opaque to the capture.
+ */
+class PostgresqlLogins {
+  private readonly index = new Map<string, number>();
+
+  sent(key: string, flow: WireProbe, type: string, logins: WireLogin[]): void {
+    if (PGSQL_CREDENTIALS.has(type) && !this.index.has(key)) this.add(key, flow, type, logins);
+  }
+
+  answered(
+    key: string,
+    flow: WireProbe,
+    message: { type: string; authType?: number },
+    logins: WireLogin[],
+  ): void {
+    const ok = message.type === "Authentication request" && PGSQL_AUTH_OK.has(message.authType ?? -1);
+    if (ok && !this.index.has(key)) this.add(key, flow, "AuthenticationOk without credentials", logins);
+    const at = this.index.get(key);
+    const login = at === undefined ? undefined : logins[at];
+    if (at === undefined || login === undefined || login.outcome !== undefined) return;
+    if (ok) logins[at] = { ...login, outcome: "success" };
+    else if (message.type === "Error") logins[at] = { ...login, outcome: "failure" };
+  }
+
+  private add(key: string, flow: WireProbe, client: string, logins: WireLogin[]): void {
+    this.index.set(key, logins.length);
+    logins.push({
+      service: "postgresql",
+      source: flow.source,
+      sourcePort: flow.sourcePort ?? 0,
+      destination: flow.destination,
+      port: flow.port ?? 0,
+      client,
+    });
+  }
+}
+
+/** The FTP control state of a TCP flow the source opened. */
+function ftpControl(
+  controls: Map<string, FtpControl>,
+  key: string,
+  flow: WireProbe | "theirs" | undefined,
+  logins: WireLogin[],
+) {
+  if (flow === undefined || flow === "theirs" || flow.protocol !== 6 || flow.port === undefined)
+    return undefined;
+  const { source, sourcePort = 0, destination, port } = flow;
+  const control = controls.get(key) ?? new FtpControl({ source, sourcePort, destination, port }, logins);
+  controls.set(key, control);
+  return control;
+}
+
 const UNSEEN_SHOWN = 20;
 const PORTED: ReadonlySet<number> = new Set([6, 17, 132]);
 
@@ -286,7 +440,7 @@ export interface WireReduction {
   readonly flows: readonly WireProbe[];
   readonly http: readonly WireHttpRequest[];
   readonly dns: readonly WireDnsQuery[];
-  readonly ssh: readonly WireSshSession[];
+  readonly logins: readonly WireLogin[];
   /** Packets the source sent that were longer than the snapshot length. */
   readonly cut: number;
 }
@@ -296,7 +450,8 @@ export interface WireReduction {
  * frame was not addressed to the interface's own MAC (a spoofed IP source is still the source's);
  * a flow is the source's when its first packet is. Replies and packets the source sent in flows the
  * far end opened are no probes. An ICMP error opens a flow only if nothing came from its destination first.
- * An SSH session is a TCP flow the source opened that carries its identification string, one per flow.
+ * Logins are read in TCP flows the source opened (WireLogin says which the services log): an SSH
+ * identification string once per flow, however often it is resent; an FTP login as FtpControl reads it.
  */
 export function reduceWire(fields: string): WireReduction {
   const { mac, packets } = parseWireFields(fields);
@@ -304,9 +459,13 @@ export function reduceWire(fields: string): WireReduction {
   const heardFrom = new Set<string>();
   const http: WireHttpRequest[] = [];
   const dns: WireDnsQuery[] = [];
-  const ssh: WireSshSession[] = [];
-  /** The flows an SSH session was counted in: one per connection, however often its line is resent. */
+  const logins: WireLogin[] = [];
+  /** The flows an SSH login was counted in: one per connection, however often its line is resent. */
   const sshFlows = new Set<string>();
+  /** The flows an SMB login was counted in: the first NTLMSSP_AUTH naming a user (Samba logs an anonymous one only at level 5). */
+  const smbFlows = new Set<string>();
+  const ftp = new Map<string, FtpControl>();
+  const postgresql = new PostgresqlLogins();
   let cut = 0;
   for (const p of packets) {
     if (p.ethDestination !== mac && p.captured < p.length) cut++;
@@ -321,6 +480,8 @@ export function reduceWire(fields: string): WireReduction {
     if (!outbound) {
       heardFrom.add(ip.source);
       if (flow === undefined) flows.set(key, "theirs");
+      if (p.ftpReply !== undefined) ftpControl(ftp, key, flow, logins)?.answered(p.ftpReply);
+      if (p.pgsql && flow !== undefined && flow !== "theirs") postgresql.answered(key, flow, p.pgsql, logins);
       continue;
     }
     if (flow === undefined) {
@@ -344,7 +505,8 @@ export function reduceWire(fields: string): WireReduction {
       !sshFlows.has(key)
     ) {
       sshFlows.add(key);
-      ssh.push({
+      logins.push({
+        service: "ssh",
         source: ip.source,
         sourcePort: ip.sourcePort ?? 0,
         destination: ip.destination,
@@ -352,6 +514,23 @@ export function reduceWire(fields: string): WireReduction {
         client: p.ssh,
       });
     }
+    if (p.ftpCommand)
+      ftpControl(ftp, key, flows.get(key), logins)?.sent(p.ftpCommand.name, p.ftpCommand.argument);
+    const opened = flows.get(key);
+    if (p.ntlmAuthUser && opened !== undefined && opened !== "theirs" && !smbFlows.has(key)) {
+      smbFlows.add(key);
+      logins.push({
+        service: "smb",
+        source: opened.source,
+        sourcePort: opened.sourcePort ?? 0,
+        destination: opened.destination,
+        port: opened.port ?? 0,
+        client: "NTLMSSP_AUTH",
+        user: p.ntlmAuthUser,
+      });
+    }
+    if (p.pgsql && opened !== undefined && opened !== "theirs")
+      postgresql.sent(key, opened, p.pgsql.type, logins);
     if (p.dns && ip.port !== undefined && (ip.protocol === 6 || ip.protocol === 17))
       dns.push({
         source: ip.source,
@@ -365,7 +544,7 @@ export function reduceWire(fields: string): WireReduction {
     flows: [...flows.values()].filter((f): f is WireProbe => f !== "theirs"),
     http,
     dns,
-    ssh,
+    logins,
     cut,
   };
 }
@@ -485,9 +664,9 @@ export function wireTruth(
     dns: reduction.dns
       .filter((q) => crossesFirewall(scope, q.destination))
       .map((q) => labelled(q, loggedBy(scope, q.destination, q.transport, q.port))),
-    ssh: reduction.ssh
-      .filter((s) => crossesFirewall(scope, s.destination))
-      .map((s) => labelled(s, loggedBy(scope, s.destination, "tcp", s.port))),
+    logins: reduction.logins
+      .filter((l) => crossesFirewall(scope, l.destination))
+      .map((l) => labelled(l, loggedBy(scope, l.destination, "tcp", l.port))),
     ...claims,
   };
 }

@@ -113,7 +113,7 @@ describe("judge", () => {
         localFlows: 0,
         http: [],
         dns: [],
-        ssh: [],
+        logins: [],
         toolClaims: 0,
         claimsOnWire: 0,
         unseenClaims: [],

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { Backend } from "../../harness/backend/backend.js";
 import type { StartedLab } from "../../harness/lab/started-lab.js";
 import { accountLogSource, describeMissing, PARSE_FAILURE_TAG } from "../../harness/logs/accounting.js";
-import type { GroundTruth, WireHttpRequest } from "../../harness/scanners/ground-truth.js";
+import type { GroundTruth, WireHttpRequest, WireLogin } from "../../harness/scanners/ground-truth.js";
 
 /**
  * The log accounting (expected versus indexed) against a client that answers counts, signature
@@ -68,17 +68,18 @@ function backendOver(index: Index): { backend: Backend; requests: unknown[] } {
       if (!composite) throw new Error(`unexpected search ${JSON.stringify(request)}`);
       const from = filtersOf(request.query).find((f) => f.term?.["source.ip"])?.term?.["source.ip"];
       const fields = (composite.sources ?? []).flatMap((s) => Object.keys(s));
-      const keys = new Map<string, Record<string, string | number | null>>();
+      const keys = new Map<string, { key: Record<string, string | number | null>; doc_count: number }>();
       for (const doc of index.documents.filter((d) => d["source.ip"] === from)) {
         const key = Object.fromEntries(fields.map((f) => [f, doc[f] ?? null]));
-        keys.set(JSON.stringify(key), key);
+        const seen = keys.get(JSON.stringify(key));
+        keys.set(JSON.stringify(key), { key, doc_count: (seen?.doc_count ?? 0) + 1 });
       }
       // Pages of `size` keys, each with the after_key of its last key, as a composite aggregation pages.
       const all = [...keys.values()];
       const start = composite.after
-        ? all.findIndex((k) => JSON.stringify(k) === JSON.stringify(composite.after)) + 1
+        ? all.findIndex((b) => JSON.stringify(b.key) === JSON.stringify(composite.after)) + 1
         : 0;
-      const buckets = all.slice(start, start + (composite.size ?? 10)).map((key) => ({ key, doc_count: 1 }));
+      const buckets = all.slice(start, start + (composite.size ?? 10));
       return Promise.resolve({
         hits: { hits: [] },
         aggregations: {
@@ -137,7 +138,7 @@ describe("log accounting", function () {
         localFlows: 0,
         http: [request("/ok", 40_001), request("/%00", 40_002), request("/lost", 40_003)],
         dns: [],
-        ssh: [],
+        logins: [],
         toolClaims: 0,
         claimsOnWire: 0,
         unseenClaims: [],
@@ -170,6 +171,54 @@ describe("log accounting", function () {
     expect(report.missing).to.deep.equal([
       `destination.ip=${WEB} http.request.method=GET url.original=/lost url.domain=${WEB}`,
     ]);
+  });
+
+  it("needs a record of its own for each of n equal logins a service logs without a client port (vsftpd)", async function () {
+    const FTP = "10.20.0.13";
+    const login = (sourcePort: number, user: string): WireLogin => ({
+      service: "ftp",
+      source: ATTACKER,
+      sourcePort,
+      destination: FTP,
+      port: 21,
+      client: `PASS ${user}`,
+      user,
+      loggedBy: "auth",
+    });
+    const captured: GroundTruth = {
+      ...truth(ATTACKER, []),
+      wire: {
+        capture: { file: "/x.pcap", packets: 9, dropped: 0, bytes: 900, bounded: false, cut: 0 },
+        probes: [],
+        localFlows: 0,
+        http: [],
+        dns: [],
+        logins: [login(40_001, "lab"), login(40_001, "lab"), login(40_002, "lab"), login(40_003, "ftp")],
+        toolClaims: 0,
+        claimsOnWire: 0,
+        unseenClaims: [],
+      },
+    };
+    const record = (user: string) => ({
+      "source.ip": ATTACKER,
+      "destination.ip": FTP,
+      "event.action": user === "ftp" ? "ftp_anonymous_login" : "ftp_login",
+      "user.name": user,
+    });
+    const accounted = async (documents: Record<string, string>[]) => {
+      const { backend } = backendOver({ documents, unparsed: 0, signatures: {} });
+      const report = await accountLogSource(backend, labWith([]), "auth", [captured], 0);
+      return { expected: report.expectedEvents, seen: report.seenEvents, missing: report.missing };
+    };
+    const missingLab = `destination.ip=${FTP} event.action=ftp_login user.name=lab`;
+    expect(await accounted([record("lab"), record("lab"), record("ftp")])).to.deep.equal({
+      expected: 4,
+      seen: 3,
+      missing: [missingLab],
+    });
+    expect(
+      await accounted([record("lab"), record("lab"), record("lab"), record("lab"), record("ftp")]),
+    ).to.deep.equal({ expected: 4, seen: 4, missing: [] });
   });
 
   it("counts each expected event once per host it came from, and names the missing ones", async function () {

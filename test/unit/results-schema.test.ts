@@ -44,6 +44,17 @@ describe("readRunResult: the whole results file is checked", () => {
     });
   }
 
+  it("reads a results file written before other services' logins were decoded: its SSH sessions become SSH logins", () => {
+    const path = fixture("results-legacy", "ssh-sessions-run.json");
+    const raw = JSON.parse(readFileSync(path, "utf8")) as {
+      scenarios: { groundTruth: { wire?: { ssh: object[] } }[] }[];
+    };
+    const sessions = raw.scenarios[0]?.groundTruth.flatMap((g) => g.wire?.ssh ?? []) ?? [];
+    expect(sessions).to.not.be.empty;
+    const logins = readRunResult(path).scenarios[0]?.groundTruth.flatMap((g) => g.wire?.logins ?? []);
+    expect(logins).to.deep.equal(sessions.map((s) => ({ service: "ssh", ...s })));
+  });
+
   it("reads back what renderJson writes", () => {
     const run = readRunResult(fixture("results", "escalated-run.json"));
     expect(readRunResult(resultsFile(renderJson(run)))).to.deep.equal(run);

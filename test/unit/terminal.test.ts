@@ -181,7 +181,7 @@ describe("renderSummary", () => {
         localFlows: 0,
         http: [],
         dns: [],
-        ssh: [],
+        logins: [],
         toolClaims: 1,
         claimsOnWire: 0,
         unseenClaims: ["10.20.0.10/tcp:22"],

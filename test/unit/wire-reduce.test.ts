@@ -146,6 +146,131 @@ describe("wire reduction (recorded captures)", function () {
       expect(events[0]?.fields).to.have.keys("dns.question.name", "dns.question.type");
     });
   });
+
+  const FTP = "10.20.0.13";
+  const FTP_SCOPE: WireScope = {
+    ...OUTSIDE_SCOPE,
+    services: [{ address: FTP, transport: "tcp", port: 21, source: "auth" }],
+  };
+
+  describe("NSE ftp-anon against vsftpd (no_anon_password)", function () {
+    const wire = recorded("nse-ftp-anon");
+
+    it("takes the USER vsftpd answered 230 as the one anonymous login it logged ([ftp] OK LOGIN)", function () {
+      expect(
+        wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.user, l.outcome]),
+      ).to.deep.equal([["ftp", FTP, 21, "USER anonymous", "ftp", "success"]]);
+      const truth = wireTruth(wire, FTP_SCOPE, STATS, NO_CLAIMS);
+      expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+        { "destination.ip": FTP, "event.action": "ftp_anonymous_login", "user.name": "ftp" },
+      ]);
+    });
+  });
+
+  const DB = "10.20.0.16";
+  const DB_SCOPE: WireScope = {
+    ...OUTSIDE_SCOPE,
+    services: [{ address: DB, transport: "tcp", port: 5432, source: "auth" }],
+  };
+  const dbLogins = (wire: WireReduction) =>
+    wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.outcome]);
+
+  describe("psql with a wrong password and sslmode=prefer (PostgreSQL 15, scram-sha-256)", function () {
+    const wire = recorded("psql-prefer-wrong-password");
+
+    it("takes the connection that sent SCRAM's proof in clear as the one login; the TLS one is opaque", function () {
+      // PostgreSQL logged "password authentication failed" for both connections; the first negotiated TLS.
+      expect(wire.flows).to.have.length(2);
+      expect(dbLogins(wire)).to.deep.equal([["postgresql", DB, 5432, "SASLResponse message", "failure"]]);
+      const truth = wireTruth(wire, DB_SCOPE, STATS, NO_CLAIMS);
+      expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+        {
+          "destination.ip": DB,
+          "event.action": "postgresql_login",
+          "source.port": wire.logins[0]?.sourcePort,
+        },
+      ]);
+    });
+  });
+
+  describe("psql with the right password", function () {
+    it("takes the connection as a successful login (connection authorized)", function () {
+      expect(dbLogins(recorded("psql-login"))).to.deep.equal([
+        ["postgresql", DB, 5432, "SASLResponse message", "success"],
+      ]);
+    });
+  });
+
+  describe("NSE pgsql-brute against a server that asks for SCRAM (which the script does not speak)", function () {
+    const wire = recorded("nse-pgsql-brute");
+
+    it("takes no login: its SSL requests and the startup it left at the SASL request log none", function () {
+      expect(wire.flows.length).to.be.greaterThan(100);
+      expect(wire.logins).to.deep.equal([]);
+    });
+  });
+
+  const SMB = "10.20.0.17";
+
+  describe("smbclient -L with a wrong password for lab (Samba 4.17, SMB2)", function () {
+    const wire = recorded("smbclient-wrong-password");
+
+    it("takes the Session Setup's NTLMSSP_AUTH as the one login auth_audit logged, with the client's port", function () {
+      expect(wire.logins.map((l) => [l.service, l.destination, l.port, l.client, l.user])).to.deep.equal([
+        ["smb", SMB, 445, "NTLMSSP_AUTH", "lab"],
+      ]);
+      const scope: WireScope = {
+        ...OUTSIDE_SCOPE,
+        services: [{ address: SMB, transport: "tcp", port: 445, source: "auth" }],
+      };
+      expect(
+        expectedEvents([captured(wireTruth(wire, scope, STATS, NO_CLAIMS))], "auth").map((e) => e.fields),
+      ).to.deep.equal([
+        {
+          "destination.ip": SMB,
+          "event.action": "smb_login",
+          "user.name": "lab",
+          "source.port": wire.logins[0]?.sourcePort,
+        },
+      ]);
+    });
+  });
+
+  describe("NSE smb2-security-mode and smb-os-discovery", function () {
+    it("takes no login: they negotiate and authenticate no user", function () {
+      const wire = recorded("nse-smb2-security-mode");
+      expect(wire.flows.length).to.be.greaterThan(0);
+      expect(wire.logins).to.deep.equal([]);
+    });
+  });
+
+  describe("hydra guessing lab's FTP password over 4 connections (-t 4 -f)", function () {
+    const wire = recorded("hydra-ftp");
+
+    it("takes every PASS after a USER as a login: vsftpd logged 10 FAIL and 1 OK LOGIN for this capture", function () {
+      expect(wire.logins).to.have.length(11);
+      expect(
+        wire.logins.every((l) => l.service === "ftp" && l.user === "lab" && l.client === "PASS lab"),
+      ).to.equal(true);
+      expect(new Set(wire.logins.map((l) => l.sourcePort)).size).to.equal(4);
+      // Two failed logins' 530 came after vsftpd's delay, when hydra had found the password and gone.
+      expect(wire.logins.map((l) => l.outcome ?? "unanswered").sort()).to.deep.equal([
+        ...Array<string>(8).fill("failure"),
+        "success",
+        "unanswered",
+        "unanswered",
+      ]);
+    });
+
+    it("expects as many ftp_login records of lab as logins, though their fields are equal", function () {
+      const truth = wireTruth(wire, FTP_SCOPE, STATS, NO_CLAIMS);
+      const events = expectedEvents([captured(truth)], "auth");
+      expect(events).to.have.length(11);
+      expect(new Set(events.map((e) => JSON.stringify(e.fields)))).to.deep.equal(
+        new Set([JSON.stringify({ "destination.ip": FTP, "event.action": "ftp_login", "user.name": "lab" })]),
+      );
+    });
+  });
 });
 
 describe("wire reduction rules", function () {
@@ -179,6 +304,13 @@ describe("wire reduction rules", function () {
       cells.dnsname ?? "",
       cells.dnstype ?? "",
       cells.ssh ?? "",
+      cells.ftpcommand ?? "",
+      cells.ftparg ?? "",
+      cells.ftpcode ?? "",
+      cells.pgsqltype ?? "",
+      cells.pgsqlauthtype ?? "",
+      cells.ntlmtype ?? "",
+      cells.ntlmuser ?? "",
     ].join("\t");
   const inbound = { ethsrc: "02:00:00:00:00:fe", ethdst: "02:00:00:00:00:01" };
 
@@ -205,8 +337,15 @@ describe("wire reduction rules", function () {
       line({ ipdst: ssh, tcpsport: "40102", tcpdport: "22", tcpflags: "0x0002" }),
     ].join("\n");
     const reduction = reduceWire(fields);
-    expect(reduction.ssh).to.deep.equal([
-      { source: ATTACKER, sourcePort: 40100, destination: ssh, port: 22, client: "SSH-2.0-libssh_0.10.4" },
+    expect(reduction.logins).to.deep.equal([
+      {
+        service: "ssh",
+        source: ATTACKER,
+        sourcePort: 40100,
+        destination: ssh,
+        port: 22,
+        client: "SSH-2.0-libssh_0.10.4",
+      },
     ]);
     const scope = {
       ...OUTSIDE_SCOPE,
@@ -246,8 +385,203 @@ describe("wire reduction rules", function () {
         ssh: identification,
       }),
     ].join("\n");
-    expect(reduceWire(fields).ssh).to.deep.equal([
-      { source: ATTACKER, sourcePort: 40200, destination: ssh, port: 22, client: identification },
+    expect(reduceWire(fields).logins).to.deep.equal([
+      {
+        service: "ssh",
+        source: ATTACKER,
+        sourcePort: 40200,
+        destination: ssh,
+        port: 22,
+        client: identification,
+      },
+    ]);
+  });
+
+  it("takes each FTP login vsftpd logs: a PASS after a USER, answered or not, and an anonymous USER answered 230", function () {
+    const ftp = "10.20.0.13";
+    const out = (sport: string, ftpcommand: string, ftparg: string) =>
+      line({ ipdst: ftp, tcpsport: sport, tcpdport: "21", tcpflags: "0x0018", ftpcommand, ftparg });
+    const reply = (sport: string, ftpcode: string) =>
+      line({
+        ...inbound,
+        ipsrc: ftp,
+        ipdst: ATTACKER,
+        tcpsport: "21",
+        tcpdport: sport,
+        tcpflags: "0x0018",
+        ftpcode,
+      });
+    const fields = [
+      header,
+      line({ ipdst: ftp, tcpsport: "41000", tcpdport: "21", tcpflags: "0x0002" }),
+      reply("41000", "220"),
+      // PASS without USER: refused (503), nothing logged.
+      out("41000", "PASS", "x"),
+      reply("41000", "503"),
+      out("41000", "USER", "lab"),
+      reply("41000", "331"),
+      out("41000", "PASS", "wrong"),
+      // The PASS retransmitted before the answer: still one login.
+      out("41000", "PASS", "wrong"),
+      reply("41000", "530"),
+      // PASS after a failure needs a new USER.
+      out("41000", "PASS", "again"),
+      reply("41000", "503"),
+      out("41000", "user", "lab"),
+      reply("41000", "331"),
+      out("41000", "pass", "lab"),
+      reply("41000", "230"),
+      // Logged in: neither a new USER nor PASS is a login.
+      out("41000", "USER", "other"),
+      reply("41000", "530"),
+      out("41000", "PASS", "x"),
+      reply("41000", "230"),
+      line({ ipdst: ftp, tcpsport: "41001", tcpdport: "21", tcpflags: "0x0002" }),
+      // An anonymous user logs in without a password (no_anon_password): the USER is the login.
+      out("41001", "USER", "anonymous"),
+      reply("41001", "230"),
+      out("41001", "PASS", "IEUser@"),
+      reply("41001", "230"),
+      line({ ipdst: ftp, tcpsport: "41002", tcpdport: "21", tcpflags: "0x0002" }),
+      // A server closing at once (421, too many connections) reads no login.
+      reply("41002", "421"),
+      out("41002", "USER", "lab"),
+      out("41002", "PASS", "lab"),
+      line({ ipdst: ftp, tcpsport: "41003", tcpdport: "21", tcpflags: "0x0002" }),
+      // A USER answered 530 (refused before its password) is no login; a PASS nobody answered is.
+      out("41003", "USER", "root"),
+      reply("41003", "530"),
+      out("41003", "USER", "lab"),
+      reply("41003", "331"),
+      out("41003", "PASS", "late"),
+    ].join("\n");
+    const reduction = reduceWire(fields);
+    const login = (sourcePort: number, client: string, user: string, outcome?: "success" | "failure") => ({
+      service: "ftp",
+      source: ATTACKER,
+      sourcePort,
+      destination: ftp,
+      port: 21,
+      client,
+      user,
+      ...(outcome === undefined ? {} : { outcome }),
+    });
+    expect(reduction.logins).to.deep.equal([
+      login(41000, "PASS lab", "lab", "failure"),
+      login(41000, "PASS lab", "lab", "success"),
+      login(41001, "USER anonymous", "ftp", "success"),
+      login(41003, "PASS lab", "lab"),
+    ]);
+    const scope = {
+      ...OUTSIDE_SCOPE,
+      services: [{ address: ftp, transport: "tcp" as const, port: 21, source: "auth" as const }],
+    };
+    const truth = wireTruth(reduction, scope, STATS, NO_CLAIMS);
+    const lab = { "destination.ip": ftp, "event.action": "ftp_login", "user.name": "lab" };
+    // Equal logins are records of their own: three of lab, one anonymous.
+    expect(expectedEvents([captured(truth)], "auth").map((e) => e.fields)).to.deep.equal([
+      lab,
+      lab,
+      { ...lab, "event.action": "ftp_anonymous_login", "user.name": "ftp" },
+      lab,
+    ]);
+    expect(expectedEvents([captured(truth), captured(truth)], "auth")).to.have.length(8);
+  });
+
+  it("takes a PostgreSQL connection as a login once it sent credentials or was let in, never one refused before", function () {
+    const db = "10.20.0.16";
+    const out = (sport: string, pgsqltype: string) =>
+      line({ ipdst: db, tcpsport: sport, tcpdport: "5432", tcpflags: "0x0018", pgsqltype });
+    const reply = (sport: string, pgsqltype: string, pgsqlauthtype = "") =>
+      line({
+        ...inbound,
+        ipsrc: db,
+        ipdst: ATTACKER,
+        tcpsport: "5432",
+        tcpdport: sport,
+        tcpflags: "0x0018",
+        pgsqltype,
+        pgsqlauthtype,
+      });
+    const fields = [
+      header,
+      // md5: the password answered by AuthenticationOk, resent once.
+      out("42000", "Startup message"),
+      reply("42000", "Authentication request", "5"),
+      out("42000", "Password message"),
+      out("42000", "Password message"),
+      reply("42000", "Authentication request", "0"),
+      // trust: let in without credentials.
+      out("42001", "Startup message"),
+      reply("42001", "Authentication request", "0"),
+      // Refused before authenticating (too many clients): no login.
+      out("42002", "Startup message"),
+      reply("42002", "Error"),
+      // SCRAM's first message only, then gone: no login.
+      out("42003", "Startup message"),
+      reply("42003", "Authentication request", "10"),
+      out("42003", "SASLInitialResponse message"),
+      reply("42003", "Authentication request", "11"),
+      // SCRAM's proof sent, the answer never seen: a login of unknown outcome.
+      out("42004", "Startup message"),
+      reply("42004", "Authentication request", "10"),
+      out("42004", "SASLInitialResponse message"),
+      reply("42004", "Authentication request", "11"),
+      out("42004", "SASLResponse message"),
+      // Only an SSL request: no login.
+      out("42005", "SSL request"),
+    ].join("\n");
+    const reduction = reduceWire(fields);
+    expect(reduction.logins.map((l) => [l.sourcePort, l.client, l.outcome ?? "unanswered"])).to.deep.equal([
+      [42000, "Password message", "success"],
+      [42001, "AuthenticationOk without credentials", "success"],
+      [42004, "SASLResponse message", "unanswered"],
+    ]);
+  });
+
+  it("takes an SMB connection as a login at its first NTLMSSP_AUTH naming a user, not an anonymous one", function () {
+    const smb = "10.20.0.17";
+    const auth = (sport: string, ntlmuser: string, cells: Partial<Record<string, string>> = {}) =>
+      line({
+        ipdst: smb,
+        tcpsport: sport,
+        tcpdport: "445",
+        tcpflags: "0x0018",
+        ntlmtype: "0x00000003",
+        ntlmuser,
+        ...cells,
+      });
+    const fields = [
+      header,
+      line({ ipdst: smb, tcpsport: "43000", tcpdport: "445", tcpflags: "0x0002" }),
+      line({ ipdst: smb, tcpsport: "43000", tcpdport: "445", tcpflags: "0x0018", ntlmtype: "0x00000001" }),
+      auth("43000", "lab"),
+      // Resent: the same login.
+      auth("43000", "lab"),
+      line({ ipdst: smb, tcpsport: "43001", tcpdport: "445", tcpflags: "0x0002" }),
+      // Anonymous: Samba logs it only at debug level 5.
+      auth("43001", ""),
+      // In a connection the far end opened: no login of the source.
+      line({
+        ...inbound,
+        ipsrc: smb,
+        ipdst: ATTACKER,
+        tcpsport: "51000",
+        tcpdport: "445",
+        tcpflags: "0x0002",
+      }),
+      auth("445", "lab", { ipsrc: ATTACKER, ipdst: smb, tcpsport: "445", tcpdport: "51000" }),
+    ].join("\n");
+    expect(reduceWire(fields).logins).to.deep.equal([
+      {
+        service: "smb",
+        source: ATTACKER,
+        sourcePort: 43000,
+        destination: smb,
+        port: 445,
+        client: "NTLMSSP_AUTH",
+        user: "lab",
+      },
     ]);
   });
 
@@ -487,7 +821,7 @@ describe("wire findings", function () {
       localFlows: 0,
       http: [],
       dns: [],
-      ssh: [],
+      logins: [],
       toolClaims: 3,
       claimsOnWire: 3,
       unseenClaims: [],
