@@ -8,8 +8,8 @@
 # partner is in the same batch unless a rotation fell between them: a record is held for one
 # batch before it is reported one-sided (an unanswered probe).
 # Output: every input record unchanged (the unidirectional view), then one {"type":"BIFLOW",...}
-# line per connection, each ICMP query's followed by one {"type":"ICMP",...} line: the query and its
-# reply as Packetbeat's ICMP transactions report them; the records still unpaired go to the file named by -v held=FILE
+# line per connection, and {"type":"ICMP",...} lines for ICMP messages as Packetbeat's ICMP
+# transactions report them (see transaction); the records still unpaired go to the file named by -v held=FILE
 # (-v final=1: nothing is held, everything unpaired is reported one-sided).
 #
 # Which side opened the connection: the one whose first packet came first. nfdump times are
@@ -50,6 +50,13 @@ function icmp_family(type) {
 function icmp_request(type) { return type == 8 || type == 13 || type == 15 || type == 17 || type == 128 }
 
 function is_icmp(proto) { return proto == 1 || proto == 58 }
+
+# The ICMP errors Packetbeat reports with status Error: unreachable, source quench, time exceeded,
+# parameter problem (ICMPv6: unreachable, packet too big, time exceeded, parameter problem).
+function icmp_error(proto, type) {
+  if (proto == 58) return type >= 1 && type <= 4
+  return type == 3 || type == 4 || type == 11 || type == 12
+}
 
 # The key under which a record waits for its partner, and the key its partner is filed under.
 function own_key(line,    proto, type, family) {
@@ -145,7 +152,7 @@ function transaction(a, b,    out, answered, queries, replies, header, i, lines,
     out = out numeric("request_type", field(a, "icmp_type")) numeric("request_code", field(a, "icmp_code"))
     if (answered) out = out numeric("response_type", field(b, "icmp_type")) numeric("response_code", field(b, "icmp_code"))
     out = out numeric("src_bytes", message_bytes(a, header)) numeric("dst_bytes", answered ? message_bytes(b, header) : 0)
-    if (lone) out = out numeric("lone", 1)
+    if (lone) out = out numeric("lone", 1) (icmp_error(field(a, "proto"), type) ? numeric("error", 1) : "")
     lines = lines "\n" out "}"
   }
   return lines

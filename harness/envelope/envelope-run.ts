@@ -77,9 +77,9 @@ export async function runEnvelope(
   const workDir = join(dir, ENVELOPE_ID);
   mkdirSync(workDir, { recursive: true });
   const teardown = new Teardown();
-  teardown.defer(`remove anything else labelled with run ${runId}`, () => pruneRun(runId));
   const result = await withTeardown(teardown, async () => {
     await requireDocker();
+    teardown.defer(`remove anything else labelled with run ${runId}`, () => pruneRun(runId));
     await pruneOrphans();
     const backend = options.backend ?? (await openBackend(runId, teardown));
     const source = options.source ?? "outside";

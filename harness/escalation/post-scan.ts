@@ -204,7 +204,9 @@ function followUpFinding(host: string, events: PostScanEvents, source: string): 
   const judgedElsewhere = new Set(
     [
       ...events.webScanned.filter((s) => s.host === host).map((s) => s.port),
-      ...events.logins.filter(fromSource).flatMap((l) => l.destinationPort ?? []),
+      ...events.logins
+        .filter((l) => fromSource(l) && !PUBLIC_ACCESS.has(l.action))
+        .flatMap((l) => l.destinationPort ?? []),
     ].map((port) => `${port}/tcp`),
   );
   const services = new Map<string, AnsweredService>();

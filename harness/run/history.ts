@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Backend } from "../backend/backend.js";
 import { formatDuration } from "../context/durations.js";
@@ -108,8 +109,10 @@ export async function produceHistory(options: HistoryOptions): Promise<HistoryRe
     const truths: GroundTruth[] = [];
     for (const [h, entry] of scenario.history.entries()) {
       starts.push(Date.now());
+      const entryDir = join(workDir, `entry-${h + 1}`);
+      mkdirSync(entryDir, { recursive: true });
       const ran = await lab.whileAlive(() =>
-        runSteps(lab, { ...scenario, id: `${scenario.id} history ${h + 1}`, steps: entry.steps }, workDir),
+        runSteps(lab, { ...scenario, id: `${scenario.id} history ${h + 1}`, steps: entry.steps }, entryDir),
       );
       truths.push(...ran);
       checkSpacing(entry, h, Date.now() - (starts[h] ?? 0));

@@ -261,7 +261,7 @@ function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTr
       },
     };
   // vsftpd logs RFC 1635's anonymous users as its ftp_username, and the shipper marks them so.
-  const anonymous = l.user === "anonymous" || l.user === "ftp";
+  const anonymous = ["anonymous", "ftp"].includes(l.user?.toLowerCase() ?? "");
   return {
     source,
     from,

@@ -309,6 +309,9 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
     ?.source;
 }
 
+/** The user vsftpd logs an anonymous login as (its `ftp_username`), whichever name the client gave. */
+const ANONYMOUS_FTP_USER = "ftp";
+
 /**
  * One FTP control connection as the server reads it (vsftpd's prelogin), writing the logins it
  * attempts to `logins`. `USER` names the user; `PASS` after a `USER` is a login vsftpd logs (OK or
@@ -319,9 +322,6 @@ function loggedBy(scope: WireScope, destination: string, transport: "tcp" | "udp
  * when the server answers it 230 (an anonymous user with `no_anon_password`). After 230 (logged
  * in) or 421 (closing) no command is a login any more.
  */
-/** The user vsftpd logs an anonymous login as (its `ftp_username`), whichever name the client gave. */
-const ANONYMOUS_FTP_USER = "ftp";
-
 class FtpControl {
   private user: string | undefined;
   /** The `USER` awaiting its answer, or the index in `logins` of the `PASS` that is. */

@@ -187,7 +187,7 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
     expect(pair([orphan], [], true).transactions).to.deep.equal([]);
   });
 
-  it("adds an ICMP message that expects no answer alone, one per message, marked lone", () => {
+  it("adds an ICMP message that expects no answer alone, one per message, marked lone, errors marked error", () => {
     const unreachable = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 3, packets: 2, bytes: 2 * 56 });
     const out = pair([unreachable], [], true);
     expect(out.transactions).to.have.lengthOf(2);
@@ -197,8 +197,12 @@ describe("pair-flows.awk: softflowd's one-direction records as connections", () 
       src_bytes: 28,
       dst_bytes: 0,
       lone: 1,
+      error: 1,
     });
     expect(out.transactions[0]).to.not.have.property("response_type");
+    const redirect = nfdump({ from: WEB, to: ATTACKER, proto: 1, icmpType: 5 });
+    const told = pair([redirect], [], true).transactions[0];
+    expect(told, "a redirect is no error").to.include({ lone: 1 }).and.not.have.property("error");
   });
 
   it("does not pair an ICMP request with a reply of another family", () => {

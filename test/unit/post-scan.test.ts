@@ -148,6 +148,10 @@ describe("post-scan activity on recorded events", () => {
       expect(kinds(find({ logins: ftp, scanned: [FTP], answered, connections: [session] }))).to.deep.equal([
         `login ${FTP}`,
       ]);
+      expect(
+        kinds(find({ logins: anonymous, scanned: [FTP], answered, connections: [session] })),
+        "an anonymous session is no login, so the service's use is a follow-up",
+      ).to.deep.equal([`follow-up ${FTP}`]);
       expect(kinds(find({ scanned: [FTP], answered, connections: [session] }))).to.deep.equal([
         `follow-up ${FTP}`,
       ]);

@@ -2,7 +2,7 @@ import { errors } from "@elastic/elasticsearch";
 import type { Backend } from "../../backend/backend.js";
 import { ScanproofError } from "../../core/errors.js";
 import { wildcardMatcher } from "../rules/field-values.js";
-import { parseKql, type KqlNode } from "../rules/kql.js";
+import { kqlFields, parseKql, type KqlNode } from "../rules/kql.js";
 import type { Rule } from "../rules/rule.js";
 import { unknownColumns } from "./esql-rule.js";
 import { checkFields } from "./field-check.js";
@@ -46,7 +46,7 @@ export async function ruleLacks(backend: Backend, rule: Rule, data: SearchedData
   }
   if (rule.language !== "kuery" || rule.query.trim() === "") return [];
   const query = parseKql(rule.query);
-  const held = await fieldsHeld(backend, names, kqlFields(query, ""));
+  const held = await fieldsHeld(backend, names, kqlFields(query));
   return kqlLacks(query, {
     mapped: (field) => held.has(field),
     datasets: [...new Set(reached.flatMap((n) => n.datasets))],
@@ -71,25 +71,6 @@ async function fieldsHeld(
     }),
   );
   return new Set(counts.filter(([, n]) => n > 0).map(([f]) => f));
-}
-
-/** Every field a KQL query names, nested paths joined. */
-function kqlFields(node: KqlNode, prefix: string): string[] {
-  switch (node.kind) {
-    case "and":
-    case "or":
-      return node.children.flatMap((c) => kqlFields(c, prefix));
-    case "not":
-      return kqlFields(node.child, prefix);
-    case "nested":
-      return kqlFields(node.query, `${prefix}${node.path}.`);
-    case "text":
-      return [];
-    case "match":
-    case "exists":
-    case "range":
-      return [prefix + node.field];
-  }
 }
 
 /**
