@@ -250,7 +250,8 @@ async function unobserved(
  * once, from the address it was sent from as the sensor sees it — for a captured step, what the
  * wire carried (each flow's destination, transport or protocol number and ports; each decoded HTTP
  * request's method, target and host, or a record of its connection with no target, which is how
- * nginx logs a request it refuses to parse; each DNS query's name and type), else what the tool reported —
+ * nginx logs a request it refuses to parse, or with the same method when tshark could not render
+ * the target; each DNS query's name and type), else what the tool reported —
  * and the index holds exactly as many documents as the sensor wrote. Events are compared as a set
  * because retransmissions and conntrack make the number of packets per probe vary.
  */

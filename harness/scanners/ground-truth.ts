@@ -212,6 +212,13 @@ function loggedHost(host: string): string {
   return host.toLowerCase().replace(/:\d+$/, "");
 }
 
+/**
+ * What tshark prints for each byte above 0x7F of a request target (it renders the request line as
+ * ASCII): a target with such bytes (nikto's `/administração/`) cannot be compared with the one the
+ * web server logged, so its request is found by its connection and method instead.
+ */
+const UNRENDERED = "\uFFFD";
+
 function httpFields(r: WireHttpRequest): Record<string, string | number> {
   const host = r.host === undefined ? "" : loggedHost(r.host);
   return {
@@ -293,7 +300,7 @@ function wireEvents(w: WireTruth, source: LogSourceName): AccountedEvent[] {
         fallback: {
           "destination.ip": r.destination,
           ...(w.seenAs === undefined ? { "source.port": r.sourcePort } : {}),
-          "url.original": "",
+          ...(r.uri.includes(UNRENDERED) ? { "http.request.method": r.method } : { "url.original": "" }),
         },
       })),
     ...w.dns

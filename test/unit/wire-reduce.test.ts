@@ -682,6 +682,27 @@ describe("wire reduction rules", function () {
     ]);
   });
 
+  it("finds a request whose target tshark cannot render (bytes above 0x7F) by its connection and method", function () {
+    const wire = reduceWire(
+      [
+        header,
+        line({
+          tcpsport: "40000",
+          tcpdport: "80",
+          tcpflags: "0x0018",
+          method: "GET",
+          uri: "/administra\uFFFD\uFFFDao/",
+        }),
+        line({ tcpsport: "40000", tcpdport: "80", tcpflags: "0x0018", method: "GET", uri: "/sdk/%2E%2E/x" }),
+      ].join("\n"),
+    );
+    const events = expectedEvents([captured(wireTruth(wire, OUTSIDE_SCOPE, STATS, NO_CLAIMS))], "web");
+    expect(events.map((e) => e.fallback)).to.deep.equal([
+      { "destination.ip": WEB, "source.port": 40000, "http.request.method": "GET" },
+      { "destination.ip": WEB, "source.port": 40000, "url.original": "" },
+    ]);
+  });
+
   it("takes a fragmented probe once, from the fragment tshark reassembles it on (nmap -f)", function () {
     const wire = reduceWire(
       [header, line({}), line({}), line({ tcpsport: "40000", tcpdport: "22", tcpflags: "0x0002" })].join(
