@@ -236,49 +236,36 @@ function httpFields(r: WireHttpRequest): Record<string, string | number> {
  * outcome is not compared: the wire does not show it for every login.
  */
 function loginEvent(l: WireLogin, source: LogSourceName, from: string, w: WireTruth): AccountedEvent {
-  if (l.service === "ssh")
-    return {
-      source,
-      from,
-      fields: {
-        "destination.ip": l.destination,
-        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
-      },
-    };
-  if (l.service === "smb")
-    return {
-      source,
-      from,
-      fields: {
-        "destination.ip": l.destination,
-        "event.action": "smb_login",
-        ...(l.user === undefined ? {} : { "user.name": l.user }),
-        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
-      },
-    };
-  if (l.service === "postgresql")
-    return {
-      source,
-      from,
-      each: true,
-      fields: {
-        "destination.ip": l.destination,
-        "event.action": "postgresql_login",
-        ...(w.seenAs === undefined ? { "source.port": l.sourcePort } : {}),
-      },
-    };
-  // vsftpd logs RFC 1635's anonymous users as its ftp_username, and the shipper marks them so.
-  const anonymous = ["anonymous", "ftp"].includes(l.user?.toLowerCase() ?? "");
-  return {
+  const port = w.seenAs === undefined ? { "source.port": l.sourcePort } : {};
+  const record = (fields: Record<string, string | number>, each: boolean): AccountedEvent => ({
     source,
     from,
-    each: true,
-    fields: {
-      "destination.ip": l.destination,
-      "event.action": anonymous ? "ftp_anonymous_login" : "ftp_login",
-      ...(l.user === undefined ? {} : { "user.name": anonymous ? "ftp" : l.user }),
-    },
-  };
+    ...(each ? { each: true } : {}),
+    fields: { "destination.ip": l.destination, ...fields },
+  });
+  switch (l.service) {
+    case "ssh":
+      return record(port, false);
+    case "smb":
+      return record({ "event.action": "smb_login", ...userName(l.user), ...port }, false);
+    case "postgresql":
+      return record({ "event.action": "postgresql_login", ...port }, true);
+    case "ftp": {
+      // vsftpd logs RFC 1635's anonymous users as its ftp_username, and the shipper marks them so.
+      const anonymous = ["anonymous", "ftp"].includes(l.user?.toLowerCase() ?? "");
+      return record(
+        {
+          "event.action": anonymous ? "ftp_anonymous_login" : "ftp_login",
+          ...userName(anonymous ? "ftp" : l.user),
+        },
+        true,
+      );
+    }
+  }
+}
+
+function userName(user: string | undefined): Record<string, string> {
+  return user === undefined ? {} : { "user.name": user };
 }
 
 /** What the wire says `source` must hold: probes at the network sensors, requests at the service that logs them. */
